@@ -12,11 +12,12 @@ import torch.nn.functional as F
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import ALL_ONES
 from net221.derivation import blog_partials, deriv_sigmoid, feedforward, sigmoid
 from net221.errata import seed_notes_partials, separate_inputs_partials, squared_loss_partials
 from net221.init import BLOG_NAMES
 from net221.network import Net221
+
+from conftest import ALL_ONES
 
 # The blog's worked example: all weights 1, biases 0, Alice (x = [-2, -1], female).
 ALICE = {"x1": -2.0, "x2": -1.0, "y_true": 1.0}
@@ -54,10 +55,7 @@ def test_worked_example_forward() -> None:
 
 @pytest.mark.parametrize("source", ["hand", "autograd"])
 def test_worked_example_gradients(source: str) -> None:
-    if source == "hand":
-        grads = blog_partials(**ALL_ONES, **ALICE)
-    else:
-        grads = autograd_partials(ALL_ONES, **ALICE)
+    grads = blog_partials(**ALL_ONES, **ALICE) if source == "hand" else autograd_partials(ALL_ONES, **ALICE)
     assert set(grads) == set(BLOG_NAMES)
     for name, expected in WORKED_GRADIENTS.items():
         assert grads[name] == pytest.approx(expected, abs=1e-9), name
@@ -74,7 +72,7 @@ inputs = st.floats(-20.0, 20.0, allow_nan=False)
 
 @settings(max_examples=250, deadline=None, derandomize=True)
 @given(
-    params=st.fixed_dictionaries({name: values for name in BLOG_NAMES}),
+    params=st.fixed_dictionaries(dict.fromkeys(BLOG_NAMES, values)),
     x1=inputs,
     x2=inputs,
     y_true=st.floats(0.0, 1.0),

@@ -4,9 +4,10 @@ import numpy as np
 import pytest
 import torch
 
-from conftest import ALL_ONES
 from net221.init import BLOG_NAMES, initial_parameters, parameter_count
 from net221.network import Net221
+
+from conftest import ALL_ONES
 
 ASYMMETRIC = dict(zip(BLOG_NAMES, [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9], strict=True))
 

@@ -40,7 +40,20 @@ _PUBLIC = {
     "held_out_people": "net221.data",
 }
 
-__all__ = ["__version__", *_PUBLIC]
+__all__ = [
+    "BLOG_NAMES",
+    "BLOG_SHIFT",
+    "Dataset",
+    "Net221",
+    "Normalization",
+    "NumpyNetwork",
+    "__version__",
+    "blog_dataset",
+    "blog_partials",
+    "feedforward",
+    "held_out_people",
+    "initial_parameters",
+]
 
 
 def __getattr__(name: str) -> Any:

@@ -41,6 +41,7 @@ class Dataset:
     features: np.ndarray
     labels: np.ndarray
     feature_names: tuple[str, ...]
+    label_names: tuple[str, str] = ("0", "1")  # what labels 0 and 1 mean
 
     def __len__(self) -> int:
         return len(self.names)
@@ -52,6 +53,7 @@ class Dataset:
             features=self.features[index],
             labels=self.labels[index],
             feature_names=self.feature_names,
+            label_names=self.label_names,
         )
 
 
@@ -61,6 +63,7 @@ def _people(rows: tuple[tuple[str, float, float, str], ...]) -> Dataset:
         features=np.array([[row[1], row[2]] for row in rows], dtype=np.float64),
         labels=np.array([1.0 if row[3] == BLOG_POSITIVE else 0.0 for row in rows]),
         feature_names=BLOG_FEATURES,
+        label_names=("male", "female"),
     )
 
 
@@ -82,7 +85,8 @@ class Normalization:
     scale: tuple[float, ...]
 
     def apply(self, raw: np.ndarray) -> np.ndarray:
-        return (np.asarray(raw, dtype=np.float64) - np.asarray(self.shift)) / np.asarray(self.scale)
+        shifted: np.ndarray = np.asarray(raw, dtype=np.float64) - np.asarray(self.shift)
+        return shifted / np.asarray(self.scale)
 
     @classmethod
     def fit(cls, mode: str, raw: np.ndarray, feature_names: Sequence[str]) -> Normalization:

@@ -47,9 +47,7 @@ def _xavier_scale(input_dim: int, width: int) -> np.ndarray:
     """Per-entry bound of a Glorot-uniform draw; biases get 0."""
     hidden = np.sqrt(6.0 / (input_dim + width))
     output = np.sqrt(6.0 / (width + 1))
-    return np.concatenate(
-        [np.full(input_dim * width, hidden), np.full(width, output), np.zeros(width + 1)]
-    )
+    return np.concatenate([np.full(input_dim * width, hidden), np.full(width, output), np.zeros(width + 1)])
 
 
 def initial_parameters(

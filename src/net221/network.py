@@ -119,9 +119,7 @@ class Net221(nn.Module):
 
     def flat_grad(self) -> np.ndarray:
         """Every member's gradients, laid out as `flat()`; missing gradients read as 0."""
-        grads = tuple(
-            torch.zeros_like(t) if t.grad is None else t.grad for t in self._tensors()
-        )
+        grads = tuple(torch.zeros_like(t) if t.grad is None else t.grad for t in self._tensors())
         return self._flat_of(grads)
 
     def _tensors(self) -> tuple[torch.Tensor, ...]:
@@ -172,7 +170,8 @@ class Net221(nn.Module):
     @torch.no_grad()
     def predict_proba(self, x: torch.Tensor) -> torch.Tensor:
         """P(label = 1) for inputs x (B, D): (E, B)."""
-        return self(x).squeeze(-1)
+        probabilities: torch.Tensor = self(x).squeeze(-1)
+        return probabilities
 
     def extra_repr(self) -> str:
         return (

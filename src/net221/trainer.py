@@ -16,19 +16,20 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from net221.errors import UserError
 from net221.network import Net221
+from net221.optim_step import direct_step
 
 # A functional loss with torch's signature: loss(y_pred, y_true, reduction=...).
 LossFunction = Callable[..., torch.Tensor]
 
 
-class Diverged(RuntimeError):
+class DivergedError(UserError):
     """The loss stopped being a finite number."""
 
     def __init__(self, epoch: int) -> None:
         super().__init__(
-            f"training diverged at epoch {epoch}: the loss is not finite "
-            "(try a smaller optimizer.lr)"
+            f"training diverged at epoch {epoch}: the loss is not finite (try a smaller optimizer.lr)"
         )
         self.epoch = epoch
 
@@ -106,13 +107,15 @@ def train(
 
     After every epoch whose number is a multiple of `log_every` the whole data set
     is evaluated (as the blog does) and passed to `on_log`. A non-finite loss there
-    raises `Diverged` when every member has diverged (or when `stop_on_divergence`
+    raises `DivergedError` when every member has diverged (or when `stop_on_divergence`
     and any has).
     """
     members = model.members
     batch_size = min(schedule.batch_size, x.shape[0])
     fixed_batches = None if schedule.shuffle else _batches(x, y, members, batch_size)
+    step = direct_step(optimizer)
     parameters = list(model.parameters())
+    seed_gradient = torch.ones((), dtype=x.dtype, device=x.device)  # dLoss/dLoss, made once
     for parameter in parameters:
         parameter.grad = None
     logs: list[EpochLog] = []
@@ -126,8 +129,8 @@ def train(
             loss = loss_fn(model(xb), yb, reduction="sum")
             if size != 1:
                 loss = loss / size
-            loss.backward()
-            optimizer.step()
+            loss.backward(seed_gradient)  # type: ignore[no-untyped-call]
+            step()
             # Same effect as optimizer.zero_grad(), at a fraction of its per-step cost.
             for parameter in parameters:
                 parameter.grad = None
@@ -142,7 +145,7 @@ def train(
                 on_log(log)
             finite = np.isfinite(log.train.loss)
             if not finite.all() and (stop_on_divergence or not finite.any()):
-                raise Diverged(epoch)
+                raise DivergedError(epoch)
         if on_epoch is not None:
             on_epoch(epoch)
     return logs

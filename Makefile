@@ -1,0 +1,41 @@
+# Everything runs in a virtual environment made here (.venv) from a fresh checkout.
+#   make run    set up, then train the blog's network
+#   make test   set up, then lint, type-check, test with coverage, and check the wheel
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+# A CPU build of torch. GPU users: make install TORCH_INDEX="--index-url https://download.pytorch.org/whl/cu128"
+TORCH ?= torch==2.13.0
+TORCH_INDEX ?=
+
+.PHONY: install run test lint typecheck pytest wheel-check clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet $(TORCH_INDEX) "$(TORCH)"
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $@
+
+run: install
+	$(BIN)/net221-train
+
+test: lint typecheck pytest wheel-check
+
+lint: install
+	$(BIN)/ruff check src tests scripts
+	$(BIN)/ruff format --check src tests scripts
+
+typecheck: install
+	$(BIN)/mypy
+
+pytest: install
+	$(BIN)/python -m pytest --cov=net221 --cov-report=term --cov-fail-under=90
+
+wheel-check: install
+	PYTHON=$(BIN)/python TORCH="$(TORCH)" TORCH_INDEX="$(TORCH_INDEX)" scripts/check_wheel.sh
+
+clean:
+	rm -rf build dist outputs multirun .coverage* .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,169 @@
+"""Data sources for the apps: the blog's people, any CSV table, Palmer penguins.
+
+Layer: app. Everything wrong with a table is a DataError naming the file and,
+where it applies, the line and column.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+
+from net221.data import Dataset, blog_dataset
+from net221.errors import DataError
+
+# cells read as missing values
+MISSING_MARKERS = frozenset({"", "na", "n/a", "nan", "null", "none"})
+
+
+@dataclass(frozen=True)
+class LoadedData:
+    dataset: Dataset
+    dropped: int  # rows dropped for missing values
+    description: str
+
+
+def penguins_csv() -> Path:
+    try:
+        files = resources.files("palmerpenguins")
+    except ModuleNotFoundError:
+        raise DataError(
+            "data=penguins needs the palmerpenguins package: pip install 'net221[penguins]'"
+        ) from None
+    return Path(str(files / "data" / "penguins.csv"))
+
+
+def _read_rows(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    if not path.is_file():
+        raise DataError(f"{path}: no such file")
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            reader = csv.reader(handle)
+            header = next(reader, None)
+            rows = [(reader.line_num, row) for row in reader if any(cell.strip() for cell in row)]
+    except UnicodeDecodeError:
+        raise DataError(f"{path}: not a UTF-8 text file") from None
+    except csv.Error as error:
+        raise DataError(f"{path}: not a readable CSV file ({error})") from None
+    if header is None or not any(cell.strip() for cell in header):
+        raise DataError(f"{path}: the file is empty")
+    if not rows:
+        raise DataError(f"{path}: no data rows after the header")
+    return [cell.strip() for cell in header], rows
+
+
+def _number(cell: str, where: str) -> float:
+    try:
+        value = float(cell)
+    except ValueError:
+        raise DataError(f"{where}: {cell!r} is not a number") from None
+    if math.isinf(value):
+        raise DataError(f"{where}: infinite value {cell!r}")
+    return value
+
+
+def load_csv(
+    path: str | Path,
+    features: Sequence[str],
+    target: str,
+    positive: str,
+    on_missing: str = "drop",
+) -> LoadedData:
+    """Rows of `features` with label 1 where `target` equals `positive`."""
+    path = Path(path)
+    header, rows = _read_rows(path)
+    columns = {name: i for i, name in enumerate(header)}
+    for name in (*features, target):
+        if name not in columns:
+            raise DataError(f"{path}: no column {name!r} (columns: {', '.join(header)})")
+    wanted = [columns[name] for name in features]
+    target_column = columns[target]
+    name_column = columns.get("name")
+
+    names: list[str] = []
+    values: list[list[float]] = []
+    targets: list[str] = []
+    dropped = 0
+    for line, row in rows:
+        cells = [row[i].strip() if i < len(row) else "" for i in range(len(header))]
+        missing = [header[i] for i in (*wanted, target_column) if cells[i].lower() in MISSING_MARKERS]
+        if missing:
+            if on_missing == "error":
+                raise DataError(
+                    f"{path}, line {line}, column {missing[0]!r}: missing value (data.on_missing=error)"
+                )
+            dropped += 1
+            continue
+        values.append([_number(cells[i], f"{path}, line {line}, column {header[i]!r}") for i in wanted])
+        targets.append(cells[target_column])
+        names.append(cells[name_column] if name_column is not None else f"line {line}")
+
+    if not values:
+        raise DataError(f"{path}: no rows left after dropping {dropped} with missing values")
+    classes = sorted(set(targets))
+    if len(classes) == 1:
+        raise DataError(f"{path}, column {target!r}: only one class present ({classes[0]!r}); two are needed")
+    if len(classes) != 2:
+        shown = ", ".join(repr(c) for c in classes[:6]) + (", ..." if len(classes) > 6 else "")
+        raise DataError(
+            f"{path}, column {target!r}: {len(classes)} distinct values ({shown}); exactly two are needed"
+        )
+    if positive not in classes:
+        raise DataError(
+            f"data.positive={positive!r} is not a value of column {target!r} in {path} "
+            f"(values: {', '.join(repr(c) for c in classes)})"
+        )
+    dataset = Dataset(
+        names=tuple(names),
+        features=np.array(values, dtype=np.float64),
+        labels=np.array([1.0 if t == positive else 0.0 for t in targets]),
+        feature_names=tuple(features),
+        label_names=(next(c for c in classes if c != positive), positive),
+    )
+    return LoadedData(dataset, dropped, f"{path} ({len(names)} rows)")
+
+
+def load_source(
+    source: str,
+    path: str | None,
+    features: Sequence[str],
+    target: str,
+    positive: str,
+    on_missing: str,
+) -> LoadedData:
+    if source == "blog":
+        return LoadedData(blog_dataset(), 0, "the blog's four people")
+    if source == "penguins":
+        loaded = load_csv(penguins_csv(), features, target, positive, on_missing)
+        return LoadedData(loaded.dataset, loaded.dropped, f"Palmer penguins ({len(loaded.dataset)} rows)")
+    assert path is not None
+    return load_csv(path, features, target, positive, on_missing)
+
+
+def split(dataset: Dataset, val_fraction: float, seed: int) -> tuple[Dataset, Dataset | None]:
+    """A seeded split stratified by label: each class gives the same fraction to
+    validation (at least one row), and keeps at least one row for training."""
+    if val_fraction == 0.0:
+        return dataset, None
+    rng = np.random.default_rng(seed)
+    train_rows: list[int] = []
+    val_rows: list[int] = []
+    for label in (0.0, 1.0):
+        rows = np.flatnonzero(dataset.labels == label)
+        n_val = max(1, round(val_fraction * rows.size))
+        if rows.size - n_val < 1:
+            raise DataError(
+                f"{len(dataset)} rows are too few for data.val_fraction={val_fraction}: "
+                f"class {int(label)} has {rows.size} row(s), and each class needs one for "
+                "training and one for validation"
+            )
+        shuffled = rng.permutation(rows)
+        val_rows.extend(shuffled[:n_val].tolist())
+        train_rows.extend(shuffled[n_val:].tolist())
+    return dataset.subset(sorted(train_rows)), dataset.subset(sorted(val_rows))

@@ -1,0 +1,26 @@
+"""Errors that mean "the input is wrong", reported to a user as one line without a traceback.
+
+Layer: core (plain Python), so every layer can raise them.
+"""
+
+from __future__ import annotations
+
+
+class UserError(Exception):
+    """Bad input: a config value, a file, a checkpoint, a command argument."""
+
+
+class ConfigValueError(UserError):
+    """A config value that composes but cannot work (e.g. trainer.epochs=0)."""
+
+
+class DataError(UserError):
+    """A data file or table that cannot be used."""
+
+
+class CheckpointError(UserError):
+    """A checkpoint that is missing, corrupt or of another format."""
+
+
+class FormulaError(UserError):
+    """A user's gradient formula that cannot be loaded or returns bad values."""
