@@ -85,8 +85,9 @@ class Normalization:
     scale: tuple[float, ...]
 
     def apply(self, raw: np.ndarray) -> np.ndarray:
-        shifted: np.ndarray = np.asarray(raw, dtype=np.float64) - np.asarray(self.shift)
-        return shifted / np.asarray(self.scale)
+        shifted = np.asarray(raw, dtype=np.float64) - np.asarray(self.shift)
+        scaled: np.ndarray = shifted / np.asarray(self.scale)
+        return scaled
 
     @classmethod
     def fit(cls, mode: str, raw: np.ndarray, feature_names: Sequence[str]) -> Normalization:
