@@ -1,12 +1,20 @@
-"""Shared fixtures: the blog's data as network inputs, and float64 torch tensors of it."""
+"""Shared fixtures and helpers: the blog's data, running the apps in and out of process."""
 
 from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
+from hydra import compose, initialize_config_module
+from omegaconf import DictConfig
 
+from net221.config import register_schemas
 from net221.data import BLOG_SHIFT, blog_dataset
+from net221.train import run
 
 # The blog's worked example: every weight 1, every bias 0.
 ALL_ONES = {"w1": 1.0, "w2": 1.0, "w3": 1.0, "w4": 1.0, "w5": 1.0, "w6": 1.0, "b1": 0.0, "b2": 0.0, "b3": 0.0}
@@ -22,3 +30,39 @@ def blog_inputs() -> tuple[np.ndarray, np.ndarray]:
 def blog_tensors(blog_inputs: tuple[np.ndarray, np.ndarray]) -> tuple[torch.Tensor, torch.Tensor]:
     x, y = blog_inputs
     return torch.from_numpy(x), torch.from_numpy(y).reshape(-1, 1)
+
+
+# --- running the apps ---------------------------------------------------------------
+
+BIN = Path(sys.executable).parent
+
+
+def run_cli(command: str, *args: str, cwd: Path, timeout: float = 600) -> subprocess.CompletedProcess[str]:
+    """Run an installed console script (net221-train, ...) the way a user would."""
+    return subprocess.run(
+        [str(BIN / command), *args], cwd=cwd, capture_output=True, text=True, timeout=timeout, check=False
+    )
+
+
+def assert_one_line_error(result: subprocess.CompletedProcess[str], prog: str, *fragments: str) -> None:
+    """Bad input: exit status 2, one line on stderr naming what is wrong, no traceback."""
+    assert result.returncode == 2, (result.returncode, result.stdout[-2000:], result.stderr[-2000:])
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith(f"{prog}: error: "), lines[0]
+    assert "Traceback" not in result.stderr + result.stdout
+    for fragment in fragments:
+        assert fragment in lines[0], (fragment, lines[0])
+
+
+def compose_config(*overrides: str, config_name: str = "train") -> DictConfig:
+    """The composed config, as the app would see it (compose API)."""
+    register_schemas()
+    with initialize_config_module(config_module="net221.configs", version_base="1.3"):
+        return compose(config_name=config_name, overrides=list(overrides))
+
+
+def train_in_process(output_dir: Path, *overrides: str) -> float:
+    """net221-train's task, without a new process: for fast tests of the run directory."""
+    output_dir.mkdir(parents=True, exist_ok=True)
+    return run(compose_config(*overrides), output_dir)

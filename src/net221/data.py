@@ -13,6 +13,7 @@ import numpy as np
 # The blog shifts weight by 135 lb and height by 66 in (round numbers near the
 # data, not the mean).
 BLOG_FEATURES = ("weight", "height")
+BLOG_UNITS = {"weight": "lb", "height": "in"}
 BLOG_SHIFT = (135.0, 66.0)
 BLOG_TARGET = "gender"
 BLOG_POSITIVE = "F"  # label 1 = female

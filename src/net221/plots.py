@@ -66,7 +66,7 @@ def decision_boundary(
     probability: Callable[[np.ndarray], np.ndarray],
     raw: np.ndarray,
     labels: np.ndarray,
-    feature_names: Sequence[str],
+    axis_labels: Sequence[str],
     label_names: tuple[str, str],
 ) -> None:
     """Data in raw units coloured by label, and the network's 0.5 contour.
@@ -87,8 +87,8 @@ def decision_boundary(
     for value, colour, name in ((0.0, "tab:blue", label_names[0]), (1.0, "tab:red", label_names[1])):
         rows = labels == value
         ax.scatter(raw[rows, 0], raw[rows, 1], c=colour, edgecolors="black", label=name, s=30)
-    ax.set_xlabel(feature_names[0])
-    ax.set_ylabel(feature_names[1])
+    ax.set_xlabel(axis_labels[0])
+    ax.set_ylabel(axis_labels[1])
     ax.set_title("Decision boundary (P = 0.5)")
     ax.legend(loc="best")
     _save(fig, path)

@@ -34,7 +34,7 @@ from omegaconf import DictConfig
 
 from net221.cli import fail_job, run_app
 from net221.config import init_scheme, plain, register_schemas, validate_train
-from net221.data import BLOG_FEATURES, Dataset, Normalization, held_out_people
+from net221.data import BLOG_FEATURES, BLOG_UNITS, Dataset, Normalization, held_out_people
 from net221.datasets import load_source, split
 from net221.errors import ConfigValueError, DataError, UserError
 
@@ -450,7 +450,10 @@ def _write_common(
             lambda grid: _probabilities(model, data.normalization, grid),
             raw,
             labels,
-            data.train.feature_names,
+            [
+                f"{name} ({BLOG_UNITS[name]})" if name in BLOG_UNITS else name
+                for name in data.train.feature_names
+            ],
             data.train.label_names,
         )
 
@@ -514,6 +517,12 @@ def run(cfg: DictConfig, output_dir: Path) -> float:
                 _checkpoint_payload(cfg, model, data, single.epochs_done, single.history, single.optimizer),
             )
             history = single.history
+            if len(history) > 1 and history[-1]["loss"] >= history[0]["loss"]:
+                log.warning(
+                    f"The loss did not go down ({history[0]['loss']:.3f} at epoch {history[0]['epoch']}, "
+                    f"{history[-1]['loss']:.3f} at epoch {history[-1]['epoch']}); "
+                    "saturated neurons after too large a step (optimizer.lr) are a common cause"
+                )
             plots.loss_curve(
                 output_dir / "loss.png",
                 [int(r["epoch"]) for r in history],

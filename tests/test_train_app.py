@@ -1,0 +1,291 @@
+"""net221-train end to end: the blog reproduced, the run directory, errors, resume, sweeps."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from net221.data import BLOG_SHIFT, blog_dataset
+from net221.init import BLOG_NAMES
+from net221.numpy_trainer import NumpyNetwork
+from net221.report import main as report_main
+
+from conftest import assert_one_line_error, run_cli, train_in_process
+
+START = dict(zip(BLOG_NAMES, [0.3, -1.2, 0.8, 0.5, -0.4, 1.1, -0.2, 0.6, 0.05], strict=True))
+START_OVERRIDE = "model.init.values={" + ",".join(f"{k}:{v}" for k, v in START.items()) + "}"
+
+
+def read_metrics(run_dir: Path) -> list[dict[str, str]]:
+    with (run_dir / "metrics.csv").open() as handle:
+        return list(csv.DictReader(handle))
+
+
+@pytest.fixture(scope="module")
+def blog_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """`net221-train` with no arguments, in an empty directory."""
+    cwd = tmp_path_factory.mktemp("blog")
+    result = run_cli("net221-train", cwd=cwd)
+    assert result.returncode == 0, result.stderr
+    run_dirs = [p.parent for p in cwd.glob("outputs/*/*/summary.json")]
+    assert len(run_dirs) == 1
+    return run_dirs[0], result.stdout
+
+
+def test_no_arguments_reproduces_the_blog(blog_run: tuple[Path, str]) -> None:
+    run_dir, stdout = blog_run
+    epoch_lines = [line for line in stdout.splitlines() if line.startswith("Epoch ")]
+    assert len(epoch_lines) == 100
+    assert epoch_lines[0].startswith("Epoch 0 loss: ") and epoch_lines[-1].startswith("Epoch 990 loss: ")
+    summary = json.loads((run_dir / "summary.json").read_text())
+    assert summary["final_loss"] < 0.01
+    assert summary["predictions"]["Emily"] > 0.9
+    assert summary["predictions"]["Frank"] < 0.1
+    assert summary["final_accuracy"] == 1.0
+    assert set(summary["blog_weights"]) == set(BLOG_NAMES)
+    assert summary["evaluation"]["train"]["confusion"] == {"tp": 2, "fp": 0, "tn": 2, "fn": 0}
+    assert summary["evaluation"]["train"]["roc_auc"] == 1.0
+    assert summary["wall_time_s"] > 0
+    assert summary["objective"] == summary["final_loss"]
+
+
+def test_run_directory_contents(blog_run: tuple[Path, str]) -> None:
+    run_dir, _ = blog_run
+    for name in (
+        ".hydra/config.yaml",
+        ".hydra/overrides.yaml",
+        "train.log",
+        "loss.png",
+        "decision_boundary.png",
+    ):
+        assert (run_dir / name).is_file(), name
+    assert (run_dir / "loss.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    rows = read_metrics(run_dir)
+    assert list(rows[0]) == ["epoch", "loss", "accuracy"]
+    assert [int(r["epoch"]) for r in rows] == list(range(0, 1000, 10))
+    log_text = (run_dir / "train.log").read_text()
+    assert log_text.count("Epoch ") == 100
+    checkpoint = torch.load(run_dir / "checkpoint.pt", weights_only=True)
+    assert checkpoint["format_version"] == 1
+    assert checkpoint["epoch"] == 1000
+    assert checkpoint["model"] == {"input_dim": 2, "width": 2, "activation": "sigmoid", "dtype": "float64"}
+    assert checkpoint["data"]["normalization"] == {"shift": list(BLOG_SHIFT), "scale": [1.0, 1.0]}
+    assert checkpoint["config"]["optimizer"]["lr"] == 0.1
+    assert set(checkpoint["state_dict"]) == {"hidden_weight", "hidden_bias", "output_weight", "output_bias"}
+    assert not list(run_dir.glob(".*.tmp"))  # the atomic write left nothing behind
+
+
+def test_predict_in_raw_units(blog_run: tuple[Path, str], tmp_path: Path) -> None:
+    checkpoint = blog_run[0] / "checkpoint.pt"
+    emily = run_cli("net221-predict", f"checkpoint={checkpoint}", "weight=128", "height=63", cwd=tmp_path)
+    assert emily.returncode == 0, emily.stderr
+    probability, label = emily.stdout.split()
+    assert float(probability) > 0.9 and label == "female"
+    summary = json.loads((blog_run[0] / "summary.json").read_text())
+    assert probability == f"{summary['predictions']['Emily']:.3f}"
+    frank = run_cli("net221-predict", f"checkpoint={checkpoint}", "x=[155,68]", cwd=tmp_path)
+    assert frank.returncode == 0 and frank.stdout.split()[1] == "male"
+
+
+@pytest.mark.parametrize(
+    ("args", "fragments"),
+    [
+        (["weight=128"], ["missing checkpoint=PATH"]),
+        (["checkpoint={ckpt}", "height=63"], ["missing weight"]),
+        (["checkpoint={ckpt}", "weight=-5", "height=63"], ["weight=-5", "must be > 0"]),
+        (["checkpoint={ckpt}", "weight=heavy", "height=63"], ["weight='heavy' is not a number"]),
+        (["checkpoint={ckpt}", "weight=128", "height=63", "age=40"], ["unknown argument(s) age"]),
+        (["checkpoint={tmp}/missing.pt", "weight=128", "height=63"], ["missing.pt", "no such file"]),
+        (
+            ["checkpoint={tmp}/corrupt.pt", "weight=128", "height=63"],
+            ["corrupt.pt", "not a readable checkpoint"],
+        ),
+        (["checkpoint={tmp}/future.pt", "weight=128", "height=63"], ["future.pt", "format version 99"]),
+        (["checkpoint={ckpt}", "128", "63"], ["expected KEY=VALUE"]),
+    ],
+)
+def test_predict_bad_arguments(
+    blog_run: tuple[Path, str], tmp_path: Path, args: list[str], fragments: list[str]
+) -> None:
+    checkpoint = blog_run[0] / "checkpoint.pt"
+    (tmp_path / "corrupt.pt").write_bytes(checkpoint.read_bytes()[:300])
+    future = torch.load(checkpoint, weights_only=True)
+    future["format_version"] = 99
+    torch.save(future, tmp_path / "future.pt")
+    words = [arg.format(ckpt=checkpoint, tmp=tmp_path) for arg in args]
+    assert_one_line_error(run_cli("net221-predict", *words, cwd=tmp_path), "net221-predict", *fragments)
+
+
+@pytest.mark.parametrize(
+    ("override", "fragments"),
+    [
+        ("trainer.epochs=0", ["trainer.epochs=0", ">= 1"]),
+        ("trainer.epochs=many", ["trainer.epochs", "many"]),
+        ("optimizer.lr=0", ["optimizer.lr=0", "> 0"]),
+        ("optimizer.lr=-0.5", ["optimizer.lr=-0.5"]),
+        ("trainer.batch_size=0", ["trainer.batch_size=0"]),
+        ("model.width=0", ["model.width=0"]),
+        ("trainer.log_every=0", ["trainer.log_every=0"]),
+        ("model.activation=gelu", ["model.activation='gelu'", "sigmoid, tanh, relu"]),
+        ("loss=hinge", ["loss/hinge", "bce, mse"]),
+        ("optimizer=rmsprop", ["optimizer/rmsprop", "adam, momentum, sgd"]),
+        ("trainer.device=tpu", ["trainer.device='tpu'"]),
+        (
+            "model.init.values={w1:1,w2:1,w3:1,w4:1,w5:1,w6:1,b1:0,b2:0,b4:0}",
+            ["model.init.values", "unknown name(s) b4"],
+        ),
+        ("model.init.values={w1:1}", ["model.init.values", "missing name(s) w2"]),
+        (
+            "trainer.resume=no/such/checkpoint.pt",
+            ["trainer.resume='no/such/checkpoint.pt'", "no such checkpoint"],
+        ),
+        ("model.dtype=float16", ["model.dtype='float16'"]),
+        ("+optimizer.bogus=1", ["optimizer", "bogus"]),
+    ],
+)
+def test_bad_config_is_one_line(tmp_path: Path, override: str, fragments: list[str]) -> None:
+    result = run_cli("net221-train", override, f"hydra.run.dir={tmp_path}/run", cwd=tmp_path)
+    assert_one_line_error(result, "net221-train", *fragments)
+    assert not (tmp_path / "run" / "checkpoint.pt").exists()
+
+
+def test_cuda_requested_without_cuda(tmp_path: Path) -> None:
+    if torch.cuda.is_available():
+        pytest.skip("this machine has CUDA; the error is for machines without it")
+    result = run_cli("net221-train", "trainer.device=cuda", f"hydra.run.dir={tmp_path}/run", cwd=tmp_path)
+    assert_one_line_error(result, "net221-train", "trainer.device='cuda'", "CUDA is not available")
+
+
+def test_divergence_stops_with_one_line_and_keeps_metrics(tmp_path: Path) -> None:
+    # w1 x1 + w2 x2 = inf - inf for Bob: the loss is NaN in the first epoch
+    values = dict(START, w1=1e308, w2=-1e308)
+    override = "model.init.values={" + ",".join(f"{k}:{v}" for k, v in values.items()) + "}"
+    result = run_cli("net221-train", override, f"hydra.run.dir={tmp_path}/run", cwd=tmp_path)
+    assert_one_line_error(result, "net221-train", "diverged at epoch 0", "not finite")
+    rows = read_metrics(tmp_path / "run")
+    assert [row["epoch"] for row in rows] == ["0"] and rows[0]["loss"] == "nan"
+    assert "diverged" in (tmp_path / "run" / "train.log").read_text()
+    assert "diverged" in (tmp_path / "run" / "error.txt").read_text()
+    assert not (tmp_path / "run" / "summary.json").exists()
+
+
+def test_python_dash_m_runs_the_same_app(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-m", "net221.train", "trainer.epochs=20", f"hydra.run.dir={tmp_path}/run"],
+        cwd=tmp_path, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.count("Epoch ") == 2
+    assert (tmp_path / "run" / "summary.json").is_file()
+
+
+def test_app_matches_the_numpy_trainer(tmp_path: Path) -> None:
+    train_in_process(tmp_path, START_OVERRIDE)
+    people = blog_dataset()
+    baseline = NumpyNetwork(START)
+    history = baseline.train(people.features - np.array(BLOG_SHIFT), people.labels)
+    rows = read_metrics(tmp_path)
+    assert [int(r["epoch"]) for r in rows] == [epoch for epoch, _ in history]
+    assert max(abs(float(r["loss"]) - loss) for r, (_, loss) in zip(rows, history, strict=True)) <= 1e-12
+    weights = json.loads((tmp_path / "summary.json").read_text())["blog_weights"]
+    assert max(abs(weights[name] - baseline.params[name]) for name in BLOG_NAMES) <= 1e-9
+
+
+def test_same_config_and_seed_reproduce_exactly(tmp_path: Path) -> None:
+    for name in ("a", "b"):
+        train_in_process(tmp_path / name, "trainer.seed=5", "trainer.epochs=300", "trainer.shuffle=true")
+    assert (tmp_path / "a" / "metrics.csv").read_bytes() == (tmp_path / "b" / "metrics.csv").read_bytes()
+    first = torch.load(tmp_path / "a" / "checkpoint.pt", weights_only=True)["state_dict"]
+    second = torch.load(tmp_path / "b" / "checkpoint.pt", weights_only=True)["state_dict"]
+    for key, tensor in first.items():
+        assert torch.equal(tensor, second[key]), key
+    train_in_process(tmp_path / "c", "trainer.seed=6", "trainer.epochs=300", "trainer.shuffle=true")
+    assert (tmp_path / "a" / "metrics.csv").read_bytes() != (tmp_path / "c" / "metrics.csv").read_bytes()
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "momentum"])
+def test_resume_matches_an_uninterrupted_run(tmp_path: Path, optimizer: str) -> None:
+    common = (f"optimizer={optimizer}", "trainer.shuffle=true", "trainer.seed=3")
+    train_in_process(tmp_path / "full", *common, "trainer.epochs=1000")
+    train_in_process(tmp_path / "half", *common, "trainer.epochs=500")
+    train_in_process(
+        tmp_path / "resumed",
+        *common,
+        "trainer.epochs=1000",
+        f"trainer.resume={tmp_path / 'half' / 'checkpoint.pt'}",
+    )
+    full = json.loads((tmp_path / "full" / "summary.json").read_text())["blog_weights"]
+    resumed = json.loads((tmp_path / "resumed" / "summary.json").read_text())["blog_weights"]
+    assert max(abs(full[name] - resumed[name]) for name in BLOG_NAMES) <= 1e-12
+    assert read_metrics(tmp_path / "resumed") == read_metrics(tmp_path / "full")
+    assert torch.load(tmp_path / "resumed" / "checkpoint.pt", weights_only=True)["epoch"] == 1000
+
+
+def test_resume_refuses_a_checkpoint_that_does_not_fit(tmp_path: Path) -> None:
+    train_in_process(tmp_path / "wide", "model.width=3", "trainer.epochs=20")
+    checkpoint = tmp_path / "wide" / "checkpoint.pt"
+    result = run_cli(
+        "net221-train", f"trainer.resume={checkpoint}", f"hydra.run.dir={tmp_path}/run", cwd=tmp_path
+    )
+    assert_one_line_error(result, "net221-train", "the checkpoint has width=3, this config 2")
+    result = run_cli(
+        "net221-train", "model.width=3", "trainer.epochs=20", f"trainer.resume={checkpoint}",
+        f"hydra.run.dir={tmp_path}/run2", cwd=tmp_path,
+    )  # fmt: skip
+    assert_one_line_error(result, "net221-train", "trainer.epochs=20", "already has 20 epochs")
+
+
+def test_multirun_and_report(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    sweep = tmp_path / "sweep"
+    result = run_cli(
+        "net221-train", "-m", "optimizer.lr=0.01,0.1,1.0", "trainer.seed=0,1,2", f"hydra.sweep.dir={sweep}",
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    report_main([str(sweep)])
+    out = capsys.readouterr().out
+    table = [line for line in out.splitlines() if line.startswith("| ")]
+    assert table[0].startswith("| job | optimizer.lr | trainer.seed | final_loss | final_accuracy")
+    assert len(table) == 1 + 9
+    assert "9 job(s), 0 failed" in out
+    with (sweep / "report.csv").open() as handle:
+        rows = list(csv.DictReader(handle))
+    assert [(r["optimizer.lr"], r["trainer.seed"]) for r in rows] == [
+        (lr, seed) for lr in ("0.01", "0.1", "1.0") for seed in ("0", "1", "2")
+    ]
+    losses = {(r["optimizer.lr"], r["trainer.seed"]): float(r["final_loss"]) for r in rows}
+    assert (
+        losses[("1.0", "0")] < losses[("0.1", "0")] < losses[("0.01", "0")]
+    )  # larger steps, lower loss here
+    assert (sweep / "report.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_report_lists_a_failed_job_without_failing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sweep = tmp_path / "sweep"
+    result = run_cli(
+        "net221-train", "-m", "model.width=2,0", "trainer.epochs=30", f"hydra.sweep.dir={sweep}", cwd=tmp_path
+    )
+    assert result.returncode != 0  # a failed job fails the sweep's exit status ...
+    assert (sweep / "0" / "summary.json").is_file()  # ... but every job ran
+    report_main([str(sweep)])
+    out = capsys.readouterr().out
+    assert "2 job(s), 1 failed" in out
+    failed = next(line for line in out.splitlines() if line.startswith("| 1 |"))
+    assert "failed: model.width=0: must be >= 1" in failed
+
+
+def test_report_errors(tmp_path: Path) -> None:
+    missing = run_cli("net221-report", str(tmp_path / "nowhere"), cwd=tmp_path)
+    assert_one_line_error(missing, "net221-report", "nowhere", "no such directory")
+    empty = run_cli("net221-report", str(tmp_path), cwd=tmp_path)
+    assert_one_line_error(empty, "net221-report", "no jobs found")
