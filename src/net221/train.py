@@ -380,6 +380,16 @@ def _probabilities(model: Net221, normalization: Normalization, raw: np.ndarray)
     return model.predict_proba(x)[0].cpu().numpy().astype(np.float64)
 
 
+def _log_evaluation(split: str, report: dict[str, Any]) -> None:
+    confusion = report["confusion"]
+    auc = report["roc_auc"]
+    log.info(
+        f"{split}: accuracy {report['accuracy']:.3f}, ROC AUC {'n/a' if auc is None else f'{auc:.3f}'}, "
+        f"confusion tp={confusion['tp']} fp={confusion['fp']} tn={confusion['tn']} fn={confusion['fn']} "
+        f"({report['rows']} rows)"
+    )
+
+
 def _evaluation(model: Net221, data: PreparedData) -> dict[str, Any]:
     from net221.metrics import classification_report
 
@@ -538,6 +548,8 @@ def run(cfg: DictConfig, output_dir: Path) -> float:
                 _checkpoint_payload(cfg, model, data, cfg.trainer.epochs, [], None),
             )
         summary["evaluation"] = _evaluation(model, data)
+        for split, report in summary["evaluation"].items():
+            _log_evaluation({"train": "Training", "val": "Validation"}[split], report)
         _write_common(cfg, model, data, output_dir, summary)
     finally:
         if sink is not None:

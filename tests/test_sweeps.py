@@ -1,0 +1,90 @@
+"""Sweeps through real launchers and sweepers, and the optional TensorBoard logger."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import run_cli, train_in_process
+
+QUICK = ["trainer.epochs=30", "trainer.log_every=10"]
+
+
+def assert_jobs_finished(sweep: Path, count: int) -> list[dict[str, object]]:
+    summaries = [json.loads((sweep / str(i) / "summary.json").read_text()) for i in range(count)]
+    for i in range(count):
+        for name in ("checkpoint.pt", "metrics.csv", "loss.png", ".hydra/overrides.yaml"):
+            assert (sweep / str(i) / name).is_file(), (i, name)
+    return summaries
+
+
+def test_joblib_launcher_runs_jobs_in_parallel_processes(tmp_path: Path) -> None:
+    pytest.importorskip(
+        "hydra_plugins.hydra_joblib_launcher", reason="the optional [sweeps] extra is not installed"
+    )
+    sweep = tmp_path / "sweep"
+    result = run_cli(
+        "net221-train", "-m", "hydra/launcher=joblib", "hydra.launcher.n_jobs=2", "optimizer.lr=0.1,1.0",
+        *QUICK, f"hydra.sweep.dir={sweep}", cwd=tmp_path,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "Joblib.Parallel" in result.stdout + result.stderr
+    summaries = assert_jobs_finished(sweep, 2)
+    assert summaries[0]["final_loss"] != summaries[1]["final_loss"]
+
+
+def test_submitit_local_launcher(tmp_path: Path) -> None:
+    pytest.importorskip(
+        "hydra_plugins.hydra_submitit_launcher", reason="the optional [sweeps] extra is not installed"
+    )
+    sweep = tmp_path / "sweep"
+    result = run_cli(
+        "net221-train", "-m", "hydra/launcher=submitit_local", "hydra.launcher.timeout_min=10",
+        "optimizer.lr=0.1,1.0", *QUICK, f"hydra.sweep.dir={sweep}", cwd=tmp_path,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert_jobs_finished(sweep, 2)
+    assert list(sweep.glob(".submitit/*"))  # submitit's own job records
+
+
+def test_optuna_search_with_three_trials(tmp_path: Path) -> None:
+    pytest.importorskip(
+        "hydra_plugins.hydra_optuna_sweeper", reason="the optional [optuna] extra is not installed"
+    )
+    sweep = tmp_path / "sweep"
+    result = run_cli(
+        "net221-train", "hparams_search=optuna", "experiment=penguins", "hydra.sweeper.n_trials=3",
+        "trainer.epochs=20", f"hydra.sweep.dir={sweep}", cwd=tmp_path,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    summaries = assert_jobs_finished(sweep, 3)
+    results = (sweep / "optimization_results.yaml").read_text()
+    best = min(float(s["final_val_loss"]) for s in summaries)  # type: ignore[arg-type]
+    assert f"best_value: {best}" in results
+    assert "optimizer.lr" in results and "model.width" in results
+
+
+def test_tensorboard_logger_writes_scalars(tmp_path: Path) -> None:
+    pytest.importorskip("tensorboard", reason="the optional [tensorboard] extra is not installed")
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    train_in_process(tmp_path, "logger=tensorboard", *QUICK)
+    events = EventAccumulator(str(tmp_path / "tensorboard"))
+    events.Reload()
+    loss = events.Scalars("loss")
+    assert [point.step for point in loss] == [0, 10, 20]
+    assert loss[-1].value < loss[0].value
+
+
+def test_tensorboard_missing_is_skipped_with_a_message(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setitem(sys.modules, "torch.utils.tensorboard", None)  # import fails as if not installed
+    with caplog.at_level(logging.WARNING, logger="net221"):
+        train_in_process(tmp_path, "logger=tensorboard", *QUICK)
+    assert "logger=tensorboard skipped: tensorboard is not installed" in caplog.text
+    assert (tmp_path / "summary.json").is_file() and not (tmp_path / "tensorboard").exists()
