@@ -583,8 +583,16 @@ def run(cfg: DictConfig, output_dir: Path) -> GradcheckResult:
     path = output_dir / cfg.report
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(report(result, cfg.seed), indent=2, allow_nan=False) + "\n")
-    log.info(f"Report: {path}")
+    log.info(f"Report: {_shown_path(path)}")
     return result
+
+
+def _shown_path(path: Path) -> Path:
+    """The path relative to the current directory when it lies below it."""
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve())
+    except ValueError:
+        return path
 
 
 @hydra.main(version_base="1.3", config_path="pkg://net221.configs", config_name="gradcheck")
