@@ -26,6 +26,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -68,7 +69,9 @@ def torch_seconds(members: int = 1, epochs: int = 1000, dtype: torch.dtype = tor
     total = 0.0
     for first in range(0, members, chunk):
         count = min(chunk, members - first)
-        model = Net221(members=count, initial=initial_parameters("normal", members=count, seed=first), dtype=dtype)
+        model = Net221(
+            members=count, initial=initial_parameters("normal", members=count, seed=first), dtype=dtype
+        )
         optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
         start = time.perf_counter()
         train(model, optimizer, F.mse_loss, x, y, Schedule(epochs, log_every=10))
@@ -88,7 +91,9 @@ def peak_rss_mib(command: list[str], cwd: Path) -> tuple[float, float]:
     child = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(child.pid, 0)
     if status != 0:
-        raise SystemExit(f"{' '.join(command)} failed: {child.stderr.read().decode() if child.stderr else ''}")
+        raise SystemExit(
+            f"{' '.join(command)} failed: {child.stderr.read().decode() if child.stderr else ''}"
+        )
     return time.perf_counter() - start, usage.ru_maxrss / 1024
 
 
@@ -104,8 +109,10 @@ def main() -> None:
     args = parser.parse_args()
     repeats = 3 if args.quick else 7
     torch.set_num_threads(os.cpu_count() or 1)
-    print(f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores; "
-          f"torch {torch.__version__}, numpy {np.__version__}, Python {platform.python_version()}\n")
+    print(
+        f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores; "
+        f"torch {torch.__version__}, numpy {np.__version__}, Python {platform.python_version()}\n"
+    )
 
     # 1. per-sample training loops
     numpy_time = best_of(repeats, numpy_seconds)
@@ -130,7 +137,7 @@ def main() -> None:
         for _ in range(repeats):
             bare_times.append(command_seconds(bare, cwd))
             app_times.append(command_seconds(app, cwd))
-    print("\nThe command line, wall time (best of %d):\n" % repeats)
+    print(f"\nThe command line, wall time (best of {repeats}):\n")
     print(table(
         ["command", "wall (s)", "× import torch"],
         [
@@ -146,10 +153,14 @@ def main() -> None:
     for dtype in (torch.float64, torch.float32):
         for members in sizes:
             epochs = int(min(1000, max(20, 2e6 / (4 * members))))
-            seconds = best_of(2 if members >= 10_000 else repeats, lambda: torch_seconds(members, epochs, dtype))
+            seconds = best_of(
+                2 if members >= 10_000 else repeats, partial(torch_seconds, members, epochs, dtype)
+            )
             rate = members * 4 * epochs / seconds
             name = str(dtype).replace("torch.", "")
-            rows.append([f"torch, {name}", f"{members:,}", f"{rate / 1e3:,.0f} k", f"{rate / numpy_rate:,.1f}"])
+            rows.append(
+                [f"torch, {name}", f"{members:,}", f"{rate / 1e3:,.0f} k", f"{rate / numpy_rate:,.1f}"]
+            )
     print("\nSeed ensembles, member-steps per second:\n")
     print(table(["trainer", "members", "member-steps/s", "× NumPy"], rows))
 
@@ -160,8 +171,10 @@ def main() -> None:
                 f"hydra.run.dir={Path(scratch) / 'run'}",
             ]  # fmt: skip
             wall, rss = peak_rss_mib(command, Path(scratch))
-        print(f"\n`net221-train experiment=seed_study trainer.members=100000` (1000 epochs): "
-              f"{wall:.1f} s wall, peak RSS {rss:,.0f} MiB")
+        print(
+            f"\n`net221-train experiment=seed_study trainer.members=100000` (1000 epochs): "
+            f"{wall:.1f} s wall, peak RSS {rss:,.0f} MiB"
+        )
     usage = resource.getrusage(resource.RUSAGE_SELF)
     print(f"\n(benchmark process peak RSS {usage.ru_maxrss / 1024:,.0f} MiB)")
 
