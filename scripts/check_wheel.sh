@@ -6,6 +6,7 @@
 #   PYTHON       the interpreter that builds (default python3); it needs `build`
 #   TORCH        the torch requirement for the fresh environment (default torch==2.13.0)
 #   TORCH_INDEX  pip options naming torch's index (default none: pip's own settings)
+#   KEEP_DIST    if set, a directory to copy the checked sdist and wheel into
 #
 # `make wheel-check` runs this with the project's virtual environment; CI runs the same.
 set -euo pipefail
@@ -13,6 +14,8 @@ set -euo pipefail
 PYTHON=${PYTHON:-python3}
 TORCH=${TORCH:-torch==2.13.0}
 TORCH_INDEX=${TORCH_INDEX:-}
+KEEP_DIST=${KEEP_DIST:-}
+[[ -z $KEEP_DIST || $KEEP_DIST == /* ]] || KEEP_DIST=$PWD/$KEEP_DIST
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/net221-wheel-check.XXXXXX")
@@ -98,4 +101,9 @@ quiet "summary.json is not JSON" "$VENV/bin/python" -c 'import json; json.load(o
 said=$("$VENV/bin/python" -m net221 --version)
 [[ $said == "net221 $version" ]] || fail "python -m net221 --version said '$said', expected 'net221 $version'"
 
+if [[ -n $KEEP_DIST ]]; then
+    mkdir -p "$KEEP_DIST"
+    cp "$sdist" "$wheel" "$KEEP_DIST"/
+    step "copied $(basename "$sdist") and $name to $KEEP_DIST"
+fi
 echo "wheel check: OK ($said, ${SECONDS} s)"
