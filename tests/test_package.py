@@ -1,0 +1,84 @@
+"""The package as installed: one version everywhere, `python -m net221`, the public
+names, and the data files that ship with it."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from importlib import metadata, resources
+
+import pytest
+
+import net221
+from net221.__main__ import COMMANDS, main
+
+
+def run_module(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "net221", *args], capture_output=True, text=True, check=True, timeout=60
+    )
+
+
+def test_version_is_the_same_everywhere() -> None:
+    result = run_module("--version")
+    assert result.stdout == f"net221 {net221.__version__}\n"
+    assert metadata.version("net221") == net221.__version__
+
+
+def test_module_lists_every_entry_point() -> None:
+    listing = run_module().stdout
+    assert listing == run_module("--help").stdout
+    lines = [line.strip() for line in listing.splitlines()]
+    for command, summary in COMMANDS:
+        assert any(line.startswith(command) and line.endswith(summary) for line in lines)
+    # Every console script the distribution declares is among them.
+    scripts = {
+        ep.name for ep in metadata.distribution("net221").entry_points if ep.group == "console_scripts"
+    }
+    assert {"net221-train", "net221-predict", "net221-gradcheck", "net221-report"} <= scripts
+    assert scripts <= {command for command, _ in COMMANDS}
+    assert "python -m net221.numpy_trainer" in listing
+
+
+def test_module_imports_neither_torch_nor_hydra() -> None:
+    code = (
+        "import sys, runpy\n"
+        "sys.argv = ['net221', '--version']\n"
+        "try:\n"
+        "    runpy.run_module('net221', run_name='__main__')\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "heavy = sorted(m for m in ('torch', 'hydra', 'omegaconf', 'numpy') if m in sys.modules)\n"
+        "print('imported:', *heavy)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert result.stdout.splitlines() == [f"net221 {net221.__version__}", "imported:"]
+
+
+def test_main_in_process(capsys: pytest.CaptureFixture[str]) -> None:
+    main([])
+    assert "net221-train" in capsys.readouterr().out
+    with pytest.raises(SystemExit) as stop:
+        main(["--version"])
+    assert stop.value.code == 0
+    assert capsys.readouterr().out == f"net221 {net221.__version__}\n"
+
+
+@pytest.mark.parametrize("name", net221.__all__)
+def test_public_name_resolves(name: str) -> None:
+    assert getattr(net221, name) is not None
+
+
+def test_public_names() -> None:
+    assert dir(net221) == sorted(net221.__all__)
+    with pytest.raises(AttributeError, match="no_such_name"):
+        _ = net221.no_such_name
+
+
+def test_data_files_ship_with_the_package() -> None:
+    assert resources.files("net221").joinpath("py.typed").is_file()
+    configs = resources.files("net221.configs")
+    assert configs.joinpath("train.yaml").is_file()
+    assert configs.joinpath("experiment", "blog.yaml").is_file()
