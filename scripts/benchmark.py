@@ -65,7 +65,7 @@ def torch_seconds(members: int = 1, epochs: int = 1000, dtype: torch.dtype = tor
     x_np, y_np = blog_arrays()
     x = torch.tensor(x_np, dtype=dtype)
     y = torch.tensor(y_np, dtype=dtype).reshape(-1, 1)
-    chunk = auto_chunk_size(members, rows=4, width=2, input_dim=2)
+    chunk = auto_chunk_size(members, rows=4, batch_size=1, width=2, input_dim=2)
     total = 0.0
     for first in range(0, members, chunk):
         count = min(chunk, members - first)

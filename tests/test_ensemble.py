@@ -69,11 +69,14 @@ def test_a_diverged_member_does_not_stop_the_others(blog_tensors: tuple[torch.Te
     assert result.best_member in (0, 2)
 
 
-def test_auto_chunk_size_bounds_the_per_step_tensors() -> None:
-    assert auto_chunk_size(members=10, rows=4, width=2, input_dim=2) == 10
-    assert auto_chunk_size(members=10**6, rows=4, width=2, input_dim=2) < 10**6
-    big = auto_chunk_size(members=10**6, rows=333, width=8, input_dim=2)
-    assert big * 333 * (8 + 2 + 1) <= 2**22
+def test_auto_chunk_size_bounds_the_per_step_and_evaluation_tensors() -> None:
+    assert auto_chunk_size(members=10, rows=4, batch_size=1, width=2, input_dim=2) == 10
+    blog = auto_chunk_size(members=10**6, rows=4, batch_size=1, width=2, input_dim=2)
+    assert blog * 1 * 5 <= 2**17 < (blog + 1) * 5
+    penguins = auto_chunk_size(members=10**6, rows=333, batch_size=16, width=2, input_dim=2)
+    assert penguins == 2**17 // (16 * 5)
+    assert auto_chunk_size(members=10**6, rows=10**5, batch_size=10**5, width=8, input_dim=2) == 1
+    assert auto_chunk_size(members=10**6, rows=10**8, batch_size=1, width=2, input_dim=2) == 1
 
 
 @pytest.fixture(scope="module")

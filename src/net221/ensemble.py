@@ -17,14 +17,19 @@ import torch
 from net221.network import Net221
 from net221.trainer import LossFunction, Schedule, evaluate, train
 
-# Elements per chunk of the largest per-step tensor (members x rows x (width + inputs));
-# 2^22 float64 values is 32 MiB per tensor.
-CHUNK_ELEMENTS = 2**22
+# A chunk's per-step tensors (members x batch x (width + inputs + 1) values) stay
+# within STEP_ELEMENTS, small enough to stay in cache (scripts/benchmark.py measured
+# the most member-steps per second near 2^17 here); its evaluations over every row
+# within EVAL_ELEMENTS (2^24 float64 values: 128 MiB per tensor).
+STEP_ELEMENTS = 2**17
+EVAL_ELEMENTS = 2**24
 
 
-def auto_chunk_size(members: int, rows: int, width: int, input_dim: int) -> int:
-    per_member = max(rows, 1) * (width + input_dim + 1)
-    return max(1, min(members, CHUNK_ELEMENTS // per_member))
+def auto_chunk_size(members: int, rows: int, batch_size: int, width: int, input_dim: int) -> int:
+    per_row = width + input_dim + 1
+    by_step = STEP_ELEMENTS // (max(1, min(batch_size, rows)) * per_row)
+    by_eval = EVAL_ELEMENTS // (max(1, rows) * per_row)
+    return max(1, min(members, by_step, by_eval))
 
 
 @dataclass

@@ -11,7 +11,8 @@ microseconds per step, a large share of a step of this tiny network.
 construction from importing torch._dynamo too.
 
 `direct_step(optimizer)` returns a function that runs the same update (the
-optimizer's own `step`, unwrapped, with gradients off), or plain
+optimizer's own `step`, unwrapped, with gradients off, and on the CPU with
+`foreach=False` settled once instead of at every step), or plain
 `optimizer.step` wherever the shortcut could differ: when any step hook is
 registered, when the optimizer is `differentiable`, or when torch.optim is not
 wrapped the way this module expects. Nothing here compiles, so skipping
@@ -69,6 +70,11 @@ def direct_step(optimizer: torch.optim.Optimizer) -> Callable[[], Any]:
     if any(hooks) or optimizer.defaults.get("differentiable", False) or unwrapped is wrapped:
         return optimizer.step
     skip_dynamo_wrappers()
+    for group in optimizer.param_groups:
+        # On the CPU torch picks the per-tensor loop when `foreach` is unset; deciding
+        # that anew costs more than the update of this network's four tensors.
+        if group.get("foreach", False) is None and all(p.device.type == "cpu" for p in group["params"]):
+            group["foreach"] = False
     set_grad_enabled = torch._C._set_grad_enabled
 
     def step() -> Any:

@@ -1,6 +1,7 @@
 """Pictures of a run or a sweep. matplotlib is imported here only, on first use.
 
-Layer: app.
+Layer: app. Figures are drawn with matplotlib's object API onto the Agg canvas:
+no pyplot, no global figure state, and a lighter import.
 """
 
 from __future__ import annotations
@@ -12,26 +13,22 @@ from typing import Any
 import numpy as np
 
 
-def _pyplot() -> Any:
-    import matplotlib
+def _figure(width: float, height: float) -> tuple[Any, Any]:
+    from matplotlib.figure import Figure
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
+    figure = Figure(figsize=(width, height))
+    return figure, figure.add_subplot()
 
 
 def _save(fig: Any, path: Path) -> None:
     fig.tight_layout()
     fig.savefig(path, dpi=110)
-    _pyplot().close(fig)
 
 
 def loss_curve(
     path: Path, epochs: Sequence[int], loss: Sequence[float], val_loss: Sequence[float] | None
 ) -> None:
-    plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(6, 4))
+    fig, ax = _figure(6, 4)
     ax.plot(epochs, loss, label="training")
     if val_loss is not None:
         ax.plot(epochs, val_loss, label="validation")
@@ -46,10 +43,9 @@ def loss_curve(
 
 def ensemble_band(path: Path, epochs: Sequence[int], loss: np.ndarray) -> None:
     """Median training loss over members with the 10-90 % band; loss is (logs, members)."""
-    plt = _pyplot()
     with np.errstate(all="ignore"):
         low, median, high = np.nanpercentile(loss, [10, 50, 90], axis=1)
-    fig, ax = plt.subplots(figsize=(6, 4))
+    fig, ax = _figure(6, 4)
     ax.fill_between(epochs, low, high, alpha=0.3, label="10-90 % of members")
     ax.plot(epochs, median, label="median")
     ax.set_xlabel("epoch")
@@ -72,14 +68,13 @@ def decision_boundary(
     """Data in raw units coloured by label, and the network's 0.5 contour.
 
     `probability` maps raw inputs (n, 2) to P(label = 1) (n,)."""
-    plt = _pyplot()
     span = raw.max(axis=0) - raw.min(axis=0)
     span = np.where(span > 0, span, 1.0)
     low, high = raw.min(axis=0) - 0.15 * span, raw.max(axis=0) + 0.15 * span
     grid_x, grid_y = np.meshgrid(np.linspace(low[0], high[0], 200), np.linspace(low[1], high[1], 200))
     grid = np.column_stack([grid_x.ravel(), grid_y.ravel()])
     z = probability(grid).reshape(grid_x.shape)
-    fig, ax = plt.subplots(figsize=(6, 4.5))
+    fig, ax = _figure(6, 4.5)
     shading = ax.contourf(grid_x, grid_y, z, levels=np.linspace(0, 1, 11), cmap="RdBu_r", alpha=0.35)
     fig.colorbar(shading, ax=ax, label=f"P({label_names[1]})")
     if z.min() < 0.5 < z.max():
@@ -96,8 +91,7 @@ def decision_boundary(
 
 def sweep_plot(path: Path, x_name: str, y_name: str, lines: dict[str, list[tuple[float, float]]]) -> None:
     """One line per combination of the other swept values: y against x."""
-    plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(6.5, 4.5))
+    fig, ax = _figure(6.5, 4.5)
     numeric = all(isinstance(x, int | float) for points in lines.values() for x, _ in points)
     for label, points in sorted(lines.items()):
         points = sorted(points) if numeric else points

@@ -347,7 +347,9 @@ def train_ensemble(
     )
     members = cfg.trainer.members
     rows = max(x.shape[0], 0 if x_val is None else x_val.shape[0])
-    chunk = cfg.trainer.chunk_size or auto_chunk_size(members, rows, cfg.model.width, x.shape[1])
+    chunk = cfg.trainer.chunk_size or auto_chunk_size(
+        members, rows, cfg.trainer.batch_size, cfg.model.width, x.shape[1]
+    )
     make_optimizer = _instantiate(cfg.optimizer, "optimizer")
     log.info(f"Training {members:,} members in chunks of {min(chunk, members):,}")
     schedule = Schedule(

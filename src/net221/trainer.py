@@ -115,7 +115,6 @@ def train(
     fixed_batches = None if schedule.shuffle else _batches(x, y, members, batch_size)
     step = direct_step(optimizer)
     parameters = list(model.parameters())
-    seed_gradient = torch.ones((), dtype=x.dtype, device=x.device)  # dLoss/dLoss, made once
     for parameter in parameters:
         parameter.grad = None
     logs: list[EpochLog] = []
@@ -129,7 +128,9 @@ def train(
             loss = loss_fn(model(xb), yb, reduction="sum")
             if size != 1:
                 loss = loss / size
-            loss.backward(seed_gradient)  # type: ignore[no-untyped-call]
+            # no explicit gradient argument: torch checks one with its symbolic-shape
+            # machinery, which costs an import of sympy and time on every step
+            torch.autograd.backward(loss)
             step()
             # Same effect as optimizer.zero_grad(), at a fraction of its per-step cost.
             for parameter in parameters:
