@@ -152,7 +152,7 @@ def main() -> None:
     rows = [["NumPy trainer (one network)", "", f"{numpy_rate / 1e3:,.0f} k", "1"]]
     for dtype in (torch.float64, torch.float32):
         for members in sizes:
-            epochs = int(min(1000, max(20, 2e6 / (4 * members))))
+            epochs = int(min(1000, max(50, 2e6 / (4 * members))))
             seconds = best_of(
                 2 if members >= 10_000 else repeats, partial(torch_seconds, members, epochs, dtype)
             )

@@ -11,7 +11,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from net221.ensemble import auto_chunk_size, train_members
+from net221.ensemble import STEP_ELEMENTS, auto_chunk_size, train_members
 from net221.init import initial_parameters
 from net221.network import Net221
 from net221.report import main as report_main
@@ -72,9 +72,9 @@ def test_a_diverged_member_does_not_stop_the_others(blog_tensors: tuple[torch.Te
 def test_auto_chunk_size_bounds_the_per_step_and_evaluation_tensors() -> None:
     assert auto_chunk_size(members=10, rows=4, batch_size=1, width=2, input_dim=2) == 10
     blog = auto_chunk_size(members=10**6, rows=4, batch_size=1, width=2, input_dim=2)
-    assert blog * 1 * 5 <= 2**17 < (blog + 1) * 5
+    assert blog * 1 * 5 <= STEP_ELEMENTS < (blog + 1) * 5
     penguins = auto_chunk_size(members=10**6, rows=333, batch_size=16, width=2, input_dim=2)
-    assert penguins == 2**17 // (16 * 5)
+    assert penguins == STEP_ELEMENTS // (16 * 5)
     assert auto_chunk_size(members=10**6, rows=10**5, batch_size=10**5, width=8, input_dim=2) == 1
     assert auto_chunk_size(members=10**6, rows=10**8, batch_size=1, width=2, input_dim=2) == 1
 

@@ -88,3 +88,22 @@ def test_tensorboard_missing_is_skipped_with_a_message(
         train_in_process(tmp_path, "logger=tensorboard", *QUICK)
     assert "logger=tensorboard skipped: tensorboard is not installed" in caplog.text
     assert (tmp_path / "summary.json").is_file() and not (tmp_path / "tensorboard").exists()
+
+
+def test_the_slurm_launcher_config_composes() -> None:
+    pytest.importorskip("hydra_plugins.hydra_submitit_launcher", reason="the optional [sweeps] extra is not installed")
+    from hydra import compose, initialize_config_module
+
+    from net221.config import register_schemas
+
+    register_schemas()
+    overrides = [
+        "hydra/launcher=submitit_slurm", "hydra.launcher.partition=cpu", "hydra.launcher.timeout_min=30",
+        "hydra.launcher.cpus_per_task=2", "hydra.launcher.array_parallelism=64", "optimizer.lr=0.1",
+    ]  # fmt: skip
+    with initialize_config_module(config_module="net221.configs", version_base="1.3"):
+        cfg = compose(config_name="train", overrides=overrides, return_hydra_config=True)
+    launcher = cfg.hydra.launcher
+    assert launcher._target_.endswith("SlurmLauncher")
+    assert (launcher.partition, launcher.timeout_min, launcher.cpus_per_task, launcher.array_parallelism) == ("cpu", 30, 2, 64)
+    assert launcher.submitit_folder.endswith("/.submitit/%j")

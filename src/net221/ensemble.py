@@ -19,9 +19,9 @@ from net221.trainer import LossFunction, Schedule, evaluate, train
 
 # A chunk's per-step tensors (members x batch x (width + inputs + 1) values) stay
 # within STEP_ELEMENTS, small enough to stay in cache (scripts/benchmark.py measured
-# the most member-steps per second near 2^17 here); its evaluations over every row
+# the most member-steps per second near 2^18 here); its evaluations over every row
 # within EVAL_ELEMENTS (2^24 float64 values: 128 MiB per tensor).
-STEP_ELEMENTS = 2**17
+STEP_ELEMENTS = 2**18
 EVAL_ELEMENTS = 2**24
 
 
