@@ -18,6 +18,18 @@ from net221.train import run
 
 # The blog's worked example: every weight 1, every bias 0.
 ALL_ONES = {"w1": 1.0, "w2": 1.0, "w3": 1.0, "w4": 1.0, "w5": 1.0, "w6": 1.0, "b1": 0.0, "b2": 0.0, "b3": 0.0}
+# ... and dL/dθ there for Alice (x = [-2, -1], female), to 10 decimals.
+WORKED_GRADIENTS = {
+    "w1": 0.0214695353,
+    "w2": 0.0107347676,
+    "w3": 0.0214695353,
+    "w4": 0.0107347676,
+    "w5": -0.0112692202,
+    "w6": -0.0112692202,
+    "b1": -0.0107347676,
+    "b2": -0.0107347676,
+    "b3": -0.2376175595,
+}
 
 
 @pytest.fixture

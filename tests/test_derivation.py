@@ -17,21 +17,10 @@ from net221.errata import seed_notes_partials, separate_inputs_partials, squared
 from net221.init import BLOG_NAMES
 from net221.network import Net221
 
-from conftest import ALL_ONES
+from conftest import ALL_ONES, WORKED_GRADIENTS
 
 # The blog's worked example: all weights 1, biases 0, Alice (x = [-2, -1], female).
 ALICE = {"x1": -2.0, "x2": -1.0, "y_true": 1.0}
-WORKED_GRADIENTS = {
-    "w1": 0.0214695353,
-    "w2": 0.0107347676,
-    "w3": 0.0214695353,
-    "w4": 0.0107347676,
-    "w5": -0.0112692202,
-    "w6": -0.0112692202,
-    "b1": -0.0107347676,
-    "b2": -0.0107347676,
-    "b3": -0.2376175595,
-}
 
 
 def autograd_partials(params: dict[str, float], x1: float, x2: float, y_true: float) -> dict[str, float]:

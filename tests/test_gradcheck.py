@@ -35,22 +35,12 @@ from net221.gradcheck import (
 from net221.init import BLOG_NAMES
 from net221.network import Net221
 
+from conftest import WORKED_GRADIENTS
+
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "scripts" / "my_partials.py"
 PROG = "net221-gradcheck"
 
-# The blog's worked example (all weights 1, biases 0, Alice): dL/dθ to 10 decimals.
-WORKED_GRADIENTS = {
-    "w1": 0.0214695353,
-    "w2": 0.0107347676,
-    "w3": 0.0214695353,
-    "w4": 0.0107347676,
-    "w5": -0.0112692202,
-    "w6": -0.0112692202,
-    "b1": -0.0107347676,
-    "b2": -0.0107347676,
-    "b3": -0.2376175595,
-}
 HIDDEN = ["w1", "w2", "w3", "w4", "b1", "b2"]
 OUTPUT = ["w5", "w6", "b3"]
 

@@ -91,7 +91,9 @@ def test_tensorboard_missing_is_skipped_with_a_message(
 
 
 def test_the_slurm_launcher_config_composes() -> None:
-    pytest.importorskip("hydra_plugins.hydra_submitit_launcher", reason="the optional [sweeps] extra is not installed")
+    pytest.importorskip(
+        "hydra_plugins.hydra_submitit_launcher", reason="the optional [sweeps] extra is not installed"
+    )
     from hydra import compose, initialize_config_module
 
     from net221.config import register_schemas
@@ -105,5 +107,10 @@ def test_the_slurm_launcher_config_composes() -> None:
         cfg = compose(config_name="train", overrides=overrides, return_hydra_config=True)
     launcher = cfg.hydra.launcher
     assert launcher._target_.endswith("SlurmLauncher")
-    assert (launcher.partition, launcher.timeout_min, launcher.cpus_per_task, launcher.array_parallelism) == ("cpu", 30, 2, 64)
+    assert (launcher.partition, launcher.timeout_min, launcher.cpus_per_task, launcher.array_parallelism) == (
+        "cpu",
+        30,
+        2,
+        64,
+    )
     assert launcher.submitit_folder.endswith("/.submitit/%j")
