@@ -290,8 +290,8 @@ def train_single(
 
     columns = _metric_columns(data.val is not None, ensemble=False)
     metrics = MetricsFile(output_dir / "metrics.csv", columns)
-    for row in history:
-        metrics.write([row[c] for c in columns])
+    for row in history:  # a resumed run's earlier epochs; a column the checkpoint lacks reads nan
+        metrics.write([row.get(c, float("nan")) for c in columns])
 
     def on_log(entry: EpochLog) -> None:
         row = {
