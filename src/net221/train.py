@@ -43,7 +43,7 @@ if TYPE_CHECKING:
 
     from net221.ensemble import EnsembleResult
     from net221.network import Net221
-    from net221.trainer import EpochLog, LossFunction
+    from net221.trainer import EpochLog, LossFunction, Schedule
 
 log = logging.getLogger("net221")
 register_schemas()
@@ -118,6 +118,31 @@ def _tensors(
     x = torch.tensor(normalization.apply(dataset.features), dtype=dtype, device=device)
     y = torch.tensor(dataset.labels, dtype=dtype, device=device).reshape(-1, 1)
     return x, y
+
+
+@dataclass(frozen=True)
+class Tensors:
+    """The normalized data on the training device: x (N, D), y (N, 1), and validation if any."""
+
+    x: torch.Tensor
+    y: torch.Tensor
+    x_val: torch.Tensor | None
+    y_val: torch.Tensor | None
+
+
+def _all_tensors(data: PreparedData, dtype: torch.dtype, device: torch.device) -> Tensors:
+    x, y = _tensors(data.train, data.normalization, dtype, device)
+    if data.val is None:
+        return Tensors(x, y, None, None)
+    x_val, y_val = _tensors(data.val, data.normalization, dtype, device)
+    return Tensors(x, y, x_val, y_val)
+
+
+def _schedule(cfg: DictConfig) -> Schedule:
+    from net221.trainer import Schedule
+
+    trainer = cfg.trainer
+    return Schedule(trainer.epochs, trainer.batch_size, trainer.shuffle, trainer.log_every, cfg.data.seed)
 
 
 @contextmanager
@@ -271,19 +296,16 @@ def _resume(
 def train_single(
     cfg: DictConfig,
     data: PreparedData,
+    tensors: Tensors,
     loss_fn: LossFunction,
     output_dir: Path,
-    dtype: torch.dtype,
-    device: torch.device,
     sink: TensorBoardSink | None,
 ) -> SingleResult:
-    from net221.trainer import Schedule, train
+    from net221.trainer import train
 
     features = list(data.train.feature_names)
-    x, y = _tensors(data.train, data.normalization, dtype, device)
-    x_val, y_val = (
-        _tensors(data.val, data.normalization, dtype, device) if data.val is not None else (None, None)
-    )
+    x, y = tensors.x, tensors.y
+    dtype, device = x.dtype, x.device
     model = _build_model(cfg, x.shape[1], 1, 0, dtype, device)
     optimizer = _build_optimizer(_instantiate(cfg.optimizer, "optimizer"), cfg, model)
     start_epoch, history = (0, []) if cfg.trainer.resume is None else _resume(cfg, model, optimizer, features)
@@ -312,9 +334,6 @@ def train_single(
             )
         log.info(line)
 
-    schedule = Schedule(
-        cfg.trainer.epochs, cfg.trainer.batch_size, cfg.trainer.shuffle, cfg.trainer.log_every, cfg.data.seed
-    )
     try:
         with _progress(cfg.trainer.progress, cfg.trainer.epochs - start_epoch, "training") as advance:
             train(
@@ -323,10 +342,10 @@ def train_single(
                 loss_fn,
                 x,
                 y,
-                schedule,
+                _schedule(cfg),
                 start_epoch=start_epoch,
-                x_val=x_val,
-                y_val=y_val,
+                x_val=tensors.x_val,
+                y_val=tensors.y_val,
                 on_log=on_log,
                 on_epoch=lambda _: advance(1),
             )
@@ -335,16 +354,10 @@ def train_single(
     return SingleResult(model, optimizer, history, cfg.trainer.epochs)
 
 
-def train_ensemble(
-    cfg: DictConfig, data: PreparedData, loss_fn: LossFunction, dtype: torch.dtype, device: torch.device
-) -> EnsembleResult:
+def train_ensemble(cfg: DictConfig, tensors: Tensors, loss_fn: LossFunction) -> EnsembleResult:
     from net221.ensemble import auto_chunk_size, train_members
-    from net221.trainer import Schedule
 
-    x, y = _tensors(data.train, data.normalization, dtype, device)
-    x_val, y_val = (
-        _tensors(data.val, data.normalization, dtype, device) if data.val is not None else (None, None)
-    )
+    x, y, x_val = tensors.x, tensors.y, tensors.x_val
     members = cfg.trainer.members
     rows = max(x.shape[0], 0 if x_val is None else x_val.shape[0])
     chunk = cfg.trainer.chunk_size or auto_chunk_size(
@@ -352,21 +365,18 @@ def train_ensemble(
     )
     make_optimizer = _instantiate(cfg.optimizer, "optimizer")
     log.info(f"Training {members:,} members in chunks of {min(chunk, members):,}")
-    schedule = Schedule(
-        cfg.trainer.epochs, cfg.trainer.batch_size, cfg.trainer.shuffle, cfg.trainer.log_every, cfg.data.seed
-    )
     with _progress(cfg.trainer.progress, members, "members") as advance:
         return train_members(
-            lambda first, count: _build_model(cfg, x.shape[1], count, first, dtype, device),
+            lambda first, count: _build_model(cfg, x.shape[1], count, first, x.dtype, x.device),
             lambda model: _build_optimizer(make_optimizer, cfg, model),
             loss_fn,
             x,
             y,
-            schedule,
+            _schedule(cfg),
             members,
             chunk,
             x_val=x_val,
-            y_val=y_val,
+            y_val=tensors.y_val,
             on_chunk=lambda first, count: advance(count),
         )
 
@@ -508,19 +518,18 @@ def run(cfg: DictConfig, output_dir: Path) -> float:
         "members": cfg.trainer.members,
         "device": str(device),
     }
+    tensors = _all_tensors(data, dtype, device)
     try:
         if cfg.trainer.members == 1:
-            single = train_single(cfg, data, loss_fn, output_dir, dtype, device, sink)
+            single = train_single(cfg, data, tensors, loss_fn, output_dir, sink)
             model = single.model
-            x, y = _tensors(data.train, data.normalization, dtype, device)
-            final = evaluate(model, loss_fn, x, y)
+            final = evaluate(model, loss_fn, tensors.x, tensors.y)
             if not np.isfinite(final.loss).all():
                 raise DivergedError(cfg.trainer.epochs - 1)
             summary["final_loss"] = float(final.loss[0])
             summary["final_accuracy"] = float(final.accuracy[0])
-            if data.val is not None:
-                x_val, y_val = _tensors(data.val, data.normalization, dtype, device)
-                val = evaluate(model, loss_fn, x_val, y_val)
+            if tensors.x_val is not None and tensors.y_val is not None:
+                val = evaluate(model, loss_fn, tensors.x_val, tensors.y_val)
                 summary["final_val_loss"] = float(val.loss[0])
                 summary["final_val_accuracy"] = float(val.accuracy[0])
             objective = summary.get("final_val_loss", summary["final_loss"])
@@ -542,7 +551,7 @@ def run(cfg: DictConfig, output_dir: Path) -> float:
                 [r["val_loss"] for r in history] if data.val is not None else None,
             )
         else:
-            result = train_ensemble(cfg, data, loss_fn, dtype, device)
+            result = train_ensemble(cfg, tensors, loss_fn)
             model = result.best_model
             objective = _write_ensemble(cfg, result, data, output_dir, summary, sink)
             save_checkpoint(
