@@ -2,6 +2,7 @@
 
     python scripts/benchmark.py            # everything (a few minutes)
     python scripts/benchmark.py --quick    # fewer repeats and smaller ensembles
+    python scripts/benchmark.py --device cuda   # the torch side on a GPU (no command-line part)
 
 1. Per-sample training of the blog network (1000 epochs, 4000 steps): the NumPy
    from-scratch trainer against the torch trainer (autograd + torch.optim.SGD).
@@ -60,23 +61,31 @@ def numpy_seconds(epochs: int = 1000) -> float:
     return time.perf_counter() - start
 
 
-def torch_seconds(members: int = 1, epochs: int = 1000, dtype: torch.dtype = torch.float64) -> float:
+def torch_seconds(
+    members: int = 1, epochs: int = 1000, dtype: torch.dtype = torch.float64, device: str = "cpu"
+) -> float:
     """Training time of `members` blog networks at once, chunked as net221-train chunks them."""
     x_np, y_np = blog_arrays()
-    x = torch.tensor(x_np, dtype=dtype)
-    y = torch.tensor(y_np, dtype=dtype).reshape(-1, 1)
-    chunk = auto_chunk_size(members, rows=4, batch_size=1, width=2, input_dim=2)
+    x = torch.tensor(x_np, dtype=dtype, device=device)
+    y = torch.tensor(y_np, dtype=dtype, device=device).reshape(-1, 1)
+    chunk = auto_chunk_size(members, rows=4, batch_size=1, width=2, input_dim=2, device_type=device)
     total = 0.0
     for first in range(0, members, chunk):
         count = min(chunk, members - first)
-        model = Net221(
-            members=count, initial=initial_parameters("normal", members=count, seed=first), dtype=dtype
-        )
+        initial = initial_parameters("normal", members=count, seed=first)
+        model = Net221(members=count, initial=initial, dtype=dtype, device=device)
         optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+        synchronize(device)
         start = time.perf_counter()
         train(model, optimizer, F.mse_loss, x, y, Schedule(epochs, log_every=10))
+        synchronize(device)
         total += time.perf_counter() - start
     return total
+
+
+def synchronize(device: str) -> None:
+    if device == "cuda":
+        torch.cuda.synchronize()
 
 
 def command_seconds(command: list[str], cwd: Path) -> float:
@@ -106,28 +115,72 @@ def table(header: list[str], rows: list[list[str]]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer repeats, ensembles up to 10,000")
+    parser.add_argument("--device", choices=["cpu", "cuda"], default="cpu", help="where torch trains")
     args = parser.parse_args()
+    device = args.device
+    if device == "cuda" and not torch.cuda.is_available():
+        raise SystemExit("benchmark.py: error: --device cuda: torch sees no CUDA device")
     repeats = 3 if args.quick else 7
     torch.set_num_threads(os.cpu_count() or 1)
+    gpu = f"; GPU: {torch.cuda.get_device_name()}" if device == "cuda" else ""
     print(
-        f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores; "
+        f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores{gpu}; "
         f"torch {torch.__version__}, numpy {np.__version__}, Python {platform.python_version()}\n"
     )
 
     # 1. per-sample training loops
     numpy_time = best_of(5 * repeats, numpy_seconds)  # short (~20 ms): more repeats against noise
-    torch_time = best_of(repeats, torch_seconds)
+    torch_time = best_of(repeats, partial(torch_seconds, device=device))
     steps = 4000
     print("Per-sample training of the blog network, 1000 epochs (4000 steps):\n")
     print(table(
         ["trainer", "time (s)", "µs per step", "× NumPy"],
         [
             ["NumPy, from scratch", f"{numpy_time:.3f}", f"{1e6 * numpy_time / steps:.1f}", "1.0"],
-            ["torch, autograd + SGD", f"{torch_time:.3f}", f"{1e6 * torch_time / steps:.1f}", f"{torch_time / numpy_time:.1f}"],
+            [f"torch, autograd + SGD ({device})", f"{torch_time:.3f}", f"{1e6 * torch_time / steps:.1f}", f"{torch_time / numpy_time:.1f}"],
         ],
     ))  # fmt: skip
 
-    # 2. the command line against a bare torch import
+    # 2. the command line against a bare torch import (on the CPU only)
+    if device == "cpu":
+        command_line(repeats)
+
+    # 3. ensembles
+    numpy_rate = 4 * 1000 / numpy_time
+    sizes = [1, 100, 1_000, 10_000] + ([] if args.quick else [100_000])
+    if device == "cuda" and not args.quick:
+        sizes.append(1_000_000)
+    rows = [["NumPy trainer (one network)", "", f"{numpy_rate / 1e3:,.0f} k", "1"]]
+    for dtype in (torch.float64, torch.float32):
+        for members in sizes:
+            epochs = int(min(1000, max(50, 2e6 / (4 * members))))
+            seconds = best_of(
+                2 if members >= 10_000 else repeats, partial(torch_seconds, members, epochs, dtype, device)
+            )
+            rate = members * 4 * epochs / seconds
+            name = f"{dtype}".replace("torch.", "") + ("" if device == "cpu" else f", {device}")
+            rows.append(
+                [f"torch, {name}", f"{members:,}", f"{rate / 1e3:,.0f} k", f"{rate / numpy_rate:,.1f}"]
+            )
+    print("\nSeed ensembles, member-steps per second:\n")
+    print(table(["trainer", "members", "member-steps/s", "× NumPy"], rows))
+
+    if not args.quick and device == "cpu":
+        with tempfile.TemporaryDirectory() as scratch:
+            command = [
+                str(BIN / "net221-train"), "experiment=seed_study", "trainer.members=100000",
+                f"hydra.run.dir={Path(scratch) / 'run'}",
+            ]  # fmt: skip
+            wall, rss = peak_rss_mib(command, Path(scratch))
+        print(
+            f"\n`net221-train experiment=seed_study trainer.members=100000` (1000 epochs): "
+            f"{wall:.1f} s wall, peak RSS {rss:,.0f} MiB"
+        )
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    print(f"\n(benchmark process peak RSS {usage.ru_maxrss / 1024:,.0f} MiB)")
+
+
+def command_line(repeats: int) -> None:
     with tempfile.TemporaryDirectory() as scratch:
         cwd = Path(scratch)
         bare = [sys.executable, "-c", "import torch"]
@@ -145,38 +198,6 @@ def main() -> None:
             ["net221-train (the blog, all outputs)", f"{min(app_times):.2f}", f"{min(app_times) / min(bare_times):.2f}"],
         ],
     ))  # fmt: skip
-
-    # 3. ensembles
-    numpy_rate = 4 * 1000 / numpy_time
-    sizes = [1, 100, 1_000, 10_000] + ([] if args.quick else [100_000])
-    rows = [["NumPy trainer (one network)", "", f"{numpy_rate / 1e3:,.0f} k", "1"]]
-    for dtype in (torch.float64, torch.float32):
-        for members in sizes:
-            epochs = int(min(1000, max(50, 2e6 / (4 * members))))
-            seconds = best_of(
-                2 if members >= 10_000 else repeats, partial(torch_seconds, members, epochs, dtype)
-            )
-            rate = members * 4 * epochs / seconds
-            name = str(dtype).replace("torch.", "")
-            rows.append(
-                [f"torch, {name}", f"{members:,}", f"{rate / 1e3:,.0f} k", f"{rate / numpy_rate:,.1f}"]
-            )
-    print("\nSeed ensembles, member-steps per second:\n")
-    print(table(["trainer", "members", "member-steps/s", "× NumPy"], rows))
-
-    if not args.quick:
-        with tempfile.TemporaryDirectory() as scratch:
-            command = [
-                str(BIN / "net221-train"), "experiment=seed_study", "trainer.members=100000",
-                f"hydra.run.dir={Path(scratch) / 'run'}",
-            ]  # fmt: skip
-            wall, rss = peak_rss_mib(command, Path(scratch))
-        print(
-            f"\n`net221-train experiment=seed_study trainer.members=100000` (1000 epochs): "
-            f"{wall:.1f} s wall, peak RSS {rss:,.0f} MiB"
-        )
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    print(f"\n(benchmark process peak RSS {usage.ru_maxrss / 1024:,.0f} MiB)")
 
 
 if __name__ == "__main__":

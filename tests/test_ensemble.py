@@ -11,7 +11,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from net221.ensemble import STEP_ELEMENTS, auto_chunk_size, train_members
+from net221.ensemble import EVAL_ELEMENTS, STEP_ELEMENTS, auto_chunk_size, train_members
 from net221.init import initial_parameters
 from net221.network import Net221
 from net221.report import main as report_main
@@ -77,6 +77,10 @@ def test_auto_chunk_size_bounds_the_per_step_and_evaluation_tensors() -> None:
     assert penguins == STEP_ELEMENTS // (16 * 5)
     assert auto_chunk_size(members=10**6, rows=10**5, batch_size=10**5, width=8, input_dim=2) == 1
     assert auto_chunk_size(members=10**6, rows=10**8, batch_size=1, width=2, input_dim=2) == 1
+    # on a GPU only the evaluation tensors bound a chunk
+    gpu = auto_chunk_size(members=10**7, rows=4, batch_size=1, width=2, input_dim=2, device_type="cuda")
+    assert gpu == EVAL_ELEMENTS // (4 * 5) > blog
+    assert auto_chunk_size(members=10, rows=4, batch_size=1, width=2, input_dim=2, device_type="cuda") == 10
 
 
 @pytest.fixture(scope="module")

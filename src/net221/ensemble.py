@@ -17,18 +17,24 @@ import torch
 from net221.network import Net221
 from net221.trainer import LossFunction, Schedule, evaluate, train
 
-# A chunk's per-step tensors (members x batch x (width + inputs + 1) values) stay
-# within STEP_ELEMENTS, small enough to stay in cache (scripts/benchmark.py measured
-# the most member-steps per second near 2^18 here); its evaluations over every row
-# within EVAL_ELEMENTS (2^24 float64 values: 128 MiB per tensor).
+# On the CPU a chunk's per-step tensors (members x batch x (width + inputs + 1)
+# values) stay within STEP_ELEMENTS, small enough to stay in cache
+# (scripts/benchmark.py measured the most member-steps per second near 2^18 here).
+# A GPU step costs about the same for any chunk that fits, so there only the
+# evaluations over every row bound a chunk: EVAL_ELEMENTS (2^24 float64 values,
+# 128 MiB per tensor).
 STEP_ELEMENTS = 2**18
 EVAL_ELEMENTS = 2**24
 
 
-def auto_chunk_size(members: int, rows: int, batch_size: int, width: int, input_dim: int) -> int:
+def auto_chunk_size(
+    members: int, rows: int, batch_size: int, width: int, input_dim: int, device_type: str = "cpu"
+) -> int:
     per_row = width + input_dim + 1
-    by_step = STEP_ELEMENTS // (max(1, min(batch_size, rows)) * per_row)
     by_eval = EVAL_ELEMENTS // (max(1, rows) * per_row)
+    if device_type != "cpu":
+        return max(1, min(members, by_eval))
+    by_step = STEP_ELEMENTS // (max(1, min(batch_size, rows)) * per_row)
     return max(1, min(members, by_step, by_eval))
 
 

@@ -361,7 +361,7 @@ def train_ensemble(cfg: DictConfig, tensors: Tensors, loss_fn: LossFunction) -> 
     members = cfg.trainer.members
     rows = max(x.shape[0], 0 if x_val is None else x_val.shape[0])
     chunk = cfg.trainer.chunk_size or auto_chunk_size(
-        members, rows, cfg.trainer.batch_size, cfg.model.width, x.shape[1]
+        members, rows, cfg.trainer.batch_size, cfg.model.width, x.shape[1], x.device.type
     )
     make_optimizer = _instantiate(cfg.optimizer, "optimizer")
     log.info(f"Training {members:,} members in chunks of {min(chunk, members):,}")
