@@ -13,7 +13,7 @@ import torch.nn.functional as F
 
 from net221.ensemble import EVAL_ELEMENTS, STEP_ELEMENTS, auto_chunk_size, train_members
 from net221.init import initial_parameters
-from net221.network import Net221
+from net221.network import COLUMN_MEMBERS, Net221
 from net221.report import main as report_main
 from net221.trainer import Schedule, train
 
@@ -33,6 +33,21 @@ def test_each_member_is_exactly_the_single_network_with_its_seed(
     ensemble = Net221(members=members, initial=initial_parameters("normal", members=members, seed=seed))
     train(ensemble, torch.optim.SGD(ensemble.parameters(), lr=0.1), F.mse_loss, x, y, Schedule(1000))
     for k in range(members):
+        single = Net221(initial=initial_parameters("normal", seed=seed + k))
+        train(single, torch.optim.SGD(single.parameters(), lr=0.1), F.mse_loss, x, y, Schedule(1000))
+        gap = np.abs(ensemble.flat()[k] - single.flat()[0]).max()
+        assert gap <= 1e-12, (k, gap)
+
+
+def test_members_on_the_along_members_route_are_the_single_networks(
+    blog_tensors: tuple[torch.Tensor, torch.Tensor],
+) -> None:
+    # from COLUMN_MEMBERS members on, the forward pass takes the other route
+    x, y = blog_tensors
+    members, seed = COLUMN_MEMBERS, 40
+    ensemble = Net221(members=members, initial=initial_parameters("normal", members=members, seed=seed))
+    train(ensemble, torch.optim.SGD(ensemble.parameters(), lr=0.1), F.mse_loss, x, y, Schedule(1000))
+    for k in (0, 777, members - 1):
         single = Net221(initial=initial_parameters("normal", seed=seed + k))
         train(single, torch.optim.SGD(single.parameters(), lr=0.1), F.mse_loss, x, y, Schedule(1000))
         gap = np.abs(ensemble.flat()[k] - single.flat()[0]).max()

@@ -125,3 +125,32 @@ def test_init_schemes() -> None:
         initial_parameters("normal", seed=-1)
     with pytest.raises(ValueError, match="unknown init scheme 'he'"):
         initial_parameters("he")
+
+
+@pytest.mark.parametrize(("activation", "width", "rows"), [("sigmoid", 2, 1), ("tanh", 3, 5), ("relu", 1, 4)])
+def test_both_forward_routes_compute_the_same_function(activation: str, width: int, rows: int) -> None:
+    model = Net221(input_dim=3, width=width, activation=activation, members=6, initial=None)
+    x = torch.randn(rows, 3, dtype=torch.float64, generator=torch.Generator().manual_seed(width))
+    gradients = []
+    for route in (model.forward_batched, model.forward_along_members):
+        model.zero_grad(set_to_none=True)
+        out = route(x)
+        assert out.shape == (6, rows, 1)
+        (out * torch.linspace(-1, 1, out.numel(), dtype=out.dtype).view_as(out)).sum().backward()
+        gradients.append((out.detach(), model.flat_grad()))
+    (batched, batched_grad), (along, along_grad) = gradients
+    np.testing.assert_allclose(along.numpy(), batched.numpy(), rtol=1e-14, atol=1e-15)
+    np.testing.assert_allclose(along_grad, batched_grad, rtol=1e-13, atol=1e-15)
+    expanded = x.expand(6, *x.shape)  # the form a training loop passes
+    for route in (model.forward_batched, model.forward_along_members):
+        torch.testing.assert_close(route(expanded), route(x), rtol=0, atol=0)
+
+
+def test_members_are_the_innermost_dimension_in_memory() -> None:
+    model = Net221(members=5)
+    assert model.hidden_weight.shape == (5, 2, 2) and model.hidden_weight.stride() == (1, 10, 5)
+    assert model.output_weight.permute(1, 2, 0).is_contiguous()
+    state = model.state_dict()
+    copy = Net221(members=5, initial=np.zeros((5, 9)))
+    copy.load_state_dict(state)
+    np.testing.assert_array_equal(copy.flat(), model.flat())

@@ -13,8 +13,18 @@ independent networks that share nothing but the input. Four tensors hold them:
     output_weight (E, H, 1)   w5 = [0, 0, 0], w6 = [0, 1, 0]
     output_bias   (E, 1, 1)   b3 = [0, 0, 0]
 
-so the forward pass is two batched affine maps (`baddbmm`) and two activations,
-and no reshaping happens per step.
+In memory the members dimension is the innermost one (hidden_weight is stored
+as (D, H, E) and shown as (E, D, H)), so that each parameter of all members is
+one contiguous row. The forward pass takes one of two routes, which compute the
+same function:
+
+- fewer than COLUMN_MEMBERS members: two batched affine maps (`baddbmm`) and two
+  activations, the fewest operations per step;
+- more: one matrix product of the shared input with every member's hidden
+  weights, then elementwise operations along those contiguous rows. Batched
+  products of thousands of tiny matrices, and sums over a dimension of size H,
+  cost several nanoseconds per value on the CPU; elementwise operations over
+  long rows cost a fraction of one (scripts/benchmark.py).
 """
 
 from __future__ import annotations
@@ -27,7 +37,10 @@ from torch import nn
 
 from net221.init import BLOG_NAMES, blog_vector, has_blog_names, initial_parameters
 
-__all__ = ["ACTIVATIONS", "BLOG_NAMES", "Net221"]
+__all__ = ["ACTIVATIONS", "BLOG_NAMES", "COLUMN_MEMBERS", "Net221"]
+
+# From this many members on, the forward pass works along rows of members.
+COLUMN_MEMBERS = 2048
 
 ACTIVATIONS: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
     "sigmoid": torch.sigmoid,
@@ -62,7 +75,9 @@ class Net221(nn.Module):
         self._activation = ACTIVATIONS[activation]
 
         def empty(*shape: int) -> nn.Parameter:
-            return nn.Parameter(torch.empty(members, *shape, dtype=dtype, device=device))
+            # stored (*shape, E), shown as (E, *shape): members innermost in memory
+            stored = torch.empty(*shape, members, dtype=dtype, device=device)
+            return nn.Parameter(stored.permute(len(shape), *range(len(shape))))
 
         self.hidden_weight = empty(input_dim, width)
         self.hidden_bias = empty(1, width)
@@ -76,11 +91,36 @@ class Net221(nn.Module):
         self.load_flat(initial)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """x (B, D), or (E, B, D) already expanded over members -> y_pred (E, B, 1)."""
+        """x (B, D), or (E, B, D) already expanded over members -> y_pred (E, B, 1).
+
+        Every member sees the same rows; a training loop may expand its batches once
+        instead of at every step."""
+        if self.members >= COLUMN_MEMBERS:
+            return self.forward_along_members(x)
+        return self.forward_batched(x)
+
+    def forward_batched(self, x: torch.Tensor) -> torch.Tensor:
+        """The forward pass as E small affine maps per layer (`baddbmm`)."""
         if x.dim() == 2:
             x = x.expand(self.members, *x.shape)
         hidden = self._activation(torch.baddbmm(self.hidden_bias, x, self.hidden_weight))
         return torch.sigmoid(torch.baddbmm(self.output_bias, hidden, self.output_weight))
+
+    def forward_along_members(self, x: torch.Tensor) -> torch.Tensor:
+        """The forward pass as operations along contiguous rows of E values."""
+        if x.dim() == 3:
+            x = x[0]  # the rows every member sees
+        members, inputs, width = self.members, self.input_dim, self.width
+        rows = x.shape[0]
+        # views of the stored (.., E) layout: no copies
+        hidden_weight = self.hidden_weight.permute(1, 2, 0).reshape(inputs, width * members)
+        hidden_bias = self.hidden_bias.permute(1, 2, 0).reshape(1, width * members)
+        output_weight = self.output_weight.permute(1, 2, 0).reshape(width, members)
+        output_bias = self.output_bias.permute(1, 2, 0).reshape(1, members)
+        # (B, D) @ (D, H * E): one product for every member and hidden neuron
+        hidden = self._activation(torch.addmm(hidden_bias, x, hidden_weight).view(rows, width, members))
+        output = torch.sigmoid((hidden * output_weight).sum(1) + output_bias)  # (B, E)
+        return output.t().unsqueeze(-1)
 
     # --- the flat view: one row of parameter_count values per member -------------
 
