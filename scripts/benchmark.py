@@ -32,11 +32,11 @@ from pathlib import Path
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 from net221.data import BLOG_SHIFT, blog_dataset
 from net221.ensemble import auto_chunk_size
 from net221.init import initial_parameters
+from net221.losses import mse_loss
 from net221.network import Net221
 from net221.numpy_trainer import NumpyNetwork
 from net221.trainer import Schedule, train
@@ -77,7 +77,7 @@ def torch_seconds(
         optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
         synchronize(device)
         start = time.perf_counter()
-        train(model, optimizer, F.mse_loss, x, y, Schedule(epochs, log_every=10))
+        train(model, optimizer, mse_loss, x, y, Schedule(epochs, log_every=10))
         synchronize(device)
         total += time.perf_counter() - start
     return total

@@ -34,7 +34,7 @@ def test_default_is_the_blog() -> None:
         and cfg.optimizer.lr == 0.1
         and cfg.optimizer.momentum == 0
     )
-    assert cfg.loss._target_ == "torch.nn.functional.mse_loss"
+    assert cfg.loss._target_ == "net221.losses.mse_loss"
     trainer = cfg.trainer
     assert (trainer.epochs, trainer.batch_size, trainer.shuffle, trainer.log_every) == (1000, 1, False, 10)
     assert trainer.members == 1 and trainer.resume is None and cfg.logger is None
@@ -87,7 +87,7 @@ def test_model_trainer_logger_hydra_options_compose() -> None:
 
 
 EXPERIMENTS = {
-    "blog": {"optimizer.lr": 0.1, "trainer.epochs": 1000, "loss._target_": "torch.nn.functional.mse_loss"},
+    "blog": {"optimizer.lr": 0.1, "trainer.epochs": 1000, "loss._target_": "net221.losses.mse_loss"},
     "lr_sweep": {"optimizer.lr": 0.1},
     "loss_comparison": {"trainer.batch_size": 1},
     "optimizer_comparison": {"trainer.shuffle": False},

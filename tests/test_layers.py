@@ -11,7 +11,7 @@ import net221
 
 PACKAGE = Path(net221.__file__).parent
 LAYERS = {
-    "core": {"data", "derivation", "errata", "errors", "init", "network", "numpy_trainer"},
+    "core": {"data", "derivation", "errata", "errors", "init", "losses", "network", "numpy_trainer"},
     "training": {"checkpoint", "ensemble", "metrics", "optim_step", "trainer"},
     "app": {"cli", "config", "datasets", "gradcheck", "plots", "predict", "report", "train", "__main__"},
 }
