@@ -62,10 +62,10 @@ class EpochLog:
 def evaluate(model: Net221, loss_fn: LossFunction, x: torch.Tensor, y: torch.Tensor) -> Evaluation:
     """Dataset loss (mean over rows) and accuracy at threshold 0.5, for every member."""
     y_pred = model(x)
-    y_true = y.expand_as(y_pred)
-    loss = loss_fn(y_pred, y_true, reduction="none").mean(dim=(1, 2))
-    correct = (y_pred > 0.5) == (y_true > 0.5)
-    accuracy = correct.to(y_pred.dtype).mean(dim=(1, 2))
+    loss = loss_fn(y_pred, y.expand_as(y_pred), reduction="none").mean(dim=(1, 2))
+    # the labels' side once (N, 1), not once per member
+    correct = (y_pred > 0.5) == (y > 0.5)
+    accuracy = correct.sum(dim=(1, 2)).to(loss.dtype) / y.shape[0]
     return Evaluation(loss.cpu().numpy(), accuracy.cpu().numpy())
 
 
