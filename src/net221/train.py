@@ -30,10 +30,11 @@ from typing import TYPE_CHECKING, Any, TextIO
 import hydra
 import numpy as np
 from hydra.core.hydra_config import HydraConfig
+from hydra.types import RunMode
 from omegaconf import DictConfig
 
 from net221 import plots
-from net221.cli import fail_job, run_app
+from net221.cli import exit_at_once, fail_job, run_app
 from net221.config import init_scheme, plain, register_schemas, validate_train
 from net221.data import BLOG_FEATURES, BLOG_UNITS, Dataset, Normalization, held_out_people
 from net221.datasets import load_source, split
@@ -667,18 +668,28 @@ def _write_ensemble(
     return float(np.median(np.nan_to_num(final, nan=np.inf)))
 
 
+# Whether this process ran a single run (not a sweep) to its end: only then does main()
+# end the process at once; a sweep's launcher may still clean up at exit (joblib's files).
+_single_run_done = False
+
+
 @hydra.main(version_base="1.3", config_path="pkg://net221.configs", config_name="train")
 def _task(cfg: DictConfig) -> float:
-    output_dir = Path(HydraConfig.get().runtime.output_dir)
+    global _single_run_done
+    hydra_config = HydraConfig.get()
     try:
-        return run(cfg, output_dir, background_plots=True)
+        objective = run(cfg, Path(hydra_config.runtime.output_dir), background_plots=True)
     except UserError as error:
         fail_job("net221-train", error)
         raise
+    _single_run_done = hydra_config.mode == RunMode.RUN
+    return objective
 
 
 def main() -> None:
     run_app(_task, "net221-train")
+    if _single_run_done:
+        exit_at_once(0)
 
 
 if __name__ == "__main__":
