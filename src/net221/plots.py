@@ -12,9 +12,11 @@ import contextlib
 import io
 import os
 import pickle
+import queue
 import subprocess
 import sys
 import tempfile
+import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import TracebackType
@@ -150,8 +152,9 @@ class PlotWorker:
     """Draws figures in a fresh Python process, so that importing matplotlib (about
     0.4 s) and drawing overlap with the caller's own work (importing torch, training).
 
-    The process starts with the worker and imports matplotlib at once; `draw` sends it
-    a figure's data (pickled through a pipe) and returns. `close` waits until every
+    The process starts with the worker and imports matplotlib at once; `draw` queues a
+    figure's data for it (pickled, sent through a pipe by a thread) and returns at
+    once. `close` waits until every
     figure sent is written and raises PlotError if one was not. A fresh interpreter,
     not a fork, because the caller may already be running torch's threads. With
     background=False, or where no process can be started, `draw` draws in this
@@ -165,6 +168,8 @@ class PlotWorker:
         self._process: subprocess.Popen[bytes] | None = None
         self._errors: IO[bytes] | None = None
         self._sent: list[str] = []
+        self._outbox: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
+        self._sender: threading.Thread | None = None
         if not (background and sys.executable):
             return
         root = str(Path(__file__).resolve().parents[1])
@@ -180,6 +185,20 @@ class PlotWorker:
         except OSError:
             self._errors.close()
             self._errors = None
+            return
+        self._sender = threading.Thread(target=self._send, args=(self._process.stdin,), daemon=True)
+        self._sender.start()
+
+    def _send(self, pipe: IO[bytes]) -> None:
+        """Write the queued figures to the worker until None comes, then close its stdin. In
+        a thread, because a figure's data can be larger than the pipe's buffer and the
+        worker may be busy drawing the one before."""
+        with contextlib.suppress(BrokenPipeError):  # the worker has stopped; close() says why
+            while (job := self._outbox.get()) is not None:
+                pipe.write(job)
+                pipe.flush()
+        with contextlib.suppress(BrokenPipeError):
+            pipe.close()
 
     @property
     def in_background(self) -> bool:
@@ -196,26 +215,19 @@ class PlotWorker:
         if self._process is None:
             figure(path, *args, **kwargs)
             return
-        assert self._process.stdin is not None
         self._sent.append(path.name)
-        try:
-            job = (figure.__name__, path, args, kwargs)
-            pickle.dump(job, self._process.stdin, pickle.HIGHEST_PROTOCOL)
-            self._process.stdin.flush()
-        except BrokenPipeError:  # the worker has stopped: say why
-            self.close()
+        self._outbox.put(pickle.dumps((figure.__name__, path, args, kwargs), pickle.HIGHEST_PROTOCOL))
 
     def close(self, raise_errors: bool = True) -> None:
         """Wait until every figure sent is written; PlotError (with the worker's traceback)
         if the worker failed. Whatever else it printed (warnings) goes to stderr."""
         process, self._process = self._process, None
-        if process is None or self._errors is None:
+        if process is None or self._errors is None or self._sender is None:
             return
-        assert process.stdin is not None
-        with contextlib.suppress(BrokenPipeError):
-            process.stdin.close()
         if not self._sent:
             process.kill()
+        self._outbox.put(None)
+        self._sender.join()
         status = process.wait()
         self._errors.seek(0)
         printed = self._errors.read().decode(errors="replace")
