@@ -153,12 +153,11 @@ class PlotWorker:
     0.4 s) and drawing overlap with the caller's own work (importing torch, training).
 
     The process starts with the worker and imports matplotlib at once; `draw` queues a
-    figure's data for it (pickled, sent through a pipe by a thread) and returns at
-    once. `close` waits until every
-    figure sent is written and raises PlotError if one was not. A fresh interpreter,
-    not a fork, because the caller may already be running torch's threads. With
-    background=False, or where no process can be started, `draw` draws in this
-    process before it returns.
+    figure's data for it (pickled, written to its stdin by a thread) and returns at
+    once. `close` waits until every figure sent is written and raises PlotError if one
+    was not. A fresh interpreter, not a fork, because the caller may already be running
+    torch's threads. With background=False, or where no process can be started, `draw`
+    draws in this process before it returns.
 
     As a context manager: leaving the block closes the worker; leaving it with an
     exception waits for the figures already sent but raises no PlotError over it.
@@ -170,7 +169,8 @@ class PlotWorker:
         self._sent: list[str] = []
         self._outbox: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
         self._sender: threading.Thread | None = None
-        if not (background and sys.executable):
+        # a frozen application's executable is not a Python interpreter that runs `-c`
+        if not background or not sys.executable or getattr(sys, "frozen", False):
             return
         root = str(Path(__file__).resolve().parents[1])
         # the worker's stderr: a file, not a pipe, so that the worker never blocks writing to it
