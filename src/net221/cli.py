@@ -88,11 +88,11 @@ def exit_at_once(status: int = 0) -> None:
     """End the process now, skipping the interpreter's shutdown.
 
     With torch loaded, Python's shutdown (tearing down modules, then torch's native
-    libraries) takes about 0.5 s, a sixth of a blog run. Only for a console script's
-    `main` once its work is done and every file it wrote is closed: atexit handlers
-    and finalizers do not run, so the log handlers and std streams are flushed here.
-    If they cannot be flushed (say, a closed pipe), this returns and the interpreter
-    shuts down as usual, reporting that.
+    libraries) takes about 0.5 s. Only for a console script's `main` once its work is
+    done and every file it wrote is closed: atexit handlers and finalizers do not run,
+    so the log handlers and std streams are flushed here. If they cannot be flushed
+    (say, a closed pipe), this returns and the interpreter shuts down as usual,
+    reporting that.
     """
     logging.shutdown()
     try:

@@ -451,7 +451,7 @@ def _checkpoint_payload(
     }
 
 
-def _write_common(model: Net221, data: PreparedData, summary: dict[str, Any]) -> None:
+def _summarize_model(model: Net221, data: PreparedData, summary: dict[str, Any]) -> None:
     if model.input_dim == 2 and model.width == 2:
         summary["blog_weights"] = model.blog_parameters()
     if tuple(data.train.feature_names) == BLOG_FEATURES:
@@ -586,7 +586,7 @@ def _train_and_write(
         summary["evaluation"] = _evaluation(model, data)
         for split, report in summary["evaluation"].items():
             _log_evaluation({"train": "Training", "val": "Validation"}[split], report)
-        _write_common(model, data, summary)
+        _summarize_model(model, data, summary)
     finally:
         if sink is not None:
             sink.close()
