@@ -14,8 +14,9 @@ from net221.data import BLOG_SHIFT, blog_dataset
 from net221.init import BLOG_NAMES
 from net221.numpy_trainer import NumpyNetwork
 from net221.report import main as report_main
+from net221.train import run
 
-from conftest import assert_one_line_error, run_cli, train_in_process
+from conftest import assert_one_line_error, compose_config, run_cli, train_in_process
 
 START = dict(zip(BLOG_NAMES, [0.3, -1.2, 0.8, 0.5, -0.4, 1.1, -0.2, 0.6, 0.05], strict=True))
 START_OVERRIDE = "model.init.values={" + ",".join(f"{k}:{v}" for k, v in START.items()) + "}"
@@ -52,6 +53,9 @@ def test_no_arguments_reproduces_the_blog(blog_run: tuple[Path, str]) -> None:
     assert summary["evaluation"]["train"]["roc_auc"] == 1.0
     assert summary["wall_time_s"] > 0
     assert summary["objective"] == summary["final_loss"]
+    # the process ends without the interpreter's shutdown: nothing written may be lost
+    assert stdout.splitlines()[-1] == f"Outputs in {run_dir}"
+    assert (run_dir / "train.log").read_text().splitlines()[-1].endswith(f"Outputs in {run_dir}")
 
 
 def test_run_directory_contents(blog_run: tuple[Path, str]) -> None:
@@ -172,6 +176,26 @@ def test_divergence_stops_with_one_line_and_keeps_metrics(tmp_path: Path) -> Non
     assert "diverged" in (tmp_path / "run" / "train.log").read_text()
     assert "diverged" in (tmp_path / "run" / "error.txt").read_text()
     assert not (tmp_path / "run" / "summary.json").exists()
+
+
+def test_background_plots_match_plots_drawn_in_process(tmp_path: Path) -> None:
+    cfg = compose_config("trainer.epochs=50")
+    for name in ("here", "worker"):
+        (tmp_path / name).mkdir()
+    run(cfg, tmp_path / "here")
+    run(cfg, tmp_path / "worker", background_plots=True)
+    for name in ("loss.png", "decision_boundary.png"):
+        assert (tmp_path / "worker" / name).read_bytes() == (tmp_path / "here" / name).read_bytes(), name
+
+
+def test_a_figure_that_cannot_be_drawn_fails_the_run(tmp_path: Path) -> None:
+    run_dir = tmp_path / "run"
+    (run_dir / "loss.png").mkdir(parents=True)  # a directory where the figure should go
+    result = run_cli("net221-train", "trainer.epochs=20", f"hydra.run.dir={run_dir}", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "PlotError: the plot worker exited with status 1" in result.stderr
+    assert "IsADirectoryError" in result.stderr and "loss.png" in result.stderr
+    assert not (run_dir / "summary.json").exists()
 
 
 def test_python_dash_m_runs_the_same_app(tmp_path: Path) -> None:

@@ -30,9 +30,11 @@ from typing import TYPE_CHECKING, Any, TextIO
 import hydra
 import numpy as np
 from hydra.core.hydra_config import HydraConfig
+from hydra.types import RunMode
 from omegaconf import DictConfig
 
-from net221.cli import fail_job, run_app
+from net221 import plots
+from net221.cli import exit_at_once, fail_job, run_app
 from net221.config import init_scheme, plain, register_schemas, validate_train
 from net221.data import BLOG_FEATURES, BLOG_UNITS, Dataset, Normalization, held_out_people
 from net221.datasets import load_source, split
@@ -449,11 +451,7 @@ def _checkpoint_payload(
     }
 
 
-def _write_common(
-    cfg: DictConfig, model: Net221, data: PreparedData, output_dir: Path, summary: dict[str, Any]
-) -> None:
-    from net221 import plots
-
+def _summarize_model(model: Net221, data: PreparedData, summary: dict[str, Any]) -> None:
     if model.input_dim == 2 and model.width == 2:
         summary["blog_weights"] = model.blog_parameters()
     if tuple(data.train.feature_names) == BLOG_FEATURES:
@@ -462,22 +460,29 @@ def _write_common(
         summary["predictions"] = {name: float(p) for name, p in zip(people.names, probabilities, strict=True)}
         for name, p in summary["predictions"].items():
             log.info(f"{name}: {p:.3f}")
-    if model.input_dim == 2:
-        raw = data.train.features if data.val is None else np.vstack([data.train.features, data.val.features])
-        labels = (
-            data.train.labels if data.val is None else np.concatenate([data.train.labels, data.val.labels])
-        )
-        plots.decision_boundary(
-            output_dir / "decision_boundary.png",
-            lambda grid: _probabilities(model, data.normalization, grid),
-            raw,
-            labels,
-            [
-                f"{name} ({BLOG_UNITS[name]})" if name in BLOG_UNITS else name
-                for name in data.train.feature_names
-            ],
-            data.train.label_names,
-        )
+
+
+def _draw_decision_boundary(
+    model: Net221, data: PreparedData, output_dir: Path, figures: plots.PlotWorker
+) -> None:
+    """decision_boundary.png, for two features: the data and the network's 0.5 contour."""
+    if model.input_dim != 2:
+        return
+    raw = data.train.features if data.val is None else np.vstack([data.train.features, data.val.features])
+    labels = data.train.labels if data.val is None else np.concatenate([data.train.labels, data.val.labels])
+    xs, ys = plots.decision_grid(raw)
+    grid = np.column_stack([g.ravel() for g in np.meshgrid(xs, ys)])
+    figures.draw(
+        plots.decision_boundary,
+        output_dir / "decision_boundary.png",
+        xs,
+        ys,
+        _probabilities(model, data.normalization, grid).reshape(ys.size, xs.size),
+        raw,
+        labels,
+        [f"{name} ({BLOG_UNITS[name]})" if name in BLOG_UNITS else name for name in data.train.feature_names],
+        data.train.label_names,
+    )
 
 
 def _write_json(path: Path, payload: dict[str, Any]) -> None:
@@ -488,14 +493,34 @@ def _finite_or_none(value: float) -> float | None:
     return float(value) if np.isfinite(value) else None
 
 
-def run(cfg: DictConfig, output_dir: Path) -> float:
-    """Validate, train, write the run directory; return the metric to minimize."""
+def run(cfg: DictConfig, output_dir: Path, *, background_plots: bool = False) -> float:
+    """Validate, train, write the run directory; return the metric to minimize.
+
+    background_plots: draw the figures in a separate process (a PlotWorker) that
+    imports matplotlib while this one imports torch and trains."""
     started = time.perf_counter()
     validate_train(cfg)
     data = prepare_data(cfg)
+    summary: dict[str, Any] = {"epochs": cfg.trainer.epochs, "members": cfg.trainer.members}
+    with plots.PlotWorker(background=background_plots) as figures:
+        objective = _train_and_write(cfg, data, output_dir, summary, figures)
+    summary["objective"] = _finite_or_none(objective)
+    summary["wall_time_s"] = time.perf_counter() - started
+    _write_json(output_dir / "summary.json", summary)
+    log.info(f"Outputs in {output_dir}")
+    return float(objective)
+
+
+def _train_and_write(
+    cfg: DictConfig,
+    data: PreparedData,
+    output_dir: Path,
+    summary: dict[str, Any],
+    figures: plots.PlotWorker,
+) -> float:
+    """Train; write the checkpoint, metrics and figures; fill in the summary; return the objective."""
     import torch
 
-    from net221 import plots
     from net221.checkpoint import save_checkpoint
     from net221.optim_step import skip_dynamo_wrappers
     from net221.trainer import DivergedError, evaluate
@@ -513,11 +538,7 @@ def run(cfg: DictConfig, output_dir: Path) -> float:
         ) from None
 
     sink = _tensorboard(cfg, output_dir)
-    summary: dict[str, Any] = {
-        "epochs": cfg.trainer.epochs,
-        "members": cfg.trainer.members,
-        "device": str(device),
-    }
+    summary["device"] = str(device)
     tensors = _all_tensors(data, dtype, device)
     try:
         if cfg.trainer.members == 1:
@@ -526,6 +547,16 @@ def run(cfg: DictConfig, output_dir: Path) -> float:
             final = evaluate(model, loss_fn, tensors.x, tensors.y)
             if not np.isfinite(final.loss).all():
                 raise DivergedError(cfg.trainer.epochs - 1)
+            history = single.history
+            # the figures first: the worker draws them while this process goes on
+            figures.draw(
+                plots.loss_curve,
+                output_dir / "loss.png",
+                [int(r["epoch"]) for r in history],
+                [r["loss"] for r in history],
+                [r["val_loss"] for r in history] if data.val is not None else None,
+            )
+            _draw_decision_boundary(model, data, output_dir, figures)
             summary["final_loss"] = float(final.loss[0])
             summary["final_accuracy"] = float(final.accuracy[0])
             if tensors.x_val is not None and tensors.y_val is not None:
@@ -537,23 +568,17 @@ def run(cfg: DictConfig, output_dir: Path) -> float:
                 output_dir / "checkpoint.pt",
                 _checkpoint_payload(cfg, model, data, single.epochs_done, single.history, single.optimizer),
             )
-            history = single.history
             if len(history) > 1 and history[-1]["loss"] >= history[0]["loss"]:
                 log.warning(
                     f"The loss did not go down ({history[0]['loss']:.3f} at epoch {history[0]['epoch']}, "
                     f"{history[-1]['loss']:.3f} at epoch {history[-1]['epoch']}); "
                     "saturated neurons after too large a step (optimizer.lr) are a common cause"
                 )
-            plots.loss_curve(
-                output_dir / "loss.png",
-                [int(r["epoch"]) for r in history],
-                [r["loss"] for r in history],
-                [r["val_loss"] for r in history] if data.val is not None else None,
-            )
         else:
             result = train_ensemble(cfg, tensors, loss_fn)
             model = result.best_model
-            objective = _write_ensemble(cfg, result, data, output_dir, summary, sink)
+            objective = _write_ensemble(cfg, result, data, output_dir, summary, sink, figures)
+            _draw_decision_boundary(model, data, output_dir, figures)
             save_checkpoint(
                 output_dir / "checkpoint.pt",
                 _checkpoint_payload(cfg, model, data, cfg.trainer.epochs, [], None),
@@ -561,14 +586,10 @@ def run(cfg: DictConfig, output_dir: Path) -> float:
         summary["evaluation"] = _evaluation(model, data)
         for split, report in summary["evaluation"].items():
             _log_evaluation({"train": "Training", "val": "Validation"}[split], report)
-        _write_common(cfg, model, data, output_dir, summary)
+        _summarize_model(model, data, summary)
     finally:
         if sink is not None:
             sink.close()
-    summary["objective"] = _finite_or_none(objective)
-    summary["wall_time_s"] = time.perf_counter() - started
-    _write_json(output_dir / "summary.json", summary)
-    log.info(f"Outputs in {output_dir}")
     return float(objective)
 
 
@@ -579,9 +600,8 @@ def _write_ensemble(
     output_dir: Path,
     summary: dict[str, Any],
     sink: TensorBoardSink | None,
+    figures: plots.PlotWorker,
 ) -> float:
-    from net221 import plots
-
     has_val = result.val_loss is not None
     columns = _metric_columns(has_val, ensemble=True)
     metrics = MetricsFile(output_dir / "metrics.csv", columns)
@@ -642,22 +662,34 @@ def _write_ensemble(
         f"Converged (final loss < {threshold:g}): {int(converged.sum()):,} of {converged.size:,} members "
         f"({100 * rate:.1f} %); best member {result.best_member} (seed {int(seeds[result.best_member])})"
     )
-    plots.ensemble_band(output_dir / "loss.png", result.epochs, result.loss)
+    figures.draw(
+        plots.ensemble_band, output_dir / "loss.png", result.epochs, p10, median, p90, converged.size
+    )
     return float(np.median(np.nan_to_num(final, nan=np.inf)))
+
+
+# Whether this process ran a single run (not a sweep) to its end: only then does main()
+# end the process at once; a sweep's launcher may still clean up at exit (joblib's files).
+_single_run_done = False
 
 
 @hydra.main(version_base="1.3", config_path="pkg://net221.configs", config_name="train")
 def _task(cfg: DictConfig) -> float:
-    output_dir = Path(HydraConfig.get().runtime.output_dir)
+    global _single_run_done
+    hydra_config = HydraConfig.get()
     try:
-        return run(cfg, output_dir)
+        objective = run(cfg, Path(hydra_config.runtime.output_dir), background_plots=True)
     except UserError as error:
         fail_job("net221-train", error)
         raise
+    _single_run_done = hydra_config.mode == RunMode.RUN
+    return objective
 
 
 def main() -> None:
     run_app(_task, "net221-train")
+    if _single_run_done:
+        exit_at_once(0)
 
 
 if __name__ == "__main__":
