@@ -77,7 +77,6 @@ def test_leaving_before_any_figure_ends_the_worker_at_once() -> None:
 def test_a_figure_that_fails_is_reported_with_its_traceback(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    # how the worker draws where it does not fork
     assert plots._draw(plots.loss_curve, tmp_path / "loss.png", (EPOCHS, LOSS, None), {})
     assert not plots._draw(plots.loss_curve, tmp_path / "missing" / "loss.png", (EPOCHS, LOSS, None), {})
     assert "FileNotFoundError" in capsys.readouterr().err

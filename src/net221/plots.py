@@ -272,11 +272,6 @@ def serve() -> None:
     then draw each figure read from stdin until it is closed. A figure that fails prints
     its traceback to stderr and the process ends with status 1."""
     _warm_up()
-    # Figures come together at the end of a run, when the parent has nothing left to do
-    # but wait: on Linux each is drawn in a forked child, on a core of its own. A fork of
-    # this process is safe and quick: it runs no threads and has matplotlib loaded.
-    fork = sys.platform.startswith("linux")
-    drawing: list[int] = []
     failed = False
     source = sys.stdin.buffer
     while True:
@@ -284,12 +279,7 @@ def serve() -> None:
             name, path, args, kwargs = pickle.load(source)
         except EOFError:
             break
-        if fork:
-            drawing.append(_draw_in_child(FIGURES[name], path, args, kwargs))
-        else:
-            failed |= not _draw(FIGURES[name], path, args, kwargs)
-    for child in drawing:
-        failed |= os.waitpid(child, 0)[1] != 0
+        failed |= not _draw(FIGURES[name], path, args, kwargs)
     # Every figure is written and closed. The parent waits for this process to end, and
     # the interpreter's shutdown with matplotlib loaded takes about 0.15 s: skip it.
     sys.stderr.flush()
@@ -304,18 +294,3 @@ def _draw(figure: Callable[..., None], path: Path, args: tuple[Any, ...], kwargs
         traceback.print_exc()
         return False
     return True
-
-
-def _draw_in_child(
-    figure: Callable[..., None], path: Path, args: tuple[Any, ...], kwargs: dict[str, Any]
-) -> int:
-    """Fork a child that draws one figure and exits (status 1 if it failed); its pid."""
-    child = os.fork()
-    if child == 0:
-        drawn = False
-        try:
-            drawn = _draw(figure, path, args, kwargs)
-        finally:  # the child never returns into the parent's loop
-            sys.stderr.flush()
-            os._exit(0 if drawn else 1)
-    return child
