@@ -12,7 +12,7 @@ import net221
 PACKAGE = Path(net221.__file__).parent
 LAYERS = {
     "core": {"data", "derivation", "errata", "errors", "init", "losses", "network", "numpy_trainer"},
-    "training": {"checkpoint", "ensemble", "metrics", "optim_step", "trainer"},
+    "training": {"backward", "checkpoint", "ensemble", "metrics", "optim_step", "trainer"},
     "app": {"cli", "config", "datasets", "gradcheck", "plots", "predict", "report", "train", "__main__"},
 }
 RANK = {"core": 0, "training": 1, "app": 2}

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from net221.backward import scalar_backward
 from net221.errors import UserError
 from net221.network import Net221
 from net221.optim_step import direct_step
@@ -114,6 +115,7 @@ def train(
     batch_size = min(schedule.batch_size, x.shape[0])
     fixed_batches = None if schedule.shuffle else _batches(x, y, members, batch_size)
     step = direct_step(optimizer)
+    backward = scalar_backward(x.device)
     parameters = list(model.parameters())
     for parameter in parameters:
         parameter.grad = None
@@ -128,9 +130,7 @@ def train(
             loss = loss_fn(model(xb), yb, reduction="sum")
             if size != 1:
                 loss = loss / size
-            # no explicit gradient argument: torch checks one with its symbolic-shape
-            # machinery, which costs an import of sympy and time on every step
-            torch.autograd.backward(loss)
+            backward(loss)
             step()
             # Same effect as optimizer.zero_grad(), at a fraction of its per-step cost.
             for parameter in parameters:
