@@ -15,7 +15,7 @@ import torch
 import torch.nn.functional as F
 
 from net221.init import BLOG_NAMES, initial_parameters
-from net221.network import Net221
+from net221.network import COLUMN_MEMBERS, Net221
 from net221.trainer import Schedule, train
 
 from conftest import run_cli, train_in_process
@@ -99,18 +99,16 @@ def test_an_ensemble_on_cuda_matches_the_cpu(
     np.testing.assert_allclose(results["cuda"], results["cpu"], rtol=0, atol=tolerance)
 
 
-def test_seed_study_ensemble_on_cuda(tmp_path: Path) -> None:
-    train_in_process(
-        tmp_path / "cuda", "experiment=seed_study", "trainer.members=2000", "trainer.device=cuda",
-        "trainer.epochs=200",
-    )  # fmt: skip
-    train_in_process(
-        tmp_path / "cpu", "experiment=seed_study", "trainer.members=2000", "trainer.device=cpu",
-        "trainer.epochs=200",
-    )  # fmt: skip
+@pytest.mark.parametrize("members", [COLUMN_MEMBERS - 48, 2 * COLUMN_MEMBERS])  # both forward routes
+def test_seed_study_ensemble_on_cuda(tmp_path: Path, members: int) -> None:
+    for device in ("cuda", "cpu"):
+        train_in_process(
+            tmp_path / device, "experiment=seed_study", f"trainer.members={members}", f"trainer.device={device}",
+            "trainer.epochs=200",
+        )  # fmt: skip
     cuda = (tmp_path / "cuda" / "members.csv").read_text().splitlines()
     cpu = (tmp_path / "cpu" / "members.csv").read_text().splitlines()
-    assert len(cuda) == len(cpu) == 2001
+    assert len(cuda) == len(cpu) == members + 1
     cuda_loss = np.array([float(line.split(",")[2]) for line in cuda[1:]])
     cpu_loss = np.array([float(line.split(",")[2]) for line in cpu[1:]])
     np.testing.assert_allclose(cuda_loss, cpu_loss, rtol=0, atol=CPU_GPU_TOLERANCE)
