@@ -36,5 +36,11 @@ def test_a_loss_that_is_not_a_scalar_gets_torchs_error() -> None:
         scalar_backward(torch.device("cpu"))(mse_loss(out, torch.ones_like(out), reduction="none"))
 
 
+def test_a_complex_loss_gets_torchs_error() -> None:
+    weight = torch.ones(2, dtype=torch.complex128, requires_grad=True)
+    with pytest.raises(RuntimeError, match="real scalar outputs"):
+        scalar_backward(torch.device("cpu"))((weight * weight).sum())
+
+
 def test_other_devices_use_torch_autograd_backward() -> None:
     assert scalar_backward(torch.device("meta")) is torch.autograd.backward

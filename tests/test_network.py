@@ -154,3 +154,25 @@ def test_members_are_the_innermost_dimension_in_memory() -> None:
     copy = Net221(members=5, initial=np.zeros((5, 9)))
     copy.load_state_dict(state)
     np.testing.assert_array_equal(copy.flat(), model.flat())
+
+
+def test_inputs_that_differ_by_member_take_the_batched_route() -> None:
+    from net221.network import COLUMN_MEMBERS
+
+    model = Net221(members=COLUMN_MEMBERS)
+    rows = torch.randn(COLUMN_MEMBERS, 1, 2, dtype=torch.float64, generator=torch.Generator().manual_seed(1))
+    torch.testing.assert_close(model(rows), model.forward_batched(rows), rtol=0, atol=0)
+    with pytest.raises(ValueError, match="differ by member"):
+        model.forward_along_members(rows)
+    with pytest.raises(ValueError, match=r"not inputs of shape \(2, 1, 2\)"):
+        model.forward_along_members(rows[:1].expand(2, 1, 2))
+
+
+def test_a_contiguous_state_dict_loads_into_the_members_innermost_layout() -> None:
+    model = Net221(members=4, initial=initial_parameters("normal", members=4, seed=8))
+    contiguous = {name: tensor.contiguous() for name, tensor in model.state_dict().items()}
+    assert contiguous["hidden_weight"].stride() == (4, 2, 1)
+    copy = Net221(members=4, initial=np.zeros((4, 9)))
+    copy.load_state_dict(contiguous)
+    np.testing.assert_array_equal(copy.flat(), model.flat())
+    assert copy.hidden_weight.stride() == (1, 8, 4)

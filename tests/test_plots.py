@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -69,9 +70,31 @@ def test_leaving_with_an_error_keeps_that_error_and_the_figures_sent(tmp_path: P
 
 def test_leaving_before_any_figure_ends_the_worker_at_once() -> None:
     with pytest.raises(KeyError), plots.PlotWorker() as figures:
-        assert figures.in_background
+        process = figures._process
+        assert process is not None and process.poll() is None
         raise KeyError("early")
+    assert process.returncode is not None  # ended and reaped, without waiting for its warm-up
     assert not figures.in_background
+
+
+def test_only_the_known_figures_are_sent(tmp_path: Path) -> None:
+    def loss_curve(path: Path) -> None:  # the name of a figure, but another function
+        path.write_text("mine")
+
+    with plots.PlotWorker() as figures, pytest.raises(ValueError, match="not one of the figures"):
+        figures.draw(loss_curve, tmp_path / "loss.png")
+
+
+def test_the_worker_does_not_import_from_the_working_directory(tmp_path: Path) -> None:
+    (tmp_path / "random.py").write_text("raise ImportError('the working directory was searched')\n")
+    cwd = Path.cwd()
+    os.chdir(tmp_path)
+    try:
+        with plots.PlotWorker() as figures:
+            figures.draw(plots.loss_curve, tmp_path / "loss.png", EPOCHS, LOSS, None)
+    finally:
+        os.chdir(cwd)
+    assert (tmp_path / "loss.png").read_bytes()[:8] == PNG
 
 
 def test_a_figure_that_fails_is_reported_with_its_traceback(

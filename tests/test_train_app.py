@@ -313,3 +313,15 @@ def test_report_errors(tmp_path: Path) -> None:
     assert_one_line_error(missing, "net221-report", "nowhere", "no such directory")
     empty = run_cli("net221-report", str(tmp_path), cwd=tmp_path)
     assert_one_line_error(empty, "net221-report", "no jobs found")
+
+
+def test_main_returns_to_a_python_caller(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # the quick exit belongs to the net221-train command only, not to main()
+    from net221 import train
+
+    monkeypatch.setattr(
+        "sys.argv", ["net221-train", "trainer.epochs=2", "trainer.log_every=1", f"hydra.run.dir={tmp_path}"]
+    )
+    train.main()
+    assert train._single_run_done
+    assert json.loads((tmp_path / "summary.json").read_text())["epochs"] == 2

@@ -6,6 +6,8 @@ target of one shape: the same kernels, so the same values and gradients bit for
 bit (tests/test_losses.py). They leave out the wrappers' per-call Python work
 (legacy arguments, size warnings, broadcasting views with their own autograd
 nodes), which costs about a tenth of a per-sample training step of this network.
+Unlike them, they take no legacy `size_average`/`reduce` arguments (`reduction` is
+the third), and shapes that differ are an error rather than broadcast.
 """
 
 from __future__ import annotations

@@ -94,8 +94,9 @@ class Net221(nn.Module):
         """x (B, D), or (E, B, D) already expanded over members -> y_pred (E, B, 1).
 
         Every member sees the same rows; a training loop may expand its batches once
-        instead of at every step."""
-        if self.members >= COLUMN_MEMBERS:
+        instead of at every step. Other (E, B, D) inputs, different rows per member,
+        take the batched route whatever E."""
+        if self.members >= COLUMN_MEMBERS and (x.dim() == 2 or x.stride(0) == 0):
             return self.forward_along_members(x)
         return self.forward_batched(x)
 
@@ -109,6 +110,11 @@ class Net221(nn.Module):
     def forward_along_members(self, x: torch.Tensor) -> torch.Tensor:
         """The forward pass as operations along contiguous rows of E values."""
         if x.dim() == 3:
+            if x.shape[0] != self.members or (x.stride(0) != 0 and self.members > 1):
+                raise ValueError(
+                    f"forward_along_members takes rows (B, D) or their expansion over the {self.members} "
+                    f"members, not inputs of shape {tuple(x.shape)} that differ by member"
+                )
             x = x[0]  # the rows every member sees
         members, inputs, width = self.members, self.input_dim, self.width
         rows = x.shape[0]

@@ -13,6 +13,7 @@ import io
 import os
 import pickle
 import queue
+import signal
 import subprocess
 import sys
 import tempfile
@@ -141,8 +142,11 @@ FIGURES: dict[str, Callable[..., None]] = {
 
 _Args = ParamSpec("_Args")
 
-# The worker's program: this package, wherever this module was imported from.
-_SERVE = "import sys; sys.path.insert(0, {root!r}); from net221.plots import serve; serve()"
+# The worker's program: this package, wherever this module was imported from (after
+# the standard library, as in this process).
+_SERVE = (
+    "import sys; {root!r} in sys.path or sys.path.append({root!r}); from net221.plots import serve; serve()"
+)
 
 
 class PlotError(RuntimeError):
@@ -174,17 +178,20 @@ class PlotWorker:
         if not background or not sys.executable or getattr(sys, "frozen", False):
             return
         root = str(Path(__file__).resolve().parents[1])
-        # the worker's stderr: a file, not a pipe, so that the worker never blocks writing to it
-        self._errors = tempfile.TemporaryFile()  # noqa: SIM115 (closed in close())
         try:
+            # the worker's stderr: a file, not a pipe, so that the worker never blocks writing to it
+            self._errors = tempfile.TemporaryFile()  # noqa: SIM115 (closed in close())
+            # -P: not the working directory first on sys.path (a random.py there would
+            # shadow the standard library), as for a console script
             self._process = subprocess.Popen(
-                [sys.executable, "-c", _SERVE.format(root=root)],
+                [sys.executable, "-P", "-c", _SERVE.format(root=root)],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.DEVNULL,
                 stderr=self._errors,
             )
         except OSError:
-            self._errors.close()
+            if self._errors is not None:
+                self._errors.close()
             self._errors = None
             return
         self._sender = threading.Thread(target=self._send, args=(self._process.stdin,), daemon=True)
@@ -194,11 +201,11 @@ class PlotWorker:
         """Write the queued figures to the worker until None comes, then close its stdin. In
         a thread, because a figure's data can be larger than the pipe's buffer and the
         worker may be busy drawing the one before."""
-        with contextlib.suppress(BrokenPipeError):  # the worker has stopped; close() says why
+        with contextlib.suppress(OSError):  # the worker has stopped; close() says why
             while (job := self._outbox.get()) is not None:
                 pipe.write(job)
                 pipe.flush()
-        with contextlib.suppress(BrokenPipeError):
+        with contextlib.suppress(OSError):
             pipe.close()
 
     @property
@@ -213,6 +220,10 @@ class PlotWorker:
         **kwargs: _Args.kwargs,
     ) -> None:
         """Draw `figure` (one of FIGURES) into `path`."""
+        if FIGURES.get(figure.__name__) is not figure:
+            raise ValueError(
+                f"{figure!r} is not one of the figures a PlotWorker draws ({', '.join(FIGURES)})"
+            )
         if self._process is None:
             figure(path, *args, **kwargs)
             return
@@ -226,7 +237,7 @@ class PlotWorker:
         if process is None or self._errors is None or self._sender is None:
             return
         if not self._sent:
-            process.kill()
+            process.terminate()  # serve() turns this into a normal exit: no cache left half-written
         self._outbox.put(None)
         self._sender.join()
         status = process.wait()
@@ -271,6 +282,9 @@ def serve() -> None:
     """The plot worker's program: import matplotlib and warm up while the parent is busy,
     then draw each figure read from stdin until it is closed. A figure that fails prints
     its traceback to stderr and the process ends with status 1."""
+    # terminate() from the parent (no figures wanted after all) unwinds like an error,
+    # so that matplotlib's own clean-up (the font cache's lock file) still runs
+    signal.signal(signal.SIGTERM, _exit_on_terminate)
     _warm_up()
     failed = False
     source = sys.stdin.buffer
@@ -284,6 +298,10 @@ def serve() -> None:
     # the interpreter's shutdown with matplotlib loaded takes about 0.15 s: skip it.
     sys.stderr.flush()
     os._exit(1 if failed else 0)
+
+
+def _exit_on_terminate(signum: int, frame: object) -> None:
+    raise SystemExit(1)
 
 
 def _draw(figure: Callable[..., None], path: Path, args: tuple[Any, ...], kwargs: dict[str, Any]) -> bool:

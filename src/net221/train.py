@@ -668,8 +668,9 @@ def _write_ensemble(
     return float(np.median(np.nan_to_num(final, nan=np.inf)))
 
 
-# Whether this process ran a single run (not a sweep) to its end: only then does main()
-# end the process at once; a sweep's launcher may still clean up at exit (joblib's files).
+# Whether this process ran a single run (not a sweep) to its end: only then does the
+# command end the process at once; a sweep's launcher may still clean up at exit
+# (joblib's files).
 _single_run_done = False
 
 
@@ -687,10 +688,17 @@ def _task(cfg: DictConfig) -> float:
 
 
 def main() -> None:
+    """The app, for callers in Python: returns when it is done (exits on an error)."""
     run_app(_task, "net221-train")
+
+
+def command() -> None:
+    """The `net221-train` command: the app, then, after a single run, the end of the
+    process without the interpreter's shutdown (see cli.exit_at_once)."""
+    main()
     if _single_run_done:
         exit_at_once(0)
 
 
 if __name__ == "__main__":
-    main()
+    command()

@@ -66,7 +66,7 @@ def evaluate(model: Net221, loss_fn: LossFunction, x: torch.Tensor, y: torch.Ten
     loss = loss_fn(y_pred, y.expand_as(y_pred), reduction="none").mean(dim=(1, 2))
     # the labels' side once (N, 1), not once per member
     correct = (y_pred > 0.5) == (y > 0.5)
-    accuracy = correct.sum(dim=(1, 2)).to(loss.dtype) / y.shape[0]
+    accuracy = correct.sum(dim=(1, 2)).to(loss.dtype) / y_pred.shape[1]
     return Evaluation(loss.cpu().numpy(), accuracy.cpu().numpy())
 
 
