@@ -22,9 +22,9 @@ same function:
   activations, the fewest operations per step;
 - more: one matrix product of the shared input with every member's hidden
   weights, then elementwise operations along those contiguous rows. Batched
-  products of thousands of tiny matrices, and sums over a dimension of size H,
-  cost several nanoseconds per value on the CPU; elementwise operations over
-  long rows cost a fraction of one (scripts/benchmark.py).
+  products of thousands of tiny matrices, and sums over an innermost dimension
+  of size H, cost several nanoseconds per value on the CPU; elementwise
+  operations over long rows cost a fraction of one (scripts/benchmark.py).
 """
 
 from __future__ import annotations
