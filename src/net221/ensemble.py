@@ -1,138 +1,199 @@
-"""Training many independent networks at once, in chunks of members.
+"""E independent networks of one shape in one module, for seed studies and sweeps.
 
-Layer: training. Members never interact (the loss is summed over them), so an
-ensemble may be trained chunk by chunk with the same result as all at once;
-chunks bound the memory of the per-step tensors, which grow with
-members x rows x width.
+Layer: training. Member k is a `Net221` (`member(k)`); the ensemble only stores
+all members together so that one step trains them all. Four tensors hold them:
+
+    hidden_weight (E, D, H)   member k's hidden.weight is hidden_weight[k].T
+    hidden_bias   (E, 1, H)
+    output_weight (E, H, 1)
+    output_bias   (E, 1, 1)
+
+In memory the members dimension is the innermost one (hidden_weight is stored
+as (D, H, E) and shown as (E, D, H)), so that each parameter of all members is
+one contiguous row. The forward pass takes one of two routes, which compute the
+same function:
+
+- fewer than ALONG_MEMBERS_FROM members: two batched affine maps (`baddbmm`) and
+  two activations, the fewest operations per step;
+- more: one matrix product of the shared input with every member's hidden
+  weights, then elementwise operations along those contiguous rows. Batched
+  products of thousands of tiny matrices, and sums over an innermost dimension
+  of size H, cost several nanoseconds per value on the CPU; elementwise
+  operations over long rows cost a fraction of one (scripts/benchmark.py).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import torch
+from torch import nn
 
-from net221.network import Net221
-from net221.trainer import LossFunction, Schedule, evaluate, train
+from net221.init import initial_parameters, parameter_count
+from net221.network import ACTIVATIONS, Net221
 
-# On the CPU a chunk's per-step tensors (members x batch x (width + inputs + 1)
-# values) stay within STEP_ELEMENTS, small enough to stay in cache
-# (scripts/benchmark.py measured the most member-steps per second near 2^18 here).
-# A GPU step costs about the same for any chunk that fits, so there only the
-# evaluations over every row bound a chunk: EVAL_ELEMENTS (2^24 float64 values,
-# 128 MiB per tensor).
-STEP_ELEMENTS = 2**18
-EVAL_ELEMENTS = 2**24
+__all__ = ["ALONG_MEMBERS_FROM", "Ensemble", "MemberLoss"]
+
+# From this many members on, the forward pass works along rows of members.
+ALONG_MEMBERS_FROM = 2048
 
 
-def auto_chunk_size(
-    members: int, rows: int, batch_size: int, width: int, input_dim: int, device_type: str = "cpu"
-) -> int:
-    per_row = width + input_dim + 1
-    by_eval = EVAL_ELEMENTS // (max(1, rows) * per_row)
-    if device_type != "cpu":
-        return max(1, min(members, by_eval))
-    by_step = STEP_ELEMENTS // (max(1, min(batch_size, rows)) * per_row)
-    return max(1, min(members, by_step, by_eval))
+class Ensemble(nn.Module):
+    """E independent networks D -> H -> 1: inputs (B, D) -> outputs (E, B, 1)."""
 
+    def __init__(
+        self,
+        initial: np.ndarray,
+        input_dim: int = 2,
+        width: int = 2,
+        activation: str = "sigmoid",
+        *,
+        dtype: torch.dtype = torch.float64,
+        device: torch.device | str | None = None,
+    ) -> None:
+        """`initial` (E, parameter_count): member k's values laid out as `Net221.flat()`."""
+        super().__init__()
+        if activation not in ACTIVATIONS:
+            raise ValueError(f"unknown activation {activation!r}; expected one of {list(ACTIVATIONS)}")
+        members = int(np.shape(initial)[0])
+        self.input_dim, self.width, self.activation, self.members = input_dim, width, activation, members
+        self.f = ACTIVATIONS[activation]
 
-@dataclass
-class EnsembleResult:
-    epochs: list[int]  # logged epochs
-    loss: np.ndarray  # (logs, members) training loss
-    accuracy: np.ndarray  # (logs, members)
-    val_loss: np.ndarray | None
-    val_accuracy: np.ndarray | None
-    final_loss: np.ndarray  # (members,) after the last epoch
-    final_accuracy: np.ndarray
-    final_val_loss: np.ndarray | None
-    final_val_accuracy: np.ndarray | None
-    best_member: int  # lowest final validation loss if there is a validation set, else training loss
-    best_model: Net221  # a one-member copy of it
+        def empty(*shape: int) -> nn.Parameter:
+            # stored (*shape, E), shown as (E, *shape): members innermost in memory
+            stored = torch.empty(*shape, members, dtype=dtype, device=device)
+            return nn.Parameter(stored.permute(len(shape), *range(len(shape))))
 
+        self.hidden_weight = empty(input_dim, width)
+        self.hidden_bias = empty(1, width)
+        self.output_weight = empty(width, 1)
+        self.output_bias = empty(1, 1)
+        self.load_flat(initial)
 
-def train_members(
-    make_model: Callable[[int, int], Net221],
-    make_optimizer: Callable[[Net221], torch.optim.Optimizer],
-    loss_fn: LossFunction,
-    x: torch.Tensor,
-    y: torch.Tensor,
-    schedule: Schedule,
-    members: int,
-    chunk_size: int,
-    *,
-    x_val: torch.Tensor | None = None,
-    y_val: torch.Tensor | None = None,
-    on_chunk: Callable[[int, int], None] | None = None,
-) -> EnsembleResult:
-    """Train `members` networks; `make_model(first, count)` builds members first..first+count-1."""
-    chunks: list[dict[str, np.ndarray]] = []
-    epochs: list[int] = []
-    best_score = np.inf
-    best_member = 0
-    best_model: Net221 | None = None
-    has_val = x_val is not None and y_val is not None
-    for first in range(0, members, chunk_size):
-        count = min(chunk_size, members - first)
-        model = make_model(first, count)
-        logs = train(
-            model,
-            make_optimizer(model),
-            loss_fn,
-            x,
-            y,
-            schedule,
-            x_val=x_val,
-            y_val=y_val,
-            stop_on_divergence=False,
+    @classmethod
+    def from_seeds(
+        cls,
+        members: int,
+        seed: int,
+        input_dim: int = 2,
+        width: int = 2,
+        activation: str = "sigmoid",
+        *,
+        scheme: str = "normal",
+        dtype: torch.dtype = torch.float64,
+        device: torch.device | str | None = None,
+    ) -> Ensemble:
+        """Member k starts where a single network drawn with seed + k starts."""
+        initial = initial_parameters(scheme, input_dim=input_dim, width=width, members=members, seed=seed)
+        return cls(initial, input_dim, width, activation, dtype=dtype, device=device)
+
+    @classmethod
+    def from_networks(cls, networks: Sequence[Net221]) -> Ensemble:
+        """One member per network, with the networks' current values (copied)."""
+        first = networks[0]
+        weight = first.hidden.weight
+        return cls(
+            np.stack([net.flat() for net in networks]),
+            first.input_dim,
+            first.width,
+            first.activation,
+            dtype=weight.dtype,
+            device=weight.device,
         )
-        epochs = [log.epoch for log in logs]
-        final = evaluate(model, loss_fn, x, y)
-        final_val = (
-            evaluate(model, loss_fn, x_val, y_val) if x_val is not None and y_val is not None else None
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """x (B, D) seen by every member, or (E, B, D) one batch per member -> (E, B, 1)."""
+        if self.members >= ALONG_MEMBERS_FROM and x.dim() == 2:
+            return self.forward_along_members(x)
+        return self.forward_batched(x)
+
+    def forward_batched(self, x: torch.Tensor) -> torch.Tensor:
+        """The forward pass as E small affine maps per layer (`baddbmm`)."""
+        if x.dim() == 2:
+            x = x.expand(self.members, *x.shape)
+        hidden = self.f(torch.baddbmm(self.hidden_bias, x, self.hidden_weight))
+        return torch.sigmoid(torch.baddbmm(self.output_bias, hidden, self.output_weight))
+
+    def forward_along_members(self, x: torch.Tensor) -> torch.Tensor:
+        """The forward pass for shared rows x (B, D), along contiguous rows of E values."""
+        members, inputs, width, rows = self.members, self.input_dim, self.width, x.shape[0]
+        # views of the stored (.., E) layout: no copies
+        hidden_weight = self.hidden_weight.permute(1, 2, 0).reshape(inputs, width * members)
+        hidden_bias = self.hidden_bias.permute(1, 2, 0).reshape(1, width * members)
+        output_weight = self.output_weight.permute(1, 2, 0).reshape(width, members)
+        output_bias = self.output_bias.permute(1, 2, 0).reshape(1, members)
+        # (B, D) @ (D, H * E): one product for every member and hidden neuron
+        hidden = self.f(torch.addmm(hidden_bias, x, hidden_weight).view(rows, width, members))
+        output = torch.sigmoid((hidden * output_weight).sum(1) + output_bias)  # (B, E)
+        return output.t().unsqueeze(-1)
+
+    # --- one row of parameter_count values per member, laid out as Net221.flat() ------
+
+    def _tensors(self) -> tuple[torch.Tensor, ...]:
+        return (self.hidden_weight, self.output_weight, self.hidden_bias, self.output_bias)
+
+    def _rows(self, tensors: Sequence[torch.Tensor]) -> np.ndarray:
+        hidden_weight, output_weight, hidden_bias, output_bias = (
+            t.detach().to("cpu", torch.float64) for t in tensors
         )
-        part = {
-            "loss": np.stack([log.train.loss for log in logs], axis=0),
-            "accuracy": np.stack([log.train.accuracy for log in logs], axis=0),
-            "final_loss": final.loss,
-            "final_accuracy": final.accuracy,
-        }
-        if final_val is not None:
-            part["val_loss"] = np.stack([log.val.loss for log in logs if log.val is not None], axis=0)
-            part["val_accuracy"] = np.stack([log.val.accuracy for log in logs if log.val is not None], axis=0)
-            part["final_val_loss"] = final_val.loss
-            part["final_val_accuracy"] = final_val.accuracy
-        chunks.append(part)
-        score = np.nan_to_num(part["final_val_loss" if has_val else "final_loss"], nan=np.inf)
-        k = int(np.argmin(score))
-        if best_model is None or score[k] < best_score:
-            best_score, best_member, best_model = float(score[k]), first + k, model.member(k)
-        if on_chunk is not None:
-            on_chunk(first, count)
-    assert best_model is not None
+        e = hidden_weight.shape[0]
+        # (E, D, H) -> neuron by neuron (H, D), as nn.Linear stores it
+        parts = (hidden_weight.transpose(1, 2), output_weight, hidden_bias, output_bias)
+        return torch.cat([p.reshape(e, -1) for p in parts], dim=1).numpy()
 
-    def joined(key: str, axis: int) -> np.ndarray | None:
-        if key not in chunks[0]:
-            return None
-        return np.concatenate([part[key] for part in chunks], axis=axis)
+    def flat(self) -> np.ndarray:
+        """Every member's parameters, (E, parameter_count)."""
+        return self._rows(self._tensors())
 
-    def required(key: str, axis: int) -> np.ndarray:
-        array = joined(key, axis)
-        assert array is not None
-        return array
+    def flat_grad(self) -> np.ndarray:
+        """Every member's gradients, laid out as `flat()`; missing gradients read as 0."""
+        return self._rows([torch.zeros_like(t) if t.grad is None else t.grad for t in self._tensors()])
 
-    return EnsembleResult(
-        epochs=epochs,
-        loss=required("loss", 1),
-        accuracy=required("accuracy", 1),
-        val_loss=joined("val_loss", 1),
-        val_accuracy=joined("val_accuracy", 1),
-        final_loss=required("final_loss", 0),
-        final_accuracy=required("final_accuracy", 0),
-        final_val_loss=joined("final_val_loss", 0),
-        final_val_accuracy=joined("final_val_accuracy", 0),
-        best_member=best_member,
-        best_model=best_model,
-    )
+    def load_flat(self, initial: np.ndarray) -> None:
+        """Set every member from an array (E, parameter_count)."""
+        d, h = self.input_dim, self.width
+        values = np.asarray(initial, dtype=np.float64)
+        expected = (self.members, parameter_count(d, h))
+        if values.shape != expected:
+            raise ValueError(f"initial values have shape {values.shape}, expected {expected}")
+        rows = torch.from_numpy(values)
+        with torch.no_grad():
+            self.hidden_weight.copy_(rows[:, : d * h].reshape(-1, h, d).transpose(1, 2))
+            self.output_weight.copy_(rows[:, d * h : d * h + h].reshape(-1, h, 1))
+            self.hidden_bias.copy_(rows[:, d * h + h : d * h + 2 * h].reshape(-1, 1, h))
+            self.output_bias.copy_(rows[:, -1:].reshape(-1, 1, 1))
+
+    def member(self, k: int) -> Net221:
+        """Member k as a single network (a copy)."""
+        net = Net221(
+            self.input_dim,
+            self.width,
+            self.activation,
+            dtype=self.hidden_weight.dtype,
+            device=self.hidden_weight.device,
+        )
+        net.load_flat(self._rows([t[k : k + 1] for t in self._tensors()])[0])
+        return net
+
+    def extra_repr(self) -> str:
+        return (
+            f"members={self.members}, input_dim={self.input_dim}, width={self.width}, "
+            f"activation={self.activation}"
+        )
+
+
+class MemberLoss(nn.Module):
+    """Each member's mean loss over the batch, summed over members.
+
+    Members share nothing, so the gradient of this sum with respect to member k's
+    parameters is exactly the gradient member k gets when it is trained alone.
+    `summed` is the configured loss built with reduction="sum"."""
+
+    def __init__(self, summed: Callable[[torch.Tensor, torch.Tensor], torch.Tensor]) -> None:
+        super().__init__()
+        self.summed = summed
+
+    def forward(self, y_pred: torch.Tensor, y_true: torch.Tensor) -> torch.Tensor:
+        rows = y_pred.shape[-2]
+        return self.summed(y_pred, y_true.expand_as(y_pred)) / rows

@@ -1,11 +1,16 @@
-"""The torch training loop: autograd, any torch optimizer, mini-batches of any size.
+"""The training loop: any torch module, any torch optimizer, mini-batches of any size.
 
-Layer: training. Takes a model, an optimizer, a loss function and tensors; knows
-nothing of configs or files.
+Layer: training. Takes a model, an optimizer, a loss and tensors; knows nothing
+of configs or files. Each step is the one in PyTorch's tutorials:
 
-The loss of a batch is summed over members and averaged over the batch, so each
-member's gradient is exactly the gradient it would get trained alone. With batch
-size 1, no shuffling and SGD(lr=0.1) this is the blog's algorithm step for step.
+    optimizer.zero_grad()
+    y_pred = model(x)
+    loss = loss_fn(y_pred, y)
+    loss.backward()
+    optimizer.step()
+
+With batch size 1, no shuffling, MSE and SGD(lr=0.1) this is the blog's
+algorithm step for step. The same loop trains an `Ensemble` with a `MemberLoss`.
 """
 
 from __future__ import annotations
@@ -15,14 +20,12 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
+from torch import nn
 
-from net221.backward import scalar_backward
 from net221.errors import UserError
-from net221.network import Net221
-from net221.optim_step import direct_step
 
-# A functional loss with torch's signature: loss(y_pred, y_true, reduction=...).
-LossFunction = Callable[..., torch.Tensor]
+# A loss with torch's argument order: loss(y_pred, y_true) -> tensor.
+LossFunction = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 
 
 class DivergedError(UserError):
@@ -36,7 +39,9 @@ class DivergedError(UserError):
 
 
 @dataclass(frozen=True)
-class Schedule:
+class EpochPlan:
+    """Which rows each step sees, and when the whole data set is evaluated."""
+
     epochs: int
     batch_size: int = 1
     shuffle: bool = False
@@ -46,7 +51,7 @@ class Schedule:
 
 @dataclass(frozen=True)
 class Evaluation:
-    """Per-member dataset loss and accuracy, each an array (E,)."""
+    """Per-member data-set loss and accuracy, each an array (E,); E = 1 for one network."""
 
     loss: np.ndarray
     accuracy: np.ndarray
@@ -60,11 +65,14 @@ class EpochLog:
 
 
 @torch.no_grad()
-def evaluate(model: Net221, loss_fn: LossFunction, x: torch.Tensor, y: torch.Tensor) -> Evaluation:
-    """Dataset loss (mean over rows) and accuracy at threshold 0.5, for every member."""
+def evaluate(model: nn.Module, per_row_loss: LossFunction, x: torch.Tensor, y: torch.Tensor) -> Evaluation:
+    """Data-set loss (mean over rows) and accuracy at threshold 0.5, for every member.
+
+    `per_row_loss` is the configured loss built with reduction="none"."""
     y_pred = model(x)
-    loss = loss_fn(y_pred, y.expand_as(y_pred), reduction="none").mean(dim=(1, 2))
-    # the labels' side once (N, 1), not once per member
+    if y_pred.dim() == 2:  # one network: (N, 1) -> one member (1, N, 1)
+        y_pred = y_pred.unsqueeze(0)
+    loss = per_row_loss(y_pred, y.expand_as(y_pred)).mean(dim=(1, 2))
     correct = (y_pred > 0.5) == (y > 0.5)
     accuracy = correct.sum(dim=(1, 2)).to(loss.dtype) / y_pred.shape[1]
     return Evaluation(loss.cpu().numpy(), accuracy.cpu().numpy())
@@ -76,72 +84,47 @@ def epoch_order(n_rows: int, data_seed: int, epoch: int) -> np.ndarray:
     return np.random.default_rng([data_seed, epoch]).permutation(n_rows)
 
 
-def _batches(
-    x: torch.Tensor, y: torch.Tensor, members: int, batch_size: int
-) -> list[tuple[torch.Tensor, torch.Tensor, int]]:
-    """(inputs (E, B, D), targets (E, B, 1), B) for consecutive rows; views, no copies."""
-    out = []
-    for start in range(0, x.shape[0], batch_size):
-        xb = x[start : start + batch_size]
-        yb = y[start : start + batch_size]
-        size = xb.shape[0]
-        out.append((xb.expand(members, *xb.shape), yb.expand(members, *yb.shape), size))
-    return out
+def batches(x: torch.Tensor, y: torch.Tensor, batch_size: int) -> list[tuple[torch.Tensor, torch.Tensor]]:
+    """Consecutive (inputs (B, D), targets (B, 1)): views, made once per epoch order."""
+    return [(x[i : i + batch_size], y[i : i + batch_size]) for i in range(0, x.shape[0], batch_size)]
 
 
 def train(
-    model: Net221,
+    model: nn.Module,
     optimizer: torch.optim.Optimizer,
     loss_fn: LossFunction,
     x: torch.Tensor,
     y: torch.Tensor,
-    schedule: Schedule,
+    plan: EpochPlan,
     *,
     start_epoch: int = 0,
-    x_val: torch.Tensor | None = None,
-    y_val: torch.Tensor | None = None,
+    evaluate_epoch: Callable[[int], EpochLog] | None = None,
     on_log: Callable[[EpochLog], None] | None = None,
     on_epoch: Callable[[int], None] | None = None,
     stop_on_divergence: bool = True,
-) -> list[EpochLog]:
-    """Train from `start_epoch` up to `schedule.epochs`; x (N, D), y (N, 1).
+) -> None:
+    """Train from `start_epoch` up to `plan.epochs`; x (N, D), y (N, 1).
 
-    After every epoch whose number is a multiple of `log_every` the whole data set
-    is evaluated (as the blog does) and passed to `on_log`. A non-finite loss there
-    raises `DivergedError` when every member has diverged (or when `stop_on_divergence`
-    and any has).
+    After every epoch whose number is a multiple of `log_every`, `evaluate_epoch`
+    measures the model (as the blog does) and `on_log` receives the result. A
+    non-finite loss there raises `DivergedError` when every member has diverged
+    (or when `stop_on_divergence` and any has). `on_epoch` runs after every epoch.
     """
-    members = model.members
-    batch_size = min(schedule.batch_size, x.shape[0])
-    fixed_batches = None if schedule.shuffle else _batches(x, y, members, batch_size)
-    step = direct_step(optimizer)
-    backward = scalar_backward(x.device)
-    parameters = list(model.parameters())
-    for parameter in parameters:
-        parameter.grad = None
-    logs: list[EpochLog] = []
-    for epoch in range(start_epoch, schedule.epochs):
-        if fixed_batches is None:
-            order = torch.from_numpy(epoch_order(x.shape[0], schedule.data_seed, epoch)).to(x.device)
-            batches = _batches(x[order], y[order], members, batch_size)
+    fixed = None if plan.shuffle else batches(x, y, plan.batch_size)
+    for epoch in range(start_epoch, plan.epochs):
+        if fixed is None:
+            order = torch.from_numpy(epoch_order(x.shape[0], plan.data_seed, epoch)).to(x.device)
+            epoch_batches = batches(x[order], y[order], plan.batch_size)
         else:
-            batches = fixed_batches
-        for xb, yb, size in batches:
-            loss = loss_fn(model(xb), yb, reduction="sum")
-            if size != 1:
-                loss = loss / size
-            backward(loss)
-            step()
-            # Same effect as optimizer.zero_grad(), at a fraction of its per-step cost.
-            for parameter in parameters:
-                parameter.grad = None
-        if epoch % schedule.log_every == 0:
-            log = EpochLog(
-                epoch,
-                evaluate(model, loss_fn, x, y),
-                None if x_val is None or y_val is None else evaluate(model, loss_fn, x_val, y_val),
-            )
-            logs.append(log)
+            epoch_batches = fixed
+        for x_batch, y_batch in epoch_batches:
+            optimizer.zero_grad()
+            y_pred = model(x_batch)
+            loss = loss_fn(y_pred, y_batch)
+            loss.backward()
+            optimizer.step()
+        if evaluate_epoch is not None and epoch % plan.log_every == 0:
+            log = evaluate_epoch(epoch)
             if on_log is not None:
                 on_log(log)
             finite = np.isfinite(log.train.loss)
@@ -149,4 +132,20 @@ def train(
                 raise DivergedError(epoch)
         if on_epoch is not None:
             on_epoch(epoch)
-    return logs
+
+
+def evaluator(
+    model: nn.Module,
+    per_row_loss: LossFunction,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    x_val: torch.Tensor | None = None,
+    y_val: torch.Tensor | None = None,
+) -> Callable[[int], EpochLog]:
+    """An `evaluate_epoch` for `train`: the training rows, and the validation rows if any."""
+
+    def evaluate_epoch(epoch: int) -> EpochLog:
+        val = None if x_val is None or y_val is None else evaluate(model, per_row_loss, x_val, y_val)
+        return EpochLog(epoch, evaluate(model, per_row_loss, x, y), val)
+
+    return evaluate_epoch
