@@ -12,9 +12,9 @@ import torch
 from hydra import compose, initialize_config_module
 from omegaconf import DictConfig
 
-from net221.config import register_schemas
+from net221.app.schemas import register_schemas
 from net221.data import BLOG_SHIFT, blog_dataset
-from net221.train import run
+from net221.app.train import run
 
 # The blog's worked example: every weight 1, every bias 0.
 ALL_ONES = {"w1": 1.0, "w2": 1.0, "w3": 1.0, "w4": 1.0, "w5": 1.0, "w6": 1.0, "b1": 0.0, "b2": 0.0, "b3": 0.0}

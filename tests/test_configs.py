@@ -11,7 +11,7 @@ from hydra.errors import ConfigCompositionException
 from hydra.utils import instantiate
 from omegaconf import OmegaConf
 
-from net221.config import validate_train
+from net221.app.schemas import validate_train
 from net221.network import Net221
 
 from conftest import compose_config

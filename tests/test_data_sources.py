@@ -12,12 +12,12 @@ import torch
 import torch.nn.functional as F
 
 from net221.data import BLOG_SHIFT, blog_dataset
-from net221.datasets import load_csv, split
+from net221.app.sources import load_csv, split
 from net221.derivation import blog_partials
 from net221.errors import DataError
 from net221.init import BLOG_NAMES
 from net221.network import Net221
-from net221.predict import main as predict_main
+from net221.app.predict import main as predict_main
 from net221.trainer import Schedule, epoch_order, train
 
 from conftest import assert_one_line_error, run_cli, train_in_process

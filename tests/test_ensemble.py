@@ -14,7 +14,7 @@ import torch.nn.functional as F
 from net221.ensemble import EVAL_ELEMENTS, STEP_ELEMENTS, auto_chunk_size, train_members
 from net221.init import initial_parameters
 from net221.network import COLUMN_MEMBERS, Net221
-from net221.report import main as report_main
+from net221.app.report import main as report_main
 from net221.trainer import Schedule, train
 
 from conftest import run_cli, train_in_process

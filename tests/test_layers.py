@@ -28,7 +28,7 @@ def imported_net221_modules(path: Path) -> set[str]:
         if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("net221."):
             found.add(node.module.split(".")[1])
         elif isinstance(node, ast.ImportFrom) and node.module == "net221":
-            # `from net221 import plots` names a module; `from net221 import __version__` does not
+            # `from net221.app import plots` names a module; `from net221 import __version__` does not
             found.update(alias.name for alias in node.names if (PACKAGE / f"{alias.name}.py").is_file())
         elif isinstance(node, ast.Import):
             found.update(a.name.split(".")[1] for a in node.names if a.name.startswith("net221."))

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from net221 import plots
+from net221.app import plots
 
 PNG = b"\x89PNG\r\n\x1a\n"
 EPOCHS = list(range(0, 100, 10))

@@ -96,7 +96,7 @@ def test_the_slurm_launcher_config_composes() -> None:
     )
     from hydra import compose, initialize_config_module
 
-    from net221.config import register_schemas
+    from net221.app.schemas import register_schemas
 
     register_schemas()
     overrides = [

@@ -13,8 +13,8 @@ import torch
 from net221.data import BLOG_SHIFT, blog_dataset
 from net221.init import BLOG_NAMES
 from net221.numpy_trainer import NumpyNetwork
-from net221.report import main as report_main
-from net221.train import run
+from net221.app.report import main as report_main
+from net221.app.train import run
 
 from conftest import assert_one_line_error, compose_config, run_cli, train_in_process
 
@@ -203,7 +203,7 @@ def test_python_dash_m_runs_the_same_app(tmp_path: Path) -> None:
     import sys
 
     result = subprocess.run(
-        [sys.executable, "-m", "net221.train", "trainer.epochs=20", f"hydra.run.dir={tmp_path}/run"],
+        [sys.executable, "-m", "net221.app.train", "trainer.epochs=20", f"hydra.run.dir={tmp_path}/run"],
         cwd=tmp_path, capture_output=True, text=True, check=False,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from net221.cli import fail
+from net221.app.cli import fail
 from net221.errors import UserError
 
 PROG = "net221-report"
@@ -170,7 +170,7 @@ def plot(jobs: list[Job], keys: list[str], path: Path) -> bool:
         lines.setdefault(label, []).append((x, float(y)))
     if not lines:
         return False
-    from net221 import plots
+    from net221.app import plots
 
     plots.sweep_plot(path, x_key, y_name, lines)
     return True

@@ -10,7 +10,7 @@ an ensemble) for sweepers to minimize.
     net221-train                                  # the blog
     net221-train optimizer.lr=0.5 model.width=4   # any override
     net221-train -m optimizer.lr=0.01,0.1,1.0     # a sweep
-    python -m net221.train ...                    # the same
+    python -m net221.app.train ...                    # the same
 """
 
 from __future__ import annotations
@@ -33,11 +33,11 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig
 
-from net221 import plots
-from net221.cli import exit_at_once, fail_job, run_app
-from net221.config import init_scheme, plain, register_schemas, validate_train
+from net221.app import plots
+from net221.app.cli import exit_at_once, fail_job, run_app
+from net221.app.schemas import init_scheme, plain, register_schemas, validate_train
 from net221.data import BLOG_FEATURES, BLOG_UNITS, Dataset, Normalization, held_out_people
-from net221.datasets import load_source, split
+from net221.app.sources import load_source, split
 from net221.errors import ConfigValueError, DataError, UserError
 
 if TYPE_CHECKING:

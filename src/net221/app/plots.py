@@ -145,7 +145,7 @@ _Args = ParamSpec("_Args")
 # The worker's program: this package, wherever this module was imported from (after
 # the standard library, as in this process).
 _SERVE = (
-    "import sys; {root!r} in sys.path or sys.path.append({root!r}); from net221.plots import serve; serve()"
+    "import sys; {root!r} in sys.path or sys.path.append({root!r}); from net221.app.plots import serve; serve()"
 )
 
 

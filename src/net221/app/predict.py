@@ -14,7 +14,7 @@ import math
 import sys
 from typing import Any
 
-from net221.cli import fail
+from net221.app.cli import fail
 from net221.data import BLOG_FEATURES
 from net221.errors import UserError
 

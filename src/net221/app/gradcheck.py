@@ -45,8 +45,8 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig
 
-from net221.cli import fail_job, run_app
-from net221.config import GradcheckConfig, register_schemas, validate_gradcheck
+from net221.app.cli import fail_job, run_app
+from net221.app.schemas import GradcheckConfig, register_schemas, validate_gradcheck
 from net221.errors import FormulaError, UserError
 from net221.init import BLOG_NAMES
 
