@@ -13,8 +13,12 @@ from hydra import compose, initialize_config_module
 from omegaconf import DictConfig
 
 from net221.app.schemas import register_schemas
-from net221.data import BLOG_SHIFT, blog_dataset
 from net221.app.train import run
+from net221.data import BLOG_SHIFT, blog_dataset
+from net221.network import Net221
+
+# Tiny tensors: intra-op threads only cost time, and a busy machine makes them cost more.
+torch.set_num_threads(1)
 
 # The blog's worked example: every weight 1, every bias 0.
 ALL_ONES = {"w1": 1.0, "w2": 1.0, "w3": 1.0, "w4": 1.0, "w5": 1.0, "w6": 1.0, "b1": 0.0, "b2": 0.0, "b3": 0.0}
@@ -30,6 +34,16 @@ WORKED_GRADIENTS = {
     "b2": -0.0107347676,
     "b3": -0.2376175595,
 }
+
+
+def network_from(values: dict[str, float] | np.ndarray, dtype: torch.dtype = torch.float64) -> Net221:
+    """A blog-shaped Net221 set from blog names or from a flat vector (net221.init's layout)."""
+    model = Net221(dtype=dtype)
+    if isinstance(values, dict):
+        model.set_blog_parameters(values)
+    else:
+        model.load_flat(np.asarray(values).reshape(-1))
+    return model
 
 
 @pytest.fixture

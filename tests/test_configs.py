@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 from pathlib import Path
 
 import pytest
@@ -11,7 +10,9 @@ from hydra.errors import ConfigCompositionException
 from hydra.utils import instantiate
 from omegaconf import OmegaConf
 
+from net221.app.experiment import build_experiment
 from net221.app.schemas import validate_train
+from net221.app.sources import PreparedData
 from net221.network import Net221
 
 from conftest import compose_config
@@ -26,15 +27,16 @@ def options(group: str) -> list[str]:
 def test_default_is_the_blog() -> None:
     cfg = compose_config()
     validate_train(cfg)
-    assert cfg.data.source == "blog" and list(cfg.data.features) == ["weight", "height"]
+    assert cfg.data._target_ == "net221.app.sources.blog" and list(cfg.data.features) == ["weight", "height"]
     assert cfg.data.normalize == "blog" and cfg.data.val_fraction == 0.0
-    assert cfg.model.width == 2 and cfg.model.activation == "sigmoid" and cfg.model.dtype == "float64"
+    assert cfg.model.width == 2 and cfg.model.activation == "sigmoid" and cfg.trainer.dtype == "float64"
     assert (
         cfg.optimizer._target_ == "torch.optim.SGD"
         and cfg.optimizer.lr == 0.1
         and cfg.optimizer.momentum == 0
     )
-    assert cfg.loss._target_ == "net221.losses.mse_loss"
+    assert cfg.loss._target_ == "torch.nn.MSELoss"
+    assert cfg.model._target_ == "net221.network.Net221" and cfg.model.input_dim == 2
     trainer = cfg.trainer
     assert (trainer.epochs, trainer.batch_size, trainer.shuffle, trainer.log_every) == (1000, 1, False, 10)
     assert trainer.members == 1 and trainer.resume is None and cfg.logger is None
@@ -61,19 +63,28 @@ def test_optimizer_options_build(name: str) -> None:
 @pytest.mark.parametrize("name", options("loss"))
 def test_loss_options_build(name: str) -> None:
     loss = instantiate(compose_config(f"loss={name}").loss)
-    assert isinstance(loss, functools.partial)
-    y_pred = torch.tensor([[[0.8]]], dtype=torch.float64)
-    y_true = torch.tensor([[[1.0]]], dtype=torch.float64)
-    value = float(loss(y_pred, y_true, reduction="sum"))
-    expected = {"mse": 0.2**2, "bce": float(-torch.log(torch.tensor(0.8, dtype=torch.float64)))}[name]
-    assert value == pytest.approx(expected, rel=1e-12)
+    assert isinstance(loss, torch.nn.Module)
+    y_pred = torch.tensor([[0.8], [0.4]], dtype=torch.float64)
+    y_true = torch.tensor([[1.0], [0.0]], dtype=torch.float64)
+    log = torch.log(torch.tensor([0.8, 0.6], dtype=torch.float64))
+    expected = {"mse": (0.2**2 + 0.4**2) / 2, "bce": float(-log.mean())}[name]
+    assert float(loss(y_pred, y_true)) == pytest.approx(expected, rel=1e-12)
 
 
 @pytest.mark.parametrize("name", options("data"))
-def test_data_options_compose(name: str) -> None:
-    cfg = compose_config(f"data={name}", *(["data.path=table.csv"] if name == "csv" else []))
+def test_data_options_build(name: str, tmp_path: Path) -> None:
+    table = tmp_path / "table.csv"
+    table.write_text("weight,height,gender\n133,65,F\n160,72,M\n152,70,M\n120,60,F\n")
+    if name == "penguins":
+        pytest.importorskip(
+            "palmerpenguins", reason="data=penguins needs the optional palmerpenguins package"
+        )
+    cfg = compose_config(f"data={name}", *([f"data.path={table}"] if name == "csv" else []))
     validate_train(cfg)
-    assert cfg.data.source == name
+    data = instantiate(cfg.data)
+    assert isinstance(data, PreparedData)
+    assert list(data.train.feature_names) == list(cfg.data.features)
+    assert cfg.model.input_dim == len(cfg.data.features)
 
 
 def test_model_trainer_logger_hydra_options_compose() -> None:
@@ -87,13 +98,17 @@ def test_model_trainer_logger_hydra_options_compose() -> None:
 
 
 EXPERIMENTS = {
-    "blog": {"optimizer.lr": 0.1, "trainer.epochs": 1000, "loss._target_": "net221.losses.mse_loss"},
+    "blog": {"optimizer.lr": 0.1, "trainer.epochs": 1000, "loss._target_": "torch.nn.MSELoss"},
     "lr_sweep": {"optimizer.lr": 0.1},
     "loss_comparison": {"trainer.batch_size": 1},
     "optimizer_comparison": {"trainer.shuffle": False},
     "width_comparison": {"model.width": 2},
     "seed_study": {"trainer.members": 10000},
-    "penguins": {"data.source": "penguins", "trainer.batch_size": 16, "trainer.shuffle": True},
+    "penguins": {
+        "data._target_": "net221.app.sources.penguins",
+        "trainer.batch_size": 16,
+        "trainer.shuffle": True,
+    },
 }
 SWEEPS = {
     "lr_sweep": {"optimizer.lr": "0.01,0.03,0.1,0.3,1.0,3.0"},
@@ -113,8 +128,15 @@ def test_experiment_composes_and_builds(name: str) -> None:
     validate_train(cfg)
     for key, value in EXPERIMENTS[name].items():
         assert OmegaConf.select(cfg, key) == value, key
-    instantiate(cfg.optimizer)(Net221().parameters())
-    assert callable(instantiate(cfg.loss))
+    if name == "penguins":
+        pytest.importorskip(
+            "palmerpenguins", reason="data=penguins needs the optional palmerpenguins package"
+        )
+    experiment = build_experiment(cfg)
+    model = experiment.make_model()
+    assert isinstance(model, Net221) and model.width == cfg.model.width
+    assert isinstance(experiment.make_optimizer(model), torch.optim.Optimizer)
+    assert experiment.plan.epochs == cfg.trainer.epochs
 
 
 @pytest.mark.parametrize("name", sorted(SWEEPS))

@@ -12,11 +12,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-import torch.nn.functional as F
 
+from net221.ensemble import ALONG_MEMBERS_FROM, Ensemble, MemberLoss
 from net221.init import BLOG_NAMES, initial_parameters
-from net221.network import COLUMN_MEMBERS, Net221
-from net221.trainer import Schedule, train
+from net221.trainer import EpochPlan, train
 
 from conftest import run_cli, train_in_process
 
@@ -84,14 +83,14 @@ def test_an_ensemble_on_cuda_matches_the_cpu(
     initial = initial_parameters("normal", members=256, seed=11)
     results = {}
     for device in ("cpu", "cuda"):
-        model = Net221(members=256, initial=initial, dtype=dtype, device=device)
+        model = Ensemble(initial, dtype=dtype, device=device)
         train(
             model,
             torch.optim.SGD(model.parameters(), lr=0.1),
-            F.mse_loss,
+            MemberLoss(torch.nn.MSELoss(reduction="sum")),
             x.to(device, dtype),
             y.to(device, dtype),
-            Schedule(300, log_every=50),
+            EpochPlan(300, log_every=50),
         )
         results[device] = model.flat()
     # float32 rounding differences grow along the trajectory; float64 stays at the ulp level
@@ -99,7 +98,7 @@ def test_an_ensemble_on_cuda_matches_the_cpu(
     np.testing.assert_allclose(results["cuda"], results["cpu"], rtol=0, atol=tolerance)
 
 
-@pytest.mark.parametrize("members", [COLUMN_MEMBERS - 48, 2 * COLUMN_MEMBERS])  # both forward routes
+@pytest.mark.parametrize("members", [ALONG_MEMBERS_FROM - 48, 2 * ALONG_MEMBERS_FROM])  # both forward routes
 def test_seed_study_ensemble_on_cuda(tmp_path: Path, members: int) -> None:
     for device in ("cuda", "cpu"):
         train_in_process(

@@ -9,18 +9,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-import torch.nn.functional as F
 
-from net221.data import BLOG_SHIFT, blog_dataset
+from net221.app.predict import main as predict_main
 from net221.app.sources import load_csv, split
+from net221.data import BLOG_SHIFT, blog_dataset
 from net221.derivation import blog_partials
 from net221.errors import DataError
 from net221.init import BLOG_NAMES
-from net221.network import Net221
-from net221.app.predict import main as predict_main
-from net221.trainer import Schedule, epoch_order, train
+from net221.trainer import EpochPlan, epoch_order, train
 
-from conftest import assert_one_line_error, run_cli, train_in_process
+from conftest import assert_one_line_error, network_from, run_cli, train_in_process
 
 START = dict(zip(BLOG_NAMES, [0.3, -1.2, 0.8, 0.5, -0.4, 1.1, -0.2, 0.6, 0.05], strict=True))
 
@@ -86,7 +84,7 @@ def test_any_number_of_features_widens_the_input(tmp_path: Path, features: list[
     train_in_process(tmp_path / "run", *args, f"data.path={table}", "trainer.epochs=60", "model.width=3")
     checkpoint = torch.load(tmp_path / "run" / "checkpoint.pt", weights_only=True)
     assert checkpoint["model"]["input_dim"] == len(features)
-    assert checkpoint["state_dict"]["hidden_weight"].shape == (1, len(features), 3)
+    assert checkpoint["state_dict"]["hidden.weight"].shape == (3, len(features))
     summary = json.loads((tmp_path / "run" / "summary.json").read_text())
     assert summary["final_accuracy"] >= 0.85
     assert "blog_weights" not in summary
@@ -228,15 +226,15 @@ def test_mini_and_full_batches_average_the_hand_gradients(batch_size: int) -> No
     people = blog_dataset()
     x = people.features - np.array(BLOG_SHIFT)
     y = people.labels
-    model = Net221(initial=START)
+    model = network_from(START)
     optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
     train(
         model,
         optimizer,
-        F.mse_loss,
+        torch.nn.MSELoss(),
         torch.from_numpy(x),
         torch.from_numpy(y).reshape(-1, 1),
-        Schedule(3, batch_size),
+        EpochPlan(3, batch_size),
     )
     expected = dict(START)
     size = min(batch_size, 4)

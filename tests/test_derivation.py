@@ -15,9 +15,8 @@ from hypothesis import strategies as st
 from net221.derivation import blog_partials, deriv_sigmoid, feedforward, sigmoid
 from net221.errata import seed_notes_partials, separate_inputs_partials, squared_loss_partials
 from net221.init import BLOG_NAMES
-from net221.network import Net221
 
-from conftest import ALL_ONES, WORKED_GRADIENTS
+from conftest import ALL_ONES, WORKED_GRADIENTS, network_from
 
 # The blog's worked example: all weights 1, biases 0, Alice (x = [-2, -1], female).
 ALICE = {"x1": -2.0, "x2": -1.0, "y_true": 1.0}
@@ -25,9 +24,9 @@ ALICE = {"x1": -2.0, "x2": -1.0, "y_true": 1.0}
 
 def autograd_partials(params: dict[str, float], x1: float, x2: float, y_true: float) -> dict[str, float]:
     """dL/dθ from loss.backward() on the torch module, L = (y_true - y_pred)^2."""
-    model = Net221(initial=params)
+    model = network_from(params)
     x = torch.tensor([[x1, x2]], dtype=torch.float64)
-    y = torch.tensor([[[y_true]]], dtype=torch.float64)
+    y = torch.tensor([[y_true]], dtype=torch.float64)
     F.mse_loss(model(x), y, reduction="sum").backward()
     return model.blog_gradients()
 
@@ -37,7 +36,7 @@ def test_worked_example_forward() -> None:
     y_pred = feedforward(**ALL_ONES, x1=-2.0, x2=-1.0)
     assert y_pred == pytest.approx(0.5236951741, abs=1e-10)
     assert (1.0 - y_pred) ** 2 == pytest.approx(0.2268662872, abs=1e-10)
-    model = Net221(initial=ALL_ONES)
+    model = network_from(ALL_ONES)
     torch_pred = model(torch.tensor([[-2.0, -1.0]], dtype=torch.float64)).item()
     assert torch_pred == pytest.approx(0.5236951741, abs=1e-10)
 
@@ -92,9 +91,9 @@ def random_points(count: int, seed: int) -> list[tuple[dict[str, float], float, 
 
 
 def test_autograd_gradcheck_on_the_module() -> None:
-    model = Net221(initial=random_points(1, seed=7)[0][0])
+    model = network_from(random_points(1, seed=7)[0][0])
     x = torch.tensor([[-2.0, -1.0], [25.0, 6.0], [0.3, -0.7]], dtype=torch.float64)
-    y = torch.tensor([[[1.0], [0.0], [1.0]]], dtype=torch.float64)
+    y = torch.tensor([[1.0], [0.0], [1.0]], dtype=torch.float64)
     names = [name for name, _ in model.named_parameters()]
 
     def loss(*tensors: torch.Tensor) -> torch.Tensor:
@@ -125,12 +124,12 @@ def test_sigmoid_does_not_overflow() -> None:
         assert sigmoid(-1000.0) == 0.0
         assert deriv_sigmoid(1000.0) == 0.0
         assert deriv_sigmoid(-1000.0) == 0.0
-    model = Net221(initial=ALL_ONES)
+    model = network_from(ALL_ONES)
     x = torch.tensor([[1000.0, 0.0], [-1000.0, 0.0]], dtype=torch.float64)
     out = model(x)
     assert torch.isfinite(out).all()
-    assert out[0, 0, 0].item() == pytest.approx(sigmoid(2.0))  # h = (1, 1) -> o = f(2)
-    assert out[0, 1, 0].item() == pytest.approx(0.5)  # h = (0, 0) -> o = f(0)
+    assert out[0, 0].item() == pytest.approx(sigmoid(2.0))  # h = (1, 1) -> o = f(2)
+    assert out[1, 0].item() == pytest.approx(0.5)  # h = (0, 0) -> o = f(0)
 
 
 # --- the two documented mistakes really are mistakes ------------------------------

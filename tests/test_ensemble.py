@@ -1,4 +1,4 @@
-"""Seed ensembles: E networks in one module, each exactly the single run with its seed."""
+"""Ensembles: E networks in one module, each exactly the single network with its seed."""
 
 from __future__ import annotations
 
@@ -9,15 +9,17 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-import torch.nn.functional as F
 
-from net221.ensemble import EVAL_ELEMENTS, STEP_ELEMENTS, auto_chunk_size, train_members
-from net221.init import initial_parameters
-from net221.network import COLUMN_MEMBERS, Net221
 from net221.app.report import main as report_main
-from net221.trainer import Schedule, train
+from net221.ensemble import ALONG_MEMBERS_FROM, Ensemble, MemberLoss
+from net221.init import initial_parameters
+from net221.network import Net221
+from net221.seed_study import CPU_STEP_VALUES, EVALUATION_VALUES, Losses, auto_chunk_size, train_members
+from net221.trainer import EpochPlan, train
 
-from conftest import run_cli, train_in_process
+from conftest import network_from, run_cli, train_in_process
+
+MSE = Losses(summed=torch.nn.MSELoss(reduction="sum"), per_value=torch.nn.MSELoss(reduction="none"))
 
 
 def read_rows(path: Path) -> list[dict[str, str]]:
@@ -25,33 +27,93 @@ def read_rows(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(handle))
 
 
-def test_each_member_is_exactly_the_single_network_with_its_seed(
-    blog_tensors: tuple[torch.Tensor, torch.Tensor],
+def train_alone(seed: int, x: torch.Tensor, y: torch.Tensor, epochs: int = 1000) -> Net221:
+    """The reference: one Net221, the canonical loop, SGD(lr=0.1), per-sample MSE."""
+    single = network_from(initial_parameters("normal", seed=seed))
+    train(single, torch.optim.SGD(single.parameters(), lr=0.1), torch.nn.MSELoss(), x, y, EpochPlan(epochs))
+    return single
+
+
+@pytest.mark.parametrize(
+    ("members", "checked"), [(8, range(8)), (ALONG_MEMBERS_FROM, (0, 777, ALONG_MEMBERS_FROM - 1))]
+)
+def test_member_k_trained_in_an_ensemble_is_the_single_network_with_seed_s_plus_k(
+    blog_tensors: tuple[torch.Tensor, torch.Tensor], members: int, checked: range | tuple[int, ...]
 ) -> None:
+    # below ALONG_MEMBERS_FROM the batched route, from it on the along-members route
     x, y = blog_tensors
-    members, seed = 8, 20
-    ensemble = Net221(members=members, initial=initial_parameters("normal", members=members, seed=seed))
-    train(ensemble, torch.optim.SGD(ensemble.parameters(), lr=0.1), F.mse_loss, x, y, Schedule(1000))
-    for k in range(members):
-        single = Net221(initial=initial_parameters("normal", seed=seed + k))
-        train(single, torch.optim.SGD(single.parameters(), lr=0.1), F.mse_loss, x, y, Schedule(1000))
-        gap = np.abs(ensemble.flat()[k] - single.flat()[0]).max()
+    seed = 20
+    ensemble = Ensemble.from_seeds(members, seed)
+    optimizer = torch.optim.SGD(ensemble.parameters(), lr=0.1)
+    train(ensemble, optimizer, MemberLoss(torch.nn.MSELoss(reduction="sum")), x, y, EpochPlan(1000))
+    for k in checked:
+        gap = np.abs(ensemble.flat()[k] - train_alone(seed + k, x, y).flat()).max()
         assert gap <= 1e-12, (k, gap)
 
 
-def test_members_on_the_along_members_route_are_the_single_networks(
-    blog_tensors: tuple[torch.Tensor, torch.Tensor],
-) -> None:
-    # from COLUMN_MEMBERS members on, the forward pass takes the other route
-    x, y = blog_tensors
-    members, seed = COLUMN_MEMBERS, 40
-    ensemble = Net221(members=members, initial=initial_parameters("normal", members=members, seed=seed))
-    train(ensemble, torch.optim.SGD(ensemble.parameters(), lr=0.1), F.mse_loss, x, y, Schedule(1000))
-    for k in (0, 777, members - 1):
-        single = Net221(initial=initial_parameters("normal", seed=seed + k))
-        train(single, torch.optim.SGD(single.parameters(), lr=0.1), F.mse_loss, x, y, Schedule(1000))
-        gap = np.abs(ensemble.flat()[k] - single.flat()[0]).max()
-        assert gap <= 1e-12, (k, gap)
+def test_member_returns_a_net221_and_from_networks_inverts_it() -> None:
+    ensemble = Ensemble.from_seeds(3, seed=9)
+    x = torch.randn(5, 2, dtype=torch.float64, generator=torch.Generator().manual_seed(0))
+    out = ensemble(x)
+    assert out.shape == (3, 5, 1)
+    members = [ensemble.member(k) for k in range(3)]
+    for k, single in enumerate(members):
+        assert isinstance(single, Net221)
+        np.testing.assert_array_equal(single.flat(), initial_parameters("normal", seed=9 + k)[0])
+        torch.testing.assert_close(out[k], single(x), rtol=0, atol=1e-15)
+    rebuilt = Ensemble.from_networks(members)
+    np.testing.assert_array_equal(rebuilt.flat(), ensemble.flat())
+
+
+@pytest.mark.parametrize(("activation", "width", "rows"), [("sigmoid", 2, 1), ("tanh", 3, 5), ("relu", 1, 4)])
+def test_both_forward_routes_compute_the_same_function(activation: str, width: int, rows: int) -> None:
+    initial = initial_parameters("normal", input_dim=3, width=width, members=6, seed=width)
+    model = Ensemble(initial, input_dim=3, width=width, activation=activation)
+    x = torch.randn(rows, 3, dtype=torch.float64, generator=torch.Generator().manual_seed(width))
+    gradients = []
+    for route in (model.forward_batched, model.forward_along_members):
+        model.zero_grad(set_to_none=True)
+        out = route(x)
+        assert out.shape == (6, rows, 1)
+        (out * torch.linspace(-1, 1, out.numel(), dtype=out.dtype).view_as(out)).sum().backward()
+        gradients.append((out.detach(), model.flat_grad()))
+    (batched, batched_grad), (along, along_grad) = gradients
+    np.testing.assert_allclose(along.numpy(), batched.numpy(), rtol=1e-14, atol=1e-15)
+    np.testing.assert_allclose(along_grad, batched_grad, rtol=1e-13, atol=1e-15)
+
+
+def test_inputs_that_differ_by_member_take_the_batched_route() -> None:
+    model = Ensemble.from_seeds(ALONG_MEMBERS_FROM, seed=0)
+    rows = torch.randn(
+        ALONG_MEMBERS_FROM, 1, 2, dtype=torch.float64, generator=torch.Generator().manual_seed(1)
+    )
+    out = model(rows)
+    for k in (0, 1000):
+        torch.testing.assert_close(out[k], model.member(k)(rows[k]), rtol=0, atol=1e-15)
+
+
+def test_a_state_dict_round_trips_through_the_members_innermost_layout() -> None:
+    model = Ensemble.from_seeds(4, seed=8)
+    contiguous = {name: tensor.contiguous() for name, tensor in model.state_dict().items()}
+    copy = Ensemble(np.zeros((4, 9)))
+    copy.load_state_dict(contiguous)
+    np.testing.assert_array_equal(copy.flat(), model.flat())
+
+
+def test_member_loss_gives_each_member_its_own_gradient() -> None:
+    ensemble = Ensemble.from_seeds(3, seed=2)
+    x = torch.tensor([[1.0, -2.0], [0.5, 3.0]], dtype=torch.float64)
+    y = torch.tensor([[1.0], [0.0]], dtype=torch.float64)
+    MemberLoss(torch.nn.BCELoss(reduction="sum"))(ensemble(x), y).backward()
+    for k in range(3):
+        single = ensemble.member(k)
+        torch.nn.BCELoss()(single(x), y).backward()
+        np.testing.assert_allclose(ensemble.flat_grad()[k], network_grad(single), rtol=1e-14, atol=1e-16)
+
+
+def network_grad(model: Net221) -> np.ndarray:
+    parts = (model.hidden.weight, model.output.weight, model.hidden.bias, model.output.bias)
+    return torch.cat([p.grad.reshape(-1) for p in parts]).numpy()  # type: ignore[union-attr]
 
 
 def test_chunks_give_the_same_result_as_one_chunk(blog_tensors: tuple[torch.Tensor, torch.Tensor]) -> None:
@@ -59,12 +121,12 @@ def test_chunks_give_the_same_result_as_one_chunk(blog_tensors: tuple[torch.Tens
 
     def run(chunk_size: int) -> np.ndarray:
         result = train_members(
-            lambda first, count: Net221(members=count, initial=initial_parameters("normal", members=count, seed=first)),
+            lambda first, count: Ensemble(initial_parameters("normal", members=count, seed=first)),
             lambda model: torch.optim.Adam(model.parameters(), lr=0.05),
-            F.mse_loss, x, y, Schedule(200, log_every=50), members=10, chunk_size=chunk_size,
+            MSE, x, y, EpochPlan(200, log_every=50), members=10, chunk_size=chunk_size,
         )  # fmt: skip
         assert result.loss.shape == (4, 10) and result.epochs == [0, 50, 100, 150]
-        return np.concatenate([result.final_loss, result.loss.ravel(), result.best_model.flat()[0]])
+        return np.concatenate([result.final_loss, result.loss.ravel(), result.best_model.flat()])
 
     # equal up to rounding: vectorized kernels treat a member differently by its position in a chunk
     np.testing.assert_allclose(run(3), run(10), rtol=0, atol=1e-12)
@@ -76,9 +138,9 @@ def test_a_diverged_member_does_not_stop_the_others(blog_tensors: tuple[torch.Te
     initial[1, :2] = [1e308, -1e308]  # inf - inf for Bob: member 1's loss is NaN
 
     result = train_members(
-        lambda first, count: Net221(members=count, initial=initial[first : first + count]),
+        lambda first, count: Ensemble(initial[first : first + count]),
         lambda model: torch.optim.SGD(model.parameters(), lr=0.1),
-        F.mse_loss, x, y, Schedule(100), members=3, chunk_size=3,
+        MSE, x, y, EpochPlan(100), members=3, chunk_size=3,
     )  # fmt: skip
     assert np.isnan(result.final_loss[1]) and np.isfinite(result.final_loss[[0, 2]]).all()
     assert result.best_member in (0, 2)
@@ -87,14 +149,14 @@ def test_a_diverged_member_does_not_stop_the_others(blog_tensors: tuple[torch.Te
 def test_auto_chunk_size_bounds_the_per_step_and_evaluation_tensors() -> None:
     assert auto_chunk_size(members=10, rows=4, batch_size=1, width=2, input_dim=2) == 10
     blog = auto_chunk_size(members=10**6, rows=4, batch_size=1, width=2, input_dim=2)
-    assert blog * 1 * 5 <= STEP_ELEMENTS < (blog + 1) * 5
+    assert blog * 1 * 5 <= CPU_STEP_VALUES < (blog + 1) * 5
     penguins = auto_chunk_size(members=10**6, rows=333, batch_size=16, width=2, input_dim=2)
-    assert penguins == STEP_ELEMENTS // (16 * 5)
+    assert penguins == CPU_STEP_VALUES // (16 * 5)
     assert auto_chunk_size(members=10**6, rows=10**5, batch_size=10**5, width=8, input_dim=2) == 1
     assert auto_chunk_size(members=10**6, rows=10**8, batch_size=1, width=2, input_dim=2) == 1
     # on a GPU only the evaluation tensors bound a chunk
     gpu = auto_chunk_size(members=10**7, rows=4, batch_size=1, width=2, input_dim=2, device_type="cuda")
-    assert gpu == EVAL_ELEMENTS // (4 * 5) > blog
+    assert gpu == EVALUATION_VALUES // (4 * 5) > blog
     assert auto_chunk_size(members=10, rows=4, batch_size=1, width=2, input_dim=2, device_type="cuda") == 10
 
 

@@ -17,9 +17,6 @@ import torch
 import torch.nn.functional as F
 from omegaconf import OmegaConf
 
-from net221.app.schemas import GradcheckConfig, validate_gradcheck
-from net221.derivation import blog_partials
-from net221.errors import ConfigValueError, FormulaError
 from net221.app.gradcheck import (
     INPUT_RANGE,
     Settings,
@@ -32,6 +29,9 @@ from net221.app.gradcheck import (
     relative_error,
     report,
 )
+from net221.app.schemas import GradcheckConfig, validate_gradcheck
+from net221.derivation import blog_partials
+from net221.errors import ConfigValueError, FormulaError
 from net221.init import BLOG_NAMES
 from net221.network import Net221
 
@@ -344,7 +344,10 @@ def evaluation_error(tmp_path: Path, body: str, points: int = 0) -> tuple[str, s
         ("nowhere/missing.py:f", "no such file nowhere/missing.py"),
         ("nonsense", "unknown formula; expected one of blog, seed_notes, seed_notes_loss, seed_notes_hidden"),
         ("net221.derivation:no_such_function", "module net221.derivation has no function 'no_such_function'"),
-        ("net221.app.gradcheck:PROG", "'PROG' in module net221.app.gradcheck is not a function (it is a str)"),
+        (
+            "net221.app.gradcheck:PROG",
+            "'PROG' in module net221.app.gradcheck is not a function (it is a str)",
+        ),
         ("no_such_package_for_gradcheck.grads:f", "no module named 'no_such_package_for_gradcheck'"),
         (":f", "missing the file or module before ':'"),
         ("not a module:f", "'not a module' is neither a .py file nor a module name"),

@@ -1,3 +1,5 @@
+"""Net221: one network, as a PyTorch user writes it, addressed by the blog's names."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -5,84 +7,104 @@ import pytest
 import torch
 
 from net221.init import BLOG_NAMES, initial_parameters, parameter_count
-from net221.network import Net221
+from net221.network import BLOG_PARAMETERS, Net221
 
 from conftest import ALL_ONES
 
 ASYMMETRIC = dict(zip(BLOG_NAMES, [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9], strict=True))
 
 
-def test_blog_names_address_the_right_entries() -> None:
-    model = Net221(initial=ASYMMETRIC)
-    assert model.blog_parameters() == ASYMMETRIC
-    assert model.hidden_weight[0].tolist() == [[0.1, 0.3], [0.2, 0.4]]  # [input, neuron]
-    assert model.hidden_bias[0].tolist() == [[0.7, 0.8]]
-    assert model.output_weight[0].tolist() == [[0.5], [0.6]]
-    assert model.output_bias[0].tolist() == [[0.9]]
+def blog_network(values: dict[str, float], dtype: torch.dtype = torch.float64) -> Net221:
+    model = Net221(dtype=dtype)
+    model.set_blog_parameters(values)
+    return model
 
 
-def test_forward_is_the_blog_formula() -> None:
-    model = Net221(initial=ASYMMETRIC)
-    x1, x2 = 3.0, -2.0
-    p = ASYMMETRIC
-
-    def f(v: float) -> float:
-        return float(1 / (1 + np.exp(-v)))
-
-    h1 = f(p["w1"] * x1 + p["w2"] * x2 + p["b1"])
-    h2 = f(p["w3"] * x1 + p["w4"] * x2 + p["b2"])
-    o1 = f(p["w5"] * h1 + p["w6"] * h2 + p["b3"])
-    assert model(torch.tensor([[x1, x2]], dtype=torch.float64)).item() == pytest.approx(o1, abs=1e-15)
-
-
-def test_set_blog_parameters_and_gradients_by_name() -> None:
+def test_two_linear_layers_with_their_own_state_dict_keys() -> None:
     model = Net221()
-    model.set_blog_parameters(ALL_ONES)
-    assert model.blog_parameters() == ALL_ONES
-    loss = model(torch.tensor([[-2.0, -1.0]], dtype=torch.float64)).sum()
-    loss.backward()
+    assert isinstance(model.hidden, torch.nn.Linear) and isinstance(model.output, torch.nn.Linear)
+    assert list(model.state_dict()) == ["hidden.weight", "hidden.bias", "output.weight", "output.bias"]
+    assert model.hidden.weight.shape == (2, 2) and model.output.weight.shape == (1, 2)
+
+
+def test_blog_names_address_the_documented_entries() -> None:
+    model = blog_network(ASYMMETRIC)
+    assert model.blog_parameters() == ASYMMETRIC
+    assert model.hidden.weight.tolist() == [[0.1, 0.2], [0.3, 0.4]]  # row j: the weights into h_j
+    assert model.hidden.bias.tolist() == [0.7, 0.8]
+    assert model.output.weight.tolist() == [[0.5, 0.6]]
+    assert model.output.bias.tolist() == [0.9]
+    state = model.state_dict()
+    for name, (key, index) in BLOG_PARAMETERS.items():
+        assert float(state[key][index]) == ASYMMETRIC[name]
+
+
+def test_set_blog_parameters_takes_any_subset() -> None:
+    model = blog_network(ASYMMETRIC)
+    model.set_blog_parameters({"w3": -7.0, "b2": 2.5})
+    assert model.blog_parameters() == dict(ASYMMETRIC, w3=-7.0, b2=2.5)
+    with pytest.raises(ValueError, match=r"unknown parameter name\(s\) \['w7'\]"):
+        model.set_blog_parameters({"w7": 1.0})
+
+
+def sigmoid(v: float) -> float:
+    return float(1 / (1 + np.exp(-v)))
+
+
+def test_forward_is_the_blog_formula_for_a_batch_and_for_one_sample() -> None:
+    model = blog_network(ASYMMETRIC)
+    p = ASYMMETRIC
+    x1, x2 = 3.0, -2.0
+    h1 = sigmoid(p["w1"] * x1 + p["w2"] * x2 + p["b1"])
+    h2 = sigmoid(p["w3"] * x1 + p["w4"] * x2 + p["b2"])
+    o1 = sigmoid(p["w5"] * h1 + p["w6"] * h2 + p["b3"])
+    batch = model(torch.tensor([[x1, x2], [0.0, 0.0]], dtype=torch.float64))
+    assert batch.shape == (2, 1)
+    assert batch[0, 0].item() == pytest.approx(o1, abs=1e-15)
+    one = model(torch.tensor([x1, x2], dtype=torch.float64))
+    assert one.shape == (1,)
+    assert one.item() == pytest.approx(o1, abs=1e-15)
+
+
+def test_gradients_by_name_after_backward() -> None:
+    model = blog_network(ALL_ONES)
+    assert model.blog_gradients() == dict.fromkeys(BLOG_NAMES, 0.0)  # before any backward
+    model(torch.tensor([[-2.0, -1.0]], dtype=torch.float64)).sum().backward()
     grads = model.blog_gradients()
-    assert set(grads) == set(BLOG_NAMES)
-    assert grads["w1"] == pytest.approx(2 * grads["w2"])  # x1 = 2 x2 for Alice
+    assert grads["w1"] == pytest.approx(2 * grads["w2"], rel=1e-15)  # x1 = 2 x2 for Alice
+    assert grads["w1"] == model.hidden.weight.grad[0, 0].item()  # type: ignore[index]
+    assert grads["b3"] == model.output.bias.grad[0].item()  # type: ignore[index]
 
 
-def test_float32_and_float64() -> None:
-    for dtype in (torch.float32, torch.float64):
-        model = Net221(initial=ALL_ONES, dtype=dtype)
-        out = model(torch.tensor([[-2.0, -1.0]], dtype=dtype))
-        assert out.dtype == dtype
-        assert out.item() == pytest.approx(0.5236951741, abs=1e-6 if dtype == torch.float32 else 1e-10)
+@pytest.mark.parametrize(("dtype", "tolerance"), [(torch.float32, 1e-6), (torch.float64, 1e-10)])
+def test_float32_and_float64(dtype: torch.dtype, tolerance: float) -> None:
+    model = blog_network(ALL_ONES, dtype)
+    assert all(p.dtype == dtype for p in model.parameters())
+    out = model(torch.tensor([[-2.0, -1.0]], dtype=dtype))
+    assert out.dtype == dtype
+    assert out.item() == pytest.approx(0.5236951741, abs=tolerance)  # the blog's 0.524
+
+
+def test_device_argument() -> None:
+    model = Net221(device="cpu")
+    assert {p.device.type for p in model.parameters()} == {"cpu"}
 
 
 @pytest.mark.parametrize("activation", ["sigmoid", "tanh", "relu"])
 @pytest.mark.parametrize("width", [1, 2, 5])
-def test_widths_and_activations(activation: str, width: int) -> None:
-    flat = initial_parameters("normal", input_dim=3, width=width, members=2, seed=4)
-    model = Net221(input_dim=3, width=width, activation=activation, members=2, initial=flat)
+def test_widths_and_activations_and_the_flat_layout(activation: str, width: int) -> None:
+    flat = initial_parameters("normal", input_dim=3, width=width, seed=4)[0]
+    model = Net221(input_dim=3, width=width, activation=activation)
+    model.load_flat(flat)
     np.testing.assert_array_equal(model.flat(), flat)
-    x = torch.randn(7, 3, dtype=torch.float64)
-    out = model(x)
-    assert out.shape == (2, 7, 1)
+    x = torch.randn(7, 3, dtype=torch.float64, generator=torch.Generator().manual_seed(width))
     act = {"sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": torch.relu}[activation]
-    for k in range(2):
-        w = torch.from_numpy(flat[k])
-        hidden_w = w[: 3 * width].reshape(width, 3)
-        out_w = w[3 * width : 4 * width]
-        hidden_b = w[4 * width : 5 * width]
-        expected = torch.sigmoid(act(x @ hidden_w.T + hidden_b) @ out_w + w[-1])
-        torch.testing.assert_close(out[k, :, 0], expected)
-
-
-def test_members_are_independent_networks() -> None:
-    flat = initial_parameters("normal", members=3, seed=9)
-    ensemble = Net221(members=3, initial=flat)
-    x = torch.randn(5, 2, dtype=torch.float64)
-    out = ensemble(x)
-    for k in range(3):
-        single = Net221(initial=flat[k : k + 1])
-        torch.testing.assert_close(out[k], single(x)[0], rtol=0, atol=1e-15)
-        assert ensemble.member(k).blog_parameters() == single.blog_parameters()
-    assert ensemble.blog_parameters(member=2) == dict(zip(BLOG_NAMES, flat[2].tolist(), strict=True))
+    w = torch.from_numpy(flat)
+    hidden_w = w[: 3 * width].reshape(width, 3)
+    out_w = w[3 * width : 4 * width]
+    hidden_b = w[4 * width : 5 * width]
+    expected = torch.sigmoid(act(x @ hidden_w.T + hidden_b) @ out_w + w[-1])
+    torch.testing.assert_close(model(x)[:, 0], expected, rtol=1e-15, atol=1e-15)
 
 
 def test_blog_names_need_the_blog_shape() -> None:
@@ -92,19 +114,11 @@ def test_blog_names_need_the_blog_shape() -> None:
         initial_parameters("values", width=4, values=ALL_ONES)
 
 
-@pytest.mark.parametrize(
-    ("kwargs", "message"),
-    [
-        ({"activation": "gelu"}, "unknown activation 'gelu'"),
-        ({"width": 0}, "width must be >= 1"),
-        ({"initial": np.zeros((1, 5))}, r"shape \(1, 5\), expected \(1, 9\)"),
-        ({"initial": {"w1": 1.0}}, "missing parameter name"),
-        ({"initial": dict(ALL_ONES, w7=1.0)}, r"unknown parameter name\(s\) \['w7'\]"),
-    ],
-)
-def test_bad_construction(kwargs: dict[str, object], message: str) -> None:
-    with pytest.raises(ValueError, match=message):
-        Net221(**kwargs)  # type: ignore[arg-type]
+def test_bad_construction_and_bad_flat_vectors() -> None:
+    with pytest.raises(ValueError, match="unknown activation 'gelu'"):
+        Net221(activation="gelu")
+    with pytest.raises(ValueError, match=r"expected 9 values, got shape \(5,\)"):
+        Net221().load_flat(np.zeros(5))
 
 
 def test_init_schemes() -> None:
@@ -125,54 +139,3 @@ def test_init_schemes() -> None:
         initial_parameters("normal", seed=-1)
     with pytest.raises(ValueError, match="unknown init scheme 'he'"):
         initial_parameters("he")
-
-
-@pytest.mark.parametrize(("activation", "width", "rows"), [("sigmoid", 2, 1), ("tanh", 3, 5), ("relu", 1, 4)])
-def test_both_forward_routes_compute_the_same_function(activation: str, width: int, rows: int) -> None:
-    model = Net221(input_dim=3, width=width, activation=activation, members=6, initial=None)
-    x = torch.randn(rows, 3, dtype=torch.float64, generator=torch.Generator().manual_seed(width))
-    gradients = []
-    for route in (model.forward_batched, model.forward_along_members):
-        model.zero_grad(set_to_none=True)
-        out = route(x)
-        assert out.shape == (6, rows, 1)
-        (out * torch.linspace(-1, 1, out.numel(), dtype=out.dtype).view_as(out)).sum().backward()
-        gradients.append((out.detach(), model.flat_grad()))
-    (batched, batched_grad), (along, along_grad) = gradients
-    np.testing.assert_allclose(along.numpy(), batched.numpy(), rtol=1e-14, atol=1e-15)
-    np.testing.assert_allclose(along_grad, batched_grad, rtol=1e-13, atol=1e-15)
-    expanded = x.expand(6, *x.shape)  # the form a training loop passes
-    for route in (model.forward_batched, model.forward_along_members):
-        torch.testing.assert_close(route(expanded), route(x), rtol=0, atol=0)
-
-
-def test_members_are_the_innermost_dimension_in_memory() -> None:
-    model = Net221(members=5)
-    assert model.hidden_weight.shape == (5, 2, 2) and model.hidden_weight.stride() == (1, 10, 5)
-    assert model.output_weight.permute(1, 2, 0).is_contiguous()
-    state = model.state_dict()
-    copy = Net221(members=5, initial=np.zeros((5, 9)))
-    copy.load_state_dict(state)
-    np.testing.assert_array_equal(copy.flat(), model.flat())
-
-
-def test_inputs_that_differ_by_member_take_the_batched_route() -> None:
-    from net221.network import COLUMN_MEMBERS
-
-    model = Net221(members=COLUMN_MEMBERS)
-    rows = torch.randn(COLUMN_MEMBERS, 1, 2, dtype=torch.float64, generator=torch.Generator().manual_seed(1))
-    torch.testing.assert_close(model(rows), model.forward_batched(rows), rtol=0, atol=0)
-    with pytest.raises(ValueError, match="differ by member"):
-        model.forward_along_members(rows)
-    with pytest.raises(ValueError, match=r"not inputs of shape \(2, 1, 2\)"):
-        model.forward_along_members(rows[:1].expand(2, 1, 2))
-
-
-def test_a_contiguous_state_dict_loads_into_the_members_innermost_layout() -> None:
-    model = Net221(members=4, initial=initial_parameters("normal", members=4, seed=8))
-    contiguous = {name: tensor.contiguous() for name, tensor in model.state_dict().items()}
-    assert contiguous["hidden_weight"].stride() == (4, 2, 1)
-    copy = Net221(members=4, initial=np.zeros((4, 9)))
-    copy.load_state_dict(contiguous)
-    np.testing.assert_array_equal(copy.flat(), model.flat())
-    assert copy.hidden_weight.stride() == (1, 8, 4)

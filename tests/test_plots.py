@@ -1,105 +1,55 @@
-"""The figures, drawn in this process and in a PlotWorker process."""
+"""The figures: PNG files whose titles and labels say what they show."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
-import pytest
 
 from net221.app import plots
 
 PNG = b"\x89PNG\r\n\x1a\n"
 EPOCHS = list(range(0, 100, 10))
 LOSS = [1.0 / (1 + epoch) for epoch in EPOCHS]
+RAW = np.array([[133.0, 65.0], [160.0, 72.0], [152.0, 70.0], [120.0, 60.0]])
+LABELS = np.array([1.0, 0.0, 0.0, 1.0])
 
 
-def draw_both(figures: plots.PlotWorker, out: Path) -> None:
-    raw = np.array([[133.0, 65.0], [160.0, 72.0], [152.0, 70.0], [120.0, 60.0]])
-    xs, ys = plots.decision_grid(raw)
+def test_the_loss_curve_names_its_loss(tmp_path: Path) -> None:
+    figure = plots.loss_curve(tmp_path / "loss.png", EPOCHS, LOSS, [2 * v for v in LOSS], "MSELoss")
+    assert (tmp_path / "loss.png").read_bytes()[:8] == PNG
+    axes = figure.axes[0]
+    assert "MSELoss" in axes.get_title() and "MSELoss" in axes.get_ylabel()
+    assert [line.get_label() for line in axes.get_lines()] == ["training", "validation"]
+    np.testing.assert_array_equal(axes.get_lines()[0].get_ydata(), LOSS)
+
+
+def test_the_decision_boundary_tells_training_from_validation_rows(tmp_path: Path) -> None:
+    xs, ys = plots.decision_grid(RAW)
+    assert xs[0] < RAW[:, 0].min() and xs[-1] > RAW[:, 0].max()
     z = 1 / (1 + np.exp(-(xs[None, :] - 140.0) / 10 + 0 * ys[:, None]))
-    figures.draw(plots.loss_curve, out / "loss.png", EPOCHS, LOSS, None)
-    figures.draw(
-        plots.decision_boundary,
-        out / "boundary.png",
-        xs,
-        ys,
-        z,
-        raw,
-        np.array([1.0, 0.0, 0.0, 1.0]),
-        ["weight", "height"],
-        ("M", "F"),
+    title = "Decision boundary of the best member, 3 (seed 3)"
+    figure = plots.decision_boundary(
+        tmp_path / "boundary.png", xs, ys, z, (RAW[:3], LABELS[:3]), (RAW[3:], LABELS[3:]),
+        ["weight (lb)", "height (in)"], ("male", "female"), title,
+    )  # fmt: skip
+    assert (tmp_path / "boundary.png").read_bytes()[:8] == PNG
+    axes = figure.axes[0]
+    assert axes.get_title() == title
+    legend = [text.get_text() for text in axes.get_legend().get_texts()]
+    assert legend == ["male (training)", "female (training)", "male (validation)", "female (validation)"]
+    # without validation rows the legend names only the classes
+    figure = plots.decision_boundary(
+        tmp_path / "b2.png", xs, ys, z, (RAW, LABELS), None, ["a", "b"], ("male", "female"), "t"
     )
+    assert [text.get_text() for text in figure.axes[0].get_legend().get_texts()] == ["male", "female"]
 
 
-def test_the_worker_draws_the_same_pictures_as_this_process(tmp_path: Path) -> None:
-    (tmp_path / "here").mkdir()
-    (tmp_path / "worker").mkdir()
-    with plots.PlotWorker(background=False) as figures:
-        assert not figures.in_background
-        draw_both(figures, tmp_path / "here")
-    with plots.PlotWorker() as figures:
-        assert figures.in_background
-        draw_both(figures, tmp_path / "worker")
-    for name in ("loss.png", "boundary.png"):
-        drawn_here = (tmp_path / "here" / name).read_bytes()
-        assert drawn_here[:8] == PNG
-        assert (tmp_path / "worker" / name).read_bytes() == drawn_here, name
-
-
-def test_a_figure_the_worker_cannot_draw_is_an_error(tmp_path: Path) -> None:
-    missing = tmp_path / "no such directory" / "loss.png"
-    with pytest.raises(plots.PlotError) as raised, plots.PlotWorker() as figures:
-        figures.draw(plots.loss_curve, tmp_path / "fine.png", EPOCHS, LOSS, None)
-        figures.draw(plots.loss_curve, missing, EPOCHS, LOSS, None)
-    message = str(raised.value)
-    assert "exited with status 1" in message
-    assert "fine.png, loss.png" in message  # the figures sent
-    assert "FileNotFoundError" in message  # the worker's own error
-    assert (tmp_path / "fine.png").read_bytes()[:8] == PNG
-
-
-def test_leaving_with_an_error_keeps_that_error_and_the_figures_sent(tmp_path: Path) -> None:
-    with pytest.raises(KeyError), plots.PlotWorker() as figures:
-        figures.draw(plots.loss_curve, tmp_path / "loss.png", EPOCHS, LOSS, None)
-        figures.draw(plots.loss_curve, tmp_path / "missing" / "loss.png", EPOCHS, LOSS, None)
-        raise KeyError("the caller's own error")  # not a PlotError
-    assert (tmp_path / "loss.png").read_bytes()[:8] == PNG
-
-
-def test_leaving_before_any_figure_ends_the_worker_at_once() -> None:
-    with pytest.raises(KeyError), plots.PlotWorker() as figures:
-        process = figures._process
-        assert process is not None and process.poll() is None
-        raise KeyError("early")
-    assert process.returncode is not None  # ended and reaped, without waiting for its warm-up
-    assert not figures.in_background
-
-
-def test_only_the_known_figures_are_sent(tmp_path: Path) -> None:
-    def loss_curve(path: Path) -> None:  # the name of a figure, but another function
-        path.write_text("mine")
-
-    with plots.PlotWorker() as figures, pytest.raises(ValueError, match="not one of the figures"):
-        figures.draw(loss_curve, tmp_path / "loss.png")
-
-
-def test_the_worker_does_not_import_from_the_working_directory(tmp_path: Path) -> None:
-    (tmp_path / "random.py").write_text("raise ImportError('the working directory was searched')\n")
-    cwd = Path.cwd()
-    os.chdir(tmp_path)
-    try:
-        with plots.PlotWorker() as figures:
-            figures.draw(plots.loss_curve, tmp_path / "loss.png", EPOCHS, LOSS, None)
-    finally:
-        os.chdir(cwd)
-    assert (tmp_path / "loss.png").read_bytes()[:8] == PNG
-
-
-def test_a_figure_that_fails_is_reported_with_its_traceback(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    assert plots._draw(plots.loss_curve, tmp_path / "loss.png", (EPOCHS, LOSS, None), {})
-    assert not plots._draw(plots.loss_curve, tmp_path / "missing" / "loss.png", (EPOCHS, LOSS, None), {})
-    assert "FileNotFoundError" in capsys.readouterr().err
+def test_the_ensemble_band_holds_the_median_between_the_percentiles(tmp_path: Path) -> None:
+    median = np.array(LOSS)
+    figure = plots.ensemble_band(
+        tmp_path / "band.png", EPOCHS, median / 2, median, median * 2, 10_000, "BCELoss"
+    )
+    axes = figure.axes[0]
+    assert axes.get_title() == "BCELoss over 10,000 members"
+    np.testing.assert_array_equal(axes.get_lines()[0].get_ydata(), median)

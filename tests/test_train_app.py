@@ -10,16 +10,15 @@ import numpy as np
 import pytest
 import torch
 
+from net221.app.report import main as report_main
 from net221.data import BLOG_SHIFT, blog_dataset
 from net221.init import BLOG_NAMES
 from net221.numpy_trainer import NumpyNetwork
-from net221.app.report import main as report_main
-from net221.app.train import run
 
-from conftest import assert_one_line_error, compose_config, run_cli, train_in_process
+from conftest import assert_one_line_error, run_cli, train_in_process
 
 START = dict(zip(BLOG_NAMES, [0.3, -1.2, 0.8, 0.5, -0.4, 1.1, -0.2, 0.6, 0.05], strict=True))
-START_OVERRIDE = "model.init.values={" + ",".join(f"{k}:{v}" for k, v in START.items()) + "}"
+START_OVERRIDE = "init.values={" + ",".join(f"{k}:{v}" for k, v in START.items()) + "}"
 
 
 def read_metrics(run_dir: Path) -> list[dict[str, str]]:
@@ -75,12 +74,18 @@ def test_run_directory_contents(blog_run: tuple[Path, str]) -> None:
     log_text = (run_dir / "train.log").read_text()
     assert log_text.count("Epoch ") == 100
     checkpoint = torch.load(run_dir / "checkpoint.pt", weights_only=True)
-    assert checkpoint["format_version"] == 1
+    assert checkpoint["format_version"] == 2
     assert checkpoint["epoch"] == 1000
-    assert checkpoint["model"] == {"input_dim": 2, "width": 2, "activation": "sigmoid", "dtype": "float64"}
+    assert checkpoint["model"] == {
+        "target": "net221.network.Net221",
+        "input_dim": 2,
+        "width": 2,
+        "activation": "sigmoid",
+        "dtype": "float64",
+    }
     assert checkpoint["data"]["normalization"] == {"shift": list(BLOG_SHIFT), "scale": [1.0, 1.0]}
     assert checkpoint["config"]["optimizer"]["lr"] == 0.1
-    assert set(checkpoint["state_dict"]) == {"hidden_weight", "hidden_bias", "output_weight", "output_bias"}
+    assert list(checkpoint["state_dict"]) == ["hidden.weight", "hidden.bias", "output.weight", "output.bias"]
     assert not list(run_dir.glob(".*.tmp"))  # the atomic write left nothing behind
 
 
@@ -140,15 +145,15 @@ def test_predict_bad_arguments(
         ("optimizer=rmsprop", ["optimizer/rmsprop", "adam, momentum, sgd"]),
         ("trainer.device=tpu", ["trainer.device='tpu'"]),
         (
-            "model.init.values={w1:1,w2:1,w3:1,w4:1,w5:1,w6:1,b1:0,b2:0,b4:0}",
-            ["model.init.values", "unknown name(s) b4"],
+            "init.values={w1:1,w2:1,w3:1,w4:1,w5:1,w6:1,b1:0,b2:0,b4:0}",
+            ["init.values", "unknown name(s) b4"],
         ),
-        ("model.init.values={w1:1}", ["model.init.values", "missing name(s) w2"]),
+        ("init.values={w1:1}", ["init.values", "missing name(s) w2"]),
         (
             "trainer.resume=no/such/checkpoint.pt",
             ["trainer.resume='no/such/checkpoint.pt'", "no such checkpoint"],
         ),
-        ("model.dtype=float16", ["model.dtype='float16'"]),
+        ("trainer.dtype=float16", ["trainer.dtype='float16'"]),
         ("+optimizer.bogus=1", ["optimizer", "bogus"]),
     ],
 )
@@ -168,7 +173,7 @@ def test_cuda_requested_without_cuda(tmp_path: Path) -> None:
 def test_divergence_stops_with_one_line_and_keeps_metrics(tmp_path: Path) -> None:
     # w1 x1 + w2 x2 = inf - inf for Bob: the loss is NaN in the first epoch
     values = dict(START, w1=1e308, w2=-1e308)
-    override = "model.init.values={" + ",".join(f"{k}:{v}" for k, v in values.items()) + "}"
+    override = "init.values={" + ",".join(f"{k}:{v}" for k, v in values.items()) + "}"
     result = run_cli("net221-train", override, f"hydra.run.dir={tmp_path}/run", cwd=tmp_path)
     assert_one_line_error(result, "net221-train", "diverged at epoch 0", "not finite")
     rows = read_metrics(tmp_path / "run")
@@ -178,24 +183,13 @@ def test_divergence_stops_with_one_line_and_keeps_metrics(tmp_path: Path) -> Non
     assert not (tmp_path / "run" / "summary.json").exists()
 
 
-def test_background_plots_match_plots_drawn_in_process(tmp_path: Path) -> None:
-    cfg = compose_config("trainer.epochs=50")
-    for name in ("here", "worker"):
-        (tmp_path / name).mkdir()
-    run(cfg, tmp_path / "here")
-    run(cfg, tmp_path / "worker", background_plots=True)
-    for name in ("loss.png", "decision_boundary.png"):
-        assert (tmp_path / "worker" / name).read_bytes() == (tmp_path / "here" / name).read_bytes(), name
-
-
-def test_a_figure_that_cannot_be_drawn_fails_the_run(tmp_path: Path) -> None:
+def test_an_output_that_cannot_be_written_is_one_line(tmp_path: Path) -> None:
     run_dir = tmp_path / "run"
     (run_dir / "loss.png").mkdir(parents=True)  # a directory where the figure should go
     result = run_cli("net221-train", "trainer.epochs=20", f"hydra.run.dir={run_dir}", cwd=tmp_path)
-    assert result.returncode == 1
-    assert "PlotError: the plot worker exited with status 1" in result.stderr
-    assert "IsADirectoryError" in result.stderr and "loss.png" in result.stderr
+    assert_one_line_error(result, "net221-train", "cannot write", "loss.png")
     assert not (run_dir / "summary.json").exists()
+    assert "loss.png" in (run_dir / "error.txt").read_text()
 
 
 def test_python_dash_m_runs_the_same_app(tmp_path: Path) -> None:
@@ -313,15 +307,3 @@ def test_report_errors(tmp_path: Path) -> None:
     assert_one_line_error(missing, "net221-report", "nowhere", "no such directory")
     empty = run_cli("net221-report", str(tmp_path), cwd=tmp_path)
     assert_one_line_error(empty, "net221-report", "no jobs found")
-
-
-def test_main_returns_to_a_python_caller(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    # the quick exit belongs to the net221-train command only, not to main()
-    from net221 import train
-
-    monkeypatch.setattr(
-        "sys.argv", ["net221-train", "trainer.epochs=2", "trainer.log_every=1", f"hydra.run.dir={tmp_path}"]
-    )
-    train.main()
-    assert train._single_run_done
-    assert json.loads((tmp_path / "summary.json").read_text())["epochs"] == 2

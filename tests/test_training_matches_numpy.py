@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 from net221.data import BLOG_SHIFT, held_out_people
 from net221.init import BLOG_NAMES
-from net221.network import Net221
 from net221.numpy_trainer import NumpyNetwork, main
-from net221.trainer import Schedule, train
+from net221.trainer import EpochLog, EpochPlan, evaluator, train
+
+from conftest import network_from
 
 START = dict(zip(BLOG_NAMES, [0.3, -1.2, 0.8, 0.5, -0.4, 1.1, -0.2, 0.6, 0.05], strict=True))
 
@@ -20,15 +20,19 @@ def test_numpy_and_torch_trajectories_agree(blog_inputs: tuple[np.ndarray, np.nd
     baseline = NumpyNetwork(START)
     numpy_history = baseline.train(x, y, learn_rate=0.1, epochs=1000)
 
-    model = Net221(initial=START, dtype=torch.float64)
+    model = network_from(START)
     optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
-    logs = train(
+    x_tensor, y_tensor = torch.from_numpy(x), torch.from_numpy(y).reshape(-1, 1)
+    logs: list[EpochLog] = []
+    train(
         model,
         optimizer,
-        F.mse_loss,
-        torch.from_numpy(x),
-        torch.from_numpy(y).reshape(-1, 1),
-        Schedule(epochs=1000, batch_size=1, shuffle=False, log_every=10),
+        torch.nn.MSELoss(),
+        x_tensor,
+        y_tensor,
+        EpochPlan(epochs=1000, batch_size=1, shuffle=False, log_every=10),
+        evaluate_epoch=evaluator(model, torch.nn.MSELoss(reduction="none"), x_tensor, y_tensor),
+        on_log=logs.append,
     )
     assert [log.epoch for log in logs] == [epoch for epoch, _ in numpy_history] == list(range(0, 1000, 10))
     loss_gap = max(abs(log.train.loss[0] - loss) for log, (_, loss) in zip(logs, numpy_history, strict=True))
@@ -64,6 +68,6 @@ def test_numpy_trainer_prints_the_blogs_log(capsys) -> None:  # type: ignore[no-
 def test_same_seed_same_start() -> None:
     from net221.init import initial_parameters
 
-    torch_start = Net221(initial=initial_parameters("normal", seed=3)).blog_parameters()
+    torch_start = network_from(initial_parameters("normal", seed=3)).blog_parameters()
     assert torch_start == NumpyNetwork(seed=3).params
     assert torch_start != NumpyNetwork(seed=4).params

@@ -24,3 +24,7 @@ class CheckpointError(UserError):
 
 class FormulaError(UserError):
     """A user's gradient formula that cannot be loaded or returns bad values."""
+
+
+class OutputError(UserError):
+    """A file or directory that cannot be written (a missing or read-only directory, a full disk)."""

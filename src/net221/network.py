@@ -19,7 +19,9 @@ from torch import nn
 
 from net221.init import BLOG_NAMES, has_blog_names
 
-__all__ = ["ACTIVATIONS", "BLOG_NAMES", "BLOG_PARAMETERS", "Net221"]
+__all__ = ["ACTIVATIONS", "BLOG_NAMES", "BLOG_PARAMETERS", "DTYPES", "Net221"]
+
+DTYPES = {"float32": torch.float32, "float64": torch.float64}
 
 ACTIVATIONS: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
     "sigmoid": torch.sigmoid,
@@ -99,15 +101,16 @@ class Net221(nn.Module):
     def blog_parameters(self) -> dict[str, float]:
         """{w1: .., ..., b3: ..}."""
         tensors = self._blog_tensors()
-        return {name: float(tensors[key][index]) for name, (key, index) in BLOG_PARAMETERS.items()}
+        return {name: float(tensors[key].detach()[index]) for name, (key, index) in BLOG_PARAMETERS.items()}
 
     def blog_gradients(self) -> dict[str, float]:
         """dL/dθ by blog name after `loss.backward()`; a missing gradient reads as 0."""
         tensors = self._blog_tensors()
-        return {
-            name: 0.0 if tensors[key].grad is None else float(tensors[key].grad[index])  # type: ignore[index]
-            for name, (key, index) in BLOG_PARAMETERS.items()
-        }
+        gradients = {}
+        for name, (key, index) in BLOG_PARAMETERS.items():
+            grad = tensors[key].grad
+            gradients[name] = 0.0 if grad is None else float(grad[index])
+        return gradients
 
     def set_blog_parameters(self, values: Mapping[str, float]) -> None:
         """Set any of the nine by blog name; the others keep their values."""

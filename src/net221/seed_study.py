@@ -77,11 +77,11 @@ def train_members(
     *,
     x_val: torch.Tensor | None = None,
     y_val: torch.Tensor | None = None,
-    on_chunk_epoch: Callable[[int, int], None] | None = None,
+    on_epoch: Callable[[int], None] | None = None,
 ) -> SeedStudyResult:
     """Train `members` networks; `make_model(first, count)` builds members first..first+count-1.
 
-    `on_chunk_epoch(first, epoch)` runs after every epoch of the chunk that starts at `first`."""
+    `on_epoch(count)` runs after every epoch of a chunk of `count` members."""
     parts: dict[str, list[np.ndarray]] = {}
     epochs: list[int] = []
     best_score, best_member, best_model = np.inf, 0, None
@@ -99,7 +99,7 @@ def train_members(
             plan,
             evaluate_epoch=evaluator(model, losses.per_value, x, y, x_val, y_val),
             on_log=logs.append,
-            on_epoch=None if on_chunk_epoch is None else lambda epoch: on_chunk_epoch(first, epoch),
+            on_epoch=None if on_epoch is None else lambda _, count=count: on_epoch(count),  # type: ignore[misc]
             stop_on_divergence=False,
         )
         epochs = [log.epoch for log in logs]

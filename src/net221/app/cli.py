@@ -68,7 +68,14 @@ def describe_config_error(error: Exception) -> str | None:
 
 
 def run_app(hydra_main: Callable[[], Any], prog: str) -> None:
-    """Call a `@hydra.main` function, turning bad input into one line and exit status 2."""
+    """Call a `@hydra.main` function, turning bad input into one line and exit status 2.
+
+    `--version` prints net221's version instead (Hydra's own flag would print Hydra's)."""
+    if "--version" in sys.argv[1:]:
+        from net221 import __version__
+
+        print(f"net221 {__version__}")
+        return
     if os.environ.get("NET221_TRACEBACK") == "1":
         hydra_main()
         return
@@ -82,25 +89,6 @@ def run_app(hydra_main: Callable[[], Any], prog: str) -> None:
         if message is None:
             raise
         fail(prog, message)
-
-
-def exit_at_once(status: int = 0) -> None:
-    """End the process now, skipping the interpreter's shutdown.
-
-    With torch loaded, Python's shutdown (tearing down modules, then torch's native
-    libraries) takes about 0.5 s. Only for a console script's `main` once its work is
-    done and every file it wrote is closed: atexit handlers and finalizers do not run,
-    so the log handlers and std streams are flushed here. If they cannot be flushed
-    (say, a closed pipe), this returns and the interpreter shuts down as usual,
-    reporting that.
-    """
-    logging.shutdown()
-    try:
-        sys.stdout.flush()
-        sys.stderr.flush()
-    except (OSError, ValueError):
-        return
-    os._exit(status)
 
 
 def fail_job(prog: str, error: UserError) -> None:

@@ -89,8 +89,9 @@ def predict(arguments: dict[str, str]) -> tuple[float, str]:
     features = [str(name) for name in checkpoint["data"]["features"]]
     raw = np.array([raw_features(arguments, features)])
     model = model_from_checkpoint(checkpoint)
-    x = torch.tensor(normalization_from_checkpoint(checkpoint).apply(raw), dtype=model.hidden_weight.dtype)
-    probability = float(model.predict_proba(x)[0, 0])
+    x = torch.tensor(normalization_from_checkpoint(checkpoint).apply(raw), dtype=model.hidden.weight.dtype)
+    with torch.no_grad():
+        probability = float(model(x)[0, 0])
     names: Any = checkpoint["data"].get("label_names", ["0", "1"])
     label = str(names[1] if probability > 0.5 else names[0])
     return probability, label

@@ -9,51 +9,30 @@ reports the first problem as one line naming the key and the bad value.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
 from hydra.core.config_store import ConfigStore
 from omegaconf import DictConfig, OmegaConf
 
-from net221.data import NORMALIZE_MODES
 from net221.errors import ConfigValueError
 from net221.init import BLOG_NAMES, INIT_SCHEMES
+from net221.network import ACTIVATIONS, DTYPES
 
-ACTIVATION_NAMES = ("sigmoid", "tanh", "relu")
-DTYPES = ("float32", "float64")
 DEVICES = ("auto", "cpu", "cuda")
-DATA_SOURCES = ("blog", "csv", "penguins")
-ON_MISSING = ("drop", "error")
-
-
-@dataclass
-class DataConfig:
-    source: str = "blog"  # blog | csv | penguins
-    path: str | None = None  # csv only
-    features: list[str] = field(default_factory=lambda: ["weight", "height"])
-    target: str = "gender"
-    positive: str = "F"  # the target value that means label 1
-    normalize: str = "blog"  # blog | mean | standardize | none
-    on_missing: str = "drop"  # drop | error
-    val_fraction: float = 0.0
-    seed: int = 0  # validation split and per-epoch shuffling
+NET221 = "net221.network.Net221"
 
 
 @dataclass
 class InitConfig:
+    """How a net221 network's parameters start (a model of your own initializes itself)."""
+
     # normal | values | zeros_noise | xavier; null = values if given, else normal
     scheme: str | None = None
     values: Any = None  # {w1: .., ..., b3: ..}; untyped so that an override can set it whole
     noise_std: float = 0.01
-
-
-@dataclass
-class ModelConfig:
-    width: int = 2
-    activation: str = "sigmoid"
-    dtype: str = "float64"
-    init: InitConfig = field(default_factory=InitConfig)
 
 
 @dataclass
@@ -62,8 +41,10 @@ class TrainerConfig:
     batch_size: int = 1
     shuffle: bool = False
     log_every: int = 10
-    seed: int = 0  # member k starts from seed + k
+    seed: int = 0  # initial weights; member k starts from seed + k
+    dtype: str = "float64"  # float64 | float32
     device: str = "auto"  # auto | cpu | cuda
+    threads: int | None = 1  # torch intra-op threads; null = torch's default
     resume: str | None = None
     members: int = 1
     chunk_size: int | None = None  # members trained at once; null = sized to memory
@@ -79,34 +60,20 @@ class LoggerConfig:
 
 @dataclass
 class TrainConfig:
-    data: DataConfig = field(default_factory=DataConfig)
-    model: ModelConfig = field(default_factory=ModelConfig)
+    data: Any = None  # {_target_: net221.app.sources.blog | csv_table | penguins, ...}
+    model: Any = None  # {_target_: net221.network.Net221, width: .., ...} or a module of your own
+    init: InitConfig = field(default_factory=InitConfig)
     optimizer: Any = None  # {_target_: torch.optim.X, _partial_: true, lr: ...}
-    loss: Any = None  # {_target_: torch.nn.functional.x_loss, _partial_: true}
+    loss: Any = None  # {_target_: torch.nn.MSELoss} or another torch loss module
     trainer: TrainerConfig = field(default_factory=TrainerConfig)
     logger: LoggerConfig | None = None
-
-
-@dataclass
-class GradcheckConfig:
-    # blog | seed_notes | seed_notes_loss | seed_notes_hidden | path/file.py:function | module:function
-    formula: str = "blog"
-    points: int = 100  # random points besides the worked example
-    seed: int = 0
-    step: float = 1e-4  # central finite-difference step
-    tolerance: float = 1e-8  # relative, formula vs autograd
-    abs_floor: float = 1e-12  # errors vs autograd are relative to max(|autograd|, abs_floor)
-    fd_tolerance: float = 1e-5  # relative, formula vs finite difference
-    # errors vs finite differences are relative to max(|fd|, fd_abs_floor): a central
-    # difference of a loss near 1 is only good to about 1e-16 / step absolute
-    fd_abs_floor: float = 1e-5
-    report: str = "gradcheck.json"  # in the run's output directory
 
 
 def register_schemas() -> None:
     store = ConfigStore.instance()
     store.store(name="train_schema", node=TrainConfig)
-    store.store(name="gradcheck_schema", node=GradcheckConfig)
+    # model.input_dim: ${len:${data.features}}
+    OmegaConf.register_new_resolver("len", len, replace=True)
 
 
 # --- value checks ------------------------------------------------------------------
@@ -116,7 +83,7 @@ def _fail(key: str, value: Any, problem: str) -> ConfigValueError:
     return ConfigValueError(f"{key}={value!r}: {problem}")
 
 
-def _one_of(key: str, value: Any, choices: tuple[str, ...]) -> None:
+def _one_of(key: str, value: Any, choices: Iterable[str]) -> None:
     if value not in choices:
         raise _fail(key, value, f"expected one of {', '.join(choices)}")
 
@@ -126,6 +93,14 @@ def _at_least(key: str, value: Any, low: int) -> None:
         raise _fail(key, value, f"must be >= {low}")
 
 
+def _known_keys(node: DictConfig, schema: type, where: str) -> None:
+    """Keys added with `+` that the schema does not know are refused, not ignored."""
+    known = {f.name for f in fields(schema)}
+    for key in map(str, node):
+        if key not in known:
+            raise _fail(f"{where}.{key}", node[key], f"unknown key; {where} takes {', '.join(sorted(known))}")
+
+
 def init_scheme(init: DictConfig) -> str:
     """The scheme in effect: explicit, else `values` when values are given, else `normal`."""
     if init.scheme is not None:
@@ -133,54 +108,76 @@ def init_scheme(init: DictConfig) -> str:
     return "values" if init["values"] is not None else "normal"
 
 
-def validate_train(cfg: DictConfig) -> None:
-    """Raise ConfigValueError for the first value that cannot work."""
-    data, model, trainer = cfg.data, cfg.model, cfg.trainer
+def is_net221(model: DictConfig) -> bool:
+    return bool(model.get("_target_") == NET221)
 
-    _one_of("data.source", data.source, DATA_SOURCES)
-    if data.source == "csv" and not data.path:
-        raise _fail("data.path", data.path, "data=csv needs a CSV file path")
-    if len(data.features) < 1:
-        raise _fail("data.features", list(data.features), "at least one feature is needed")
-    if len(set(data.features)) != len(data.features):
-        raise _fail("data.features", list(data.features), "a feature is listed twice")
-    if data.target in data.features:
-        raise _fail("data.target", data.target, "the target is also listed as a feature")
-    _one_of("data.normalize", data.normalize, NORMALIZE_MODES)
-    if data.normalize == "blog" and len(data.features) != 2:
-        raise _fail("data.normalize", data.normalize, "blog normalization needs exactly two features")
-    _one_of("data.on_missing", data.on_missing, ON_MISSING)
-    if not 0.0 <= data.val_fraction < 1.0:
-        raise _fail("data.val_fraction", data.val_fraction, "must be in [0, 1)")
-    _at_least("data.seed", data.seed, 0)
 
+def _validate_data(data: Any) -> None:
+    if not isinstance(data, DictConfig) or "_target_" not in data:
+        raise _fail("data", data, "choose a data config (blog, csv, penguins) or give data._target_")
+    features = data.get("features")
+    if features is not None:
+        if len(features) < 1:
+            raise _fail("data.features", list(features), "at least one feature is needed")
+        if len(set(features)) != len(features):
+            raise _fail("data.features", list(features), "a feature is listed twice")
+        if data.get("target") in features:
+            raise _fail("data.target", data.target, "the target is also listed as a feature")
+    fraction = data.get("val_fraction", 0.0)
+    if not isinstance(fraction, int | float) or not 0.0 <= fraction < 1.0:
+        raise _fail("data.val_fraction", fraction, "must be a number in [0, 1)")
+    seed = data.get("seed", 0)
+    if not isinstance(seed, int) or not 0 <= seed < 2**63:
+        raise _fail("data.seed", seed, "must be an integer in [0, 2^63)")
+
+
+def _validate_model(model: Any, init: DictConfig, features: int | None) -> None:
+    if not isinstance(model, DictConfig) or "_target_" not in model:
+        raise _fail("model", model, "choose a model config or give model._target_")
+    scheme = init_scheme(init)
+    if not is_net221(model):
+        if init.scheme is not None or init["values"] is not None:
+            raise _fail(
+                "init.scheme",
+                scheme,
+                f"init applies to {NET221} only; a model of your own initializes itself",
+            )
+        return
     _at_least("model.width", model.width, 1)
-    _one_of("model.activation", model.activation, ACTIVATION_NAMES)
-    _one_of("model.dtype", model.dtype, DTYPES)
-    scheme = init_scheme(model.init)
-    _one_of("model.init.scheme", scheme, INIT_SCHEMES)
+    _one_of("model.activation", model.activation, ACTIVATIONS)
+    _one_of("init.scheme", scheme, INIT_SCHEMES)
     if scheme == "values":
-        values = model.init["values"]
+        values = init["values"]
         if values is None:
-            raise _fail("model.init.values", None, "init scheme 'values' needs the nine values by blog name")
+            raise _fail("init.values", None, "init scheme 'values' needs the nine values by blog name")
         if not isinstance(values, DictConfig):
-            raise _fail("model.init.values", values, "expected a mapping {w1: .., ..., b3: ..}")
+            raise _fail("init.values", values, "expected a mapping {w1: .., ..., b3: ..}")
         given = {str(name): value for name, value in values.items()}
         for name, value in given.items():
             if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-                raise _fail(f"model.init.values.{name}", value, "must be a finite number")
+                raise _fail(f"init.values.{name}", value, "must be a finite number")
         unknown = sorted(set(given) - set(BLOG_NAMES))
         missing = [name for name in BLOG_NAMES if name not in given]
         if unknown:
-            raise _fail("model.init.values", given, f"unknown name(s) {', '.join(unknown)}")
+            raise _fail("init.values", given, f"unknown name(s) {', '.join(unknown)}")
         if missing:
-            raise _fail("model.init.values", given, f"missing name(s) {', '.join(missing)}")
-        if model.width != 2 or len(data.features) != 2:
-            raise _fail("model.init.values", given, "values by blog name need width 2 and two features")
-    elif model.init["values"] is not None:
-        raise _fail("model.init.scheme", scheme, "model.init.values are given but the scheme is not 'values'")
-    if not model.init.noise_std >= 0:
-        raise _fail("model.init.noise_std", model.init.noise_std, "must be >= 0")
+            raise _fail("init.values", given, f"missing name(s) {', '.join(missing)}")
+        if model.width != 2 or features != 2:
+            raise _fail("init.values", given, "values by blog name need width 2 and two features")
+    elif init["values"] is not None:
+        raise _fail("init.scheme", scheme, "init.values are given but the scheme is not 'values'")
+    if not init.noise_std >= 0:
+        raise _fail("init.noise_std", init.noise_std, "must be >= 0")
+
+
+def validate_train(cfg: DictConfig) -> None:
+    """Raise ConfigValueError for the first value that cannot work."""
+    trainer = cfg.trainer
+    _known_keys(trainer, TrainerConfig, "trainer")
+    _known_keys(cfg.init, InitConfig, "init")
+    _validate_data(cfg.data)
+    features = cfg.data.get("features")
+    _validate_model(cfg.model, cfg.init, None if features is None else len(features))
 
     optimizer = cfg.optimizer
     if not isinstance(optimizer, DictConfig) or "_target_" not in optimizer:
@@ -188,6 +185,8 @@ def validate_train(cfg: DictConfig) -> None:
     lr = optimizer.get("lr")
     if not isinstance(lr, int | float) or isinstance(lr, bool) or not (lr > 0 and math.isfinite(lr)):
         raise _fail("optimizer.lr", lr, "must be a finite number > 0")
+    if trainer.dtype == "float32" and lr > 3.4e38:
+        raise _fail("optimizer.lr", lr, "does not fit in float32 (trainer.dtype=float32)")
     loss = cfg.loss
     if not isinstance(loss, DictConfig) or "_target_" not in loss:
         raise _fail("loss", loss, "choose a loss config (mse, bce)")
@@ -195,13 +194,23 @@ def validate_train(cfg: DictConfig) -> None:
     _at_least("trainer.epochs", trainer.epochs, 1)
     _at_least("trainer.batch_size", trainer.batch_size, 1)
     _at_least("trainer.log_every", trainer.log_every, 1)
-    _at_least("trainer.seed", trainer.seed, 0)
     _at_least("trainer.members", trainer.members, 1)
+    if not 0 <= trainer.seed <= 2**63 - trainer.members:
+        raise _fail(
+            "trainer.seed",
+            trainer.seed,
+            f"member seeds seed..seed+{trainer.members - 1} must lie in [0, 2^63)",
+        )
+    _one_of("trainer.dtype", trainer.dtype, DTYPES)
+    if trainer.threads is not None:
+        _at_least("trainer.threads", trainer.threads, 1)
     if trainer.chunk_size is not None:
         _at_least("trainer.chunk_size", trainer.chunk_size, 1)
     if not trainer.converged_below > 0:
         raise _fail("trainer.converged_below", trainer.converged_below, "must be > 0")
     _one_of("trainer.device", trainer.device, DEVICES)
+    if trainer.members > 1 and not is_net221(cfg.model):
+        raise _fail("trainer.members", trainer.members, f"ensembles are of {NET221} networks")
     if trainer.resume is not None:
         if not Path(trainer.resume).is_file():
             raise _fail("trainer.resume", trainer.resume, "no such checkpoint file")
@@ -210,21 +219,6 @@ def validate_train(cfg: DictConfig) -> None:
 
     if cfg.logger is not None:
         _one_of("logger.kind", cfg.logger.kind, ("tensorboard",))
-
-
-def _positive(key: str, value: Any) -> None:
-    if not (value > 0 and math.isfinite(value)):
-        raise _fail(key, value, "must be a finite number > 0")
-
-
-def validate_gradcheck(cfg: DictConfig) -> None:
-    """Raise ConfigValueError for the first gradcheck value that cannot work."""
-    _at_least("points", cfg.points, 0)
-    _at_least("seed", cfg.seed, 0)
-    for key in ("step", "tolerance", "abs_floor", "fd_tolerance", "fd_abs_floor"):
-        _positive(key, cfg[key])
-    if not str(cfg.report).strip():
-        raise _fail("report", cfg.report, "needs a file name")
 
 
 def plain(cfg: DictConfig) -> dict[str, Any]:

@@ -1,7 +1,9 @@
 """Data sources for the apps: the blog's people, any CSV table, Palmer penguins.
 
-Layer: app. Everything wrong with a table is a DataError naming the file and,
-where it applies, the line and column.
+Layer: app. The data configs name `blog`, `csv_table` or `penguins` as their
+`_target_`; each returns `PreparedData`: the training rows, the validation rows
+if any, and the normalization fitted on the training rows. Everything wrong with
+a table is a DataError naming the file and, where it applies, the line and column.
 """
 
 from __future__ import annotations
@@ -15,11 +17,14 @@ from pathlib import Path
 
 import numpy as np
 
-from net221.data import Dataset, blog_dataset
+from net221.data import BLOG_FEATURES, NORMALIZE_MODES, Dataset, Normalization, blog_dataset
 from net221.errors import DataError
 
 # cells read as missing values
 MISSING_MARKERS = frozenset({"", "na", "n/a", "nan", "null", "none"})
+
+
+ON_MISSING = ("drop", "error")
 
 
 @dataclass(frozen=True)
@@ -27,6 +32,16 @@ class LoadedData:
     dataset: Dataset
     dropped: int  # rows dropped for missing values
     description: str
+
+
+@dataclass(frozen=True)
+class PreparedData:
+    train: Dataset
+    val: Dataset | None
+    normalization: Normalization
+    seed: int  # the validation split's, and the shuffled epochs'
+    description: str
+    dropped: int = 0
 
 
 def penguins_csv() -> Path:
@@ -129,23 +144,6 @@ def load_csv(
     return LoadedData(dataset, dropped, f"{path} ({len(names)} rows)")
 
 
-def load_source(
-    source: str,
-    path: str | None,
-    features: Sequence[str],
-    target: str,
-    positive: str,
-    on_missing: str,
-) -> LoadedData:
-    if source == "blog":
-        return LoadedData(blog_dataset(), 0, "the blog's four people")
-    if source == "penguins":
-        loaded = load_csv(penguins_csv(), features, target, positive, on_missing)
-        return LoadedData(loaded.dataset, loaded.dropped, f"Palmer penguins ({len(loaded.dataset)} rows)")
-    assert path is not None
-    return load_csv(path, features, target, positive, on_missing)
-
-
 def split(dataset: Dataset, val_fraction: float, seed: int) -> tuple[Dataset, Dataset | None]:
     """A seeded split stratified by label: each class gives the same fraction to
     validation (at least one row), and keeps at least one row for training."""
@@ -167,3 +165,61 @@ def split(dataset: Dataset, val_fraction: float, seed: int) -> tuple[Dataset, Da
         val_rows.extend(shuffled[:n_val].tolist())
         train_rows.extend(shuffled[n_val:].tolist())
     return dataset.subset(sorted(train_rows)), dataset.subset(sorted(val_rows))
+
+
+def prepare(loaded: LoadedData, normalize: str, val_fraction: float, seed: int) -> PreparedData:
+    """Split off the validation rows, then fit the normalization on the training rows."""
+    if normalize not in NORMALIZE_MODES:
+        raise DataError(f"data.normalize={normalize!r}: expected one of {', '.join(NORMALIZE_MODES)}")
+    train_set, val_set = split(loaded.dataset, val_fraction, seed)
+    try:
+        normalization = Normalization.fit(normalize, train_set.features, train_set.feature_names)
+    except ValueError as error:
+        raise DataError(f"data.normalize={normalize!r}: {error}") from None
+    return PreparedData(train_set, val_set, normalization, seed, loaded.description, loaded.dropped)
+
+
+def blog(
+    features: Sequence[str] = BLOG_FEATURES, normalize: str = "blog", val_fraction: float = 0.0, seed: int = 0
+) -> PreparedData:
+    """Alice, Bob, Charlie and Diana: weight and height -> female."""
+    if tuple(features) != BLOG_FEATURES:
+        raise DataError(f"data.features={list(features)}: data=blog has the features weight and height only")
+    return prepare(LoadedData(blog_dataset(), 0, "the blog's four people"), normalize, val_fraction, seed)
+
+
+def _check_on_missing(on_missing: str) -> None:
+    if on_missing not in ON_MISSING:
+        raise DataError(f"data.on_missing={on_missing!r}: expected one of {', '.join(ON_MISSING)}")
+
+
+def csv_table(
+    path: str,
+    features: Sequence[str],
+    target: str,
+    positive: str,
+    normalize: str = "standardize",
+    on_missing: str = "drop",
+    val_fraction: float = 0.0,
+    seed: int = 0,
+) -> PreparedData:
+    """Any CSV file with a header: `features` -> label 1 where `target` equals `positive`."""
+    _check_on_missing(on_missing)
+    loaded = load_csv(path, list(features), str(target), str(positive), on_missing)
+    return prepare(loaded, normalize, val_fraction, seed)
+
+
+def penguins(
+    features: Sequence[str],
+    target: str = "sex",
+    positive: str = "female",
+    normalize: str = "standardize",
+    on_missing: str = "drop",
+    val_fraction: float = 0.25,
+    seed: int = 0,
+) -> PreparedData:
+    """Palmer penguins (pip install palmerpenguins)."""
+    _check_on_missing(on_missing)
+    loaded = load_csv(penguins_csv(), list(features), str(target), str(positive), on_missing)
+    described = LoadedData(loaded.dataset, loaded.dropped, f"Palmer penguins ({len(loaded.dataset)} rows)")
+    return prepare(described, normalize, val_fraction, seed)

@@ -1,0 +1,178 @@
+"""From a config to objects: data, model, optimizer and loss, built with `hydra.utils.instantiate`.
+
+Layer: app. This is the one place a training config is read; what it returns is
+plain objects, and nothing after it looks at the config again except to record it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+from hydra.errors import InstantiationException
+from hydra.utils import instantiate
+from omegaconf import DictConfig
+from torch import nn
+
+from net221.app.schemas import init_scheme, is_net221
+from net221.app.sources import PreparedData
+from net221.errors import ConfigValueError, UserError
+from net221.init import initial_parameters
+from net221.network import DTYPES, Net221
+from net221.seed_study import Losses
+from net221.trainer import EpochPlan, LossFunction
+
+log = logging.getLogger("net221")
+
+
+def build(node: DictConfig, key: str, **overrides: Any) -> Any:
+    """instantiate(node), with a failure reported as one line naming the config key."""
+    try:
+        return instantiate(node, **overrides)
+    except InstantiationException as error:
+        cause = error.__cause__
+        if isinstance(cause, UserError):  # the target's own one-line complaint (a data file, ...)
+            raise cause from None
+        text = str(error if cause is None else cause).strip()
+        first = text.splitlines()[0] if text else type(error).__name__
+        raise ConfigValueError(f"{key}: cannot build {node.get('_target_')!r}: {first}") from None
+
+
+@dataclass(frozen=True)
+class Tensors:
+    """The normalized data on the training device: x (N, D), y (N, 1), and validation if any."""
+
+    x: torch.Tensor
+    y: torch.Tensor
+    x_val: torch.Tensor | None
+    y_val: torch.Tensor | None
+
+
+@dataclass(frozen=True)
+class Experiment:
+    data: PreparedData
+    tensors: Tensors
+    plan: EpochPlan
+    loss: LossFunction  # as configured: a batch's mean loss
+    losses: Losses  # the same loss summed, and per value
+    make_model: Callable[[], nn.Module]  # one network, initialized from trainer.seed
+    initial_values: (
+        Callable[[int, int], np.ndarray] | None
+    )  # (first member, count) -> (count, P); Net221 only
+    make_optimizer: Callable[[nn.Module], torch.optim.Optimizer]
+    dtype: torch.dtype
+    device: torch.device
+
+
+def choose_device(requested: str) -> torch.device:
+    if requested == "cuda" and not torch.cuda.is_available():
+        raise ConfigValueError("trainer.device='cuda': CUDA is not available on this machine")
+    if requested == "auto":
+        requested = "cuda" if torch.cuda.is_available() else "cpu"
+    return torch.device(requested)
+
+
+def _tensors(data: PreparedData, dtype: torch.dtype, device: torch.device) -> Tensors:
+    def pair(features: np.ndarray, labels: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
+        x = torch.tensor(data.normalization.apply(features), dtype=dtype, device=device)
+        return x, torch.tensor(labels, dtype=dtype, device=device).reshape(-1, 1)
+
+    x, y = pair(data.train.features, data.train.labels)
+    if data.val is None:
+        return Tensors(x, y, None, None)
+    return Tensors(x, y, *pair(data.val.features, data.val.labels))
+
+
+def _losses(cfg: DictConfig, dtype: torch.dtype) -> tuple[LossFunction, Losses]:
+    loss = build(cfg.loss, "loss")
+    probe = torch.full((1, 1), 0.5, dtype=dtype)
+    try:
+        value = loss(probe, probe)
+        summed, per_value = (
+            build(cfg.loss, "loss", reduction="sum"),
+            build(cfg.loss, "loss", reduction="none"),
+        )
+    except (TypeError, ValueError, RuntimeError, ConfigValueError) as error:
+        raise ConfigValueError(
+            f"loss: {cfg.loss._target_} is not a torch loss taking (y_pred, y_true) and reduction=: {error}"
+        ) from None
+    if not isinstance(value, torch.Tensor) or value.dim() != 0:
+        raise ConfigValueError(f"loss: {cfg.loss._target_} does not return a scalar tensor")
+    return loss, Losses(summed, per_value)
+
+
+def _optimizer_factory(cfg: DictConfig) -> Callable[[nn.Module], torch.optim.Optimizer]:
+    make = build(cfg.optimizer, "optimizer")
+
+    def make_optimizer(model: nn.Module) -> torch.optim.Optimizer:
+        try:
+            optimizer = make(model.parameters())
+        except (TypeError, ValueError) as error:
+            raise ConfigValueError(
+                f"optimizer: {cfg.optimizer._target_} rejects these settings: {error}"
+            ) from None
+        if not isinstance(optimizer, torch.optim.Optimizer):
+            raise ConfigValueError(
+                f"optimizer: {cfg.optimizer._target_} did not build a torch.optim.Optimizer"
+            )
+        return optimizer
+
+    return make_optimizer
+
+
+def build_experiment(cfg: DictConfig) -> Experiment:
+    data = build(cfg.data, "data")
+    if not isinstance(data, PreparedData):
+        raise ConfigValueError(f"data: {cfg.data._target_} did not return net221.app.sources.PreparedData")
+    if data.dropped:
+        log.info(f"Dropped {data.dropped} row(s) with missing values")
+    rows = f"{len(data.train)} training rows" + (f", {len(data.val)} validation rows" if data.val else "")
+    log.info(f"Data: {data.description}; {rows}")
+
+    trainer = cfg.trainer
+    dtype, device = DTYPES[trainer.dtype], choose_device(trainer.device)
+    loss, losses = _losses(cfg, dtype)
+    init = cfg.init
+    initial_values = None
+    if is_net221(cfg.model):
+        scheme = init_scheme(init)
+        values = None if init["values"] is None else {str(k): float(v) for k, v in init["values"].items()}
+
+        def initial_values(first: int, count: int) -> np.ndarray:
+            return initial_parameters(
+                scheme,
+                input_dim=int(cfg.model.input_dim),
+                width=int(cfg.model.width),
+                members=count,
+                seed=trainer.seed + first,
+                values=values,
+                noise_std=init.noise_std,
+            )
+
+    def make_model() -> nn.Module:
+        torch.manual_seed(trainer.seed)  # a model of your own initializes itself from this seed
+        model = build(cfg.model, "model")
+        if not isinstance(model, nn.Module):
+            raise ConfigValueError(f"model: {cfg.model._target_} is not a torch.nn.Module")
+        model = model.to(device=device, dtype=dtype)
+        if initial_values is not None and isinstance(model, Net221):
+            model.load_flat(initial_values(0, 1)[0])
+        return model
+
+    plan = EpochPlan(trainer.epochs, trainer.batch_size, trainer.shuffle, trainer.log_every, data.seed)
+    return Experiment(
+        data=data,
+        tensors=_tensors(data, dtype, device),
+        plan=plan,
+        loss=loss,
+        losses=losses,
+        make_model=make_model,
+        initial_values=initial_values,
+        make_optimizer=_optimizer_factory(cfg),
+        dtype=dtype,
+        device=device,
+    )
