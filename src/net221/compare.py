@@ -193,7 +193,7 @@ def implementation_verdict(c: Comparison) -> tuple[str | None, str]:
         a, b = show(predictions.yours, predictions.reference)
         return "predictions", (
             f"{trace} and final weights agree, but the prediction for {predictions.label} differs "
-            f"(yours {a}, reference {b}): feedforward after training does not use the trained weights"
+            f"(yours {a}, reference {b}): feedforward after training is not the forward pass at the final weights"
         )
     return None, (
         f"all agree: forward pass at {len(c.stage_checks('forward'))} inputs; {trace}; "

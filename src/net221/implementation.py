@@ -77,6 +77,13 @@ class _ThreadOutput(io.TextIOBase):
         return str(getattr(self.passthrough, "encoding", None) or "utf-8")
 
 
+class _Discard(io.StringIO):
+    """Keeps nothing."""
+
+    def write(self, text: str) -> int:
+        return len(text)
+
+
 def run_captured(function: Callable[[], T], what: str, timeout: float) -> tuple[T, str]:
     """function() in a daemon thread: (its result, what it printed).
 
@@ -104,7 +111,7 @@ def run_captured(function: Callable[[], T], what: str, timeout: float) -> tuple[
             # dropped from now on instead of reaching the console.
             stack.pop_all()
             if thread.ident is not None:
-                stdout.buffers[thread.ident] = stderr.buffers[thread.ident] = io.StringIO()
+                stdout.buffers[thread.ident] = stderr.buffers[thread.ident] = _Discard()
             raise ImplementationError(
                 f"{what} did not return within {timeout:g} s (raise the limit with timeout=SECONDS)"
             )
@@ -136,7 +143,19 @@ def load_class(spec: str, timeout: float) -> tuple[type, str]:
     else:
         if not _MODULE.match(target):
             raise ImplementationError(f"{spec}: {target!r} is neither a .py file nor a module name; {USAGE}")
-        module, output = run_captured(lambda: _import_module(target), f"{spec}: importing {target}", timeout)
+        try:
+            module, output = run_captured(
+                lambda: _import_module(target), f"{spec}: importing {target}", timeout
+            )
+        except ImplementationError as error:
+            missing = error.__cause__
+            if (
+                isinstance(missing, ModuleNotFoundError)
+                and missing.name
+                and f"{target}.".startswith(f"{missing.name}.")
+            ):
+                raise ImplementationError(f"{spec}: no module named {missing.name!r}") from None
+            raise
         where = f"module {target}"
     found = getattr(module, name, None)
     if found is None:
