@@ -238,7 +238,7 @@ def trajectory_verdict(c: Comparison) -> tuple[str | None, int | None, str]:
             None,
             (
                 f"all agree: the loss at {len(c.logged)} logged epochs (to its written precision) and the "
-                f"weights at {weights} epochs (relative tolerance {s.tolerance:g})"
+                f"weights at {weights} epoch{'' if weights == 1 else 's'} (relative tolerance {s.tolerance:g})"
             ),
         )
     epoch = int(first.label.split()[1])

@@ -23,6 +23,14 @@ if TYPE_CHECKING:
 ZERO = 1e-18
 
 
+def _first_epoch(c: Comparison) -> int | None:
+    """The first epoch that disagrees: a trajectory's, else the loss trace's."""
+    if c.epoch is not None:
+        return c.epoch
+    failed = [x for x in c.stage_checks("loss") if not x.agrees]
+    return int(failed[0].label.split()[1]) if failed else None
+
+
 def _loss_panel(ax: Any, c: Comparison) -> None:
     ax.plot(np.arange(len(c.reference.loss)), c.reference.loss, color="black", lw=1.2, label="reference")
     if c.logged:
@@ -30,9 +38,8 @@ def _loss_panel(ax: Any, c: Comparison) -> None:
         ax.plot(epochs, [e.loss for e in c.logged], "o", ms=3, color="tab:orange", alpha=0.8, label="yours")
     else:
         ax.text(0.5, 0.9, "no loss trace printed", transform=ax.transAxes, ha="center", color="tab:orange")
-    failed = [x for x in c.stage_checks("loss") if not x.agrees]
-    if failed:
-        first = int(failed[0].label.split()[1])
+    first = _first_epoch(c)
+    if first is not None:
         ax.axvline(first, color="tab:red", ls="--", lw=1, label=f"first difference (epoch {first})")
     ax.set_yscale("log")
     ax.set_xlabel("epoch")
@@ -50,6 +57,9 @@ def _weight_panel(ax: Any, c: Comparison) -> None:
             mine = [x for x in checks if x.label.split()[-1] == name]
             epochs = [int(x.label.split()[1]) for x in mine]
             ax.plot(epochs, [max(x.difference, ZERO) for x in mine], marker=".", lw=1, label=name)
+        first = _first_epoch(c)
+        if first is not None:
+            ax.axvline(first, color="tab:red", ls="--", lw=1)
         ax.set_xlabel("epoch")
         ax.legend(ncol=3, fontsize="small")
     else:
