@@ -140,7 +140,7 @@ def test_a_mutation_fails_at_its_stage(
     assert c.stage == stage, c.verdict
     assert c.verdict.startswith(start), c.verdict
     if stage == "forward":
-        assert c.verdict.endswith("look at feedforward")
+        assert c.verdict.endswith("look at feedforward")  # a real bug: no hint about float32
         assert not c.stage_checks("forward")[0].agrees  # Alice, the first input
     else:
         assert all(check.agrees for check in c.stage_checks("forward"))
@@ -148,6 +148,23 @@ def test_a_mutation_fails_at_its_stage(
     if name == "missing_bias_update":
         assert "b3 never changed from the initial value: is the update missing?" in c.verdict
         assert c.final is not None and c.final["b3"] == c.initial["b3"]
+
+
+def test_a_float32_forward_pass_is_told_apart_from_a_bug(tmp_path: Path) -> None:
+    single = (
+        "return sigmoid(self.w5 * h1 + self.w6 * h2 + self.b3)",
+        "return float(np.float32(sigmoid(self.w5 * h1 + self.w6 * h2 + self.b3)))",
+    )
+    c = compare(variant(tmp_path, "float32", SHORT, single), epochs=100)
+    assert c.stage == "forward"
+    assert c.verdict.endswith(
+        "look at feedforward (every difference is below 1e-05 relative: if yours computes in float32, "
+        "raise forward_tolerance= and tolerance=)"
+    )
+    assert (
+        compare(variant(tmp_path, "float32", SHORT, single), epochs=100, forward_tolerance=1e-6).stage
+        != "forward"
+    )
 
 
 def test_a_changed_learning_rate_agrees_when_the_reference_uses_it(tmp_path: Path) -> None:
@@ -209,8 +226,11 @@ def test_an_epoch_counted_from_1_is_pointed_out(tmp_path: Path) -> None:
 
 
 def test_no_loss_lines_compares_the_rest(tmp_path: Path) -> None:
+    from net221.app.compare import report
+
     c = compare(variant(tmp_path, "quiet", SHORT, (PRINT, "pass")), epochs=100)
     assert c.agrees and c.logged == [] and not c.stage_checks("loss")
+    assert report(c)["loss_trace_compared"] is False
     assert "no loss trace to compare (train printed no 'Epoch N loss: X' lines)" in c.verdict
     broken = compare(
         variant(tmp_path, "quiet_bias", SHORT, (PRINT, "pass"), (BIAS_B3, '"b3": 0.0,')), epochs=100

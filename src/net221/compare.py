@@ -38,6 +38,8 @@ from net221.stages import (
 )
 from net221.trajectory import LoggedEpoch, parse_printed, read_trajectory
 
+# forward-pass differences all below this (relative) look like float32 rounding, not a bug
+LOW_PRECISION = 1e-5
 GRADCHECK_HINT = "check the partials with net221-gradcheck formula=FILE.py:FUNCTION, then the update"
 
 
@@ -163,9 +165,16 @@ def implementation_verdict(c: Comparison) -> tuple[str | None, str]:
     forward = first_failure(c.stage_checks("forward"))
     if forward is not None:
         a, b = show(forward.yours, forward.reference)
+        worst = max(x.difference / max(abs(x.reference), s.abs_floor) for x in c.stage_checks("forward"))
+        rounding = (
+            f" (every difference is below {LOW_PRECISION:g} relative: if yours computes in float32, "
+            "raise forward_tolerance= and tolerance=)"
+            if worst < LOW_PRECISION
+            else ""
+        )
         return "forward", (
             f"forward pass disagrees at the initial weights ({forward.label}: yours {a}, reference {b}): "
-            "look at feedforward"
+            f"look at feedforward{rounding}"
         )
     extra = "".join(f"; {hint}" for hint in hints(c))
     loss = first_failure(c.stage_checks("loss"))

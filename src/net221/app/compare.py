@@ -158,6 +158,7 @@ def report(c: Comparison) -> dict[str, Any]:
         },
         "initial": c.initial,
         "final": c.final,
+        "loss_trace_compared": bool(c.stage_checks("loss")),
         "loss_trace": [
             {"epoch": e.epoch, "loss": _plain(e.loss), "text": e.text, "resolution": e.resolution}
             for e in c.logged
