@@ -14,7 +14,18 @@ import net221
 PACKAGE = Path(net221.__file__).parent
 LAYERS = {
     "core": {"data", "derivation", "errata", "errors", "init", "network", "numpy_trainer"},
-    "training": {"checkpoint", "ensemble", "metrics", "seed_study", "trainer"},
+    "training": {
+        "checkpoint",
+        "ensemble",
+        "metrics",
+        "seed_study",
+        "trainer",
+        # checks: another implementation against the reference
+        "compare",
+        "implementation",
+        "stages",
+        "trajectory",
+    },
     "app": {"app", "__main__"},
 }
 RANK = {"core": 0, "training": 1, "app": 2}
@@ -78,3 +89,9 @@ def test_the_numpy_baseline_does_not_need_torch() -> None:
     code = "import sys; import net221.numpy_trainer; print('torch' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "False"
+
+
+def test_the_compare_library_imports_no_hydra_and_no_plotting() -> None:
+    code = "import sys; import net221.compare; print(sorted(m for m in ('hydra', 'omegaconf', 'matplotlib', 'net221.app') if m in sys.modules))"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"

@@ -35,7 +35,13 @@ def test_module_lists_every_entry_point() -> None:
     scripts = {
         ep.name for ep in metadata.distribution("net221").entry_points if ep.group == "console_scripts"
     }
-    assert {"net221-train", "net221-predict", "net221-gradcheck", "net221-report"} <= scripts
+    assert {
+        "net221-train",
+        "net221-predict",
+        "net221-gradcheck",
+        "net221-compare",
+        "net221-report",
+    } <= scripts
     assert scripts <= {command for command, _ in COMMANDS}
     assert "python -m net221.numpy_trainer" in listing
 

@@ -18,6 +18,7 @@ COMMANDS = (
     ("net221-train", "train the network under a Hydra config; no arguments reproduce the blog"),
     ("net221-predict", "the probability and label a trained checkpoint gives one person or row"),
     ("net221-gradcheck", "check hand-written partials against autograd and finite differences"),
+    ("net221-compare", "check a whole implementation (or a trajectory file) against the reference"),
     ("net221-report", "one table and one plot for a sweep (multirun) directory"),
     ("python -m net221.numpy_trainer", "the blog's training in NumPy alone, the baseline"),
 )

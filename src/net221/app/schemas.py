@@ -69,9 +69,26 @@ class TrainConfig:
     logger: LoggerConfig | None = None
 
 
+@dataclass
+class CompareConfig:
+    impl: str | None = None  # path/to/network.py:ClassName or package.module:ClassName
+    trajectory: str | None = None  # a trajectory file (CSV) written in any language
+    lr: float = 0.1  # the reference's SGD learning rate
+    epochs: int = 1000  # the reference's epochs (a trajectory: up to its last logged epoch)
+    points: int = 100  # random inputs of the forward check, besides the six people
+    seed: int = 0  # ... drawn from this seed
+    tolerance: float = 1e-9  # relative: weights, predictions, losses written to full precision
+    forward_tolerance: float = 1e-9  # relative: feedforward at the initial weights
+    abs_floor: float = 1e-6  # errors are relative to max(|reference|, abs_floor)
+    timeout: float = 60.0  # seconds each call into the implementation may take
+    report: str = "compare.json"  # in the run's output directory
+    figure: str = "compare.png"
+
+
 def register_schemas() -> None:
     store = ConfigStore.instance()
     store.store(name="train_schema", node=TrainConfig)
+    store.store(name="compare_schema", node=CompareConfig)
     # model.input_dim: ${len:${data.features}}
     OmegaConf.register_new_resolver("len", len, replace=True)
 
@@ -99,6 +116,15 @@ def _known_keys(node: DictConfig, schema: type, where: str) -> None:
     for key in map(str, node):
         if key not in known:
             raise _fail(f"{where}.{key}", node[key], f"unknown key; {where} takes {', '.join(sorted(known))}")
+
+
+def _positive(key: str, value: Any) -> None:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not (value > 0 and math.isfinite(value))
+    ):
+        raise _fail(key, value, "must be a finite number > 0")
 
 
 def init_scheme(init: DictConfig) -> str:
@@ -226,3 +252,22 @@ def plain(cfg: DictConfig) -> dict[str, Any]:
     container = OmegaConf.to_container(cfg, resolve=True)
     assert isinstance(container, dict)
     return {str(k): v for k, v in container.items()}
+
+
+def validate_compare(cfg: DictConfig) -> None:
+    """Raise ConfigValueError for the first compare value that cannot work."""
+    given = [key for key in ("impl", "trajectory") if cfg[key] is not None and str(cfg[key]).strip()]
+    if len(given) != 1:
+        raise ConfigValueError(
+            "give exactly one of impl=path/to/network.py:ClassName or trajectory=path/to/run.csv"
+            + (f" (got {' and '.join(given)})" if given else "")
+        )
+    _positive("lr", cfg.lr)
+    _at_least("epochs", cfg.epochs, 1)
+    _at_least("points", cfg.points, 0)
+    _at_least("seed", cfg.seed, 0)
+    for key in ("tolerance", "forward_tolerance", "abs_floor", "timeout"):
+        _positive(key, cfg[key])
+    for key in ("report", "figure"):
+        if not str(cfg[key]).strip():
+            raise _fail(key, cfg[key], "needs a file name")

@@ -1,0 +1,668 @@
+"""net221-compare: another implementation against the reference, stage by stage.
+
+The comparisons run in-process; a few tests run the console script end to end."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from net221.compare import Comparison, compare_implementation, compare_trajectory
+from net221.data import BLOG_SHIFT, blog_dataset
+from net221.implementation import ImplementationError, run_captured
+from net221.init import BLOG_NAMES
+from net221.numpy_trainer import NumpyNetwork
+from net221.stages import Settings, blog_training_data, limit
+from net221.trajectory import TrajectoryError, parse_printed, read_trajectory, resolution
+
+from conftest import assert_one_line_error, compose_config
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = ROOT / "scripts" / "blog_network.py"
+PROG = "net221-compare"
+START = dict(zip(BLOG_NAMES, [0.3, -1.2, 0.8, 0.5, -0.4, 1.1, -0.2, 0.6, 0.05], strict=True))
+
+# The example's lines that the variants below change.
+DRAW = "draw = np.random.default_rng().normal"
+FEEDFORWARD_H2 = "h2 = sigmoid(self.w3 * x[0] + self.w4 * x[1] + self.b2)"
+PARTIAL_W2 = '"w2": dL_dypred * dypred_dh1 * x[1] * slope_h1,'
+LEARN_RATE = "learn_rate = 0.1\n"
+EPOCHS = "epochs = 1000  # passes over the whole data set"
+BIAS_B3 = '"b3": dL_dypred * slope_o1,'
+PRINT = 'print(f"Epoch {epoch} loss: {loss:.3f}")'
+MAIN = 'if __name__ == "__main__":'
+# 100 epochs instead of 1000, for the tests where the length of training does not matter
+SHORT = (EPOCHS, "epochs = 100")
+
+
+def variant(tmp_path: Path, name: str, *changes: tuple[str, str], seed: int = 3) -> str:
+    """A copy of scripts/blog_network.py with each (old, new) applied (old found exactly once),
+    drawing its initial values from `seed`; its impl= spec."""
+    text = EXAMPLE.read_text()
+    for old, new in ((DRAW, f"draw = np.random.default_rng({seed}).normal"), *changes):
+        assert text.count(old) == 1, old
+        text = text.replace(old, new)
+    path = tmp_path / f"{name}.py"
+    path.write_text(text)
+    return f"{path}:BlogNetwork"
+
+
+def compare(spec: str, timeout: float = 30.0, **settings: Any) -> Comparison:
+    return compare_implementation(spec, Settings(**settings), timeout)
+
+
+@pytest.fixture(scope="module")
+def correct(tmp_path_factory: pytest.TempPathFactory) -> Comparison:
+    return compare(variant(tmp_path_factory.mktemp("correct"), "blog_network"))
+
+
+# --- a class in the blog's shape ------------------------------------------------------------
+
+
+def test_the_example_agrees_at_every_stage(correct: Comparison) -> None:
+    assert correct.agrees and correct.stage is None
+    assert correct.verdict.startswith("all agree: forward pass at 106 inputs; loss trace agrees")
+    counts = {
+        stage: len(correct.stage_checks(stage)) for stage in ("forward", "loss", "weights", "predictions")
+    }
+    assert counts == {"forward": 106, "loss": 100, "weights": 9, "predictions": 2}
+    assert [entry.epoch for entry in correct.logged] == list(range(0, 1000, 10))
+    assert all(entry.text.count(".") == 1 and len(entry.text.split(".")[1]) == 3 for entry in correct.logged)
+    # far inside the tolerances: the example does the reference's arithmetic
+    assert max(check.difference for check in correct.stage_checks("weights")) < 1e-13
+    assert max(check.difference for check in correct.stage_checks("forward")) < 1e-15
+    assert correct.output["import"] == correct.output["constructor"] == ""
+    assert correct.final is not None and correct.final != correct.initial
+
+
+def test_the_reference_is_the_blogs_algorithm(correct: Comparison) -> None:
+    """The reference trained from the example's initial values = the NumPy trainer (the blog's
+    code, step for step) from the same values."""
+    baseline = NumpyNetwork(correct.initial)
+    data, labels = blog_training_data()
+    history = baseline.train(data.astype(float), labels.astype(float), learn_rate=0.1, epochs=1000)
+    run = correct.reference
+    assert max(abs(run.loss[epoch] - loss) for epoch, loss in history) < 1e-12
+    assert max(abs(run.final[name] - baseline.params[name]) for name in BLOG_NAMES) < 1e-9
+    assert run.predictions[0] > 0.9 > 0.1 > run.predictions[1]  # Emily female, Frank male
+
+
+def test_the_blogs_data_as_the_blog_writes_it() -> None:
+    data, labels = blog_training_data()
+    assert data.dtype == labels.dtype == np.int64
+    assert data.tolist() == [[-2, -1], [25, 6], [17, 4], [-15, -6]]
+    assert labels.tolist() == [1, 0, 0, 1]
+    assert np.array_equal(data, blog_dataset().features - np.array(BLOG_SHIFT))
+
+
+@pytest.mark.parametrize(
+    ("name", "change", "stage", "start"),
+    [
+        (
+            "forward_bug",
+            (FEEDFORWARD_H2, "h2 = sigmoid(self.w3 * x[0] + self.w4 * x[0] + self.b2)"),
+            "forward",
+            "forward pass disagrees at the initial weights (Alice: yours ",
+        ),
+        (
+            "wrong_partial",
+            (PARTIAL_W2, '"w2": dL_dypred * dypred_dh1 * x[0] * slope_h1,'),
+            "loss",
+            "forward pass agrees; the loss first differs at epoch ",
+        ),
+        (
+            "learning_rate",
+            (LEARN_RATE, "learn_rate = 0.2\n"),
+            "loss",
+            "forward pass agrees; the loss first differs at epoch 0 ",
+        ),
+        (
+            "missing_bias_update",
+            (BIAS_B3, '"b3": 0.0,'),
+            "loss",
+            "forward pass agrees; the loss first differs at epoch ",
+        ),
+    ],
+)
+def test_a_mutation_fails_at_its_stage(
+    tmp_path: Path, name: str, change: tuple[str, str], stage: str, start: str
+) -> None:
+    c = compare(variant(tmp_path, name, change))
+    assert c.stage == stage, c.verdict
+    assert c.verdict.startswith(start), c.verdict
+    if stage == "forward":
+        assert c.verdict.endswith("look at feedforward")  # a real bug: no hint about float32
+        assert not c.stage_checks("forward")[0].agrees  # Alice, the first input
+    else:
+        assert all(check.agrees for check in c.stage_checks("forward"))
+        assert "the gradients or the update are wrong" in c.verdict and "net221-gradcheck" in c.verdict
+    if name == "missing_bias_update":
+        assert "b3 never changed from the initial value: is the update missing?" in c.verdict
+        assert c.final is not None and c.final["b3"] == c.initial["b3"]
+
+
+def test_a_float32_forward_pass_is_told_apart_from_a_bug(tmp_path: Path) -> None:
+    single = (
+        "return sigmoid(self.w5 * h1 + self.w6 * h2 + self.b3)",
+        "return float(np.float32(sigmoid(self.w5 * h1 + self.w6 * h2 + self.b3)))",
+    )
+    c = compare(variant(tmp_path, "float32", SHORT, single), epochs=100)
+    assert c.stage == "forward"
+    assert c.verdict.endswith(
+        "look at feedforward (every difference is below 1e-05 relative: if yours computes in float32, "
+        "raise forward_tolerance= and tolerance=)"
+    )
+    assert (
+        compare(variant(tmp_path, "float32", SHORT, single), epochs=100, forward_tolerance=1e-6).stage
+        != "forward"
+    )
+
+
+def test_a_changed_learning_rate_agrees_when_the_reference_uses_it(tmp_path: Path) -> None:
+    c = compare(variant(tmp_path, "lr", SHORT, (LEARN_RATE, "learn_rate = 0.2\n")), lr=0.2, epochs=100)
+    assert c.agrees, c.verdict
+
+
+def test_more_epochs_than_the_reference_is_named_and_can_be_set(tmp_path: Path) -> None:
+    spec = variant(tmp_path, "epochs", (EPOCHS, "epochs = 120"))
+    c = compare(spec, epochs=100)
+    assert c.stage == "loss" and c.beyond == [100, 110]
+    assert "your train logged epoch 110 but the reference trains 100 epochs" in c.verdict
+    assert compare(spec, epochs=120).agrees
+
+
+def test_weights_that_differ_below_the_printed_precision(tmp_path: Path) -> None:
+    c = compare(variant(tmp_path, "tiny", SHORT, (LEARN_RATE, "learn_rate = 0.1000001\n")), epochs=100)
+    assert c.stage == "weights", c.verdict
+    assert c.verdict.startswith(
+        "loss trace agrees to its printed precision at 10 epochs, but final weights differ: w1 (yours "
+    )
+
+
+FLIPPED = """
+class Flipped(BlogNetwork):
+    \"\"\"Right until train() returns; then feedforward answers 1 - the output.\"\"\"
+
+    def train(self, data, all_y_trues):
+        super().train(data, all_y_trues)
+        self.trained = True
+
+    def feedforward(self, x):
+        out = super().feedforward(x)
+        return 1.0 - out if getattr(self, "trained", False) else out
+
+
+"""
+
+
+def test_predictions_that_differ_after_training(tmp_path: Path) -> None:
+    spec = variant(tmp_path, "flipped", SHORT, (MAIN, FLIPPED + MAIN)).replace(":BlogNetwork", ":Flipped")
+    c = compare(spec, epochs=100)
+    assert c.stage == "predictions", c.verdict
+    assert c.verdict.startswith(
+        "loss trace agrees to its printed precision at 10 epochs and final weights agree, "
+        "but the prediction for Emily differs (yours "
+    )
+    emily = c.stage_checks("predictions")[0]
+    assert emily.yours == pytest.approx(1.0 - emily.reference, abs=1e-15)
+
+
+def test_an_epoch_counted_from_1_is_pointed_out(tmp_path: Path) -> None:
+    c = compare(
+        variant(tmp_path, "from_one", SHORT, (PRINT, 'print(f"Epoch {epoch + 1} loss: {loss:.3f}")')),
+        epochs=100,
+    )
+    assert c.stage == "loss"
+    assert "each loss equals the reference's one epoch earlier" in c.verdict
+
+
+def test_no_loss_lines_compares_the_rest(tmp_path: Path) -> None:
+    from net221.app.compare import report
+
+    c = compare(variant(tmp_path, "quiet", SHORT, (PRINT, "pass")), epochs=100)
+    assert c.agrees and c.logged == [] and not c.stage_checks("loss")
+    assert report(c)["loss_trace_compared"] is False
+    assert "no loss trace to compare (train printed no 'Epoch N loss: X' lines)" in c.verdict
+    broken = compare(
+        variant(tmp_path, "quiet_bias", SHORT, (PRINT, "pass"), (BIAS_B3, '"b3": 0.0,')), epochs=100
+    )
+    assert broken.stage == "weights"
+    assert broken.verdict.startswith("no loss trace to compare")
+    assert "final weights differ: " in broken.verdict and "b3 (yours " in broken.verdict
+
+
+def test_a_file_that_trains_and_prints_at_import(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    c = compare(variant(tmp_path, "script", SHORT, (MAIN, "if True:")), epochs=100)
+    assert c.agrees, c.verdict
+    imported = c.output["import"].splitlines()
+    assert (
+        len(imported) == 12
+        and imported[0].startswith("Epoch 0 loss: ")
+        and imported[-1].startswith("Frank: ")
+    )
+    assert len(c.logged) == 10  # the trace is train()'s own output
+    captured = capsys.readouterr()
+    assert captured.out == captured.err == ""
+
+
+# --- an implementation that cannot be run: one line each ---------------------------------------
+
+SHAPE = """
+import numpy as np
+
+class Net:
+    def __init__(self):
+        self.w1, self.w2, self.w3, self.w4, self.w5, self.w6 = 0.1, 0.2, 0.3, 0.4, 0.5, 0.6
+        self.b1, self.b2, self.b3 = 0.0, 0.0, 0.0
+{init}
+    def feedforward(self, x):
+{feedforward}
+    def train(self, data, all_y_trues):
+{train}
+"""
+
+
+def shaped(
+    tmp_path: Path, init: str = "", feedforward: str = "return 0.5", train: str = "pass", top: str = ""
+) -> str:
+    """A small class in the blog's shape with the given method bodies (one line each)."""
+    indent = " " * 8
+    body = SHAPE.format(
+        init=indent + init if init else "",
+        feedforward=indent + feedforward,
+        train=indent + train,
+    )
+    path = tmp_path / "shaped.py"
+    path.write_text(top + body)
+    return f"{path}:Net"
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "fragment"),
+    [
+        ({"top": "raise RuntimeError('no GPU here')\n"}, "importing {path} raised RuntimeError: no GPU here"),
+        ({"top": "import sys\nsys.exit(3)\n"}, "importing {path} raised SystemExit: 3"),
+        ({"top": "def broken(:\n"}, "importing {path} raised SyntaxError"),
+        ({"init": "raise ValueError('bad shape')"}, "Net() raised ValueError: bad shape"),
+        (
+            {"train": "raise FloatingPointError('overflow in exp')"},
+            "train raised FloatingPointError: overflow in exp",
+        ),
+        ({"feedforward": "raise IndexError('index 2')"}, "feedforward raised IndexError: index 2"),
+        ({"feedforward": "return [0.1, 0.2]"}, "feedforward([-2.0, -1.0]) returned a list, expected a float"),
+        ({"init": "del self.w3"}, "Net has no attribute w3 (initial values)"),
+        ({"init": "self.b2 = float('nan')"}, "b2 is nan (initial values)"),
+        ({"init": "self.w5 = 'half'"}, "w5 is a str, not a number (initial values)"),
+        ({"train": "self.w4 = np.nan"}, "w4 is nan (after train)"),
+        ({"train": "del self.b1"}, "Net has no attribute b1 (after train)"),
+        ({"init": "self.train = None"}, "Net has no method train()"),
+    ],
+)
+def test_an_implementation_that_cannot_run(tmp_path: Path, kwargs: dict[str, str], fragment: str) -> None:
+    spec = shaped(tmp_path, **kwargs)
+    with pytest.raises(ImplementationError) as error:
+        compare(spec, epochs=10)
+    message = str(error.value)
+    assert "\n" not in message
+    assert message.startswith(f"{spec}: ")
+    assert fragment.format(path=spec.rpartition(":")[0]) in message, message
+
+
+@pytest.mark.parametrize(
+    ("spec", "fragment"),
+    [
+        ("no/such/network.py:Net", "no/such/network.py:Net: no such file no/such/network.py"),
+        ("scripts/blog_network.py:NoSuchClass", "scripts/blog_network.py has no class 'NoSuchClass'"),
+        (
+            "scripts/blog_network.py:sigmoid",
+            "'sigmoid' in scripts/blog_network.py is not a class (it is a function)",
+        ),
+        ("scripts/blog_network.py", "expected path/to/network.py:ClassName or package.module:ClassName"),
+        ("scripts/blog_network.py:", "expected path/to/network.py:ClassName"),
+        ("no_such_package_for_compare.net:Net", "no module named 'no_such_package_for_compare'"),
+        ("net221.data:Dataset", None),  # a class, but not in the blog's shape
+    ],
+)
+def test_specs_that_name_no_usable_class(
+    spec: str, fragment: str | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(ROOT)
+    with pytest.raises(ImplementationError) as error:
+        compare(spec, epochs=10)
+    assert "\n" not in str(error.value)
+    if fragment is None:
+        assert "Dataset() raised TypeError" in str(error.value)
+    else:
+        assert fragment in str(error.value), str(error.value)
+
+
+HANG = """
+import threading
+import numpy as np
+
+STOP = threading.Event()
+
+
+class Net:
+    def __init__(self):
+        self.w1 = self.w2 = self.w3 = self.w4 = self.w5 = self.w6 = 0.5
+        self.b1 = self.b2 = self.b3 = 0.0
+
+    def feedforward(self, x):
+        return 0.5
+
+    def train(self, data, all_y_trues):
+        while not STOP.is_set():
+            print("Epoch 0 loss: 0.250")
+"""
+
+
+def test_a_train_that_never_returns_times_out(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "hang.py"
+    path.write_text(HANG)
+    with pytest.raises(ImplementationError) as error:
+        compare(f"{path}:Net", timeout=0.5)
+    assert str(error.value) == (
+        f"{path}:Net: train did not return within 0.5 s (raise the limit with timeout=SECONDS)"
+    )
+    # the thread runs on, printing; none of it reaches the console
+    worker = next(t for t in threading.enumerate() if t.name.endswith(": train"))
+    assert worker.is_alive() and worker.daemon
+    worker.join(0.2)
+    assert worker.is_alive()
+    captured = capsys.readouterr()
+    assert "Epoch" not in captured.out + captured.err
+    sys.modules["_net221_impl_hang"].STOP.set()
+    worker.join(5)
+    assert not worker.is_alive()
+
+
+def test_run_captured_keeps_output_and_results() -> None:
+    def noisy() -> int:
+        print("to stdout")
+        print("to stderr", file=sys.stderr)
+        return 42
+
+    assert run_captured(noisy, "noisy", 5) == (42, "to stdout\nto stderr\n")
+    with pytest.raises(ImplementationError, match=r"^quiet raised ZeroDivisionError: division by zero$"):
+        run_captured(lambda: 1 / 0, "quiet", 5)
+
+
+# --- printed loss lines ---------------------------------------------------------------------------
+
+
+def test_loss_lines_in_many_spellings() -> None:
+    output = "\n".join(
+        [
+            "Epoch 0 loss: 0.335",
+            "starting",
+            "epoch 10, loss = 0.25",
+            "Epoch: 20 Loss: 2.5e-01",
+            "Epoch 30/1000 - loss: 0.2",
+            "[Epoch 40] loss 0.1500",
+            "Epoch 50 loss: nan",
+            "Emily: 0.968",
+            "Epoch 60 accuracy: 0.75",
+        ]
+    )
+    found = parse_printed(output)
+    assert [(e.epoch, e.text) for e in found] == [
+        (0, "0.335"),
+        (10, "0.25"),
+        (20, "2.5e-01"),
+        (30, "0.2"),
+        (40, "0.1500"),
+        (50, "nan"),
+    ]
+    assert [resolution(e.text) for e in found[:5]] == pytest.approx([1e-3, 1e-2, 1e-2, 1e-1, 1e-4])
+    assert math.isnan(found[5].loss)
+
+
+def test_a_printed_loss_agrees_within_half_its_last_digit() -> None:
+    bound = limit(0.2865, 1e-9, 1e-6, resolution("0.287"))
+    assert abs(0.287 - 0.2865) <= bound  # a tie rounds either way
+    assert abs(0.287 - 0.28749) <= bound
+    assert not abs(0.287 - 0.2876) <= bound
+    assert limit(2.0, 1e-9, 1e-6) == pytest.approx(2e-9)  # full precision: relative
+    assert limit(0.0, 1e-9, 1e-6) == pytest.approx(1e-15)  # ... down to abs_floor
+
+
+# --- trajectory files ------------------------------------------------------------------------------
+
+
+def write_trajectory(path: Path, every: int = 10, weights_every: int = 100, loss_format: str = ".6f") -> Path:
+    """The NumPy trainer's run from START, written in the trajectory format."""
+    network = NumpyNetwork(START)
+    lines = ["epoch,loss," + ",".join(BLOG_NAMES), "init,," + ",".join(repr(START[n]) for n in BLOG_NAMES)]
+
+    def on_log(epoch: int, loss: float) -> None:
+        weights = [repr(network.params[n]) for n in BLOG_NAMES] if epoch % weights_every == 0 else [""] * 9
+        lines.append(f"{epoch},{loss:{loss_format}}," + ",".join(weights))
+
+    data, labels = blog_training_data()
+    network.train(data.astype(float), labels.astype(float), log_every=every, on_log=on_log)
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_a_correct_trajectory_agrees(tmp_path: Path) -> None:
+    c = compare_trajectory(write_trajectory(tmp_path / "run.csv"), Settings())
+    assert c.agrees and c.epoch is None, c.verdict
+    assert c.verdict == (
+        "all agree: the loss at 100 logged epochs (to its written precision) and the weights at 10 epochs "
+        "(relative tolerance 1e-09)"
+    )
+    assert len(c.reference.loss) == 991  # trained up to the last logged epoch
+    assert len(c.stage_checks("weights")) == 90
+    assert max(check.difference for check in c.stage_checks("weights")) < 1e-9
+
+
+def test_a_trajectory_at_full_precision_agrees_to_the_relative_tolerance(tmp_path: Path) -> None:
+    c = compare_trajectory(write_trajectory(tmp_path / "run.csv", every=1, loss_format=".17g"), Settings())
+    assert c.agrees, c.verdict
+    assert len(c.stage_checks("loss")) == 1000
+
+
+@pytest.mark.parametrize(
+    ("column", "epoch", "stage", "fragment"),
+    [
+        ("w3", 500, "weights", "weights w3 (yours "),
+        ("loss", 300, "loss", "loss yours "),
+    ],
+)
+def test_a_trajectory_with_one_corrupted_epoch(
+    tmp_path: Path, column: str, epoch: int, stage: str, fragment: str
+) -> None:
+    path = write_trajectory(tmp_path / "run.csv")
+    rows = path.read_text().splitlines()
+    index = next(i for i, row in enumerate(rows) if row.startswith(f"{epoch},"))
+    cells = rows[index].split(",")
+    position = ["epoch", "loss", *BLOG_NAMES].index(column)
+    cells[position] = repr(float(cells[position]) + 1e-3)
+    rows[index] = ",".join(cells)
+    path.write_text("\n".join(rows) + "\n")
+    c = compare_trajectory(path, Settings())
+    assert (c.stage, c.epoch) == (stage, epoch)
+    assert c.verdict.startswith(f"the trajectory first differs at epoch {epoch}: {fragment}"), c.verdict
+
+
+HEADER = "epoch,loss," + ",".join(BLOG_NAMES)
+INIT = "init,," + ",".join(["0.5"] * 9)
+WEIGHTS = ",".join(["0.5"] * 9)
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        (None, "no such trajectory file"),
+        ("", "empty; expected the header epoch,loss,w1"),
+        ("epoch,loss\n0,0.3\n", "run.csv:1: the header must be epoch,loss,w1,w2,w3,w4,w5,w6,b1,b2,b3"),
+        (
+            f"{HEADER}\n0,0.3,{WEIGHTS}\n",
+            "run.csv:2: the init row (initial w1..b3) must come before the epochs",
+        ),
+        (f"{HEADER}\n{INIT}\n", "run.csv: no logged epochs after the init row"),
+        (f"{HEADER}\n# only a comment\n", "run.csv: no init row"),
+        (f"{HEADER}\ninit,,0.5,0.5\n", "run.csv:2: 4 cells, expected 11"),
+        (f"{HEADER}\ninit,,0.5,,0.5,0.5,0.5,0.5,0.5,0.5,0.5\n0,0.3,,,,,,,,,\n", "run.csv:2: no value for w2"),
+        (f"{HEADER}\n{INIT}\n{INIT}\n", "run.csv:3: the init row must come once"),
+        (f"{HEADER}\n{INIT}\n0,abc,,,,,,,,,\n", "run.csv:3: loss 'abc' is not a number"),
+        (f"{HEADER}\n{INIT}\n0,,,,,,,,,,\n", "run.csv:3: no loss for epoch 0"),
+        (f"{HEADER}\n{INIT}\n0,nan,,,,,,,,,\n", "run.csv:3: loss is nan"),
+        (f"{HEADER}\n{INIT}\n0,0.3,{WEIGHTS.replace('0.5', 'nan', 1)}\n", "run.csv:3: w1 is nan"),
+        (f"{HEADER}\n{INIT}\n0,0.3,0.5,0.5,,,,,,,\n", "run.csv:3: no value for w3, w4"),
+        (
+            f"{HEADER}\n{INIT}\n10,0.3,,,,,,,,,\n5,0.2,,,,,,,,,\n",
+            "run.csv:4: epoch 5 does not follow epoch 10",
+        ),
+        (f"{HEADER}\n{INIT}\n-1,0.3,,,,,,,,,\n", "run.csv:3: epoch '-1' is not a whole number"),
+    ],
+)
+def test_a_trajectory_file_that_cannot_be_read(tmp_path: Path, text: str | None, fragment: str) -> None:
+    path = tmp_path / "run.csv"
+    if text is not None:
+        path.write_text(text)
+    with pytest.raises(TrajectoryError) as error:
+        read_trajectory(path)
+    assert "\n" not in str(error.value)
+    assert fragment in str(error.value), str(error.value)
+
+
+def test_a_trajectory_may_give_weights_at_some_epochs_and_comments(tmp_path: Path) -> None:
+    path = tmp_path / "run.csv"
+    path.write_text(f"# from my C program\n{HEADER}\n\n{INIT}\n0,0.25,,,,,,,,,\n7,0.2,{WEIGHTS}\n")
+    trajectory = read_trajectory(path)
+    assert trajectory.initial == dict.fromkeys(BLOG_NAMES, 0.5)
+    assert [(e.epoch, e.weights is None) for e in trajectory.epochs] == [(0, True), (7, False)]
+
+
+# --- the app ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ([], "give exactly one of impl=path/to/network.py:ClassName or trajectory=path/to/run.csv"),
+        (["impl=a.py:A", "trajectory=b.csv"], "(got impl and trajectory)"),
+        (["impl=a.py:A", "lr=0"], "lr=0.0: must be a finite number > 0"),
+        (["impl=a.py:A", "epochs=0"], "epochs=0: must be >= 1"),
+        (["impl=a.py:A", "points=-1"], "points=-1: must be >= 0"),
+        (["impl=a.py:A", "timeout=0"], "timeout=0.0: must be a finite number > 0"),
+        (["impl=a.py:A", "tolerance=-1e-9"], "tolerance=-1e-09: must be a finite number > 0"),
+        (["impl=a.py:A", "report=''"], "report='': needs a file name"),
+    ],
+)
+def test_bad_config_values(overrides: list[str], message: str) -> None:
+    from net221.app.schemas import validate_compare
+    from net221.errors import ConfigValueError
+
+    with pytest.raises(ConfigValueError) as error:
+        validate_compare(compose_config(*overrides, config_name="compare"))
+    assert message in str(error.value)
+
+
+def test_the_app_writes_the_report_the_figure_and_the_output(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from net221.app.compare import run
+
+    spec = variant(tmp_path, "bias", SHORT, (BIAS_B3, '"b3": 0.0,'), (MAIN, "if True:"))
+    with caplog.at_level("INFO", logger="net221"):
+        c = run(compose_config(f"impl={spec}", "epochs=100", config_name="compare"), tmp_path / "out")
+    assert c.stage == "loss"
+    lines = caplog.text
+    assert "DISAGREE: forward pass agrees; the loss first differs at epoch" in lines
+    assert " weights       b3 " in lines and "DIFFERS" in lines
+    report = json.loads((tmp_path / "out" / "compare.json").read_text())
+    assert report["agrees"] is False and report["stage"] == "loss" and report["verdict"] == c.verdict
+    assert len(report["checks"]) == len(c.checks) == 106 + 10 + 9 + 2
+    assert len(report["reference"]["loss"]) == 100 and len(report["loss_trace"]) == 10
+    assert report["initial"] == c.initial and report["final"]["b3"] == c.initial["b3"]
+    assert report["printed_lines"] == {"import": 12, "constructor": 0, "train": 10}
+    printed = (tmp_path / "out" / "output.txt").read_text()
+    assert printed.startswith("--- import ---\nEpoch 0 loss: ") and "--- train ---\nEpoch 0 loss: " in printed
+    assert (tmp_path / "out" / "compare.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_the_report_is_strict_json_when_yours_is_nan(tmp_path: Path) -> None:
+    from net221.app.compare import report
+
+    spec = shaped(tmp_path, feedforward="return float('nan')", train="print('Epoch 0 loss: nan')")
+    c = compare(spec, epochs=1)
+    assert c.stage == "forward"
+    text = json.dumps(report(c), allow_nan=False)
+    data = json.loads(text)
+    assert data["checks"][0]["yours"] is None and data["loss_trace"][0]["loss"] is None
+
+
+def test_the_app_compares_a_trajectory(tmp_path: Path) -> None:
+    from net221.app.compare import render_table, run
+
+    path = write_trajectory(tmp_path / "run.csv")
+    c = run(compose_config(f"trajectory={path}", config_name="compare"), tmp_path / "out")
+    assert c.agrees
+    table = render_table(c)
+    rows = [line.split() for line in table.splitlines()]
+    assert ["loss", "epoch", "0"] in [row[:3] for row in rows]
+    assert [row[:4] for row in rows if row[0] == "weights"] == [
+        ["weights", "epoch", "900", n] for n in BLOG_NAMES
+    ]
+    assert not (tmp_path / "out" / "output.txt").exists()
+    assert (tmp_path / "out" / "compare.png").is_file()
+
+
+# --- the console script ----------------------------------------------------------------------------
+
+
+def run_compare(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("NET221_TRACEBACK", "HYDRA_FULL_ERROR")}
+    command = [str(Path(sys.executable).parent / PROG), f"hydra.run.dir={tmp_path / 'run'}", *args]
+    return subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+
+
+def test_cli_all_agree_exits_0(tmp_path: Path) -> None:
+    proc = run_compare(tmp_path, f"impl={variant(tmp_path, 'blog_network', SHORT)}", "epochs=100")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr == ""
+    assert "AGREE: all agree: forward pass at 106 inputs" in proc.stdout
+    assert json.loads((tmp_path / "run" / "compare.json").read_text())["agrees"] is True
+
+
+def test_cli_disagreement_exits_1(tmp_path: Path) -> None:
+    spec = variant(tmp_path, "bias", SHORT, (BIAS_B3, '"b3": 0.0,'))
+    proc = run_compare(tmp_path, f"impl={spec}", "epochs=100")
+    assert proc.returncode == 1, proc.stderr
+    assert proc.stderr == ""
+    assert "DISAGREE: forward pass agrees; the loss first differs at epoch " in proc.stdout
+    assert "b3 never changed from the initial value" in proc.stdout
+    assert json.loads((tmp_path / "run" / "compare.json").read_text())["stage"] == "loss"
+
+
+def test_cli_bad_input_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    assert_one_line_error(
+        run_compare(tmp_path, "impl=nowhere.py:Net"), PROG, "impl=nowhere.py:Net: no such file"
+    )
+    (tmp_path / "hang.py").write_text(HANG.replace("while not STOP.is_set():", "while True:"))
+    proc = run_compare(tmp_path, "impl=hang.py:Net", "timeout=1")
+    assert_one_line_error(proc, PROG, "impl=hang.py:Net: train did not return within 1 s")
+    assert "Epoch" not in proc.stdout
+    assert (tmp_path / "run" / "error.txt").is_file() and not (tmp_path / "run" / "compare.json").exists()
+
+
+def test_cli_help_and_version(tmp_path: Path) -> None:
+    help_text = run_compare(tmp_path, "--help")
+    assert help_text.returncode == 0
+    assert help_text.stdout.startswith("net221-compare: check an implementation of the blog's 2-2-1 network")
+    assert "impl: null" in help_text.stdout and "timeout: 60.0" in help_text.stdout
+    assert "== Configuration groups ==" not in help_text.stdout
+    version = run_compare(tmp_path, "--version")
+    assert (version.returncode, version.stdout) == (0, "net221 0.1.0\n")
