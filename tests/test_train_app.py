@@ -40,8 +40,10 @@ def blog_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
 def test_no_arguments_reproduces_the_blog(blog_run: tuple[Path, str]) -> None:
     run_dir, stdout = blog_run
     epoch_lines = [line for line in stdout.splitlines() if line.startswith("Epoch ")]
-    assert len(epoch_lines) == 100
-    assert epoch_lines[0].startswith("Epoch 0 loss: ") and epoch_lines[-1].startswith("Epoch 990 loss: ")
+    # the blog's lines, every 10 epochs, and the last epoch's: the final loss is a logged row
+    assert len(epoch_lines) == 101
+    assert epoch_lines[0].startswith("Epoch 0 loss: ") and epoch_lines[-2].startswith("Epoch 990 loss: ")
+    assert epoch_lines[-1] == f"Epoch 999 loss: {json.loads((run_dir / 'summary.json').read_text())['final_loss']:.3f}"
     summary = json.loads((run_dir / "summary.json").read_text())
     assert summary["final_loss"] < 0.01
     assert summary["predictions"]["Emily"] > 0.9
@@ -70,9 +72,12 @@ def test_run_directory_contents(blog_run: tuple[Path, str]) -> None:
     assert (run_dir / "loss.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     rows = read_metrics(run_dir)
     assert list(rows[0]) == ["epoch", "loss", "accuracy"]
-    assert [int(r["epoch"]) for r in rows] == list(range(0, 1000, 10))
+    assert [int(r["epoch"]) for r in rows] == [*range(0, 1000, 10), 999]
+    summary = json.loads((run_dir / "summary.json").read_text())
+    assert float(rows[-1]["loss"]) == summary["final_loss"]
+    assert float(rows[-1]["accuracy"]) == summary["final_accuracy"]
     log_text = (run_dir / "train.log").read_text()
-    assert log_text.count("Epoch ") == 100
+    assert log_text.count("Epoch ") == 101
     checkpoint = torch.load(run_dir / "checkpoint.pt", weights_only=True)
     assert checkpoint["format_version"] == 2
     assert checkpoint["epoch"] == 1000
@@ -201,7 +206,7 @@ def test_python_dash_m_runs_the_same_app(tmp_path: Path) -> None:
         cwd=tmp_path, capture_output=True, text=True, check=False,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
-    assert result.stdout.count("Epoch ") == 2
+    assert result.stdout.count("Epoch ") == 3  # 0, 10 and the last, 19
     assert (tmp_path / "run" / "summary.json").is_file()
 
 
@@ -211,8 +216,11 @@ def test_app_matches_the_numpy_trainer(tmp_path: Path) -> None:
     baseline = NumpyNetwork(START)
     history = baseline.train(people.features - np.array(BLOG_SHIFT), people.labels)
     rows = read_metrics(tmp_path)
-    assert [int(r["epoch"]) for r in rows] == [epoch for epoch, _ in history]
-    assert max(abs(float(r["loss"]) - loss) for r, (_, loss) in zip(rows, history, strict=True)) <= 1e-12
+    # the blog logs every 10 epochs; the app also logs the last epoch, after the blog's last line
+    assert [int(r["epoch"]) for r in rows] == [*(epoch for epoch, _ in history), 999]
+    assert max(abs(float(r["loss"]) - loss) for r, (_, loss) in zip(rows, history, strict=False)) <= 1e-12
+    final_loss = baseline.loss(people.features - np.array(BLOG_SHIFT), people.labels)
+    assert abs(float(rows[-1]["loss"]) - final_loss) <= 1e-12
     weights = json.loads((tmp_path / "summary.json").read_text())["blog_weights"]
     assert max(abs(weights[name] - baseline.params[name]) for name in BLOG_NAMES) <= 1e-9
 

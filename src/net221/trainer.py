@@ -105,8 +105,9 @@ def train(
 ) -> None:
     """Train from `start_epoch` up to `plan.epochs`; x (N, D), y (N, 1).
 
-    After every epoch whose number is a multiple of `log_every`, `evaluate_epoch`
-    measures the model (as the blog does) and `on_log` receives the result. A
+    After every epoch whose number is a multiple of `log_every` (as the blog does)
+    and after the last epoch, `evaluate_epoch` measures the model and `on_log`
+    receives the result, so that the final weights are always a logged row. A
     non-finite loss there raises `DivergedError` when every member has diverged
     (or when `stop_on_divergence` and any has). `on_epoch` runs after every epoch.
     """
@@ -123,7 +124,7 @@ def train(
             loss = loss_fn(y_pred, y_batch)
             loss.backward()
             optimizer.step()
-        if evaluate_epoch is not None and epoch % plan.log_every == 0:
+        if evaluate_epoch is not None and (epoch % plan.log_every == 0 or epoch == plan.epochs - 1):
             log = evaluate_epoch(epoch)
             if on_log is not None:
                 on_log(log)

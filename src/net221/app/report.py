@@ -192,11 +192,29 @@ def report(sweep_dir: Path, csv_path: Path, png_path: Path) -> str:
     return "\n".join(lines)
 
 
+SUMMARY = f"""\
+{PROG}: one table and one plot for a sweep (multirun) directory of net221-train: a row per job
+(the swept values, final loss and accuracy, convergence rate for ensembles, status), written
+as report.csv, and report.png, the final loss (or convergence rate) against a swept value.
+
+  net221-train -m optimizer.lr=0.01,0.1,1 trainer.seed=0,1,2
+  {PROG} multirun/2026-11-27/10-00-00
+"""
+
+
+class _Parser(argparse.ArgumentParser):
+    def format_help(self) -> str:  # what the command does comes first, then the usage
+        return f"{SUMMARY}\n{super().format_help()}"
+
+
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog=PROG, description="Summarize a net221 multirun directory.")
+    from net221 import __version__
+
+    parser = _Parser(prog=PROG, epilog="Bad input exits with status 2 and one line on stderr.")
     parser.add_argument("sweep_dir", type=Path, help="the multirun directory (holding 0/, 1/, ...)")
     parser.add_argument("--csv", type=Path, default=None, help="table file (default SWEEP_DIR/report.csv)")
     parser.add_argument("--plot", type=Path, default=None, help="plot file (default SWEEP_DIR/report.png)")
+    parser.add_argument("--version", action="version", version=f"net221 {__version__}")
     args = parser.parse_args(argv)
     sweep_dir: Path = args.sweep_dir
     try:

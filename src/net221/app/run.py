@@ -106,6 +106,8 @@ def train_single(
     model = experiment.make_model()
     optimizer = experiment.make_optimizer(model)
     start_epoch, history = (0, []) if resume is None else resume(model, optimizer)
+    if history and int(history[-1]["epoch"]) % experiment.plan.log_every != 0:
+        history.pop()  # the earlier run's last epoch, logged as its last: this run goes on past it
     for row in history:
         on_log(row)
 
