@@ -140,7 +140,7 @@ def loss_name(cfg: DictConfig) -> str:
 def _seed_study(cfg: DictConfig, experiment: Experiment, output_dir: Path, summary: dict[str, Any]) -> float:
     trainer, data = cfg.trainer, experiment.data
     members, epochs = trainer.members, trainer.epochs
-    with progress_bar(trainer.progress, members * epochs, "member-epochs") as advance:
+    with progress_bar(trainer.progress, members * epochs, f"training {members:,} members") as advance:
         result = train_seed_study(experiment, members, trainer.chunk_size, cfg.model.width, on_epoch=advance)
     has_val = result.val_loss is not None
     metrics = run_dir.MetricsFile(output_dir / "metrics.csv", run_dir.metric_columns(has_val, ensemble=True))
