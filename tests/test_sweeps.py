@@ -90,7 +90,7 @@ def test_tensorboard_missing_is_skipped_with_a_message(
     assert (tmp_path / "summary.json").is_file() and not (tmp_path / "tensorboard").exists()
 
 
-def test_the_slurm_launcher_config_composes() -> None:
+def test_the_slurm_launcher_config_composes(tmp_path: Path) -> None:
     pytest.importorskip(
         "hydra_plugins.hydra_submitit_launcher", reason="the optional [sweeps] extra is not installed"
     )
@@ -102,6 +102,7 @@ def test_the_slurm_launcher_config_composes() -> None:
     overrides = [
         "hydra/launcher=submitit_slurm", "hydra.launcher.partition=cpu", "hydra.launcher.timeout_min=30",
         "hydra.launcher.cpus_per_task=2", "hydra.launcher.array_parallelism=64", "optimizer.lr=0.1",
+        f"hydra.sweep.dir={tmp_path}",
     ]  # fmt: skip
     with initialize_config_module(config_module="net221.configs", version_base="1.3"):
         cfg = compose(config_name="train", overrides=overrides, return_hydra_config=True)
