@@ -38,13 +38,9 @@ def test_simultaneous_calls_get_different_directories(tmp_path: Path) -> None:
 def test_two_failing_runs_started_together_keep_their_own_files(tmp_path: Path) -> None:
     # both ask for the same name, as two commands in the same second do with outputs/DATE/TIME
     pattern = "hydra.run.dir=${" + RESOLVER + ":" + str(tmp_path / "run") + "}"
-    commands = [
-        subprocess.Popen(
-            [str(BIN / "net221-train"), pattern, f"trainer.epochs={-n}"],
-            cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        )  # fmt: skip
-        for n in (1, 2)
-    ]
+    argv = [[str(BIN / "net221-train"), pattern, f"trainer.epochs={-n}"] for n in (1, 2)]
+    pipes = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE, "text": True}
+    commands = [subprocess.Popen(words, cwd=tmp_path, **pipes) for words in argv]  # type: ignore[call-overload]
     for command in commands:
         _, stderr = command.communicate(timeout=300)
         assert command.returncode == 2, stderr

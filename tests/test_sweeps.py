@@ -61,6 +61,13 @@ def test_optuna_search_with_three_trials(tmp_path: Path) -> None:
         "trainer.epochs=20", f"hydra.sweep.dir={sweep}", cwd=tmp_path,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
+    # one line per trial and the best one; no set-up chatter, no colour codes in a pipe
+    output = result.stdout + result.stderr
+    for chatter in ("setup plugin", "Study name", "A new study created", "Launching 1 jobs", "\x1b["):
+        assert chatter not in output, chatter
+    trials = [line for line in result.stdout.splitlines() if line.startswith("#")]
+    assert [line[:3] for line in trials] == ["#0 ", "#1 ", "#2 "] and "validation loss" in trials[0]
+    assert "Best value: " in result.stdout
     summaries = assert_jobs_finished(sweep, 3)
     results = (sweep / "optimization_results.yaml").read_text()
     best = min(float(s["final_val_loss"]) for s in summaries)  # type: ignore[arg-type]

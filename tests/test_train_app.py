@@ -43,7 +43,10 @@ def test_no_arguments_reproduces_the_blog(blog_run: tuple[Path, str]) -> None:
     # the blog's lines, every 10 epochs, and the last epoch's: the final loss is a logged row
     assert len(epoch_lines) == 101
     assert epoch_lines[0].startswith("Epoch 0 loss: ") and epoch_lines[-2].startswith("Epoch 990 loss: ")
-    assert epoch_lines[-1] == f"Epoch 999 loss: {json.loads((run_dir / 'summary.json').read_text())['final_loss']:.3f}"
+    assert (
+        epoch_lines[-1]
+        == f"Epoch 999 loss: {json.loads((run_dir / 'summary.json').read_text())['final_loss']:.3f}"
+    )
     summary = json.loads((run_dir / "summary.json").read_text())
     assert summary["final_loss"] < 0.01
     assert summary["predictions"]["Emily"] > 0.9
@@ -276,6 +279,19 @@ def test_multirun_and_report(tmp_path: Path, capsys: pytest.CaptureFixture[str])
         cwd=tmp_path,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
+    # the console: Hydra's launch line, then one line per finished job (train.log has the rest)
+    lines = result.stdout.splitlines()
+    assert lines[0].endswith("[HYDRA] Launching 9 jobs locally") and len(lines) == 10, result.stdout
+    first = json.loads((sweep / "0" / "summary.json").read_text())
+    assert lines[1] == (
+        f"#0 optimizer.lr=0.01 trainer.seed=0: final loss {first['final_loss']:.4g}, "
+        f"accuracy {first['final_accuracy']:.3f} (sweep/0)"  # relative to the working directory
+    )
+    assert [line.split(":")[0] for line in lines[1:]] == [
+        f"#{n} optimizer.lr={lr} trainer.seed={seed}"
+        for n, (lr, seed) in enumerate((lr, seed) for lr in ("0.01", "0.1", "1.0") for seed in "012")
+    ]
+    assert "Epoch 990 loss" in (sweep / "0" / "train.log").read_text()
     report_main([str(sweep)])
     out = capsys.readouterr().out
     table = [line for line in out.splitlines() if line.startswith("| ")]
@@ -303,6 +319,9 @@ def test_report_lists_a_failed_job_without_failing(
     )
     assert result.returncode != 0  # a failed job fails the sweep's exit status ...
     assert (sweep / "0" / "summary.json").is_file()  # ... but every job ran
+    jobs = [line for line in result.stdout.splitlines() if line.startswith("#")]
+    assert jobs[0].startswith("#0 model.width=2 trainer.epochs=30: final loss ")
+    assert jobs[1] == "#1 model.width=0 trainer.epochs=30: failed: model.width=0: must be >= 1 (sweep/1)"
     report_main([str(sweep)])
     out = capsys.readouterr().out
     assert "2 job(s), 1 failed" in out

@@ -25,8 +25,8 @@ import torch
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
 
-from net221.app import plots, run_dir
-from net221.app.cli import fail_job, run_app
+from net221.app import plots, run_dir, sweep_log
+from net221.app.cli import fail_job, one_line, run_app
 from net221.app.experiment import Experiment, build_experiment
 from net221.app.loggers import progress_bar, tensorboard
 from net221.app.run import SingleResult, resume_state, train_seed_study, train_single
@@ -235,11 +235,15 @@ def run(cfg: DictConfig, output_dir: Path) -> float:
 
 @hydra.main(version_base="1.3", config_path="pkg://net221.configs", config_name="train")
 def task(cfg: DictConfig) -> float:
+    output_dir = Path(HydraConfig.get().runtime.output_dir)
     try:
-        return run(cfg, Path(HydraConfig.get().runtime.output_dir))
+        objective = run(cfg, output_dir)
     except UserError as error:
+        sweep_log.job_line(output_dir, error=one_line(str(error)))
         fail_job(PROG, error)
         raise
+    sweep_log.job_line(output_dir)
+    return objective
 
 
 def main() -> None:
