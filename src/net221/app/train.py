@@ -217,6 +217,7 @@ def run(cfg: DictConfig, output_dir: Path) -> float:
         torch.set_num_threads(cfg.trainer.threads)
     experiment = build_experiment(cfg)
     summary: dict[str, Any] = {"epochs": cfg.trainer.epochs, "members": cfg.trainer.members}
+    summary["loss"] = loss_name(cfg)
     summary["device"] = str(experiment.device)
     try:
         if cfg.trainer.members == 1:
