@@ -466,6 +466,16 @@ def test_a_correct_trajectory_agrees(tmp_path: Path) -> None:
     assert max(check.difference for check in c.stage_checks("weights")) < 1e-9
 
 
+def test_a_trajectory_of_one_epoch_is_counted_in_the_singular(tmp_path: Path) -> None:
+    lines = write_trajectory(tmp_path / "run.csv", every=1, weights_every=1).read_text().splitlines()
+    (tmp_path / "one.csv").write_text("\n".join(lines[:3]) + "\n")  # header, init, epoch 0
+    c = compare_trajectory(tmp_path / "one.csv", Settings())
+    assert c.verdict == (
+        "all agree: the loss at 1 logged epoch (to its written precision) and the weights at 1 epoch "
+        "(relative tolerance 1e-09)"
+    )
+
+
 def test_a_trajectory_at_full_precision_agrees_to_the_relative_tolerance(tmp_path: Path) -> None:
     c = compare_trajectory(write_trajectory(tmp_path / "run.csv", every=1, loss_format=".17g"), Settings())
     assert c.agrees, c.verdict
