@@ -15,7 +15,7 @@ from net221.data import BLOG_SHIFT, blog_dataset
 from net221.init import BLOG_NAMES
 from net221.numpy_trainer import NumpyNetwork
 
-from conftest import assert_one_line_error, run_cli, train_in_process
+from conftest import assert_one_line_error, run_cli, run_in_process, train_in_process
 
 START = dict(zip(BLOG_NAMES, [0.3, -1.2, 0.8, 0.5, -0.4, 1.1, -0.2, 0.6, 0.05], strict=True))
 START_OVERRIDE = "init.values={" + ",".join(f"{k}:{v}" for k, v in START.items()) + "}"
@@ -127,7 +127,7 @@ def test_predict_bad_arguments(
     future["format_version"] = 99
     torch.save(future, tmp_path / "future.pt")
     words = [arg.format(ckpt=checkpoint, tmp=tmp_path) for arg in args]
-    assert_one_line_error(run_cli("net221-predict", *words, cwd=tmp_path), "net221-predict", *fragments)
+    assert_one_line_error(run_in_process("net221-predict", *words, cwd=tmp_path), "net221-predict", *fragments)
 
 
 @pytest.mark.parametrize(
@@ -158,15 +158,20 @@ def test_predict_bad_arguments(
     ],
 )
 def test_bad_config_is_one_line(tmp_path: Path, override: str, fragments: list[str]) -> None:
-    result = run_cli("net221-train", override, f"hydra.run.dir={tmp_path}/run", cwd=tmp_path)
+    result = run_in_process("net221-train", override, f"hydra.run.dir={tmp_path}/run", cwd=tmp_path)
     assert_one_line_error(result, "net221-train", *fragments)
     assert not (tmp_path / "run" / "checkpoint.pt").exists()
+
+
+def test_bad_config_through_the_console_script(tmp_path: Path) -> None:
+    result = run_cli("net221-train", "trainer.epochs=0", f"hydra.run.dir={tmp_path}/run", cwd=tmp_path)
+    assert_one_line_error(result, "net221-train", "trainer.epochs=0", ">= 1")
 
 
 def test_cuda_requested_without_cuda(tmp_path: Path) -> None:
     if torch.cuda.is_available():
         pytest.skip("this machine has CUDA; the error is for machines without it")
-    result = run_cli("net221-train", "trainer.device=cuda", f"hydra.run.dir={tmp_path}/run", cwd=tmp_path)
+    result = run_in_process("net221-train", "trainer.device=cuda", f"hydra.run.dir={tmp_path}/run", cwd=tmp_path)
     assert_one_line_error(result, "net221-train", "trainer.device='cuda'", "CUDA is not available")
 
 
@@ -174,7 +179,7 @@ def test_divergence_stops_with_one_line_and_keeps_metrics(tmp_path: Path) -> Non
     # w1 x1 + w2 x2 = inf - inf for Bob: the loss is NaN in the first epoch
     values = dict(START, w1=1e308, w2=-1e308)
     override = "init.values={" + ",".join(f"{k}:{v}" for k, v in values.items()) + "}"
-    result = run_cli("net221-train", override, f"hydra.run.dir={tmp_path}/run", cwd=tmp_path)
+    result = run_in_process("net221-train", override, f"hydra.run.dir={tmp_path}/run", cwd=tmp_path)
     assert_one_line_error(result, "net221-train", "diverged at epoch 0", "not finite")
     rows = read_metrics(tmp_path / "run")
     assert [row["epoch"] for row in rows] == ["0"] and rows[0]["loss"] == "nan"
@@ -303,7 +308,7 @@ def test_report_lists_a_failed_job_without_failing(
 
 
 def test_report_errors(tmp_path: Path) -> None:
-    missing = run_cli("net221-report", str(tmp_path / "nowhere"), cwd=tmp_path)
+    missing = run_in_process("net221-report", str(tmp_path / "nowhere"), cwd=tmp_path)
     assert_one_line_error(missing, "net221-report", "nowhere", "no such directory")
-    empty = run_cli("net221-report", str(tmp_path), cwd=tmp_path)
+    empty = run_in_process("net221-report", str(tmp_path), cwd=tmp_path)
     assert_one_line_error(empty, "net221-report", "no jobs found")
