@@ -231,7 +231,10 @@ def ensemble_section(repeats: int, quick: bool, device: str) -> None:
     for dtype in (torch.float64, torch.float32):
         for members in sizes:
             epochs = int(min(1000, max(20, 2e6 / (4 * members))))
-            rate = max(ensemble_rate(members, epochs, dtype, device) for _ in range(2 if members >= 10_000 else repeats))
+            rate = max(
+                ensemble_rate(members, epochs, dtype, device)
+                for _ in range(2 if members >= 10_000 else repeats)
+            )
             numpy_rates += [numpy_steps_per_second() for _ in range(3)]
             name = str(dtype).replace("torch.", "")
             rows.append([f"{name}, {device}", f"{members:,}", f"{rate / 1e6:,.1f} M", "", f"{rate:.6e}"])
@@ -261,8 +264,14 @@ def timed_with_threads(threads: int, work: Callable[[], float]) -> float:
 def threads_section(repeats: int) -> None:
     cases: list[tuple[str, Callable[[], float]]] = [
         ("one network, 1000 epochs", net221_loop_seconds),
-        ("10,000 members, 100 epochs", lambda: 10_000 * 100 * 4 / ensemble_rate(10_000, 100, torch.float64, "cpu")),
-        ("100,000 members, 20 epochs", lambda: 100_000 * 20 * 4 / ensemble_rate(100_000, 20, torch.float64, "cpu")),
+        (
+            "10,000 members, 100 epochs",
+            lambda: 10_000 * 100 * 4 / ensemble_rate(10_000, 100, torch.float64, "cpu"),
+        ),
+        (
+            "100,000 members, 20 epochs",
+            lambda: 100_000 * 20 * 4 / ensemble_rate(100_000, 20, torch.float64, "cpu"),
+        ),
     ]
     rows = []
     for name, work in cases:
@@ -271,11 +280,18 @@ def threads_section(repeats: int) -> None:
             for threads in (1, DEFAULT_THREADS):
                 if load:
                     with spinning_core():
-                        times[(label, threads)] = min(timed_with_threads(threads, work) for _ in range(repeats))
+                        times[(label, threads)] = min(
+                            timed_with_threads(threads, work) for _ in range(repeats)
+                        )
                 else:
                     times[(label, threads)] = min(timed_with_threads(threads, work) for _ in range(repeats))
         rows.append(
-            [name] + [f"{times[(label, t)]:.2f}" for label in ("quiet", "one core busy") for t in (1, DEFAULT_THREADS)]
+            [name]
+            + [
+                f"{times[(label, t)]:.2f}"
+                for label in ("quiet", "one core busy")
+                for t in (1, DEFAULT_THREADS)
+            ]
         )
     print(f"\nT. Threads: training time (s), 1 thread against torch's default ({DEFAULT_THREADS}):\n")
     d = DEFAULT_THREADS
@@ -286,7 +302,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer repeats, ensembles up to 10,000")
     parser.add_argument("--device", choices=["cpu", "cuda"], default="cpu", help="where ensembles train")
-    parser.add_argument("--only", choices=["P1", "P2", "P3", "T"], action="append", help="run only these parts")
+    parser.add_argument(
+        "--only", choices=["P1", "P2", "P3", "T"], action="append", help="run only these parts"
+    )
     args = parser.parse_args()
     if args.device == "cuda" and not torch.cuda.is_available():
         raise SystemExit("benchmark.py: error: --device cuda: torch sees no CUDA device")

@@ -127,7 +127,9 @@ def test_predict_bad_arguments(
     future["format_version"] = 99
     torch.save(future, tmp_path / "future.pt")
     words = [arg.format(ckpt=checkpoint, tmp=tmp_path) for arg in args]
-    assert_one_line_error(run_in_process("net221-predict", *words, cwd=tmp_path), "net221-predict", *fragments)
+    assert_one_line_error(
+        run_in_process("net221-predict", *words, cwd=tmp_path), "net221-predict", *fragments
+    )
 
 
 @pytest.mark.parametrize(
@@ -171,7 +173,9 @@ def test_bad_config_through_the_console_script(tmp_path: Path) -> None:
 def test_cuda_requested_without_cuda(tmp_path: Path) -> None:
     if torch.cuda.is_available():
         pytest.skip("this machine has CUDA; the error is for machines without it")
-    result = run_in_process("net221-train", "trainer.device=cuda", f"hydra.run.dir={tmp_path}/run", cwd=tmp_path)
+    result = run_in_process(
+        "net221-train", "trainer.device=cuda", f"hydra.run.dir={tmp_path}/run", cwd=tmp_path
+    )
     assert_one_line_error(result, "net221-train", "trainer.device='cuda'", "CUDA is not available")
 
 
