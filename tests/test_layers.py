@@ -12,8 +12,12 @@ import net221
 PACKAGE = Path(net221.__file__).parent
 LAYERS = {
     "core": {"data", "derivation", "errata", "errors", "init", "losses", "network", "numpy_trainer"},
-    "training": {"backward", "checkpoint", "ensemble", "metrics", "optim_step", "trainer"},
-    "app": {"cli", "config", "datasets", "gradcheck", "plots", "predict", "report", "train", "__main__"},
+    "training": {
+        *("backward", "checkpoint", "ensemble", "metrics", "optim_step", "trainer"),
+        # checks
+        *("formulas", "gradcheck", "isolation", "points", "table", "witnesses"),
+    },
+    "app": {"cli", "config", "datasets", "plots", "predict", "report", "train", "__main__"},
 }
 RANK = {"core": 0, "training": 1, "app": 2}
 
@@ -54,6 +58,16 @@ def test_lower_layers_never_import_higher_ones() -> None:
 def test_core_imports_no_hydra_and_no_plotting() -> None:
     core = [f"net221.{name}" for name in sorted(LAYERS["core"])]
     code = f"import sys; import {', '.join(core)}; print(sorted(m for m in ('hydra', 'omegaconf', 'matplotlib') if m in sys.modules))"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"
+
+
+def test_the_gradcheck_library_imports_no_hydra_and_no_plotting() -> None:
+    checks = ("formulas", "gradcheck", "isolation", "points", "table", "witnesses")
+    code = (
+        f"import sys; import {', '.join(f'net221.{name}' for name in checks)}; "
+        "print(sorted(m for m in ('hydra', 'omegaconf', 'matplotlib', 'net221.app') if m in sys.modules))"
+    )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"
 
