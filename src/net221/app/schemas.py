@@ -87,26 +87,9 @@ class TrainConfig:
     logger: LoggerConfig | None = None
 
 
-@dataclass
-class GradcheckConfig:
-    # blog | seed_notes | seed_notes_loss | seed_notes_hidden | path/file.py:function | module:function
-    formula: str = "blog"
-    points: int = 100  # random points besides the worked example
-    seed: int = 0
-    step: float = 1e-4  # central finite-difference step
-    tolerance: float = 1e-8  # relative, formula vs autograd
-    abs_floor: float = 1e-12  # errors vs autograd are relative to max(|autograd|, abs_floor)
-    fd_tolerance: float = 1e-5  # relative, formula vs finite difference
-    # errors vs finite differences are relative to max(|fd|, fd_abs_floor): a central
-    # difference of a loss near 1 is only good to about 1e-16 / step absolute
-    fd_abs_floor: float = 1e-5
-    report: str = "gradcheck.json"  # in the run's output directory
-
-
 def register_schemas() -> None:
     store = ConfigStore.instance()
     store.store(name="train_schema", node=TrainConfig)
-    store.store(name="gradcheck_schema", node=GradcheckConfig)
 
 
 # --- value checks ------------------------------------------------------------------
@@ -210,21 +193,6 @@ def validate_train(cfg: DictConfig) -> None:
 
     if cfg.logger is not None:
         _one_of("logger.kind", cfg.logger.kind, ("tensorboard",))
-
-
-def _positive(key: str, value: Any) -> None:
-    if not (value > 0 and math.isfinite(value)):
-        raise _fail(key, value, "must be a finite number > 0")
-
-
-def validate_gradcheck(cfg: DictConfig) -> None:
-    """Raise ConfigValueError for the first gradcheck value that cannot work."""
-    _at_least("points", cfg.points, 0)
-    _at_least("seed", cfg.seed, 0)
-    for key in ("step", "tolerance", "abs_floor", "fd_tolerance", "fd_abs_floor"):
-        _positive(key, cfg[key])
-    if not str(cfg.report).strip():
-        raise _fail("report", cfg.report, "needs a file name")
 
 
 def plain(cfg: DictConfig) -> dict[str, Any]:
