@@ -66,7 +66,7 @@ def test_autograd_witness_matches_an_ensemble_of_all_points() -> None:
     y = torch.tensor([[[p.y_true]] for p in points], dtype=torch.float64)
     ((y - ensemble(x)) ** 2).sum().backward()
     expected = ensemble.flat_grad()
-    got = np.array([autograd_partials(p) for p in points])
+    got = autograd_partials(points)
     np.testing.assert_allclose(got, expected, rtol=1e-13, atol=1e-300)
     assert got[0] == pytest.approx([WORKED_GRADIENTS[name] for name in BLOG_NAMES], abs=1e-10)
 
@@ -80,12 +80,9 @@ def test_finite_differences_approximate_the_blog_partials() -> None:
         ]
     )
 
-    def fd(step: float) -> np.ndarray:
-        return np.array([finite_difference_partials(p, step) for p in points])
-
-    assert np.abs(fd(1e-4) - exact).max() < 1e-7
+    assert np.abs(finite_difference_partials(points, 1e-4) - exact).max() < 1e-7
     # a step of 0.01 is coarse enough to show the O(step^2) truncation error
-    assert 1e-7 < np.abs(fd(1e-2) - exact).max() < 1e-2
+    assert 1e-7 < np.abs(finite_difference_partials(points, 1e-2) - exact).max() < 1e-2
 
 
 def test_relative_error_has_a_floor_and_keeps_non_finite_values() -> None:

@@ -152,8 +152,8 @@ def compare(formula: Formula, settings: Settings, points: Sequence[Point] | None
     formula_values = np.array(
         [partials_at(formula, point, i, settings.timeout) for i, point in enumerate(points)], dtype=np.float64
     )
-    autograd = np.array([autograd_partials(point) for point in points], dtype=np.float64)
-    fd = np.array([finite_difference_partials(point, settings.step) for point in points], dtype=np.float64)
+    autograd = autograd_partials(points)
+    fd = finite_difference_partials(points, settings.step)
     with np.errstate(over="ignore", invalid="ignore"):
         abs_error, fd_abs_error = np.abs(formula_values - autograd), np.abs(formula_values - fd)
     rel_error = relative_error(formula_values, autograd, settings.abs_floor)
