@@ -248,6 +248,14 @@ def swallows_exceptions(**kw: Any) -> object:
             time.sleep(1e9)
 
 
+def catches_it_once(**kw: Any) -> object:
+    try:
+        while True:
+            pass
+    except BaseException:
+        return partials(**kw)
+
+
 @pytest.mark.parametrize("formula", [spins, sleeps, swallows_exceptions])
 def test_a_formula_that_never_returns_is_stopped(formula: Callable[..., object]) -> None:
     handler = signal.getsignal(signal.SIGALRM)
@@ -262,6 +270,12 @@ def test_a_formula_that_never_returns_is_stopped(formula: Callable[..., object])
     # nothing left behind: the timer is off and the signal handler is the one before
     assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
     assert signal.getsignal(signal.SIGALRM) == handler
+
+
+def test_a_formula_that_catches_the_time_limit_and_returns_is_still_too_late() -> None:
+    with pytest.raises(FormulaError, match=re.escape(f"did not return within timeout=0.2 s {WORKED}")):
+        check(catches_it_once, points=1, timeout=0.2)
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
 
 
 def test_a_check_outside_the_main_thread_still_has_a_time_limit() -> None:

@@ -201,6 +201,11 @@ def test_settings_defaults() -> None:
         timeout=10.0,
     )
     assert Settings(timeout=None).timeout is None
+    # NumPy numbers will do, and the report still serialises
+    numpy_settings = Settings(points=np.int64(2), step=np.float32(1e-4), timeout=np.float64(5))  # type: ignore[arg-type]
+    report = check("blog", numpy_settings).report
+    assert json.loads(json.dumps(report, allow_nan=False))["settings"]["timeout"] == 5.0
+    assert report["settings"]["step"] == pytest.approx(1e-4)
 
 
 # --- the table and the report -------------------------------------------------------------

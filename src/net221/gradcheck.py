@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import numbers
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -55,13 +56,17 @@ class Settings:
     def __post_init__(self) -> None:
         for key in ("points", "seed"):
             value = getattr(self, key)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0:
                 raise ConfigValueError(f"{key}={value!r}: must be an integer >= 0")
         for key in ("step", "tolerance", "abs_floor", "fd_tolerance", "fd_abs_floor", "timeout"):
             value = getattr(self, key)
             if key == "timeout" and value is None:
                 continue
-            if isinstance(value, bool) or not isinstance(value, int | float) or not (0 < value < math.inf):
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, numbers.Real)
+                or not 0 < float(value) < math.inf
+            ):
                 raise ConfigValueError(f"{key}={value!r}: must be a finite number > 0")
 
 

@@ -86,20 +86,26 @@ def _can_use_alarm() -> bool:
     )
 
 
-def _raise_time_limit(signum: int, frame: FrameType | None) -> None:
-    raise TimeLimitExceeded
-
-
 def _with_alarm(function: Callable[[], T], timeout: float) -> T:
-    previous = signal.signal(signal.SIGALRM, _raise_time_limit)
+    fired = False
+
+    def time_is_up(signum: int, frame: FrameType | None) -> None:
+        nonlocal fired
+        fired = True
+        raise TimeLimitExceeded
+
+    previous = signal.signal(signal.SIGALRM, time_is_up)
     try:
         signal.setitimer(signal.ITIMER_REAL, timeout, REPEAT)
         try:
-            return function()
+            result = function()
         finally:
             signal.setitimer(signal.ITIMER_REAL, 0.0)
     finally:
         signal.signal(signal.SIGALRM, signal.SIG_DFL if previous is None else previous)
+    if fired:  # the formula caught the exception, then returned: still too late
+        raise TimeLimitExceeded
+    return result
 
 
 def _in_thread(function: Callable[[], T], timeout: float) -> T:

@@ -11,6 +11,7 @@ strings "nan", "inf" and "-inf" (NON_FINITE).
 from __future__ import annotations
 
 import math
+import numbers
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -134,9 +135,15 @@ def summary_line(result: GradcheckResult) -> str:
 
 
 def json_ready(data: Any) -> Any:
-    """`data` with every non-finite float replaced by "nan", "inf" or "-inf" (JSON has neither)."""
-    if isinstance(data, float):
-        return data if math.isfinite(data) else str(data)
+    """`data` as JSON can hold it: NumPy numbers as Python ones, and every non-finite
+    number as "nan", "inf" or "-inf" (JSON has neither NaN nor infinity)."""
+    if isinstance(data, bool | str) or data is None:
+        return data
+    if isinstance(data, numbers.Integral):
+        return int(data)
+    if isinstance(data, numbers.Real):
+        number = float(data)
+        return number if math.isfinite(number) else str(number)
     if isinstance(data, dict):
         return {key: json_ready(value) for key, value in data.items()}
     if isinstance(data, list | tuple):
