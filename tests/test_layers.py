@@ -25,6 +25,13 @@ LAYERS = {
         "implementation",
         "stages",
         "trajectory",
+        # checks: a hand-written formula against autograd and finite differences
+        "formulas",
+        "gradcheck",
+        "isolation",
+        "points",
+        "table",
+        "witnesses",
     },
     "app": {"app", "__main__"},
 }
@@ -81,6 +88,16 @@ def test_the_layer_test_sees_a_violation(tmp_path: Path) -> None:
 def test_core_imports_no_hydra_and_no_plotting() -> None:
     core = [f"net221.{name}" for name in sorted(LAYERS["core"])]
     code = f"import sys; import {', '.join(core)}; print(sorted(m for m in ('hydra', 'omegaconf', 'matplotlib') if m in sys.modules))"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"
+
+
+def test_the_gradcheck_library_imports_no_hydra_and_no_plotting() -> None:
+    checks = ("formulas", "gradcheck", "isolation", "points", "table", "witnesses")
+    code = (
+        f"import sys; import {', '.join(f'net221.{name}' for name in checks)}; "
+        "print(sorted(m for m in ('hydra', 'omegaconf', 'matplotlib', 'net221.app') if m in sys.modules))"
+    )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"
 
