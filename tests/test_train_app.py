@@ -195,7 +195,7 @@ def test_divergence_stops_with_one_line_and_keeps_metrics(tmp_path: Path) -> Non
 def test_an_output_that_cannot_be_written_is_one_line(tmp_path: Path) -> None:
     run_dir = tmp_path / "run"
     (run_dir / "loss.png").mkdir(parents=True)  # a directory where the figure should go
-    result = run_cli("net221-train", "trainer.epochs=20", f"hydra.run.dir={run_dir}", cwd=tmp_path)
+    result = run_in_process("net221-train", "trainer.epochs=20", f"hydra.run.dir={run_dir}", cwd=tmp_path)
     assert_one_line_error(result, "net221-train", "cannot write", "loss.png")
     assert not (run_dir / "summary.json").exists()
     assert "loss.png" in (run_dir / "error.txt").read_text()
@@ -259,11 +259,11 @@ def test_resume_matches_an_uninterrupted_run(tmp_path: Path, optimizer: str) -> 
 def test_resume_refuses_a_checkpoint_that_does_not_fit(tmp_path: Path) -> None:
     train_in_process(tmp_path / "wide", "model.width=3", "trainer.epochs=20")
     checkpoint = tmp_path / "wide" / "checkpoint.pt"
-    result = run_cli(
+    result = run_in_process(
         "net221-train", f"trainer.resume={checkpoint}", f"hydra.run.dir={tmp_path}/run", cwd=tmp_path
     )
     assert_one_line_error(result, "net221-train", "the checkpoint has width=3, this config 2")
-    result = run_cli(
+    result = run_in_process(
         "net221-train", "model.width=3", "trainer.epochs=20", f"trainer.resume={checkpoint}",
         f"hydra.run.dir={tmp_path}/run2", cwd=tmp_path,
     )  # fmt: skip
@@ -272,9 +272,9 @@ def test_resume_refuses_a_checkpoint_that_does_not_fit(tmp_path: Path) -> None:
 
 def test_multirun_and_report(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     sweep = tmp_path / "sweep"
-    result = run_cli(
-        "net221-train", "-m", "optimizer.lr=0.01,0.1,1.0", "trainer.seed=0,1,2", f"hydra.sweep.dir={sweep}",
-        cwd=tmp_path,
+    result = run_in_process(
+        "net221-train", "-m", "optimizer.lr=0.01,0.1,1.0", "trainer.seed=0,1,2", "trainer.epochs=200",
+        f"hydra.sweep.dir={sweep}", cwd=tmp_path,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     report_main([str(sweep)])
@@ -299,7 +299,7 @@ def test_report_lists_a_failed_job_without_failing(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     sweep = tmp_path / "sweep"
-    result = run_cli(
+    result = run_in_process(
         "net221-train", "-m", "model.width=2,0", "trainer.epochs=30", f"hydra.sweep.dir={sweep}", cwd=tmp_path
     )
     assert result.returncode != 0  # a failed job fails the sweep's exit status ...
