@@ -101,6 +101,10 @@ write_configs() {
 SlurmctldHost=$host(127.0.0.1)
 SlurmUser=root
 AuthType=auth/munge
+# a requeued job may start again 5 s after the requeue (by default 120 s), and the
+# scheduler looks at pending jobs every 2 s (by default 30 s and 60 s)
+AuthInfo=cred_expire=5
+SchedulerParameters=bf_interval=2,sched_interval=2
 StateSaveLocation=$STATE/slurmctld
 SlurmdSpoolDir=$STATE/slurmd
 SlurmctldPidFile=$RUN/slurmctld.pid
