@@ -19,7 +19,7 @@ import shutil
 import subprocess
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -113,7 +113,11 @@ def _sacct_states(job_id: str) -> dict[str, tuple[str, str]]:
         ["sacct", "--noheader", "--parsable2", "-X", "--format=JobID,State,Partition", f"--jobs={job_id}"],
         capture_output=True, text=True, timeout=30, check=True,
     )  # fmt: skip
-    return {line.split("|")[0]: tuple(line.split("|")[1:3]) for line in answer.stdout.splitlines()}  # type: ignore[misc]
+    states = {}
+    for line in answer.stdout.splitlines():
+        job, state, partition = line.split("|")
+        states[job] = (state, partition)
+    return states
 
 
 def _metrics_rows(path: Path) -> list[list[float]]:
@@ -149,7 +153,10 @@ def test_a_sweep_runs_as_a_job_array_and_the_report_reads_it(sweep: Sweep, tmp_p
 
     if _accounting():
         states = _sacct_states(array)
-        assert states == {f"{array}_0": ("COMPLETED", sweep.partition), f"{array}_1": ("COMPLETED", sweep.partition)}
+        assert states == {
+            f"{array}_0": ("COMPLETED", sweep.partition),
+            f"{array}_1": ("COMPLETED", sweep.partition),
+        }
         # submitit learns the jobs' states from sacct without complaint
         assert "sacct" not in result.stdout + result.stderr
 
@@ -197,7 +204,11 @@ def test_an_ensemble_job(sweep: Sweep, tmp_path: Path) -> None:
 # Long enough that the job is still training when it is interrupted: it is interrupted
 # once metrics.csv shows epoch 2 * EVERY, a tenth of the way.
 EPOCHS, LOG_EVERY, EVERY = 20_000, 500, 1_000
-RESUMABLE = [f"trainer.epochs={EPOCHS}", f"trainer.log_every={LOG_EVERY}", f"trainer.checkpoint_every={EVERY}"]
+RESUMABLE = [
+    f"trainer.epochs={EPOCHS}",
+    f"trainer.log_every={LOG_EVERY}",
+    f"trainer.checkpoint_every={EVERY}",
+]
 
 
 @pytest.fixture(scope="module")
@@ -212,9 +223,11 @@ def uninterrupted(tmp_path_factory: pytest.TempPathFactory, partition: str) -> P
     return run_dir
 
 
-def _wait_for(what: str, condition: object, timeout_s: float, controller: subprocess.Popen[str]) -> None:
+def _wait_for(
+    what: str, condition: Callable[[], bool], timeout_s: float, controller: subprocess.Popen[str]
+) -> None:
     deadline = time.monotonic() + timeout_s
-    while not condition():  # type: ignore[operator]
+    while not condition():
         assert controller.poll() is None, f"the sweep ended (status {controller.returncode}) before {what}"
         assert time.monotonic() < deadline, f"no {what} after {timeout_s} s"
         time.sleep(0.2)
@@ -224,13 +237,11 @@ def _logged_epochs(train_log: str) -> list[int]:
     return [int(m) for m in re.findall(r"Epoch (\d+) loss:", train_log)]
 
 
-@pytest.mark.parametrize(
-    "interrupt",
-    [
-        pytest.param(["scontrol", "requeue"], id="requeue"),  # preemption: SIGTERM, then back in the queue
-        pytest.param(["scancel", "--signal=USR2"], id="time-limit-signal"),  # what SLURM sends before the limit
-    ],
-)
+# Preemption: SIGTERM, SIGKILL, back in the queue. A time limit ahead: USR2 (submitit requeues).
+INTERRUPTS = {"requeue": ["scontrol", "requeue"], "time-limit-signal": ["scancel", "--signal=USR2"]}
+
+
+@pytest.mark.parametrize("interrupt", list(INTERRUPTS.values()), ids=list(INTERRUPTS))
 def test_a_preempted_job_resumes_from_its_checkpoint(
     interrupt: list[str], sweep: Sweep, tmp_path: Path, uninterrupted: Path
 ) -> None:
