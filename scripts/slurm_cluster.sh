@@ -119,7 +119,7 @@ SelectType=select/cons_tres
 SelectTypeParameters=CR_Core
 ReturnToService=2
 # seconds between SIGTERM and SIGKILL when a job is cancelled, requeued or out of time
-KillWait=10
+KillWait=5
 AccountingStorageType=accounting_storage/slurmdbd
 AccountingStorageHost=127.0.0.1
 JobAcctGatherType=jobacct_gather/none
