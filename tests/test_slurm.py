@@ -218,7 +218,8 @@ def uninterrupted(tmp_path_factory: pytest.TempPathFactory, partition: str) -> P
     try:
         compose_config(*RESUMABLE, "trainer.resume=auto")
     except Exception as error:
-        pytest.skip(f"no periodic checkpoints to resume from: {error}".splitlines()[0])
+        reason = str(error).splitlines()[0]
+        pytest.skip(f"a preempted job resumes from periodic checkpoints, not in the config yet ({reason})")
     run_dir = tmp_path_factory.mktemp("uninterrupted")
     train_in_process(run_dir, "trainer.seed=1", *RESUMABLE)
     return run_dir
