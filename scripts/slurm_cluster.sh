@@ -14,7 +14,7 @@
 #
 # Accounting: sacct, which submitit asks for the state of its jobs, answers only
 # through slurmdbd, and slurmdbd keeps its records in MySQL or MariaDB. The script
-# runs a private database server for it: data in $STATE/mysql, listening on
+# runs a private MariaDB server for it: data in $STATE/mysql, listening on
 # 127.0.0.1:$NET221_SLURM_DB_PORT (default 6833). To use a server that already
 # runs instead, set NET221_SLURM_DB=user:password@host:port (a user who may
 # create the database slurm_acct_db).
@@ -167,12 +167,10 @@ start_database() {
     if [[ ! -d "$data/mysql" ]]; then
         rm -rf "$data"
         mkdir -p "$data"
-        if command -v mariadb-install-db >/dev/null; then
-            mariadb-install-db --user=root --datadir="$data" --skip-test-db \
-                --auth-root-authentication-method=socket >"$STATE/mysql-init.log" 2>&1
-        else # MySQL
-            mysqld --initialize-insecure --user=root --datadir="$data" >"$STATE/mysql-init.log" 2>&1
-        fi || die "initializing the database in $data failed; see $STATE/mysql-init.log"
+        command -v mariadb-install-db >/dev/null ||
+            die "mysqld here is not MariaDB; set NET221_SLURM_DB=user:password@host:port to use its server"
+        mariadb-install-db --user=root --datadir="$data" --skip-test-db --auth-root-authentication-method=socket \
+            >"$STATE/mysql-init.log" 2>&1 || die "initializing the database in $data failed; see $STATE/mysql-init.log"
     fi
     # the sizes slurmdbd asks for (it logs an error below them)
     setsid mysqld --user=root --datadir="$data" --socket="$RUN/mysqld.sock" --pid-file="$RUN/mysqld.pid" \
