@@ -235,7 +235,9 @@ def test_seed_study_sweep_reports_convergence_against_lr(
     assert result.returncode == 0, result.stderr
     assert "Converged (final loss < 0.01)" in (sweep / "0" / "train.log").read_text()
     jobs = [line for line in result.stdout.splitlines() if line.startswith("#")]  # a line per job
-    assert jobs[1].startswith("#1 optimizer.lr=1 experiment=seed_study trainer.members=200 trainer.epochs=300: ")
+    assert jobs[1].startswith(
+        "#1 optimizer.lr=1 experiment=seed_study trainer.members=200 trainer.epochs=300: "
+    )
     assert ", converged 100.0 % (sweep/1)" in jobs[1]
     report_main([str(sweep)])
     out = capsys.readouterr().out

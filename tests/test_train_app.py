@@ -293,14 +293,14 @@ def test_multirun_and_report(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     assert lines[0].endswith("[HYDRA] Launching 9 jobs locally") and len(lines) == 10, result.stdout
     first = json.loads((sweep / "0" / "summary.json").read_text())
     assert lines[1] == (
-        f"#0 optimizer.lr=0.01 trainer.seed=0: final loss {first['final_loss']:.4g}, "
+        f"#0 optimizer.lr=0.01 trainer.seed=0 trainer.epochs=200: final loss {first['final_loss']:.4g}, "
         f"accuracy {first['final_accuracy']:.3f} (sweep/0)"  # relative to the working directory
     )
     assert [line.split(":")[0] for line in lines[1:]] == [
-        f"#{n} optimizer.lr={lr} trainer.seed={seed}"
+        f"#{n} optimizer.lr={lr} trainer.seed={seed} trainer.epochs=200"
         for n, (lr, seed) in enumerate((lr, seed) for lr in ("0.01", "0.1", "1.0") for seed in "012")
     ]
-    assert "Epoch 990 loss" in (sweep / "0" / "train.log").read_text()
+    assert "Epoch 190 loss" in (sweep / "0" / "train.log").read_text()
     report_main([str(sweep)])
     out = capsys.readouterr().out
     table = [line for line in out.splitlines() if line.startswith("| ")]

@@ -31,7 +31,7 @@ def fail(prog: str, message: str) -> NoReturn:
 _HYDRA_HINT = re.compile(r",? ?(set env var|Set the environment variable) HYDRA_FULL_ERROR=1[^.]*\.?")
 
 
-def one_line(text: str) -> str:
+def _one_line(text: str) -> str:
     text = _HYDRA_HINT.sub("", text)
     return " ".join(part.strip() for part in text.splitlines() if part.strip())
 
@@ -63,7 +63,7 @@ def describe_config_error(error: Exception) -> str | None:
             detail = describe_config_error(cause)
             if detail:
                 summary = f"{summary.rstrip('.')}: {detail}"
-        return one_line(summary)
+        return _one_line(summary)
     return None
 
 
@@ -86,7 +86,7 @@ def run_app(hydra_main: Callable[[], Any], prog: str) -> None:
     try:
         hydra_main()
     except UserError as error:
-        fail(prog, one_line(str(error)))
+        fail(prog, _one_line(str(error)))
     except Exception as error:
         message = describe_config_error(error)
         if message is None:
@@ -101,7 +101,7 @@ def fail_job(prog: str, error: UserError) -> None:
     from hydra.core.hydra_config import HydraConfig
     from hydra.types import RunMode
 
-    message = one_line(str(error))
+    message = _one_line(str(error))
     log_to_file(f"error: {message}")
     config = HydraConfig.get()
     Path(config.runtime.output_dir, "error.txt").write_text(message + "\n")

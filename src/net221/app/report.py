@@ -138,13 +138,15 @@ def markdown(header: list[str], rows: list[list[str]]) -> str:
     )
 
 
-def _loss_name(job_dir: Path, overrides: dict[str, str]) -> str | None:
-    """The loss a job minimized (summary.json's "loss"; else a `loss=` override), for the plot."""
+def _loss_name(job_dir: Path) -> str | None:
+    """The loss a job minimized (its config's loss._target_: MSELoss, BCELoss), for the plot."""
+    from omegaconf import OmegaConf
+
     try:
-        name = json.loads((job_dir / "summary.json").read_text()).get("loss")
-    except (OSError, ValueError, AttributeError):
-        name = None
-    return str(name) if name is not None else overrides.get("loss")
+        target = OmegaConf.load(job_dir / ".hydra" / "config.yaml").loss._target_
+    except Exception:  # missing, unreadable, no loss: the plot then does not tell losses apart
+        return None
+    return str(target).rsplit(".", 1)[-1]
 
 
 def plot(jobs: list[Job], keys: list[str], path: Path, sweep_dir: Path | None = None) -> Any:
@@ -152,11 +154,7 @@ def plot(jobs: list[Job], keys: list[str], path: Path, sweep_dir: Path | None = 
     from net221.app import sweep_figure
 
     finished = [
-        (
-            job.overrides,
-            job.metrics,
-            None if sweep_dir is None else _loss_name(sweep_dir / job.name, job.overrides),
-        )
+        (job.overrides, job.metrics, None if sweep_dir is None else _loss_name(sweep_dir / job.name))
         for job in jobs
         if job.status == "ok"
     ]

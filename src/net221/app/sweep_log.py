@@ -128,7 +128,7 @@ def job_line(output_dir: Path, error: str | None = None) -> None:
     if config.mode != RunMode.MULTIRUN:
         return
     if error is not None:
-        result = f"failed: {error}"
+        result = "failed: " + " ".join(part.strip() for part in error.splitlines() if part.strip())
     else:
         try:
             result = describe_result(json.loads((output_dir / "summary.json").read_text()))

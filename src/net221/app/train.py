@@ -26,7 +26,7 @@ from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
 
 from net221.app import plots, run_dir, sweep_log
-from net221.app.cli import fail_job, one_line, run_app
+from net221.app.cli import fail_job, run_app
 from net221.app.experiment import Experiment, build_experiment
 from net221.app.loggers import progress_bar, tensorboard
 from net221.app.run import SingleResult, resume_state, train_seed_study, train_single
@@ -140,7 +140,7 @@ def loss_name(cfg: DictConfig) -> str:
 def _seed_study(cfg: DictConfig, experiment: Experiment, output_dir: Path, summary: dict[str, Any]) -> float:
     trainer, data = cfg.trainer, experiment.data
     members, epochs = trainer.members, trainer.epochs
-    with progress_bar(trainer.progress, members * epochs, f"training {members:,} members") as advance:
+    with progress_bar(trainer.progress, members * epochs, "member-epochs") as advance:
         result = train_seed_study(experiment, members, trainer.chunk_size, cfg.model.width, on_epoch=advance)
     has_val = result.val_loss is not None
     metrics = run_dir.MetricsFile(output_dir / "metrics.csv", run_dir.metric_columns(has_val, ensemble=True))
@@ -217,7 +217,6 @@ def run(cfg: DictConfig, output_dir: Path) -> float:
         torch.set_num_threads(cfg.trainer.threads)
     experiment = build_experiment(cfg)
     summary: dict[str, Any] = {"epochs": cfg.trainer.epochs, "members": cfg.trainer.members}
-    summary["loss"] = loss_name(cfg)
     summary["device"] = str(experiment.device)
     try:
         if cfg.trainer.members == 1:
@@ -240,7 +239,7 @@ def task(cfg: DictConfig) -> float:
     try:
         objective = run(cfg, output_dir)
     except UserError as error:
-        sweep_log.job_line(output_dir, error=one_line(str(error)))
+        sweep_log.job_line(output_dir, error=str(error))
         fail_job(PROG, error)
         raise
     sweep_log.job_line(output_dir)
