@@ -32,7 +32,7 @@ PROG = "net221-compare"
 START = dict(zip(BLOG_NAMES, [0.3, -1.2, 0.8, 0.5, -0.4, 1.1, -0.2, 0.6, 0.05], strict=True))
 
 # The example's lines that the variants below change.
-DRAW = "draw = np.random.default_rng().normal"
+DRAW = "draw = np.random.default_rng(0).normal"
 FEEDFORWARD_H2 = "h2 = sigmoid(self.w3 * x[0] + self.w4 * x[1] + self.b2)"
 PARTIAL_W2 = '"w2": dL_dypred * dypred_dh1 * x[1] * slope_h1,'
 LEARN_RATE = "learn_rate = 0.1\n"
