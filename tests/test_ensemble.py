@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import logging
 from pathlib import Path
 
 import numpy as np
@@ -246,3 +247,12 @@ def test_seed_study_sweep_reports_convergence_against_lr(
     rates = {r["optimizer.lr"]: float(r["convergence_rate"]) for r in read_rows(sweep / "report.csv")}
     assert rates["1"] > rates["0.01"]  # 300 epochs at lr 0.01 are far too few
     assert (sweep / "report.png").is_file()
+
+
+def test_the_converged_share_is_never_rounded_up_to_100(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.INFO, logger="net221"):
+        train_in_process(tmp_path, "experiment=seed_study")  # the README's 10,000 blog networks
+    assert json.loads((tmp_path / "summary.json").read_text())["ensemble"]["converged"] == 9_999
+    assert "Converged (final loss < 0.01): 9,999 of 10,000 members (99.9 %)" in caplog.text  # not 100.0 %
