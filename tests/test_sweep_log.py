@@ -111,3 +111,18 @@ def test_long_swept_numbers_are_shortened() -> None:
     assert [shown_value(v) for v in ("0.01", "1.0", "3", "1e-3", "sgd", "nan")] == [
         "0.01", "1.0", "3", "1e-3", "sgd", "nan",
     ]  # fmt: skip
+
+
+def test_optunas_own_lines_go_to_hydras_console_plain() -> None:
+    optuna = pytest.importorskip("optuna", reason="the optional [optuna] extra is not installed")
+    library = logging.getLogger("optuna")
+    try:
+        HydraConsole("hydra_plugins.hydra_optuna_sweeper.optuna_sweeper.OptunaSweeper", False, [])
+        assert library.propagate and not library.handlers  # no colour-coding handler of its own
+        assert optuna.logging.get_verbosity() == logging.WARNING  # "A new study created ..." is left out
+        HydraConsole("hydra_plugins.hydra_optuna_sweeper.optuna_sweeper.OptunaSweeper", True, [])
+        assert optuna.logging.get_verbosity() == logging.INFO  # hydra.verbose: every line
+    finally:
+        optuna.logging.enable_default_handler()
+        optuna.logging.disable_propagation()
+        optuna.logging.set_verbosity(logging.INFO)

@@ -56,13 +56,14 @@ class HydraConsole(logging.Filter):
         super().__init__()
         self.optuna = "optuna" in sweeper
         self.launches = not job_lines or full_log(verbose, overrides)
-        if self.optuna and not verbose:
+        if self.optuna:
             import optuna
 
-            # Optuna's records go to this console, plain, and only from warnings up.
-            optuna.logging.set_verbosity(logging.WARNING)
+            # Optuna's records go to this console, plain (no colour codes), from warnings up
+            # unless hydra.verbose asks for everything.
             optuna.logging.disable_default_handler()
             optuna.logging.enable_propagation()
+            optuna.logging.set_verbosity(logging.INFO if verbose else logging.WARNING)
 
     def filter(self, record: logging.LogRecord) -> bool:
         if record.levelno >= logging.WARNING:
