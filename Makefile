@@ -37,7 +37,7 @@ typecheck: install
 	$(BIN)/mypy
 
 pytest: install
-	$(BIN)/python -m pytest --cov=net221 --cov-report=term --cov-fail-under=90
+	$(BIN)/python -m pytest -n 2 --cov=net221 --cov-report=term --cov-fail-under=90
 
 wheel-check: install
 	PYTHON=$(BIN)/python TORCH="$(TORCH)" TORCH_INDEX="$(TORCH_INDEX)" scripts/check_wheel.sh
