@@ -185,7 +185,8 @@ def test_ensemble_outputs_are_consistent(ensemble_run: Path) -> None:
     )
     assert summary["final_loss"] == pytest.approx(float(np.median(losses)))
     metrics = read_rows(ensemble_run / "metrics.csv")
-    assert list(metrics[0]) == ["epoch", "loss", "accuracy", "loss_p10", "loss_p90"] and len(metrics) == 100
+    assert list(metrics[0]) == ["epoch", "loss", "accuracy", "loss_p10", "loss_p90"] and len(metrics) == 101
+    assert float(metrics[-1]["loss"]) == summary["final_loss"]  # the last epoch is a row: the final median
     assert all(float(m["loss_p10"]) <= float(m["loss"]) <= float(m["loss_p90"]) for m in metrics)
     assert (ensemble_run / "loss.png").is_file()
 
