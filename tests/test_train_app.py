@@ -58,8 +58,9 @@ def test_no_arguments_reproduces_the_blog(blog_run: tuple[Path, str]) -> None:
     assert summary["wall_time_s"] > 0
     assert summary["objective"] == summary["final_loss"]
     # the process ends without the interpreter's shutdown: nothing written may be lost
-    assert stdout.splitlines()[-1] == f"Outputs in {run_dir}"
-    assert (run_dir / "train.log").read_text().splitlines()[-1].endswith(f"Outputs in {run_dir}")
+    shown = run_dir.relative_to(run_dir.parents[2])  # outputs/DATE/TIME, below the working directory
+    assert stdout.splitlines()[-1] == f"Outputs in {shown}"
+    assert (run_dir / "train.log").read_text().splitlines()[-1].endswith(f"Outputs in {shown}")
 
 
 def test_run_directory_contents(blog_run: tuple[Path, str]) -> None:

@@ -95,7 +95,8 @@ def shown_override(override: str) -> str:
     return f"{key}{sep}{shown_value(value)}" if sep else override
 
 
-def _shown(path: Path) -> str:
+def shown_path(path: Path) -> str:
+    """The path relative to the working directory when it lies below it, else as it is."""
     try:
         return str(path.resolve().relative_to(Path.cwd().resolve()))
     except ValueError:
@@ -136,4 +137,4 @@ def job_line(output_dir: Path, error: str | None = None) -> None:
         except (OSError, ValueError):
             result = "finished (no readable summary.json)"
     overrides = " ".join(shown_override(item) for item in config.overrides.task)
-    log.info(f"#{config.job.num} {overrides}: {result} ({_shown(output_dir)})", extra={JOB_LINE: True})
+    log.info(f"#{config.job.num} {overrides}: {result} ({shown_path(output_dir)})", extra={JOB_LINE: True})

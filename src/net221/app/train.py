@@ -229,7 +229,7 @@ def run(cfg: DictConfig, output_dir: Path) -> float:
     except OSError as error:
         where = error.filename if error.filename is not None else output_dir
         raise OutputError(f"cannot write {where}: {error.strerror or error}") from None
-    log.info(f"Outputs in {output_dir}")
+    log.info(f"Outputs in {sweep_log.shown_path(output_dir)}")
     return float(objective)
 
 
