@@ -24,7 +24,7 @@ from net221.numpy_trainer import NumpyNetwork
 from net221.stages import Settings, blog_training_data, limit
 from net221.trajectory import TrajectoryError, parse_printed, read_trajectory, resolution
 
-from conftest import assert_one_line_error, compose_config
+from conftest import assert_one_line_error, compose_config, run_in_process
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "scripts" / "blog_network.py"
@@ -633,7 +633,10 @@ def test_the_app_compares_a_trajectory(tmp_path: Path) -> None:
 # --- the console script ----------------------------------------------------------------------------
 
 
-def run_compare(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def run_compare(tmp_path: Path, *args: str, in_process: bool = False) -> subprocess.CompletedProcess[str]:
+    """net221-compare as a console script, or its main() in this process (no new interpreter)."""
+    if in_process:
+        return run_in_process(PROG, f"hydra.run.dir={tmp_path / 'run'}", *args, cwd=tmp_path)
     env = {k: v for k, v in os.environ.items() if k not in ("NET221_TRACEBACK", "HYDRA_FULL_ERROR")}
     command = [str(Path(sys.executable).parent / PROG), f"hydra.run.dir={tmp_path / 'run'}", *args]
     return subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
@@ -649,7 +652,7 @@ def test_cli_all_agree_exits_0(tmp_path: Path) -> None:
 
 def test_cli_disagreement_exits_1(tmp_path: Path) -> None:
     spec = variant(tmp_path, "bias", SHORT, (BIAS_B3, '"b3": 0.0,'))
-    proc = run_compare(tmp_path, f"impl={spec}", "epochs=100")
+    proc = run_compare(tmp_path, f"impl={spec}", "epochs=100", in_process=True)
     assert proc.returncode == 1, proc.stderr
     assert proc.stderr == ""
     assert "DISAGREE: forward pass agrees; the loss first differs at epoch " in proc.stdout
@@ -659,7 +662,9 @@ def test_cli_disagreement_exits_1(tmp_path: Path) -> None:
 
 def test_cli_bad_input_is_one_line_and_exit_2(tmp_path: Path) -> None:
     assert_one_line_error(
-        run_compare(tmp_path, "impl=nowhere.py:Net"), PROG, "impl=nowhere.py:Net: no such file"
+        run_compare(tmp_path, "impl=nowhere.py:Net", in_process=True),
+        PROG,
+        "impl=nowhere.py:Net: no such file",
     )
     (tmp_path / "hang.py").write_text(HANG.replace("while not STOP.is_set():", "while True:"))
     proc = run_compare(tmp_path, "impl=hang.py:Net", "timeout=1")
@@ -669,10 +674,10 @@ def test_cli_bad_input_is_one_line_and_exit_2(tmp_path: Path) -> None:
 
 
 def test_cli_help_and_version(tmp_path: Path) -> None:
-    help_text = run_compare(tmp_path, "--help")
+    help_text = run_compare(tmp_path, "--help", in_process=True)
     assert help_text.returncode == 0
     assert help_text.stdout.startswith("net221-compare: check an implementation of the blog's 2-2-1 network")
     assert "impl: null" in help_text.stdout and "timeout: 60.0" in help_text.stdout
     assert "== Configuration groups ==" not in help_text.stdout
-    version = run_compare(tmp_path, "--version")
+    version = run_compare(tmp_path, "--version", in_process=True)
     assert (version.returncode, version.stdout) == (0, "net221 0.1.0\n")
