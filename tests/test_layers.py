@@ -16,6 +16,7 @@ LAYERS = {
     "core": {"data", "derivation", "errata", "errors", "init", "network", "numpy_trainer"},
     "training": {
         "checkpoint",
+        "checkpoint_checks",
         "ensemble",
         "metrics",
         "seed_study",
