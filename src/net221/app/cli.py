@@ -3,29 +3,73 @@
 Layer: app. Hydra prints composition errors over several lines and task errors
 with a traceback. Here Hydra is told to let exceptions through
 (HYDRA_FULL_ERROR=1) and they are reported in one line instead: bad input of
-any kind (a config key, a value, a file, a checkpoint) exits with status 2.
-Anything else is a bug in net221 and keeps its traceback. NET221_TRACEBACK=1
-shows tracebacks for everything.
+any kind (a config key, a value, a file, a checkpoint, an output location that
+cannot be written) exits with status 2; Ctrl-C outside the training exits with
+130. Anything else is a bug in net221 and keeps its traceback.
+NET221_TRACEBACK=1 shows tracebacks for everything.
+
+A closed stdout or stderr (`net221-train | head -1`) is not an error: what
+cannot be printed is dropped, and the run goes on.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from net221.errors import UserError
 
+if TYPE_CHECKING:
+    from net221.app.interrupt import Interrupted
+
 EXIT_BAD_INPUT = 2
+EXIT_SIGINT = 130
+
+
+def say(line: str) -> None:
+    """One line on stderr, if there is a stderr to write to."""
+    with contextlib.suppress(OSError):  # closed: the exit status still tells
+        if sys.stderr is not None:
+            print(line, file=sys.stderr, flush=True)
 
 
 def fail(prog: str, message: str) -> NoReturn:
-    print(f"{prog}: error: {message}", file=sys.stderr)
+    say(f"{prog}: error: {message}")
     raise SystemExit(EXIT_BAD_INPUT)
+
+
+def shown(path: object, limit: int = 160) -> str:
+    """A path short enough for one line: its start and its end."""
+    text = str(path)
+    return text if len(text) <= limit else f"{text[: limit // 2 - 2]}...{text[-(limit // 2 - 2) :]}"
+
+
+def describe_os_error(error: OSError, verb: str = "cannot write") -> str:
+    where = f" {shown(error.filename)}" if error.filename is not None else ""
+    return f"{verb}{where}: {error.strerror or error}"
+
+
+def quiet_closed_output() -> None:
+    """Flush stdout; if the reader has gone, point stdout at /dev/null so that the
+    interpreter's last flush does not complain either."""
+    for stream in (sys.stdout, sys.stderr):
+        if stream is None:
+            continue
+        try:
+            stream.flush()
+        except OSError:
+            try:
+                devnull = os.open(os.devnull, os.O_WRONLY)
+                os.dup2(devnull, stream.fileno())
+                os.close(devnull)
+            except (OSError, ValueError):
+                pass
 
 
 _HYDRA_HINT = re.compile(r",? ?(set env var|Set the environment variable) HYDRA_FULL_ERROR=1[^.]*\.?")
@@ -71,21 +115,36 @@ def run_app(hydra_main: Callable[[], Any], prog: str) -> None:
     """Call a `@hydra.main` function, turning bad input into one line and exit status 2.
 
     `--version` prints net221's version instead (Hydra's own flag would print Hydra's)."""
-    if "--version" in sys.argv[1:]:
-        from net221 import __version__
+    logging.raiseExceptions = False  # a log line that cannot be written is dropped, not reported
+    try:
+        if "--version" in sys.argv[1:]:
+            from net221 import __version__
 
-        print(f"net221 {__version__}")
-        return
-    if os.environ.get("NET221_TRACEBACK") == "1":
-        hydra_main()
-        return
-    os.environ["HYDRA_FULL_ERROR"] = "1"
+            print(f"net221 {__version__}")
+            return
+        if os.environ.get("NET221_TRACEBACK") == "1":
+            hydra_main()
+            return
+        os.environ["HYDRA_FULL_ERROR"] = "1"
+        _run_reporting(hydra_main, prog)
+    finally:
+        quiet_closed_output()
+
+
+def _run_reporting(hydra_main: Callable[[], Any], prog: str) -> None:
     try:
         hydra_main()
     except UserError as error:
         fail(prog, _one_line(str(error)))
+    except KeyboardInterrupt:
+        say(f"{prog}: interrupted")
+        raise SystemExit(EXIT_SIGINT) from None
+    except BrokenPipeError:
+        return  # stdout was closed under a print; the work itself is done
     except Exception as error:
         message = describe_config_error(error)
+        if message is None and isinstance(error, OSError):
+            message = describe_os_error(error)  # Hydra creating the run directory, its log file, .hydra/
         if message is None:
             raise
         fail(prog, message)
@@ -101,9 +160,32 @@ def fail_job(prog: str, error: UserError) -> None:
     message = _one_line(str(error))
     log_to_file(f"error: {message}")
     config = HydraConfig.get()
-    Path(config.runtime.output_dir, "error.txt").write_text(message + "\n")
+    write_error(Path(config.runtime.output_dir), message)
     if config.mode == RunMode.RUN:
         fail(prog, message)
+
+
+def stop_job(prog: str, stopped: Interrupted) -> NoReturn:
+    """Inside a Hydra task: a run stopped by a signal, its checkpoint saved. One line,
+    error.txt, then the exit status 128 + signal, which also ends a sweep."""
+    from hydra.core.hydra_config import HydraConfig
+
+    message = _one_line(str(stopped))
+    log_to_file(message)
+    write_error(Path(HydraConfig.get().runtime.output_dir), message)
+    say(f"{prog}: {message}")
+    stopped.pass_on()
+    raise SystemExit(stopped.exit_status)
+
+
+def write_error(output_dir: Path, message: str) -> None:
+    """error.txt: the line a failed run ended with (nothing, if even that cannot be written)."""
+    path = output_dir / "error.txt"
+    try:
+        path.write_text(message + "\n")
+    except OSError:
+        with contextlib.suppress(OSError):
+            path.unlink(missing_ok=True)  # rather none than half a line
 
 
 def log_to_file(message: str) -> None:

@@ -45,7 +45,8 @@ class TrainerConfig:
     dtype: str = "float64"  # float64 | float32
     device: str = "auto"  # auto | cpu | cuda
     threads: int | None = 1  # torch intra-op threads; null = torch's default
-    resume: str | None = None
+    resume: str | None = None  # a checkpoint.pt, or auto: the run directory's own if it has one
+    checkpoint_every: int | None = 100  # epochs between checkpoints; null = only at the end and on a stop
     members: int = 1
     chunk_size: int | None = None  # members trained at once; null = sized to memory
     converged_below: float = 0.01  # a member converged if its final loss is below this
@@ -237,11 +238,13 @@ def validate_train(cfg: DictConfig) -> None:
     _one_of("trainer.device", trainer.device, DEVICES)
     if trainer.members > 1 and not is_net221(cfg.model):
         raise _fail("trainer.members", trainer.members, f"ensembles are of {NET221} networks")
-    if trainer.resume is not None:
-        if not Path(trainer.resume).is_file():
+    if trainer.checkpoint_every is not None:
+        _at_least("trainer.checkpoint_every", trainer.checkpoint_every, 1)
+    if trainer.resume is not None and trainer.resume != "auto":
+        if not Path(trainer.resume).exists():
             raise _fail("trainer.resume", trainer.resume, "no such checkpoint file")
-        if trainer.members != 1:
-            raise _fail("trainer.members", trainer.members, "resume continues a single network (members=1)")
+        if not Path(trainer.resume).is_file():
+            raise _fail("trainer.resume", trainer.resume, "not a checkpoint file")
 
     if cfg.logger is not None:
         _one_of("logger.kind", cfg.logger.kind, ("tensorboard",))

@@ -25,40 +25,36 @@ import torch
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
 
-from net221.app import plots, run_dir
-from net221.app.cli import fail_job, run_app
+from net221.app import checkpoints, plots, run_dir
+from net221.app.cli import fail_job, run_app, stop_job, write_error
 from net221.app.experiment import Experiment, build_experiment
+from net221.app.interrupt import Interrupted, StopSignals, catch_stop_signals
 from net221.app.loggers import progress_bar, tensorboard
-from net221.app.run import SingleResult, resume_state, train_seed_study, train_single
-from net221.app.schemas import is_net221, plain, register_schemas, validate_train
-from net221.checkpoint import save_checkpoint
+from net221.app.run import SingleResult, chunk_size, ensemble_factory, train_seed_study, train_single
+from net221.app.schemas import register_schemas, validate_train
 from net221.errors import OutputError, UserError
+from net221.seed_study import StudyState
+from net221.trainer import TrainingStopped
 
 PROG = "net221-train"
 log = logging.getLogger("net221")
+Row = dict[str, float]
 register_schemas()
 
 
-def _model_spec(cfg: DictConfig, model: torch.nn.Module) -> dict[str, Any]:
-    spec: dict[str, Any] = {"target": str(cfg.model._target_), "dtype": cfg.trainer.dtype}
-    if is_net221(cfg.model):
-        spec |= {"input_dim": model.input_dim, "width": model.width, "activation": model.activation}
-    return spec
-
-
-def _data_spec(cfg: DictConfig) -> dict[str, Any]:
-    return {
-        "source": str(cfg.data._target_),
-        "target": cfg.data.get("target"),
-        "positive": cfg.data.get("positive"),
-    }
-
-
-def _single(cfg: DictConfig, experiment: Experiment, output_dir: Path, summary: dict[str, Any]) -> float:
+def _single(
+    cfg: DictConfig,
+    experiment: Experiment,
+    output_dir: Path,
+    summary: dict[str, Any],
+    stop: StopSignals,
+    resume_from: Path | None,
+) -> float:
     data = experiment.data
     columns = run_dir.metric_columns(data.val is not None, ensemble=False)
     metrics = run_dir.MetricsFile(output_dir / "metrics.csv", columns)
     sink = tensorboard(None if cfg.logger is None else output_dir / cfg.logger.log_dir)
+    saver = checkpoints.Saver(output_dir / checkpoints.CHECKPOINT, cfg, data)
 
     def on_log(row: dict[str, float]) -> None:
         metrics.write(row)
@@ -71,15 +67,9 @@ def _single(cfg: DictConfig, experiment: Experiment, output_dir: Path, summary: 
                 int(row["epoch"]), {k.replace("val_", "val/"): v for k, v in row.items() if k != "epoch"}
             )
 
-    def resume(
-        model: torch.nn.Module, optimizer: torch.optim.Optimizer
-    ) -> tuple[int, list[dict[str, float]]]:
-        expected = _model_spec(cfg, model)
-        normalization = data.normalization.to_dict()
-        expected["data"] = {"features": list(data.train.feature_names), "normalization": normalization}
-        return resume_state(
-            cfg.trainer.resume, model, optimizer, expected, cfg.optimizer._target_, cfg.trainer.epochs
-        )
+    def resume(model: torch.nn.Module, optimizer: torch.optim.Optimizer) -> tuple[int, int, list[Row]]:
+        assert resume_from is not None
+        return checkpoints.resume_single(resume_from, model, optimizer, cfg, data)
 
     try:
         with progress_bar(cfg.trainer.progress, cfg.trainer.epochs, "training") as advance:
@@ -87,20 +77,28 @@ def _single(cfg: DictConfig, experiment: Experiment, output_dir: Path, summary: 
                 experiment,
                 on_log,
                 on_epoch=lambda _: advance(1),
-                resume=None if cfg.trainer.resume is None else resume,
+                resume=None if resume_from is None else resume,
+                should_stop=stop.requested,
+                save=saver.single,
+                save_every=cfg.trainer.checkpoint_every,
             )
+    except TrainingStopped:
+        raise stop.interrupted(
+            f"interrupted at {saver.saved_at}; resume with trainer.resume={saver.path}"
+        ) from None
     finally:
         metrics.close()
         if sink is not None:
             sink.close()
     history, model = result.history, result.model
-    plots.loss_curve(
-        output_dir / "loss.png",
-        [int(r["epoch"]) for r in history],
-        [r["loss"] for r in history],
-        [r["val_loss"] for r in history] if data.val is not None else None,
-        loss_name(cfg),
-    )
+    with run_dir.atomic(output_dir / "loss.png") as path:
+        plots.loss_curve(
+            path,
+            [int(r["epoch"]) for r in history],
+            [r["loss"] for r in history],
+            [r["val_loss"] for r in history] if data.val is not None else None,
+            loss_name(cfg),
+        )
     run_dir.draw_decision_boundary(
         model, data, output_dir / "decision_boundary.png", "Decision boundary (P = 0.5)"
     )
@@ -109,19 +107,7 @@ def _single(cfg: DictConfig, experiment: Experiment, output_dir: Path, summary: 
     if result.final_val is not None:
         summary["final_val_loss"] = float(result.final_val.loss[0])
         summary["final_val_accuracy"] = float(result.final_val.accuracy[0])
-    save_checkpoint(
-        output_dir / "checkpoint.pt",
-        run_dir.checkpoint_payload(
-            model,
-            _model_spec(cfg, model),
-            data,
-            _data_spec(cfg),
-            result.epochs_done,
-            history,
-            {"target": cfg.optimizer._target_, "state": result.optimizer.state_dict()},
-            plain(cfg),
-        ),
-    )
+    saver.single(model, result.optimizer, result.epochs_done, 0, history)
     if len(history) > 1 and history[-1]["loss"] >= history[0]["loss"]:
         log.warning(
             f"The loss did not go down ({history[0]['loss']:.3f} at epoch {history[0]['epoch']}, "
@@ -137,13 +123,51 @@ def loss_name(cfg: DictConfig) -> str:
     return str(cfg.loss._target_).rsplit(".", 1)[-1]
 
 
-def _seed_study(cfg: DictConfig, experiment: Experiment, output_dir: Path, summary: dict[str, Any]) -> float:
+def _study_state(cfg: DictConfig, experiment: Experiment, resume_from: Path | None) -> StudyState:
+    """A new seed study, or the one the checkpoint holds with its current chunk rebuilt."""
+    members = cfg.trainer.members
+    if resume_from is None:
+        return StudyState(members, chunk_size(experiment, members, cfg.trainer.chunk_size, cfg.model.width))
+    probe = experiment.make_model()
+    state, checkpoint = checkpoints.resume_study(resume_from, cfg, probe, experiment.data, experiment.plan)
+    if state.first < members:
+        model = ensemble_factory(experiment)(state.first, min(state.chunk_size, members - state.first))
+        optimizer = experiment.make_optimizer(model)
+        checkpoints.load_study_chunk(state, checkpoint, model, optimizer, cfg, resume_from)
+    return state
+
+
+def _seed_study(
+    cfg: DictConfig,
+    experiment: Experiment,
+    output_dir: Path,
+    summary: dict[str, Any],
+    stop: StopSignals,
+    resume_from: Path | None,
+) -> float:
     trainer, data = cfg.trainer, experiment.data
     members, epochs = trainer.members, trainer.epochs
-    with progress_bar(trainer.progress, members * epochs, "member-epochs") as advance:
-        result = train_seed_study(experiment, members, trainer.chunk_size, cfg.model.width, on_epoch=advance)
-    has_val = result.val_loss is not None
+    has_val = data.val is not None
     metrics = run_dir.MetricsFile(output_dir / "metrics.csv", run_dir.metric_columns(has_val, ensemble=True))
+    saver = checkpoints.Saver(output_dir / checkpoints.CHECKPOINT, cfg, data)
+    state = _study_state(cfg, experiment, resume_from)
+    try:
+        with progress_bar(trainer.progress, members * epochs, "member-epochs") as advance:
+            result = train_seed_study(
+                experiment,
+                members,
+                state.chunk_size,
+                on_epoch=advance,
+                state=state,
+                should_stop=stop.requested,
+                save=saver.study,
+                save_every=trainer.checkpoint_every,
+            )
+    except TrainingStopped:
+        metrics.close()
+        raise stop.interrupted(
+            f"interrupted at {saver.saved_at}; resume with trainer.resume={saver.path}"
+        ) from None
     with np.errstate(all="ignore"):
         p10, median, p90 = np.nanpercentile(result.loss, [10, 50, 90], axis=1)
         accuracy = np.nanmean(result.accuracy, axis=1)
@@ -194,51 +218,57 @@ def _seed_study(cfg: DictConfig, experiment: Experiment, output_dir: Path, summa
         f"Converged (final loss < {threshold:g}): {int(converged.sum()):,} of {members:,} members "
         f"({share:.1f} %); best member {result.best_member} (seed {best_seed})"
     )
-    plots.ensemble_band(output_dir / "loss.png", result.epochs, p10, median, p90, members, loss_name(cfg))
+    with run_dir.atomic(output_dir / "loss.png") as path:
+        plots.ensemble_band(path, result.epochs, p10, median, p90, members, loss_name(cfg))
     model = result.best_model
     title = f"Decision boundary of the best member, {result.best_member} (seed {best_seed})"
     run_dir.draw_decision_boundary(model, data, output_dir / "decision_boundary.png", title)
-    save_checkpoint(
-        output_dir / "checkpoint.pt",
-        run_dir.checkpoint_payload(
-            model, _model_spec(cfg, model), data, _data_spec(cfg), epochs, [], None, plain(cfg)
-        ),
-    )
+    saver.study(state, best=model)
     summary["evaluation"] = run_dir.evaluation_report(model, data)
     run_dir.describe_model(model, data, summary)
     return float(np.median(np.nan_to_num(final, nan=np.inf)))
 
 
 def run(cfg: DictConfig, output_dir: Path) -> float:
-    """Validate, train, write the run directory; return the metric to minimize."""
+    """Validate, train, write the run directory; return the metric to minimize.
+
+    SIGINT and SIGTERM stop the training at the next step with a checkpoint, and
+    raise `Interrupted`."""
     started = time.perf_counter()
+    resume_from = checkpoints.resume_path(cfg.trainer.resume, output_dir)
+    run_dir.clear(output_dir, keep=resume_from)
     validate_train(cfg)
     if cfg.trainer.threads is not None:
         torch.set_num_threads(cfg.trainer.threads)
-    experiment = build_experiment(cfg)
-    summary: dict[str, Any] = {"epochs": cfg.trainer.epochs, "members": cfg.trainer.members}
-    summary["device"] = str(experiment.device)
-    try:
-        if cfg.trainer.members == 1:
-            objective = _single(cfg, experiment, output_dir, summary)
-        else:
-            objective = _seed_study(cfg, experiment, output_dir, summary)
-        summary["objective"] = run_dir.finite_or_none(objective)
-        summary["wall_time_s"] = time.perf_counter() - started
-        run_dir.write_json(output_dir / "summary.json", summary)
-    except OSError as error:
-        where = error.filename if error.filename is not None else output_dir
-        raise OutputError(f"cannot write {where}: {error.strerror or error}") from None
+    with catch_stop_signals() as stop:
+        experiment = build_experiment(cfg)
+        summary: dict[str, Any] = {"epochs": cfg.trainer.epochs, "members": cfg.trainer.members}
+        summary["device"] = str(experiment.device)
+        try:
+            train_job = _single if cfg.trainer.members == 1 else _seed_study
+            objective = train_job(cfg, experiment, output_dir, summary, stop, resume_from)
+            summary["objective"] = run_dir.finite_or_none(objective)
+            summary["wall_time_s"] = time.perf_counter() - started
+            run_dir.write_json(output_dir / "summary.json", summary)
+        except OSError as error:
+            where = error.filename if error.filename is not None else output_dir
+            raise OutputError(f"cannot write {where}: {error.strerror or error}") from None
     log.info(f"Outputs in {output_dir}")
     return float(objective)
 
 
 @hydra.main(version_base="1.3", config_path="pkg://net221.configs", config_name="train")
 def task(cfg: DictConfig) -> float:
+    output_dir = Path(HydraConfig.get().runtime.output_dir)
     try:
-        return run(cfg, Path(HydraConfig.get().runtime.output_dir))
+        return run(cfg, output_dir)
     except UserError as error:
         fail_job(PROG, error)
+        raise
+    except Interrupted as stopped:
+        stop_job(PROG, stopped)
+    except Exception as error:  # a bug: the traceback follows, and the directory says so too
+        write_error(output_dir, f"internal error: {type(error).__name__}: {error}")
         raise
 
 
