@@ -150,16 +150,16 @@ def train_members(
     on_epoch: Callable[[int], None] | None = None,
     state: StudyState | None = None,
     should_stop: Callable[[], bool] | None = None,
-    save: Callable[[StudyState], None] | None = None,
+    save: Callable[[StudyState, bool], None] | None = None,
     save_every: int | None = None,
 ) -> SeedStudyResult:
     """Train `members` networks; `make_model(first, count)` builds members first..first+count-1.
 
     `on_epoch(count)` runs after every epoch of a chunk of `count` members. `state`
     continues a study from where it stood (its `model` and `optimizer`, when set,
-    are the current chunk's, loaded from a checkpoint). `save(state)` runs every
-    `save_every` epochs of a chunk and when `should_stop` stops training, before
-    `TrainingStopped` is raised."""
+    are the current chunk's, loaded from a checkpoint). `save(state, durable)` runs
+    every `save_every` epochs of a chunk (durable False) and, when `should_stop`
+    stops training, before `TrainingStopped` is raised (durable True)."""
     state = state or StudyState(members, chunk_size)
     has_val = x_val is not None and y_val is not None
     while state.first < members:
@@ -180,7 +180,7 @@ def train_members(
                 and state.epoch % save_every == 0
                 and state.epoch < plan.epochs
             ):
-                save(state)
+                save(state, False)
 
         try:
             train(
@@ -201,7 +201,7 @@ def train_members(
         except TrainingStopped as stop:
             state.epoch, state.step = stop.epoch, stop.step
             if save is not None:
-                save(state)
+                save(state, True)
             raise
         final = evaluate(model, losses.per_value, x, y)
         chunk = {

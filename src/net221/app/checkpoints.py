@@ -1,6 +1,10 @@
 """A run's checkpoint.pt: written every `trainer.checkpoint_every` epochs, on a stop and
 at the end; read back by `trainer.resume` to continue exactly where it stood.
 
+The periodic checkpoints are atomic but not forced to the disk (a killed process
+cannot damage them; fsync would cost more than the save itself); the one written
+on a stop and the last one are.
+
 Layer: app. A single network resumes into this config (its learning rate, its
 epochs: `trainer.epochs` may grow); an ensemble resumes only into the config it
 started with, since its finished chunks were trained under it.
@@ -90,14 +94,15 @@ class Saver:
         epoch: int,
         step: int,
         history: list[dict[str, float]],
+        durable: bool = True,
     ) -> None:
         payload = self._payload(model, epoch, step)
         payload["optimizer"] = {"target": str(self.cfg.optimizer._target_), "state": optimizer.state_dict()}
         payload["history"] = history
-        save_checkpoint(self.path, payload)
+        save_checkpoint(self.path, payload, durable)
         self.saved_at = f"epoch {epoch}"
 
-    def study(self, state: StudyState, best: nn.Module | None = None) -> None:
+    def study(self, state: StudyState, durable: bool = True, best: nn.Module | None = None) -> None:
         """An ensemble's progress: the current chunk's ensemble, or when done the best member."""
         model = state.model if best is None else best
         assert model is not None
@@ -118,7 +123,7 @@ class Saver:
             if state.best is None
             else {"member": state.best[0], "score": state.best[1], "values": torch.from_numpy(state.best[2])},
         }
-        save_checkpoint(self.path, payload)
+        save_checkpoint(self.path, payload, durable)
         last = min(state.first + state.chunk_size, state.members) - 1
         self.saved_at = f"epoch {state.epoch} of members {state.first:,}-{last:,}"
 

@@ -50,8 +50,8 @@ def history_row(entry: EpochLog, member: int = 0) -> dict[str, float]:
 
 # a single run's resume: (model, optimizer) -> (epoch, step, history)
 Resume = Callable[[nn.Module, torch.optim.Optimizer], tuple[int, int, list[dict[str, float]]]]
-# a single run's save: (model, optimizer, epoch, step, history)
-Save = Callable[[nn.Module, torch.optim.Optimizer, int, int, list[dict[str, float]]], None]
+# a single run's save: (model, optimizer, epoch, step, history, durable)
+Save = Callable[[nn.Module, torch.optim.Optimizer, int, int, list[dict[str, float]], bool], None]
 
 
 def train_single(
@@ -84,7 +84,7 @@ def train_single(
             on_epoch(epoch)
         done = epoch + 1
         if save is not None and save_every and done % save_every == 0 and done < plan.epochs:
-            save(model, optimizer, done, 0, history)
+            save(model, optimizer, done, 0, history, False)
 
     try:
         train(
@@ -103,7 +103,7 @@ def train_single(
         )
     except TrainingStopped as stop:
         if save is not None:
-            save(model, optimizer, stop.epoch, stop.step, history)
+            save(model, optimizer, stop.epoch, stop.step, history, True)
         raise
     final = evaluate(model, experiment.losses.per_value, t.x, t.y)
     if not np.isfinite(final.loss).all():
@@ -131,7 +131,7 @@ def train_seed_study(
     on_epoch: Callable[[int], None] | None = None,
     state: StudyState | None = None,
     should_stop: Callable[[], bool] | None = None,
-    save: Callable[[StudyState], None] | None = None,
+    save: Callable[[StudyState, bool], None] | None = None,
     save_every: int | None = None,
 ) -> SeedStudyResult:
     """`members` networks in chunks of `chunk`, from the start or from `state`."""

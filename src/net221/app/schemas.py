@@ -46,7 +46,7 @@ class TrainerConfig:
     device: str = "auto"  # auto | cpu | cuda
     threads: int | None = 1  # torch intra-op threads; null = torch's default
     resume: str | None = None  # a checkpoint.pt, or auto: the run directory's own if it has one
-    checkpoint_every: int | None = 100  # epochs between checkpoints; null = only at the end and on a stop
+    checkpoint_every: int | None = 200  # epochs between checkpoints; null = only at the end and on a stop
     members: int = 1
     chunk_size: int | None = None  # members trained at once; null = sized to memory
     converged_below: float = 0.01  # a member converged if its final loss is below this
