@@ -15,13 +15,14 @@ cannot be printed is dropped, and the run goes on.
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import os
 import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn, ParamSpec
 
 from net221.errors import UserError
 
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
     from net221.app.interrupt import Interrupted
 
 EXIT_BAD_INPUT = 2
+P = ParamSpec("P")
 EXIT_SIGINT = 130
 
 
@@ -109,6 +111,22 @@ def describe_config_error(error: Exception) -> str | None:
                 summary = f"{summary.rstrip('.')}: {detail}"
         return _one_line(summary)
     return None
+
+
+def tolerate_closed_output(main: Callable[P, None]) -> Callable[P, None]:
+    """For a command's main(): a reader that went away (`| head -1`) ends it quietly."""
+
+    @functools.wraps(main)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> None:
+        logging.raiseExceptions = False
+        try:
+            main(*args, **kwargs)
+        except BrokenPipeError:
+            pass
+        finally:
+            quiet_closed_output()
+
+    return wrapper
 
 
 def run_app(hydra_main: Callable[[], Any], prog: str) -> None:

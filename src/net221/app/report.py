@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from net221.app.cli import fail
+from net221.app.cli import fail, tolerate_closed_output
 from net221.errors import UserError
 
 PROG = "net221-report"
@@ -40,7 +40,7 @@ class Job:
 
 def _read_overrides(path: Path) -> dict[str, str]:
     overrides: dict[str, str] = {}
-    for line in path.read_text().splitlines():
+    for line in path.read_text(errors="replace").splitlines():
         item = line.strip()
         if not item.startswith("- "):
             continue
@@ -67,13 +67,16 @@ def read_jobs(sweep_dir: Path) -> list[Job]:
         error_path = job_dir / "error.txt"
         if summary_path.is_file():
             try:
-                summary = json.loads(summary_path.read_text())
-            except json.JSONDecodeError:
+                summary = json.loads(summary_path.read_bytes().decode("utf-8"))
+            except (UnicodeDecodeError, json.JSONDecodeError, OSError):
                 job.status = "failed: unreadable summary.json"
             else:
-                job.metrics = _metrics(summary)
+                if isinstance(summary, dict):
+                    job.metrics = _metrics(summary)
+                else:
+                    job.status = "failed: summary.json is not a JSON object"
         elif error_path.is_file():
-            job.status = "failed: " + error_path.read_text().strip()
+            job.status = "failed: " + error_path.read_text(errors="replace").strip()
         else:
             job.status = "failed: no summary.json (did not finish)"
         jobs.append(job)
@@ -192,6 +195,7 @@ def report(sweep_dir: Path, csv_path: Path, png_path: Path) -> str:
     return "\n".join(lines)
 
 
+@tolerate_closed_output
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog=PROG, description="Summarize a net221 multirun directory.")
     parser.add_argument("sweep_dir", type=Path, help="the multirun directory (holding 0/, 1/, ...)")
