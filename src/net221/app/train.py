@@ -91,6 +91,7 @@ def _single(
         if sink is not None:
             sink.close()
     history, model = result.history, result.model
+    saver.single(model, result.optimizer, result.epochs_done, 0, history)  # first: the work is safe
     with run_dir.atomic(output_dir / "loss.png") as path:
         plots.loss_curve(
             path,
@@ -107,7 +108,6 @@ def _single(
     if result.final_val is not None:
         summary["final_val_loss"] = float(result.final_val.loss[0])
         summary["final_val_accuracy"] = float(result.final_val.accuracy[0])
-    saver.single(model, result.optimizer, result.epochs_done, 0, history)
     if len(history) > 1 and history[-1]["loss"] >= history[0]["loss"]:
         log.warning(
             f"The loss did not go down ({history[0]['loss']:.3f} at epoch {history[0]['epoch']}, "
@@ -168,6 +168,7 @@ def _seed_study(
         raise stop.interrupted(
             f"interrupted at {saver.saved_at}; resume with trainer.resume={saver.path}"
         ) from None
+    saver.study(state, best=result.best_model)  # first: the work is safe
     with np.errstate(all="ignore"):
         p10, median, p90 = np.nanpercentile(result.loss, [10, 50, 90], axis=1)
         accuracy = np.nanmean(result.accuracy, axis=1)
@@ -223,7 +224,6 @@ def _seed_study(
     model = result.best_model
     title = f"Decision boundary of the best member, {result.best_member} (seed {best_seed})"
     run_dir.draw_decision_boundary(model, data, output_dir / "decision_boundary.png", title)
-    saver.study(state, best=model)
     summary["evaluation"] = run_dir.evaluation_report(model, data)
     run_dir.describe_model(model, data, summary)
     return float(np.median(np.nan_to_num(final, nan=np.inf)))
