@@ -1,6 +1,8 @@
 # Everything runs in a virtual environment made here (.venv) from a fresh checkout.
 #   make run    set up, then train the blog's network
 #   make test   set up, then lint, type-check, test with coverage, and check the wheel
+#   make slurm-up / make test-slurm / make slurm-down
+#               a single-node SLURM cluster on this machine (root, apt), and the tests that use it
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -8,7 +10,7 @@ BIN := $(VENV)/bin
 TORCH ?= torch==2.13.0
 TORCH_INDEX ?=
 
-.PHONY: install run test lint typecheck pytest wheel-check clean
+.PHONY: install run test lint typecheck pytest wheel-check slurm-up slurm-down test-slurm clean
 
 install: $(VENV)/.installed
 
@@ -32,10 +34,20 @@ typecheck: install
 	$(BIN)/mypy
 
 pytest: install
-	$(BIN)/python -m pytest --cov=net221 --cov-report=term --cov-fail-under=90
+	$(BIN)/python -m pytest -n 2 --cov=net221 --cov-report=term --cov-fail-under=90
 
 wheel-check: install
 	PYTHON=$(BIN)/python TORCH="$(TORCH)" TORCH_INDEX="$(TORCH_INDEX)" scripts/check_wheel.sh
+
+slurm-up:
+	scripts/slurm_cluster.sh up
+
+slurm-down:
+	scripts/slurm_cluster.sh down
+
+# The tests marked slurm (left out of `make pytest`); they skip, saying why, when no cluster answers.
+test-slurm: install
+	$(BIN)/python -m pytest -m slurm -rs tests/test_slurm.py
 
 clean:
 	rm -rf build dist outputs multirun .coverage* .pytest_cache .mypy_cache .ruff_cache

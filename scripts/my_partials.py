@@ -3,6 +3,7 @@
 Copy this file, change the formulas, and check them:
 
     net221-gradcheck formula=scripts/my_partials.py:my_partials
+    python scripts/my_partials.py                 # the same check, from Python (below)
 
 The function takes the nine parameters by blog name (w1..w6, b1..b3), the input
 (x1, x2) and y_true as keyword arguments, and returns the nine partials dL/dθ in
@@ -86,3 +87,12 @@ def my_partials(
         "b2": d_L_d_ypred * d_ypred_d_h2 * d_h2_d_b2,
         "b3": d_L_d_ypred * d_ypred_d_b3,
     }
+
+
+if __name__ == "__main__":
+    from net221.gradcheck import check
+
+    result = check(my_partials)
+    print(result.table)
+    print(result.summary)
+    raise SystemExit(0 if result.passed else 1)

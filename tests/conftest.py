@@ -70,6 +70,41 @@ def run_cli(command: str, *args: str, cwd: Path, timeout: float = 600) -> subpro
     )
 
 
+def run_in_process(command: str, *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """A console script's main() in this process, as `run_cli` would run it (no new interpreter:
+    about 3 s less per call). Output, exit status and the working directory are captured and restored."""
+    import contextlib
+    import io
+    import logging
+    import os
+    from importlib.metadata import entry_points
+
+    from hydra.core.global_hydra import GlobalHydra
+
+    (entry,) = entry_points(group="console_scripts", name=command)
+    main = entry.load()
+    GlobalHydra.instance().clear()
+    out, err = io.StringIO(), io.StringIO()
+    argv, here = sys.argv, Path.cwd()
+    status = 0
+    try:
+        sys.argv = [command, *args]
+        os.chdir(cwd)
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                main()
+            except SystemExit as exit_:
+                status = exit_.code if isinstance(exit_.code, int) else int(exit_.code is not None)
+    finally:
+        sys.argv = argv
+        os.chdir(here)
+        GlobalHydra.instance().clear()
+        for handler in logging.getLogger().handlers[:]:  # Hydra's handlers write to the captured streams
+            handler.close()
+            logging.getLogger().removeHandler(handler)
+    return subprocess.CompletedProcess([command, *args], status, out.getvalue(), err.getvalue())
+
+
 def assert_one_line_error(result: subprocess.CompletedProcess[str], prog: str, *fragments: str) -> None:
     """Bad input: exit status 2, one line on stderr naming what is wrong, no traceback."""
     assert result.returncode == 2, (result.returncode, result.stdout[-2000:], result.stderr[-2000:])

@@ -17,7 +17,7 @@ from net221.network import Net221
 from net221.seed_study import CPU_STEP_VALUES, EVALUATION_VALUES, Losses, auto_chunk_size, train_members
 from net221.trainer import EpochPlan, train
 
-from conftest import network_from, run_cli, train_in_process
+from conftest import network_from, run_in_process, train_in_process
 
 MSE = Losses(summed=torch.nn.MSELoss(reduction="sum"), per_value=torch.nn.MSELoss(reduction="none"))
 
@@ -203,7 +203,7 @@ def test_a_member_is_reproduced_by_a_single_run(ensemble_run: Path, tmp_path: Pa
 
 
 def test_the_best_member_checkpoint_predicts(ensemble_run: Path, tmp_path: Path) -> None:
-    result = run_cli(
+    result = run_in_process(
         "net221-predict",
         f"checkpoint={ensemble_run / 'checkpoint.pt'}",
         "weight=128",
@@ -228,7 +228,7 @@ def test_seed_study_sweep_reports_convergence_against_lr(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     sweep = tmp_path / "sweep"
-    result = run_cli(
+    result = run_in_process(
         "net221-train", "-m", "optimizer.lr=0.01,1", "experiment=seed_study", "trainer.members=200",
         "trainer.epochs=300", f"hydra.sweep.dir={sweep}", cwd=tmp_path,
     )  # fmt: skip

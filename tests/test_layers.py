@@ -26,6 +26,13 @@ LAYERS = {
         "implementation",
         "stages",
         "trajectory",
+        # checks: a hand-written formula against autograd and finite differences
+        "formulas",
+        "gradcheck",
+        "isolation",
+        "points",
+        "table",
+        "witnesses",
     },
     "app": {"app", "__main__"},
 }
@@ -86,6 +93,16 @@ def test_core_imports_no_hydra_and_no_plotting() -> None:
     assert result.stdout.strip() == "[]"
 
 
+def test_the_gradcheck_library_imports_no_hydra_and_no_plotting() -> None:
+    checks = ("formulas", "gradcheck", "isolation", "points", "table", "witnesses")
+    code = (
+        f"import sys; import {', '.join(f'net221.{name}' for name in checks)}; "
+        "print(sorted(m for m in ('hydra', 'omegaconf', 'matplotlib', 'net221.app') if m in sys.modules))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"
+
+
 def test_the_numpy_baseline_does_not_need_torch() -> None:
     code = "import sys; import net221.numpy_trainer; print('torch' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -96,3 +113,33 @@ def test_the_compare_library_imports_no_hydra_and_no_plotting() -> None:
     code = "import sys; import net221.compare; print(sorted(m for m in ('hydra', 'omegaconf', 'matplotlib', 'net221.app') if m in sys.modules))"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"
+
+
+def listed_modules(text: str, label: str) -> set[str]:
+    """Module names after `label` up to the next label, in a README layout block or a bullet list."""
+    start = text.index(label) + len(label)
+    rest = text[start:]
+    stops = [
+        rest.find(stop)
+        for stop in ("core:", "training:", "checks:", "app:", "**", "tests/", "\n\n")
+        if rest.find(stop) > 0
+    ]
+    words = rest[: min(stops)].replace("`", " ").replace(",", " ").replace(".", " ").split()
+    return {
+        word for word in words if word.isidentifier() and word == word.lower() and word not in ("the", "and")
+    }
+
+
+def test_readme_and_contributing_list_the_same_layers() -> None:
+    root = PACKAGE.parents[1]
+    app_modules = {path.stem for path in (PACKAGE / "app").glob("*.py")} - {"__init__"}
+    readme = (root / "README.md").read_text()
+    layout = readme[readme.index("## Layout") :]
+    assert listed_modules(layout, "core:") == LAYERS["core"]
+    assert listed_modules(layout, "training:") | listed_modules(layout, "checks:") == LAYERS["training"]
+    assert listed_modules(layout, "app:") == app_modules
+    contributing = (root / "CONTRIBUTING.md").read_text()
+    layers = contributing[contributing.index("## Layers") :]
+    assert LAYERS["core"] <= listed_modules(layers, "**core**:")
+    assert LAYERS["training"] <= listed_modules(layers, "**training**:")
+    assert app_modules <= listed_modules(layers, "**app**:")

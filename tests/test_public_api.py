@@ -41,13 +41,12 @@ def private_uses(source: str) -> list[str]:
             isinstance(node, ast.Call)
             and isinstance(node.func, ast.Name)
             and node.func.id in ("getattr", "setattr")
+        ) and (
+            len(node.args) > 1
+            and isinstance(node.args[1], ast.Constant)
+            and is_private(str(node.args[1].value))
         ):
-            if (
-                len(node.args) > 1
-                and isinstance(node.args[1], ast.Constant)
-                and is_private(str(node.args[1].value))
-            ):
-                found.append(f"line {node.lineno}: {node.func.id}(..., {node.args[1].value!r})")
+            found.append(f"line {node.lineno}: {node.func.id}(..., {node.args[1].value!r})")
     return found + [f"text {text!r}" for text in FORBIDDEN_TEXT if text in source]
 
 

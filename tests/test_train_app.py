@@ -15,7 +15,7 @@ from net221.data import BLOG_SHIFT, blog_dataset
 from net221.init import BLOG_NAMES
 from net221.numpy_trainer import NumpyNetwork
 
-from conftest import assert_one_line_error, run_cli, train_in_process
+from conftest import assert_one_line_error, run_cli, run_in_process, train_in_process
 
 START = dict(zip(BLOG_NAMES, [0.3, -1.2, 0.8, 0.5, -0.4, 1.1, -0.2, 0.6, 0.05], strict=True))
 START_OVERRIDE = "init.values={" + ",".join(f"{k}:{v}" for k, v in START.items()) + "}"
@@ -127,7 +127,9 @@ def test_predict_bad_arguments(
     future["format_version"] = 99
     torch.save(future, tmp_path / "future.pt")
     words = [arg.format(ckpt=checkpoint, tmp=tmp_path) for arg in args]
-    assert_one_line_error(run_cli("net221-predict", *words, cwd=tmp_path), "net221-predict", *fragments)
+    assert_one_line_error(
+        run_in_process("net221-predict", *words, cwd=tmp_path), "net221-predict", *fragments
+    )
 
 
 @pytest.mark.parametrize(
@@ -158,15 +160,22 @@ def test_predict_bad_arguments(
     ],
 )
 def test_bad_config_is_one_line(tmp_path: Path, override: str, fragments: list[str]) -> None:
-    result = run_cli("net221-train", override, f"hydra.run.dir={tmp_path}/run", cwd=tmp_path)
+    result = run_in_process("net221-train", override, f"hydra.run.dir={tmp_path}/run", cwd=tmp_path)
     assert_one_line_error(result, "net221-train", *fragments)
     assert not (tmp_path / "run" / "checkpoint.pt").exists()
+
+
+def test_bad_config_through_the_console_script(tmp_path: Path) -> None:
+    result = run_cli("net221-train", "trainer.epochs=0", f"hydra.run.dir={tmp_path}/run", cwd=tmp_path)
+    assert_one_line_error(result, "net221-train", "trainer.epochs=0", ">= 1")
 
 
 def test_cuda_requested_without_cuda(tmp_path: Path) -> None:
     if torch.cuda.is_available():
         pytest.skip("this machine has CUDA; the error is for machines without it")
-    result = run_cli("net221-train", "trainer.device=cuda", f"hydra.run.dir={tmp_path}/run", cwd=tmp_path)
+    result = run_in_process(
+        "net221-train", "trainer.device=cuda", f"hydra.run.dir={tmp_path}/run", cwd=tmp_path
+    )
     assert_one_line_error(result, "net221-train", "trainer.device='cuda'", "CUDA is not available")
 
 
@@ -174,7 +183,7 @@ def test_divergence_stops_with_one_line_and_keeps_metrics(tmp_path: Path) -> Non
     # w1 x1 + w2 x2 = inf - inf for Bob: the loss is NaN in the first epoch
     values = dict(START, w1=1e308, w2=-1e308)
     override = "init.values={" + ",".join(f"{k}:{v}" for k, v in values.items()) + "}"
-    result = run_cli("net221-train", override, f"hydra.run.dir={tmp_path}/run", cwd=tmp_path)
+    result = run_in_process("net221-train", override, f"hydra.run.dir={tmp_path}/run", cwd=tmp_path)
     assert_one_line_error(result, "net221-train", "diverged at epoch 0", "not finite")
     rows = read_metrics(tmp_path / "run")
     assert [row["epoch"] for row in rows] == ["0"] and rows[0]["loss"] == "nan"
@@ -186,7 +195,7 @@ def test_divergence_stops_with_one_line_and_keeps_metrics(tmp_path: Path) -> Non
 def test_an_output_that_cannot_be_written_is_one_line(tmp_path: Path) -> None:
     run_dir = tmp_path / "run"
     (run_dir / "loss.png").mkdir(parents=True)  # a directory where the figure should go
-    result = run_cli("net221-train", "trainer.epochs=20", f"hydra.run.dir={run_dir}", cwd=tmp_path)
+    result = run_in_process("net221-train", "trainer.epochs=20", f"hydra.run.dir={run_dir}", cwd=tmp_path)
     assert_one_line_error(result, "net221-train", "cannot write", "loss.png")
     assert not (run_dir / "summary.json").exists()
     assert "loss.png" in (run_dir / "error.txt").read_text()
@@ -250,11 +259,11 @@ def test_resume_matches_an_uninterrupted_run(tmp_path: Path, optimizer: str) -> 
 def test_resume_refuses_a_checkpoint_that_does_not_fit(tmp_path: Path) -> None:
     train_in_process(tmp_path / "wide", "model.width=3", "trainer.epochs=20")
     checkpoint = tmp_path / "wide" / "checkpoint.pt"
-    result = run_cli(
+    result = run_in_process(
         "net221-train", f"trainer.resume={checkpoint}", f"hydra.run.dir={tmp_path}/run", cwd=tmp_path
     )
     assert_one_line_error(result, "net221-train", "the checkpoint has width=3, this config 2")
-    result = run_cli(
+    result = run_in_process(
         "net221-train", "model.width=3", "trainer.epochs=20", f"trainer.resume={checkpoint}",
         f"hydra.run.dir={tmp_path}/run2", cwd=tmp_path,
     )  # fmt: skip
@@ -263,9 +272,9 @@ def test_resume_refuses_a_checkpoint_that_does_not_fit(tmp_path: Path) -> None:
 
 def test_multirun_and_report(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     sweep = tmp_path / "sweep"
-    result = run_cli(
-        "net221-train", "-m", "optimizer.lr=0.01,0.1,1.0", "trainer.seed=0,1,2", f"hydra.sweep.dir={sweep}",
-        cwd=tmp_path,
+    result = run_in_process(
+        "net221-train", "-m", "optimizer.lr=0.01,0.1,1.0", "trainer.seed=0,1,2", "trainer.epochs=200",
+        f"hydra.sweep.dir={sweep}", cwd=tmp_path,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     report_main([str(sweep)])
@@ -290,7 +299,7 @@ def test_report_lists_a_failed_job_without_failing(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     sweep = tmp_path / "sweep"
-    result = run_cli(
+    result = run_in_process(
         "net221-train", "-m", "model.width=2,0", "trainer.epochs=30", f"hydra.sweep.dir={sweep}", cwd=tmp_path
     )
     assert result.returncode != 0  # a failed job fails the sweep's exit status ...
@@ -303,7 +312,7 @@ def test_report_lists_a_failed_job_without_failing(
 
 
 def test_report_errors(tmp_path: Path) -> None:
-    missing = run_cli("net221-report", str(tmp_path / "nowhere"), cwd=tmp_path)
+    missing = run_in_process("net221-report", str(tmp_path / "nowhere"), cwd=tmp_path)
     assert_one_line_error(missing, "net221-report", "nowhere", "no such directory")
-    empty = run_cli("net221-report", str(tmp_path), cwd=tmp_path)
+    empty = run_in_process("net221-report", str(tmp_path), cwd=tmp_path)
     assert_one_line_error(empty, "net221-report", "no jobs found")

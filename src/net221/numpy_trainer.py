@@ -20,7 +20,8 @@ from net221.derivation import blog_partials, feedforward
 from net221.init import BLOG_NAMES, blog_vector, initial_parameters
 
 
-def mse_loss(y_true: np.ndarray, y_pred: np.ndarray) -> float:
+def mse_loss(y_pred: np.ndarray, y_true: np.ndarray) -> float:
+    """Mean of (y_true - y_pred)^2; arguments in torch's order, as every loss in net221 takes them."""
     return float(((y_true - y_pred) ** 2).mean())
 
 
@@ -37,7 +38,7 @@ class NumpyNetwork:
 
     def loss(self, data: np.ndarray, all_y_trues: np.ndarray) -> float:
         y_preds = np.array([self.feedforward(x) for x in data])
-        return mse_loss(all_y_trues, y_preds)
+        return mse_loss(y_preds, all_y_trues)
 
     def train(
         self,

@@ -1,0 +1,250 @@
+"""net221-gradcheck, the command: in-process runs of its main(), and a few end-to-end smoke tests."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import sys
+import traceback
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hydra import compose, initialize_config_module
+
+import net221
+from net221.app import gradcheck as app
+from net221.errors import FormulaError
+from net221.formulas import BUILTIN_FORMULAS
+from net221.gradcheck import Settings
+from net221.init import BLOG_NAMES
+
+from conftest import WORKED_GRADIENTS, assert_one_line_error, run_cli
+
+PROG = "net221-gradcheck"
+HIDDEN = ["w1", "w2", "w3", "w4", "b1", "b2"]
+WORKED = "at point 0 (the worked example: x1=-2, x2=-1, y_true=1)"
+Run = Callable[..., tuple[int, str, str]]
+
+
+@pytest.fixture
+def gradcheck(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> Iterator[Run]:
+    """Run the command's main() in this process: (exit status, stdout, stderr), outputs in tmp_path/run."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("HYDRA_FULL_ERROR", "1")  # main() sets it; restored afterwards
+    monkeypatch.delenv("NET221_TRACEBACK", raising=False)
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+
+    def run(*args: str, multirun: bool = False) -> tuple[int, str, str]:
+        where = f"hydra.sweep.dir={tmp_path / 'run'}" if multirun else f"hydra.run.dir={tmp_path / 'run'}"
+        monkeypatch.setattr(sys, "argv", [PROG, *(["-m"] if multirun else []), where, *args])
+        try:
+            app.main()
+            status = 0
+        except SystemExit as exit:
+            status = int(exit.code or 0)
+        out, err = capsys.readouterr()
+        return status, out, err
+
+    yield run
+    for handler in root.handlers:
+        if handler not in handlers:
+            handler.close()
+    root.handlers[:], root.level = handlers, level
+
+
+def read_report(tmp_path: Path, sub: str = "") -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((tmp_path / "run" / sub / "gradcheck.json").read_text())
+    return data
+
+
+def table_verdicts(stdout: str) -> dict[str, str]:
+    """Parameter name -> PASS/FAIL from the printed table's rows."""
+    verdicts = {}
+    for line in stdout.splitlines():
+        cells = line.split()
+        if cells and cells[0] in BLOG_NAMES:
+            verdicts[cells[0]] = cells[-1] if cells[-1] != "(FD)" else "FAIL (FD)"
+    return verdicts
+
+
+def one_line(err: str) -> str:
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in err, err
+    return lines[0]
+
+
+# --- in-process -----------------------------------------------------------------------------
+
+
+def test_the_blog_passes_and_the_report_has_every_point(gradcheck: Run, tmp_path: Path) -> None:
+    status, out, err = gradcheck("points=20")
+    assert (status, err) == (0, "")
+    assert table_verdicts(out) == dict.fromkeys(BLOG_NAMES, "PASS")
+    assert "at the worked example" in out and "worst over 21 points" in out
+    assert "PASS: blog agrees on all 9 partials at 21 points" in out
+    data = read_report(tmp_path)
+    assert data["formula"] == "blog" and data["source"] == "net221.derivation:blog_partials"
+    assert data["passed"] is True and data["failed"] == []
+    assert [p["kind"] for p in data["points"]] == ["worked_example"] + ["random"] * 20
+    example = data["points"][0]
+    assert (example["x1"], example["x2"], example["y_true"]) == (-2.0, -1.0, 1.0)
+    for name in BLOG_NAMES:
+        for witness in ("formula", "autograd", "finite_difference"):
+            assert example[witness][name] == pytest.approx(WORKED_GRADIENTS[name], abs=1e-8)
+        assert data["parameters"][name]["pass"] is True
+
+
+def test_disagreeing_formulas_exit_1(gradcheck: Run, tmp_path: Path) -> None:
+    status, out, err = gradcheck("formula=seed_notes", "points=20")
+    assert status == 1 and "Traceback" not in err
+    assert table_verdicts(out) == dict.fromkeys(BLOG_NAMES, "FAIL")
+    assert "FAIL: seed_notes disagrees on 9 of 9 partials: w1, w2, w3, w4, w5, w6, b1, b2, b3" in out
+    data = read_report(tmp_path)
+    assert data["failed"] == list(BLOG_NAMES)
+    # the notes drop w3 and w4 from the hidden neurons: their partials are 0
+    assert data["points"][0]["formula"]["w3"] == 0.0
+    assert data["points"][0]["autograd"]["w3"] == pytest.approx(WORKED_GRADIENTS["w3"], abs=1e-10)
+
+
+def test_a_sweep_runs_every_job_and_exits_1_when_one_fails(gradcheck: Run, tmp_path: Path) -> None:
+    status, _, err = gradcheck("formula=blog,seed_notes_hidden", "points=5", multirun=True)
+    assert status == 1 and "Traceback" not in err
+    assert read_report(tmp_path, "0")["passed"] is True
+    assert read_report(tmp_path, "1")["failed"] == HIDDEN
+
+
+@pytest.mark.parametrize(
+    ("args", "contents", "fragment"),
+    [
+        (["formula=missing.py:f"], None, "formula=missing.py:f: no such file missing.py"),
+        (
+            ["formula=bad.py:f"],
+            "def f(**kw):\n    return {\n",
+            "formula=bad.py:f: cannot import bad.py: SyntaxError",
+        ),
+        (
+            ["formula=bad.py:f"],
+            "def f(**kw):\n    return None\n",
+            f"formula=bad.py:f: returned None {WORKED}",
+        ),
+        (
+            ["formula=bad.py:f", "timeout=0.2"],
+            "def f(**kw):\n    while True:\n        pass\n",
+            f"formula=bad.py:f: did not return within timeout=0.2 s {WORKED}; stopped in bad.py:2",
+        ),
+        (["points=-1"], None, "points=-1: must be an integer >= 0"),
+        (["timeout=0"], None, "timeout=0.0: must be a finite number > 0"),
+        (["report= "], None, "report='': needs a file name"),
+        (["points=abc"], None, "points"),
+        (["no_such_key=1"], None, "no_such_key"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(
+    gradcheck: Run, tmp_path: Path, args: list[str], contents: str | None, fragment: str
+) -> None:
+    if contents is not None:
+        (tmp_path / "bad.py").write_text(contents)
+    status, _, err = gradcheck(*args)
+    assert status == 2, err
+    line = one_line(err)
+    assert line.startswith(f"{PROG}: error: ") and fragment in line, line
+
+
+def test_ctrl_c_is_one_line_and_exit_130(
+    gradcheck: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "slow.py").write_text(
+        "import os, signal, time\n\n\ndef f(**kw):\n    os.kill(os.getpid(), signal.SIGINT)\n    time.sleep(10)\n"
+    )
+    status, _, err = gradcheck("formula=slow.py:f")
+    assert status == 130
+    assert one_line(err) == f"{PROG}: interrupted in formula=slow.py:f {WORKED}"
+
+    def interrupted(*args: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(app, "compare", interrupted)  # Ctrl-C outside the formula
+    status, _, err = gradcheck()
+    assert (status, one_line(err)) == (130, f"{PROG}: interrupted")
+
+
+def test_net221_traceback_shows_the_line_in_the_users_file(
+    gradcheck: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "mine.py").write_text("def f(**kw):\n    return {'w1': 1 / kw['b1']}\n")
+    monkeypatch.setenv("NET221_TRACEBACK", "1")
+    with pytest.raises(FormulaError) as info:
+        gradcheck("formula=mine.py:f")
+    text = "".join(traceback.format_exception(info.value))
+    assert f'File "{tmp_path / "mine.py"}", line 2, in f' in text
+    assert "return {'w1': 1 / kw['b1']}" in text
+
+
+def test_help_says_what_it_does_and_lists_its_options_and_formulas(gradcheck: Run) -> None:
+    status, out, _ = gradcheck("--help")
+    assert status == 0
+    assert out.startswith(f"{PROG}: check a hand-written formula for the nine partials")
+    assert f"{PROG} formula=scripts/my_partials.py:my_partials points=1000" in out
+    options = {line.split()[0]: line for line in out.splitlines() if line.startswith("  ") and "[" in line}
+    defaults = dataclasses.asdict(Settings())
+    assert set(options) == {"formula", "report", *defaults}
+    for key, default in defaults.items():
+        assert options[key].endswith(f"[{default}]"), options[key]
+    assert options["formula"].endswith("[blog]")
+    for name in BUILTIN_FORMULAS:
+        assert f"\n  {name} " in out
+    # not the training command's config groups
+    assert "optimizer" not in out and "Configuration groups" not in out
+    # the values in effect
+    assert gradcheck("points=7", "--help")[1].count("[7]") == 1
+
+
+def test_version(gradcheck: Run) -> None:
+    assert gradcheck("--version") == (0, f"net221 {net221.__version__}\n", "")
+
+
+def test_the_schemas_defaults_are_the_librarys() -> None:
+    app.register_schema()
+    with initialize_config_module(config_module="net221.configs", version_base="1.3"):
+        cfg = compose(config_name="gradcheck")
+    assert app.settings(cfg) == Settings()
+    assert (cfg.formula, cfg.report) == ("blog", "gradcheck.json")
+
+
+# --- the console script, end to end -------------------------------------------------------
+
+
+def test_script_passes(tmp_path: Path) -> None:
+    result = run_cli(PROG, "points=5", f"hydra.run.dir={tmp_path / 'run'}", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "PASS: blog agrees on all 9 partials at 6 points" in result.stdout
+    assert read_report(tmp_path)["passed"] is True
+
+
+def test_script_disagrees(tmp_path: Path) -> None:
+    result = run_cli(
+        PROG, "formula=seed_notes_hidden", "points=5", f"hydra.run.dir={tmp_path / 'run'}", cwd=tmp_path
+    )
+    assert result.returncode == 1, result.stderr
+    assert "FAIL: seed_notes_hidden disagrees on 6 of 9 partials: w1, w2, w3, w4, b1, b2" in result.stdout
+
+
+def test_script_bad_input(tmp_path: Path) -> None:
+    result = run_cli(PROG, "formula=nowhere.py:f", f"hydra.run.dir={tmp_path / 'run'}", cwd=tmp_path)
+    assert_one_line_error(result, PROG, "formula=nowhere.py:f: no such file nowhere.py")
+
+
+def test_script_help(tmp_path: Path) -> None:
+    result = run_cli(PROG, "--help", cwd=tmp_path)
+    assert result.returncode == 0 and result.stdout.startswith(f"{PROG}: check a hand-written formula")
+
+
+def test_script_version(tmp_path: Path) -> None:
+    result = run_cli(PROG, "--version", cwd=tmp_path)
+    assert (result.returncode, result.stdout) == (0, f"net221 {net221.__version__}\n")
