@@ -1,6 +1,6 @@
 """What the periodic checkpoints cost: training time with and without them, on this machine.
 
-    python scripts/checkpoint_cost.py                  # the blog, 3000 epochs, every 100 epochs
+    python scripts/checkpoint_cost.py                  # the blog, 3000 epochs, every 200 (the default)
     python scripts/checkpoint_cost.py --every 50 --members 10000 --epochs 1000
 
 Trains the same network (or seed study) with `trainer.checkpoint_every` set and
@@ -64,7 +64,7 @@ def seconds(
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--epochs", type=int, default=3000)
-    parser.add_argument("--every", type=int, default=100)
+    parser.add_argument("--every", type=int, default=200)
     parser.add_argument("--members", type=int, default=1)
     parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()
