@@ -20,6 +20,7 @@ import logging
 import os
 import re
 import sys
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, ParamSpec
@@ -129,11 +130,20 @@ def tolerate_closed_output(main: Callable[P, None]) -> Callable[P, None]:
     return wrapper
 
 
+def _quiet_writer_threads(args: threading.ExceptHookArgs) -> None:
+    """A writer thread (TensorBoard's) that cannot write dies quietly: the main thread meets the
+    same error when it writes next and reports it in one line. Anything else is a bug."""
+    if args.exc_type is not None and issubclass(args.exc_type, OSError):
+        return
+    threading.__excepthook__(args)
+
+
 def run_app(hydra_main: Callable[[], Any], prog: str) -> None:
     """Call a `@hydra.main` function, turning bad input into one line and exit status 2.
 
     `--version` prints net221's version instead (Hydra's own flag would print Hydra's)."""
     logging.raiseExceptions = False  # a log line that cannot be written is dropped, not reported
+    threading.excepthook = _quiet_writer_threads
     try:
         if "--version" in sys.argv[1:]:
             from net221 import __version__

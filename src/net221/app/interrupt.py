@@ -54,9 +54,12 @@ class StopSignals:
             log.warning(f"{signal.Signals(signum).name} received: stopping after this step")
 
     def pass_on(self) -> None:
-        """Call the handler the received signal had before, if it was one of Python code."""
-        handler = self.previous.get(self.received) if self.received is not None else None
-        if callable(handler) and handler is not signal.default_int_handler:
+        """Hand a borrowed signal (SIGUSR2) to the handler it had before; SIGINT and SIGTERM
+        end here, with the exit status."""
+        if self.received is None or self.received in (signal.SIGINT, signal.SIGTERM):
+            return
+        handler = self.previous.get(self.received)
+        if callable(handler):
             handler(self.received, None)
 
     def interrupted(self, what: str) -> Interrupted:
