@@ -29,12 +29,12 @@ disk before the rename, so that a crash of the machine cannot damage it either.
 from __future__ import annotations
 
 import os
-import re
 from pathlib import Path
 from typing import Any
 
 import torch
 
+from net221.atomic import temporary_path
 from net221.checkpoint_checks import check_checkpoint, history_rows
 from net221.data import Normalization
 from net221.errors import CheckpointError
@@ -43,17 +43,6 @@ from net221.network import DTYPES, Net221
 FORMAT = "net221-checkpoint"
 FORMAT_VERSION = 3
 NET221_TARGET = "net221.network.Net221"
-TEMPORARY_MARK = ".tmp"
-
-
-def temporary_path(target: Path) -> Path:
-    """`.NAME.PID.tmp.SUFFIX` beside `target`: hidden, this process's own, the suffix kept."""
-    return target.with_name(f".{target.stem}.{os.getpid()}{TEMPORARY_MARK}{target.suffix}")
-
-
-def is_temporary(path: Path) -> bool:
-    """A file `temporary_path` names (left behind only by a process that was killed)."""
-    return re.fullmatch(rf"\..+\.\d+{re.escape(TEMPORARY_MARK)}(\.[^.]*)?", path.name) is not None
 
 
 def history_table(rows: list[dict[str, float]]) -> dict[str, Any]:

@@ -23,12 +23,11 @@ import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn, ParamSpec
+from typing import Any, NoReturn, ParamSpec
 
+from net221.app.interrupt import Interrupted
+from net221.atomic import temporary_path
 from net221.errors import UserError
-
-if TYPE_CHECKING:
-    from net221.app.interrupt import Interrupted
 
 EXIT_BAD_INPUT = 2
 P = ParamSpec("P")
@@ -119,13 +118,14 @@ def tolerate_closed_output(main: Callable[P, None]) -> Callable[P, None]:
 
     @functools.wraps(main)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> None:
-        logging.raiseExceptions = False
+        raise_exceptions, logging.raiseExceptions = logging.raiseExceptions, False
         try:
             main(*args, **kwargs)
         except BrokenPipeError:
             pass
         finally:
             quiet_closed_output()
+            logging.raiseExceptions = raise_exceptions
 
     return wrapper
 
@@ -142,6 +142,7 @@ def run_app(hydra_main: Callable[[], Any], prog: str) -> None:
     """Call a `@hydra.main` function, turning bad input into one line and exit status 2.
 
     `--version` prints net221's version instead (Hydra's own flag would print Hydra's)."""
+    raise_exceptions, excepthook = logging.raiseExceptions, threading.excepthook
     logging.raiseExceptions = False  # a log line that cannot be written is dropped, not reported
     threading.excepthook = _quiet_writer_threads
     try:
@@ -157,6 +158,7 @@ def run_app(hydra_main: Callable[[], Any], prog: str) -> None:
         _run_reporting(hydra_main, prog)
     finally:
         quiet_closed_output()
+        logging.raiseExceptions, threading.excepthook = raise_exceptions, excepthook
 
 
 def _run_reporting(hydra_main: Callable[[], Any], prog: str) -> None:
@@ -206,11 +208,28 @@ def stop_job(prog: str, stopped: Interrupted) -> NoReturn:
     raise SystemExit(stopped.exit_status)
 
 
+def error_line(error: BaseException) -> str:
+    """What error.txt says about a run that ended with `error`."""
+    if isinstance(error, UserError | Interrupted):
+        return _one_line(str(error))
+    return _one_line(f"internal error: {type(error).__name__}: {error}")
+
+
 def write_error(output_dir: Path, message: str) -> None:
-    """error.txt: the line a failed run ended with (nothing, if even that cannot be written)."""
-    path = output_dir / "error.txt"
+    """error.txt: the line a failed run ended with. It goes into the page the run set aside
+    (`run_dir.reserve_error`) where there is one, so a full disk cannot prevent it."""
+    path, reserve = output_dir / "error.txt", temporary_path(output_dir / "error.txt")
+    data = (message + "\n").encode()
     try:
-        path.write_text(message + "\n")
+        if path.is_file() and path.read_bytes() == data:
+            return  # written already (by the run, before the app reports it)
+        if reserve.is_file():
+            with reserve.open("r+b") as handle:
+                handle.write(data)
+                handle.truncate()
+            reserve.replace(path)
+        else:
+            path.write_bytes(data)
     except OSError:
         with contextlib.suppress(OSError):
             path.unlink(missing_ok=True)  # rather none than half a line

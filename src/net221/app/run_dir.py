@@ -13,8 +13,6 @@ import io
 import json
 import logging
 import os
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -24,7 +22,7 @@ from torch import nn
 
 from net221.app import plots
 from net221.app.sources import PreparedData
-from net221.checkpoint import is_temporary, temporary_path
+from net221.atomic import atomic, is_temporary, temporary_path
 from net221.data import BLOG_FEATURES, BLOG_UNITS, held_out_people
 from net221.metrics import classification_report
 from net221.seed_study import SeedStudyResult
@@ -46,6 +44,17 @@ OUTPUTS = ("metrics.csv", "members.csv", "summary.json", "checkpoint.pt", "loss.
 ERROR_FILE = "error.txt"
 
 
+def reserve_error(output_dir: Path) -> Path:
+    """A page set aside for error.txt (`cli.write_error` fills it), so that even a full disk
+    cannot keep a failed run from saying why. Removed when the run ends."""
+    reserve = temporary_path(output_dir / ERROR_FILE)
+    try:
+        reserve.write_bytes(b"\n" * 4096)
+    except OSError:
+        reserve.unlink(missing_ok=True)
+    return reserve
+
+
 def clear(output_dir: Path, keep: Path | None = None) -> None:
     """Remove an earlier run's outputs and error, and files a killed write left behind;
     `keep` (the checkpoint this run resumes from) stays."""
@@ -58,19 +67,6 @@ def clear(output_dir: Path, keep: Path | None = None) -> None:
             continue
         if path.is_file() or path.is_symlink():
             path.unlink()
-
-
-@contextmanager
-def atomic(path: Path) -> Iterator[Path]:
-    """A temporary path to write `path` to; renamed over it only when the writing succeeded."""
-    temporary = temporary_path(path)
-    try:
-        yield temporary
-        temporary.replace(path)
-    except OSError as error:  # named by the file it was for, not by the temporary one
-        raise OSError(error.errno, error.strerror, str(path)) from None
-    finally:
-        temporary.unlink(missing_ok=True)
 
 
 class MetricsFile:

@@ -26,12 +26,13 @@ from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
 
 from net221.app import checkpoints, plots, run_dir
-from net221.app.cli import fail_job, run_app, stop_job, write_error
+from net221.app.cli import error_line, fail_job, run_app, stop_job, write_error
 from net221.app.experiment import Experiment, build_experiment
 from net221.app.interrupt import Interrupted, StopSignals, catch_stop_signals
 from net221.app.loggers import progress_bar, tensorboard
 from net221.app.run import SingleResult, chunk_size, ensemble_factory, train_seed_study, train_single
 from net221.app.schemas import register_schemas, validate_train
+from net221.atomic import atomic
 from net221.errors import OutputError, UserError
 from net221.seed_study import StudyState
 from net221.trainer import TrainingStopped
@@ -92,7 +93,7 @@ def _single(
             sink.close()
     history, model = result.history, result.model
     saver.single(model, result.optimizer, result.epochs_done, 0, history)  # first: the work is safe
-    with run_dir.atomic(output_dir / "loss.png") as path:
+    with atomic(output_dir / "loss.png") as path:
         plots.loss_curve(
             path,
             [int(r["epoch"]) for r in history],
@@ -219,7 +220,7 @@ def _seed_study(
         f"Converged (final loss < {threshold:g}): {int(converged.sum()):,} of {members:,} members "
         f"({share:.1f} %); best member {result.best_member} (seed {best_seed})"
     )
-    with run_dir.atomic(output_dir / "loss.png") as path:
+    with atomic(output_dir / "loss.png") as path:
         plots.ensemble_band(path, result.epochs, p10, median, p90, members, loss_name(cfg))
     model = result.best_model
     title = f"Decision boundary of the best member, {result.best_member} (seed {best_seed})"
@@ -233,26 +234,33 @@ def run(cfg: DictConfig, output_dir: Path) -> float:
     """Validate, train, write the run directory; return the metric to minimize.
 
     SIGINT and SIGTERM stop the training at the next step with a checkpoint, and
-    raise `Interrupted`."""
+    raise `Interrupted`. Whatever ends the run early leaves error.txt saying why."""
     started = time.perf_counter()
     resume_from = checkpoints.resume_path(cfg.trainer.resume, output_dir)
     run_dir.clear(output_dir, keep=resume_from)
-    validate_train(cfg)
-    if cfg.trainer.threads is not None:
-        torch.set_num_threads(cfg.trainer.threads)
-    with catch_stop_signals() as stop:
-        experiment = build_experiment(cfg)
-        summary: dict[str, Any] = {"epochs": cfg.trainer.epochs, "members": cfg.trainer.members}
-        summary["device"] = str(experiment.device)
-        try:
-            train_job = _single if cfg.trainer.members == 1 else _seed_study
-            objective = train_job(cfg, experiment, output_dir, summary, stop, resume_from)
-            summary["objective"] = run_dir.finite_or_none(objective)
-            summary["wall_time_s"] = time.perf_counter() - started
-            run_dir.write_json(output_dir / "summary.json", summary)
-        except OSError as error:
-            where = error.filename if error.filename is not None else output_dir
-            raise OutputError(f"cannot write {where}: {error.strerror or error}") from None
+    reserve = run_dir.reserve_error(output_dir)
+    try:
+        validate_train(cfg)
+        if cfg.trainer.threads is not None:
+            torch.set_num_threads(cfg.trainer.threads)
+        with catch_stop_signals() as stop:
+            experiment = build_experiment(cfg)
+            summary: dict[str, Any] = {"epochs": cfg.trainer.epochs, "members": cfg.trainer.members}
+            summary["device"] = str(experiment.device)
+            try:
+                train_job = _single if cfg.trainer.members == 1 else _seed_study
+                objective = train_job(cfg, experiment, output_dir, summary, stop, resume_from)
+                summary["objective"] = run_dir.finite_or_none(objective)
+                summary["wall_time_s"] = time.perf_counter() - started
+                run_dir.write_json(output_dir / "summary.json", summary)
+            except OSError as error:
+                where = error.filename if error.filename is not None else output_dir
+                raise OutputError(f"cannot write {where}: {error.strerror or error}") from None
+    except Exception as error:
+        write_error(output_dir, error_line(error))
+        raise
+    finally:
+        reserve.unlink(missing_ok=True)
     log.info(f"Outputs in {output_dir}")
     return float(objective)
 
@@ -267,9 +275,6 @@ def task(cfg: DictConfig) -> float:
         raise
     except Interrupted as stopped:
         stop_job(PROG, stopped)
-    except Exception as error:  # a bug: the traceback follows, and the directory says so too
-        write_error(output_dir, f"internal error: {type(error).__name__}: {error}")
-        raise
 
 
 def main() -> None:
