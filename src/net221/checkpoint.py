@@ -15,6 +15,7 @@ with `torch.load(path, weights_only=True)`:
     history           {columns, values (rows, columns)}: every logged epoch
     ensemble          None, or a seed study's progress (`net221.seed_study.StudyState`)
     config            the run's config as plain data
+    checksum          CRC-32 of all the above (`checksum`): a damaged file is refused
 
 `load_checkpoint` checks every field (`net221.checkpoint_checks`) and returns the
 history as a list of rows. Version 1 stored a one-member ensemble's tensors and
@@ -29,6 +30,8 @@ disk before the rename, so that a crash of the machine cannot damage it either.
 from __future__ import annotations
 
 import os
+import warnings
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +55,34 @@ def history_table(rows: list[dict[str, float]]) -> dict[str, Any]:
     return {"columns": columns, "values": values.reshape(len(rows), len(columns))}
 
 
+def checksum(content: dict[str, Any]) -> int:
+    """CRC-32 of a checkpoint's content, all but the checksum itself: every key, number, name and
+    tensor byte in a fixed order. Any change to what the file holds changes it."""
+    crc = 0
+
+    def feed(value: Any) -> None:
+        nonlocal crc
+        if isinstance(value, dict):
+            crc = zlib.crc32(b"{", crc)
+            for key in sorted(value, key=repr):
+                if key != "checksum" or value is not content:
+                    feed(key)
+                    feed(value[key])
+        elif isinstance(value, list | tuple):
+            crc = zlib.crc32(b"[", crc)
+            for item in value:
+                feed(item)
+        elif isinstance(value, torch.Tensor):
+            crc = zlib.crc32(f"tensor {value.dtype} {tuple(value.shape)}".encode(), crc)
+            data = value.detach().cpu().contiguous().reshape(-1).view(torch.uint8).numpy()
+            crc = zlib.crc32(data.tobytes(), crc)
+        else:
+            crc = zlib.crc32(f"{type(value).__name__} {value!r}".encode(), crc)
+
+    feed(content)
+    return crc
+
+
 def save_checkpoint(path: str | Path, payload: dict[str, Any], durable: bool = True) -> None:
     """Write atomically; `durable` also forces the bytes to the disk (fsync) before the rename,
     so that not even a crash of the machine leaves a damaged file (a few ms on a disk)."""
@@ -60,6 +91,7 @@ def save_checkpoint(path: str | Path, payload: dict[str, Any], durable: bool = T
     content = {"format": FORMAT, "format_version": FORMAT_VERSION, "step": 0, "ensemble": None, **payload}
     if isinstance(content["history"], list):
         content["history"] = history_table(content["history"])
+    content["checksum"] = checksum(content)
     try:
         with temporary.open("wb") as handle:
             torch.save(content, handle)
@@ -98,7 +130,9 @@ def _read(path: str | Path, where: str) -> Any:
     if not file.is_file():
         raise CheckpointError(f"{where}: not a regular file")
     try:
-        return torch.load(file, map_location="cpu", weights_only=True)
+        with warnings.catch_warnings():  # torch's remarks on a file it then refuses are noise here
+            warnings.simplefilter("ignore")
+            return torch.load(file, map_location="cpu", weights_only=True)
     except Exception:  # whatever the bytes are, they are not a checkpoint this loader accepts
         raise CheckpointError(
             f"{where}: not a readable checkpoint (corrupt, truncated, or not written by net221)"
@@ -116,6 +150,13 @@ def load_checkpoint(path: str | Path) -> dict[str, Any]:
         raise CheckpointError(
             f"{where}: format version {version!r}, but this net221 reads versions 1 to {FORMAT_VERSION}"
         )
+    if version == FORMAT_VERSION:
+        try:
+            intact = checksum(checkpoint) == checkpoint.get("checksum")
+        except (RecursionError, RuntimeError, TypeError, ValueError):
+            intact = False
+        if not intact:
+            raise CheckpointError(f"{where}: its content does not match its checksum (damaged or altered)")
     if version == 1:
         checkpoint = _from_version_1(checkpoint, where)
     if version in (1, 2):
