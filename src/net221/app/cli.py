@@ -166,8 +166,8 @@ def _run_reporting(hydra_main: Callable[[], Any], prog: str) -> None:
         hydra_main()
     except UserError as error:
         fail(prog, _one_line(str(error)))
-    except KeyboardInterrupt:
-        say(f"{prog}: interrupted")
+    except KeyboardInterrupt as interrupt:  # its message, where it has one, says where
+        say(f"{prog}: {_one_line(str(interrupt)) or 'interrupted'}")
         raise SystemExit(EXIT_SIGINT) from None
     except BrokenPipeError:
         return  # stdout was closed under a print; the work itself is done

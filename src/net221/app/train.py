@@ -148,8 +148,8 @@ def _seed_study(
 ) -> float:
     trainer, data = cfg.trainer, experiment.data
     members, epochs = trainer.members, trainer.epochs
-    has_val = data.val is not None
-    metrics = run_dir.MetricsFile(output_dir / "metrics.csv", run_dir.metric_columns(has_val, ensemble=True))
+    columns = run_dir.metric_columns(data.val is not None, ensemble=True)
+    run_dir.MetricsFile(output_dir / "metrics.csv", columns).close()  # its header; rows need every member
     saver = checkpoints.Saver(output_dir / checkpoints.CHECKPOINT, cfg, data)
     state = _study_state(cfg, experiment, resume_from)
     try:
@@ -165,7 +165,6 @@ def _seed_study(
                 save_every=trainer.checkpoint_every,
             )
     except TrainingStopped:
-        metrics.close()
         raise stop.interrupted(
             f"interrupted at {saver.saved_at}; resume with trainer.resume={saver.path}"
         ) from None
@@ -176,6 +175,7 @@ def _seed_study(
         val_median = None if result.val_loss is None else np.nanmedian(result.val_loss, axis=1)
         val_accuracy = None if result.val_accuracy is None else np.nanmean(result.val_accuracy, axis=1)
     sink = tensorboard(None if cfg.logger is None else output_dir / cfg.logger.log_dir)
+    metrics = run_dir.MetricsFile(output_dir / "metrics.csv", columns)
     for i, epoch in enumerate(result.epochs):
         row = {
             "epoch": epoch,
