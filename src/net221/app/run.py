@@ -63,7 +63,8 @@ def train_single(
     save: Save | None = None,
     save_every: int | None = None,
 ) -> SingleResult:
-    """One network through the canonical loop; `resume` may load a checkpoint first.
+    """One network through the canonical loop; `resume` may load a checkpoint first (the rows
+    of its history are not passed to `on_log` again).
 
     `save` runs every `save_every` epochs and, before `TrainingStopped` goes on, when
     `should_stop` stops the training."""
@@ -71,8 +72,6 @@ def train_single(
     model = experiment.make_model()
     optimizer = experiment.make_optimizer(model)
     start_epoch, start_step, history = (0, 0, []) if resume is None else resume(model, optimizer)
-    for row in history:
-        on_log(row)
 
     def log_epoch(entry: EpochLog) -> None:
         row = history_row(entry)

@@ -57,20 +57,26 @@ def _single(
     sink = tensorboard(None if cfg.logger is None else output_dir / cfg.logger.log_dir)
     saver = checkpoints.Saver(output_dir / checkpoints.CHECKPOINT, cfg, data)
 
-    def on_log(row: dict[str, float]) -> None:
+    def record(row: dict[str, float]) -> None:
         metrics.write(row)
-        line = f"Epoch {int(row['epoch'])} loss: {row['loss']:.3f}"
-        if "val_loss" in row:
-            line += f" val_loss: {row['val_loss']:.3f}"
-        log.info(line)
         if sink is not None:
             sink.write(
                 int(row["epoch"]), {k.replace("val_", "val/"): v for k, v in row.items() if k != "epoch"}
             )
 
+    def on_log(row: dict[str, float]) -> None:
+        record(row)
+        line = f"Epoch {int(row['epoch'])} loss: {row['loss']:.3f}"
+        if "val_loss" in row:
+            line += f" val_loss: {row['val_loss']:.3f}"
+        log.info(line)
+
     def resume(model: torch.nn.Module, optimizer: torch.optim.Optimizer) -> tuple[int, int, list[Row]]:
         assert resume_from is not None
-        return checkpoints.resume_single(resume_from, model, optimizer, cfg, data)
+        epoch, step, history = checkpoints.resume_single(resume_from, model, optimizer, cfg, data)
+        for row in history:  # into metrics.csv again; the console shows only new epochs
+            record(row)
+        return epoch, step, history
 
     try:
         with progress_bar(cfg.trainer.progress, cfg.trainer.epochs, "training") as advance:
