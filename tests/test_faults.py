@@ -423,34 +423,50 @@ def read_only(disk: Path) -> None:
         pytest.skip(f"cannot remount read-only: {result.stderr.strip()}")
 
 
-@pytest.mark.parametrize(
-    ("where", "fragment"),
-    [
-        ("through_a_file/run", "Not a directory"),
-        ("x" * 300 + "/run", "File name too long"),
-        ("read_only/run", "Read-only file system"),
-        ("immutable/run", "Operation not permitted"),
-    ],
-    ids=["through-a-file", "name-too-long", "read-only", "immutable"],
-)
-def test_an_output_location_that_cannot_be_written_is_one_line(
-    tmp_path: Path, small_disk: Path, where: str, fragment: str
-) -> None:
-    (tmp_path / "through_a_file").write_text("a file, not a directory\n")
-    place = tmp_path / where
-    if where.startswith("read_only"):
-        place = small_disk / "run"
+# where an output goes -> what the one line says
+UNWRITABLE = {
+    "through a file": "Not a directory",
+    "a name too long": "File name too long",
+    "a path too long": "File name too long",
+    "read-only": "Read-only file system",
+    "immutable": "Operation not permitted",
+    "a full disk": "No space left on device",
+}
+
+
+def unwritable(where: str, tmp_path: Path, small_disk: Path) -> Path:
+    """A directory path that cannot be written, made so for `where`."""
+    if where == "through a file":
+        (tmp_path / "a_file").write_text("a file, not a directory\n")
+        return tmp_path / "a_file" / "run"
+    if where == "a name too long":
+        return tmp_path / ("x" * 300) / "run"
+    if where == "a path too long":
+        return tmp_path.joinpath(*["d" * 200] * 25)
+    if where == "read-only":
         read_only(small_disk)
-    if where.startswith("immutable"):
+        return small_disk / "run"
+    if where == "immutable":
         (tmp_path / "immutable").mkdir()
         if subprocess.run(["chattr", "+i", str(tmp_path / "immutable")], check=False).returncode != 0:
             pytest.skip("chattr +i is not available here")
+        return tmp_path / "immutable" / "run"
+    (small_disk / "run").mkdir()
+    fill(small_disk, 0)
+    return small_disk / "run"
+
+
+@pytest.mark.parametrize("where", [w for w in UNWRITABLE if w != "a full disk"])
+def test_an_output_location_that_cannot_be_written_is_one_line(
+    where: str, tmp_path: Path, small_disk: Path
+) -> None:
+    place = unwritable(where, tmp_path, small_disk)
     try:
         # the run directory (Hydra makes it), then the TensorBoard directory
         result = run_cli("net221-train", "trainer.epochs=3", f"hydra.run.dir={place}", cwd=tmp_path)
-        assert_one_line_error(result, "net221-train", fragment)
+        assert_one_line_error(result, "net221-train", UNWRITABLE[where])
         pytest.importorskip("tensorboard", reason="the optional [tensorboard] extra is not installed")
-        with pytest.raises(OutputError, match=fragment):
+        with pytest.raises(OutputError, match=UNWRITABLE[where]):
             train_in_process(
                 tmp_path / "ok", "trainer.epochs=3", "logger=tensorboard", f"logger.log_dir={place}"
             )
@@ -459,8 +475,19 @@ def test_an_output_location_that_cannot_be_written_is_one_line(
         subprocess.run(["chattr", "-i", str(tmp_path / "immutable")], check=False, capture_output=True)
 
 
+def test_a_full_disk_for_tensorboard_is_one_line(small_disk: Path, tmp_path: Path) -> None:
+    pytest.importorskip("tensorboard", reason="the optional [tensorboard] extra is not installed")
+    place = unwritable("a full disk", tmp_path, small_disk)
+    with pytest.raises(OutputError, match=f"cannot write {place}/tb: No space left on device"):
+        train_in_process(
+            tmp_path / "run", "trainer.epochs=3", "logger=tensorboard", f"logger.log_dir={place}/tb"
+        )
+    assert_consistent(tmp_path / "run")
+
+
+@pytest.mark.parametrize("where", list(UNWRITABLE))
 def test_a_report_that_cannot_be_written_is_one_line(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    where: str, tmp_path: Path, small_disk: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     from net221.app.report import main as report_main
 
@@ -468,16 +495,18 @@ def test_a_report_that_cannot_be_written_is_one_line(
     (sweep / "0" / ".hydra").mkdir(parents=True)
     (sweep / "0" / ".hydra" / "overrides.yaml").write_text("- optimizer.lr=0.1\n")
     (sweep / "0" / "summary.json").write_text('{"final_loss": 0.1, "final_accuracy": 1.0}')
-    (tmp_path / "file").write_text("")
-    for option in (
-        ["--csv", str(tmp_path / "file" / "report.csv")],
-        ["--plot", str(tmp_path / "file" / "r.png")],
-    ):
-        with pytest.raises(SystemExit) as exit_:
-            report_main([str(sweep), *option])
-        assert exit_.value.code == 2
-        err = capsys.readouterr().err.strip().splitlines()
-        assert len(err) == 1 and "Not a directory" in err[0], err
+    place = unwritable(where, tmp_path, small_disk).parent  # a directory the report cannot write in
+    try:
+        for option in (["--csv", str(place / "report.csv")], ["--plot", str(place / "report.png")]):
+            with pytest.raises(SystemExit) as exit_:
+                report_main([str(sweep), *option])
+            assert exit_.value.code == 2
+            err = capsys.readouterr().err.strip().splitlines()
+            assert len(err) == 1 and UNWRITABLE[where] in err[0], err
+        if where == "a full disk":  # nothing half written
+            assert sorted(p.name for p in place.iterdir()) == ["filler", "run"]
+    finally:
+        subprocess.run(["chattr", "-i", str(tmp_path / "immutable")], check=False, capture_output=True)
 
 
 def test_a_closed_stdout_or_stderr_is_quiet(tmp_path: Path) -> None:

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from net221.app.cli import fail, tolerate_closed_output
+from net221.atomic import atomic
 from net221.errors import UserError
 
 PROG = "net221-report"
@@ -175,7 +176,8 @@ def plot(jobs: list[Job], keys: list[str], path: Path) -> bool:
         return False
     from net221.app import plots
 
-    plots.sweep_plot(path, x_key, y_name, lines)
+    with atomic(path) as temporary:  # whole or not at all (a full disk)
+        plots.sweep_plot(temporary, x_key, y_name, lines)
     return True
 
 
@@ -183,7 +185,7 @@ def report(sweep_dir: Path, csv_path: Path, png_path: Path) -> str:
     jobs = read_jobs(sweep_dir)
     keys = swept_keys(jobs)
     header, rows = table(jobs, keys)
-    with csv_path.open("w", newline="") as handle:
+    with atomic(csv_path) as temporary, temporary.open("w", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(header)
         writer.writerows(rows)
