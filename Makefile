@@ -6,7 +6,10 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-# A CPU build of torch. GPU users: make install TORCH_INDEX="--index-url https://download.pytorch.org/whl/cu128"
+# torch, from the index TORCH_INDEX names (pip options; empty: pip's own settings).
+# On Linux, PyPI's torch is the CUDA build (several GB). The CPU build:
+#   make install TORCH_INDEX="--index-url https://download.pytorch.org/whl/cpu --extra-index-url https://pypi.org/simple"
+# a GPU's: the same with .../whl/cu128 (the CUDA version for your driver, see pytorch.org).
 TORCH ?= torch==2.13.0
 TORCH_INDEX ?=
 

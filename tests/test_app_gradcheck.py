@@ -82,6 +82,13 @@ def one_line(err: str) -> str:
 # --- in-process -----------------------------------------------------------------------------
 
 
+def test_one_point_is_counted_in_the_singular(gradcheck: Run) -> None:
+    status, out, _ = gradcheck("points=0")  # the worked example alone
+    assert status == 0
+    assert "worst over 1 point (#k" in out and "PASS: blog agrees on all 9 partials at 1 point (" in out
+    assert "1 points" not in out
+
+
 def test_the_blog_passes_and_the_report_has_every_point(gradcheck: Run, tmp_path: Path) -> None:
     status, out, err = gradcheck("points=20")
     assert (status, err) == (0, "")

@@ -32,7 +32,7 @@ PROG = "net221-compare"
 START = dict(zip(BLOG_NAMES, [0.3, -1.2, 0.8, 0.5, -0.4, 1.1, -0.2, 0.6, 0.05], strict=True))
 
 # The example's lines that the variants below change.
-DRAW = "draw = np.random.default_rng().normal"
+DRAW = "draw = np.random.default_rng(0).normal"
 FEEDFORWARD_H2 = "h2 = sigmoid(self.w3 * x[0] + self.w4 * x[1] + self.b2)"
 PARTIAL_W2 = '"w2": dL_dypred * dypred_dh1 * x[1] * slope_h1,'
 LEARN_RATE = "learn_rate = 0.1\n"
@@ -464,6 +464,16 @@ def test_a_correct_trajectory_agrees(tmp_path: Path) -> None:
     assert len(c.reference.loss) == 991  # trained up to the last logged epoch
     assert len(c.stage_checks("weights")) == 90
     assert max(check.difference for check in c.stage_checks("weights")) < 1e-9
+
+
+def test_a_trajectory_of_one_epoch_is_counted_in_the_singular(tmp_path: Path) -> None:
+    lines = write_trajectory(tmp_path / "run.csv", every=1, weights_every=1).read_text().splitlines()
+    (tmp_path / "one.csv").write_text("\n".join(lines[:3]) + "\n")  # header, init, epoch 0
+    c = compare_trajectory(tmp_path / "one.csv", Settings())
+    assert c.verdict == (
+        "all agree: the loss at 1 logged epoch (to its written precision) and the weights at 1 epoch "
+        "(relative tolerance 1e-09)"
+    )
 
 
 def test_a_trajectory_at_full_precision_agrees_to_the_relative_tolerance(tmp_path: Path) -> None:

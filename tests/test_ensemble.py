@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import logging
 from pathlib import Path
 
 import numpy as np
@@ -125,7 +126,7 @@ def test_chunks_give_the_same_result_as_one_chunk(blog_tensors: tuple[torch.Tens
             lambda model: torch.optim.Adam(model.parameters(), lr=0.05),
             MSE, x, y, EpochPlan(200, log_every=50), members=10, chunk_size=chunk_size,
         )  # fmt: skip
-        assert result.loss.shape == (4, 10) and result.epochs == [0, 50, 100, 150]
+        assert result.loss.shape == (5, 10) and result.epochs == [0, 50, 100, 150, 199]  # and the last
         return np.concatenate([result.final_loss, result.loss.ravel(), result.best_model.flat()])
 
     # equal up to rounding: vectorized kernels treat a member differently by its position in a chunk
@@ -184,7 +185,8 @@ def test_ensemble_outputs_are_consistent(ensemble_run: Path) -> None:
     )
     assert summary["final_loss"] == pytest.approx(float(np.median(losses)))
     metrics = read_rows(ensemble_run / "metrics.csv")
-    assert list(metrics[0]) == ["epoch", "loss", "accuracy", "loss_p10", "loss_p90"] and len(metrics) == 100
+    assert list(metrics[0]) == ["epoch", "loss", "accuracy", "loss_p10", "loss_p90"] and len(metrics) == 101
+    assert float(metrics[-1]["loss"]) == summary["final_loss"]  # the last epoch is a row: the final median
     assert all(float(m["loss_p10"]) <= float(m["loss"]) <= float(m["loss_p90"]) for m in metrics)
     assert (ensemble_run / "loss.png").is_file()
 
@@ -233,7 +235,12 @@ def test_seed_study_sweep_reports_convergence_against_lr(
         "trainer.epochs=300", f"hydra.sweep.dir={sweep}", cwd=tmp_path,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
-    assert "Converged (final loss < 0.01)" in result.stdout
+    assert "Converged (final loss < 0.01)" in (sweep / "0" / "train.log").read_text()
+    jobs = [line for line in result.stdout.splitlines() if line.startswith("#")]  # a line per job
+    assert jobs[1].startswith(
+        "#1 optimizer.lr=1 experiment=seed_study trainer.members=200 trainer.epochs=300: "
+    )
+    assert ", converged 100.0 % (sweep/1)" in jobs[1]
     report_main([str(sweep)])
     out = capsys.readouterr().out
     header = next(line for line in out.splitlines() if line.startswith("| job"))
@@ -241,3 +248,12 @@ def test_seed_study_sweep_reports_convergence_against_lr(
     rates = {r["optimizer.lr"]: float(r["convergence_rate"]) for r in read_rows(sweep / "report.csv")}
     assert rates["1"] > rates["0.01"]  # 300 epochs at lr 0.01 are far too few
     assert (sweep / "report.png").is_file()
+
+
+def test_the_converged_share_is_never_rounded_up_to_100(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.INFO, logger="net221"):
+        train_in_process(tmp_path, "experiment=seed_study")  # the README's 10,000 blog networks
+    assert json.loads((tmp_path / "summary.json").read_text())["ensemble"]["converged"] == 9_999
+    assert "Converged (final loss < 0.01): 9,999 of 10,000 members (99.9 %)" in caplog.text  # not 100.0 %

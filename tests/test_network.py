@@ -85,6 +85,15 @@ def test_float32_and_float64(dtype: torch.dtype, tolerance: float) -> None:
     assert out.item() == pytest.approx(0.5236951741, abs=tolerance)  # the blog's 0.524
 
 
+def test_an_input_of_another_dtype_is_converted_to_the_networks() -> None:
+    float64 = blog_network(ALL_ONES)(torch.tensor([[-2.0, -1.0]], dtype=torch.float64))
+    for x in (torch.tensor([[-2.0, -1.0]]), torch.tensor([[-2, -1]])):  # float32 (torch's default), int64
+        out = blog_network(ALL_ONES)(x)
+        assert out.dtype == torch.float64 and torch.equal(out, float64)
+    float32 = blog_network(ALL_ONES, torch.float32)(torch.tensor([[-2.0, -1.0]], dtype=torch.float64))
+    assert float32.dtype == torch.float32 and float32.item() == pytest.approx(0.5236951741, abs=1e-6)
+
+
 def test_device_argument() -> None:
     model = Net221(device="cpu")
     assert {p.device.type for p in model.parameters()} == {"cpu"}

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+import pytest
 
-from net221.app import plots
+from net221.app import plots, sweep_figure
+
+from conftest import train_in_process
 
 PNG = b"\x89PNG\r\n\x1a\n"
 EPOCHS = list(range(0, 100, 10))
@@ -53,3 +58,105 @@ def test_the_ensemble_band_holds_the_median_between_the_percentiles(tmp_path: Pa
     axes = figure.axes[0]
     assert axes.get_title() == "BCELoss over 10,000 members"
     np.testing.assert_array_equal(axes.get_lines()[0].get_ydata(), median)
+
+
+# --- report.png ------------------------------------------------------------------------
+
+SEEDS = ("0", "1", "2")
+
+
+def finished(x_key: str, values: tuple[str, ...], loss: dict[str, str] | None = None) -> list[Any]:
+    """Jobs of a sweep over x_key x trainer.seed with made-up final losses."""
+    return [
+        (
+            {x_key: value, "trainer.seed": seed},
+            {"final_loss": 0.01 * (i + 1) * (int(seed) + 1)},
+            (loss or {}).get(value, "MSELoss"),
+        )
+        for i, value in enumerate(values)
+        for seed in SEEDS
+    ]
+
+
+def test_categories_are_slots_with_seeds_as_their_spread(tmp_path: Path) -> None:
+    jobs = finished("optimizer", ("sgd", "momentum", "adam"))
+    figure = sweep_figure.draw(tmp_path / "report.png", jobs, ["optimizer", "trainer.seed"])
+    assert (tmp_path / "report.png").read_bytes()[:8] == PNG
+    axes = figure.axes[0]
+    assert [label.get_text() for label in axes.get_xticklabels()] == ["sgd", "momentum", "adam"]
+    assert axes.get_xlabel() == "optimizer"
+    points = np.vstack([collection.get_offsets() for collection in axes.collections])
+    assert points.shape == (9, 2)  # every seed a point ...
+    assert sorted(set(points[:, 0])) == [0, 1, 2]  # ... in its optimizer's slot
+    medians = [line.get_ydata()[0] for line in axes.get_lines()]  # one bar per optimizer, at the median
+    assert medians == pytest.approx([0.02, 0.04, 0.06])
+    assert all(len(line.get_xdata()) == 2 for line in axes.get_lines())  # no line across seeds
+    assert "trainer.seed" in figure.texts[0].get_text() and "median" in figure.texts[0].get_text()
+
+
+def test_different_losses_get_a_panel_each(tmp_path: Path) -> None:
+    jobs = finished("loss", ("mse", "bce"), {"mse": "MSELoss", "bce": "BCELoss"})
+    figure = sweep_figure.draw(tmp_path / "report.png", jobs, ["loss", "trainer.seed"])
+    assert [ax.get_ylabel() for ax in figure.axes] == ["final loss, MSELoss", "final loss, BCELoss"]
+    assert "not comparable" in figure.texts[0].get_text()
+    one = sweep_figure.draw(tmp_path / "one.png", finished("optimizer", ("sgd", "adam")), ["optimizer"])
+    assert len(one.axes) == 1
+
+
+def test_integer_values_get_integer_ticks_all_labelled(tmp_path: Path) -> None:
+    jobs = finished("model.width", ("1", "2", "4", "8"))
+    axes = sweep_figure.draw(tmp_path / "report.png", jobs, ["model.width", "trainer.seed"]).axes[0]
+    assert list(axes.get_xticks()) == [1, 2, 4, 8]
+    assert [label.get_text() for label in axes.get_xticklabels()] == ["1", "2", "4", "8"]
+    assert axes.get_xscale() == "log" and not axes.xaxis.get_minorticklocs().size
+    median = axes.get_lines()[0]  # a line through the median over seeds at each width
+    assert list(median.get_xdata()) == [1, 2, 4, 8]
+    assert list(median.get_ydata()) == pytest.approx([0.02, 0.04, 0.06, 0.08])
+
+
+def test_an_optuna_search_plots_its_objective(tmp_path: Path) -> None:
+    trials = [
+        ({"optimizer.lr": lr, "model.width": width}, {"final_loss": 0.3, "final_val_loss": val}, "BCELoss")
+        for lr, width, val in (("0.0123456789", "2", 0.5), ("0.5", "4", 0.4), ("1.5", "2", 0.6))
+    ]
+    keys = ["optimizer.lr", "model.width"]
+    assert sweep_figure.y_metric(trials, optuna=True) == "final_val_loss"
+    figure = sweep_figure.draw(tmp_path / "report.png", trials, keys, optuna=True)
+    axes = figure.axes[0]
+    assert axes.get_ylabel() == "final validation loss, BCELoss"
+    assert "the objective Optuna minimized" in figure.texts[0].get_text()
+    assert axes.get_xlabel() == "optimizer.lr" and not axes.get_lines()  # trials are points, not a line
+    assert [text.get_text() for text in axes.get_legend().get_texts()] == ["model.width=2", "model.width=4"]
+
+
+def test_ensembles_plot_their_convergence_rate() -> None:
+    jobs = [({"optimizer.lr": "0.1"}, {"final_loss": 0.002, "convergence_rate": 0.9999}, "MSELoss")]
+    assert sweep_figure.y_metric(jobs, optuna=False) == "convergence_rate"
+    assert sweep_figure.x_key(jobs, ["optimizer.lr"]) == ("optimizer.lr", True)
+    assert sweep_figure.x_key(jobs, ["trainer.seed"]) == (None, False)  # seeds are never an axis
+
+
+def test_a_runs_figures_say_what_they_show(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    titles: dict[str, str] = {}
+
+    def spy(name: str) -> Any:
+        draw = getattr(plots, name)
+
+        def drawn(path: Path, *args: Any) -> Any:
+            figure = draw(path, *args)
+            titles[f"{path.parent.name}/{path.name}"] = figure.axes[0].get_title()
+            return figure
+
+        return drawn
+
+    for name in ("loss_curve", "ensemble_band", "decision_boundary"):
+        monkeypatch.setattr(plots, name, spy(name))
+    train_in_process(tmp_path / "single", "trainer.epochs=20", "loss=bce")
+    train_in_process(tmp_path / "ensemble", "trainer.members=8", "trainer.epochs=20", "trainer.seed=5")
+    best = json.loads((tmp_path / "ensemble" / "summary.json").read_text())["ensemble"]["best_member"]
+    assert titles == {
+        "single/loss.png": "BCELoss over the epochs",
+        "single/decision_boundary.png": "Decision boundary (P = 0.5)",
+        "ensemble/loss.png": "MSELoss over 8 members",
+        "ensemble/decision_boundary.png": f"Decision boundary of the best member, {best} (seed {5 + best})",
+    }

@@ -61,6 +61,13 @@ def test_optuna_search_with_three_trials(tmp_path: Path) -> None:
         "trainer.epochs=20", f"hydra.sweep.dir={sweep}", cwd=tmp_path,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
+    # one line per trial and the best one; no set-up chatter, no colour codes in a pipe
+    output = result.stdout + result.stderr
+    for chatter in ("setup plugin", "Study name", "A new study created", "Launching 1 jobs", "\x1b["):
+        assert chatter not in output, chatter
+    trials = [line for line in result.stdout.splitlines() if line.startswith("#")]
+    assert [line[:3] for line in trials] == ["#0 ", "#1 ", "#2 "] and "validation loss" in trials[0]
+    assert "Best value: " in result.stdout
     summaries = assert_jobs_finished(sweep, 3)
     results = (sweep / "optimization_results.yaml").read_text()
     best = min(float(s["final_val_loss"]) for s in summaries)  # type: ignore[arg-type]
@@ -76,7 +83,7 @@ def test_tensorboard_logger_writes_scalars(tmp_path: Path) -> None:
     events = EventAccumulator(str(tmp_path / "tensorboard"))
     events.Reload()
     loss = events.Scalars("loss")
-    assert [point.step for point in loss] == [0, 10, 20]
+    assert [point.step for point in loss] == [0, 10, 20, 29]  # and the last epoch
     assert loss[-1].value < loss[0].value
 
 
@@ -90,7 +97,7 @@ def test_tensorboard_missing_is_skipped_with_a_message(
     assert (tmp_path / "summary.json").is_file() and not (tmp_path / "tensorboard").exists()
 
 
-def test_the_slurm_launcher_config_composes() -> None:
+def test_the_slurm_launcher_config_composes(tmp_path: Path) -> None:
     pytest.importorskip(
         "hydra_plugins.hydra_submitit_launcher", reason="the optional [sweeps] extra is not installed"
     )
@@ -102,6 +109,7 @@ def test_the_slurm_launcher_config_composes() -> None:
     overrides = [
         "hydra/launcher=submitit_slurm", "hydra.launcher.partition=cpu", "hydra.launcher.timeout_min=30",
         "hydra.launcher.cpus_per_task=2", "hydra.launcher.array_parallelism=64", "optimizer.lr=0.1",
+        f"hydra.sweep.dir={tmp_path}",
     ]  # fmt: skip
     with initialize_config_module(config_module="net221.configs", version_base="1.3"):
         cfg = compose(config_name="train", overrides=overrides, return_hydra_config=True)

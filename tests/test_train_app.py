@@ -40,8 +40,13 @@ def blog_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
 def test_no_arguments_reproduces_the_blog(blog_run: tuple[Path, str]) -> None:
     run_dir, stdout = blog_run
     epoch_lines = [line for line in stdout.splitlines() if line.startswith("Epoch ")]
-    assert len(epoch_lines) == 100
-    assert epoch_lines[0].startswith("Epoch 0 loss: ") and epoch_lines[-1].startswith("Epoch 990 loss: ")
+    # the blog's lines, every 10 epochs, and the last epoch's: the final loss is a logged row
+    assert len(epoch_lines) == 101
+    assert epoch_lines[0].startswith("Epoch 0 loss: ") and epoch_lines[-2].startswith("Epoch 990 loss: ")
+    assert (
+        epoch_lines[-1]
+        == f"Epoch 999 loss: {json.loads((run_dir / 'summary.json').read_text())['final_loss']:.3f}"
+    )
     summary = json.loads((run_dir / "summary.json").read_text())
     assert summary["final_loss"] < 0.01
     assert summary["predictions"]["Emily"] > 0.9
@@ -53,8 +58,9 @@ def test_no_arguments_reproduces_the_blog(blog_run: tuple[Path, str]) -> None:
     assert summary["wall_time_s"] > 0
     assert summary["objective"] == summary["final_loss"]
     # the process ends without the interpreter's shutdown: nothing written may be lost
-    assert stdout.splitlines()[-1] == f"Outputs in {run_dir}"
-    assert (run_dir / "train.log").read_text().splitlines()[-1].endswith(f"Outputs in {run_dir}")
+    shown = run_dir.relative_to(run_dir.parents[2])  # outputs/DATE/TIME, below the working directory
+    assert stdout.splitlines()[-1] == f"Outputs in {shown}"
+    assert (run_dir / "train.log").read_text().splitlines()[-1].endswith(f"Outputs in {shown}")
 
 
 def test_run_directory_contents(blog_run: tuple[Path, str]) -> None:
@@ -70,9 +76,12 @@ def test_run_directory_contents(blog_run: tuple[Path, str]) -> None:
     assert (run_dir / "loss.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     rows = read_metrics(run_dir)
     assert list(rows[0]) == ["epoch", "loss", "accuracy"]
-    assert [int(r["epoch"]) for r in rows] == list(range(0, 1000, 10))
+    assert [int(r["epoch"]) for r in rows] == [*range(0, 1000, 10), 999]
+    summary = json.loads((run_dir / "summary.json").read_text())
+    assert float(rows[-1]["loss"]) == summary["final_loss"]
+    assert float(rows[-1]["accuracy"]) == summary["final_accuracy"]
     log_text = (run_dir / "train.log").read_text()
-    assert log_text.count("Epoch ") == 100
+    assert log_text.count("Epoch ") == 101
     checkpoint = torch.load(run_dir / "checkpoint.pt", weights_only=True)
     assert checkpoint["format_version"] == 3
     assert checkpoint["epoch"] == 1000
@@ -210,7 +219,7 @@ def test_python_dash_m_runs_the_same_app(tmp_path: Path) -> None:
         cwd=tmp_path, capture_output=True, text=True, check=False,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
-    assert result.stdout.count("Epoch ") == 2
+    assert result.stdout.count("Epoch ") == 3  # 0, 10 and the last, 19
     assert (tmp_path / "run" / "summary.json").is_file()
 
 
@@ -220,8 +229,11 @@ def test_app_matches_the_numpy_trainer(tmp_path: Path) -> None:
     baseline = NumpyNetwork(START)
     history = baseline.train(people.features - np.array(BLOG_SHIFT), people.labels)
     rows = read_metrics(tmp_path)
-    assert [int(r["epoch"]) for r in rows] == [epoch for epoch, _ in history]
-    assert max(abs(float(r["loss"]) - loss) for r, (_, loss) in zip(rows, history, strict=True)) <= 1e-12
+    # the blog logs every 10 epochs; the app also logs the last epoch, after the blog's last line
+    assert [int(r["epoch"]) for r in rows] == [*(epoch for epoch, _ in history), 999]
+    assert max(abs(float(r["loss"]) - loss) for r, (_, loss) in zip(rows, history, strict=False)) <= 1e-12
+    final_loss = baseline.loss(people.features - np.array(BLOG_SHIFT), people.labels)
+    assert abs(float(rows[-1]["loss"]) - final_loss) <= 1e-12
     weights = json.loads((tmp_path / "summary.json").read_text())["blog_weights"]
     assert max(abs(weights[name] - baseline.params[name]) for name in BLOG_NAMES) <= 1e-9
 
@@ -277,6 +289,19 @@ def test_multirun_and_report(tmp_path: Path, capsys: pytest.CaptureFixture[str])
         f"hydra.sweep.dir={sweep}", cwd=tmp_path,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
+    # the console: Hydra's launch line, then one line per finished job (train.log has the rest)
+    lines = result.stdout.splitlines()
+    assert lines[0].endswith("[HYDRA] Launching 9 jobs locally") and len(lines) == 10, result.stdout
+    first = json.loads((sweep / "0" / "summary.json").read_text())
+    assert lines[1] == (
+        f"#0 optimizer.lr=0.01 trainer.seed=0 trainer.epochs=200: final loss {first['final_loss']:.4g}, "
+        f"accuracy {first['final_accuracy']:.3f} (sweep/0)"  # relative to the working directory
+    )
+    assert [line.split(":")[0] for line in lines[1:]] == [
+        f"#{n} optimizer.lr={lr} trainer.seed={seed} trainer.epochs=200"
+        for n, (lr, seed) in enumerate((lr, seed) for lr in ("0.01", "0.1", "1.0") for seed in "012")
+    ]
+    assert "Epoch 190 loss" in (sweep / "0" / "train.log").read_text()
     report_main([str(sweep)])
     out = capsys.readouterr().out
     table = [line for line in out.splitlines() if line.startswith("| ")]
@@ -304,6 +329,9 @@ def test_report_lists_a_failed_job_without_failing(
     )
     assert result.returncode != 0  # a failed job fails the sweep's exit status ...
     assert (sweep / "0" / "summary.json").is_file()  # ... but every job ran
+    jobs = [line for line in result.stdout.splitlines() if line.startswith("#")]
+    assert jobs[0].startswith("#0 model.width=2 trainer.epochs=30: final loss ")
+    assert jobs[1] == "#1 model.width=0 trainer.epochs=30: failed: model.width=0: must be >= 1 (sweep/1)"
     report_main([str(sweep)])
     out = capsys.readouterr().out
     assert "2 job(s), 1 failed" in out

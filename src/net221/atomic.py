@@ -28,12 +28,14 @@ def is_temporary(path: Path) -> bool:
 
 @contextmanager
 def atomic(path: Path) -> Iterator[Path]:
-    """A temporary path to write `path` to; renamed over it only when the writing succeeded.
-    An OSError names `path`, not the temporary file."""
+    """A temporary path to write `path` to; renamed over it when the writing succeeded (a writer
+    that decided to write nothing leaves `path` as it was). An OSError names `path`, not the
+    temporary file."""
     temporary = temporary_path(path)
     try:
         yield temporary
-        temporary.replace(path)
+        if temporary.exists():
+            temporary.replace(path)
     except OSError as error:
         raise OSError(error.errno, error.strerror, str(path)) from None
     finally:

@@ -67,6 +67,11 @@ class Comparison:
         return [check for check in self.checks if check.stage == stage]
 
 
+def counted(n: int, noun: str) -> str:
+    """'1 epoch', '100 epochs'."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
 def show(yours: float, reference: float) -> tuple[str, str]:
     """Both numbers with just enough significant digits (3 or more) to tell them apart."""
     for digits in range(3, 18):
@@ -185,15 +190,15 @@ def implementation_verdict(c: Comparison) -> tuple[str | None, str]:
         return "loss", (
             f"forward pass agrees; the loss first differs at {loss.label} ({_loss_pair(loss)}): "
             f"the gradients or the update are wrong: {GRADCHECK_HINT} and its learning rate "
-            f"(the reference trains with lr={s.lr:g} for {s.epochs} epochs){extra}"
+            f"(the reference trains with lr={s.lr:g} for {counted(s.epochs, 'epoch')}){extra}"
         )
     if c.beyond:
         return "loss", (
             f"forward pass agrees; your train logged epoch {c.beyond[-1]} but the reference trains "
-            f"{s.epochs} epochs (set epochs= to the number yours trains){extra}"
+            f"{counted(s.epochs, 'epoch')} (set epochs= to the number yours trains){extra}"
         )
     trace = (
-        f"loss trace agrees to its printed precision at {len(c.logged)} epochs"
+        f"loss trace agrees to its printed precision at {counted(len(c.logged), 'epoch')}"
         if c.logged
         else "no loss trace to compare (train printed no 'Epoch N loss: X' lines)"
     )
@@ -249,8 +254,8 @@ def trajectory_verdict(c: Comparison) -> tuple[str | None, int | None, str]:
             None,
             None,
             (
-                f"all agree: the loss at {len(c.logged)} logged epochs (to its written precision) and the "
-                f"weights at {weights} epoch{'' if weights == 1 else 's'} (relative tolerance {s.tolerance:g})"
+                f"all agree: the loss at {counted(len(c.logged), 'logged epoch')} (to its written precision) "
+                f"and the weights at {counted(weights, 'epoch')} (relative tolerance {s.tolerance:g})"
             ),
         )
     epoch = int(first.label.split()[1])

@@ -103,7 +103,9 @@ class Ensemble(nn.Module):
         )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """x (B, D) seen by every member, or (E, B, D) one batch per member -> (E, B, 1)."""
+        """x (B, D) seen by every member, or (E, B, D) one batch per member -> (E, B, 1);
+        an input of another dtype is converted to the ensemble's, as `Net221` does."""
+        x = x.to(self.hidden_weight.dtype)
         if self.members >= ALONG_MEMBERS_FROM and x.dim() == 2:
             return self.forward_along_members(x)
         return self.forward_batched(x)

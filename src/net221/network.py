@@ -65,7 +65,11 @@ class Net221(nn.Module):
         self.f = ACTIVATIONS[activation]
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """x (B, D) -> P(label = 1) (B, 1); one sample (D,) -> (1,)."""
+        """x (B, D) -> P(label = 1) (B, 1); one sample (D,) -> (1,).
+
+        Inputs of another dtype are converted to the network's: `torch.tensor([[-2.0, -1.0]])`
+        (float32) or integers into the float64 network give its float64 output."""
+        x = x.to(self.hidden.weight.dtype)
         h = self.f(self.hidden(x))
         return torch.sigmoid(self.output(h))
 

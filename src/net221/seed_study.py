@@ -23,6 +23,7 @@ from net221.trainer import (
     TrainingStopped,
     evaluate,
     evaluator,
+    logged_epochs,
     train,
 )
 
@@ -120,7 +121,7 @@ class StudyState:
     ) -> None:
         """Take back `results()` and `current()` from a checkpoint, for the epochs `plan` logs."""
         self.done = {key: [tensor.numpy()] for key, tensor in done.items()}
-        logged = [e for e in range(plan.epochs) if e % plan.log_every == 0]
+        logged = logged_epochs(plan)
         count = next(iter(current.values())).shape[0] if current else 0
 
         def evaluation(prefix: str, i: int) -> Evaluation | None:
@@ -237,7 +238,7 @@ def train_members(
         return array
 
     return SeedStudyResult(
-        epochs=[e for e in range(plan.epochs) if e % plan.log_every == 0],
+        epochs=logged_epochs(plan),
         loss=required("loss"),
         accuracy=required("accuracy"),
         val_loss=state.joined("val_loss"),

@@ -89,7 +89,7 @@ def render_table(result: GradcheckResult) -> str:
         " " * (widths[0] + len(_GAP))
         + f"at {first_point}".center(example_width)
         + _GAP
-        + f"worst over {len(result.points)} points (#k: at point k)".center(worst_width)
+        + f"worst over {_points(len(result.points))} (#k: at point k)".center(worst_width)
     )
     header = [line([h[0] for h in _COLUMNS]), line([h[1] for h in _COLUMNS])]
     rule = "-" * len(max(header + [line(row) for row in rows], key=len))
@@ -117,20 +117,24 @@ def _named(result: GradcheckResult, indices: list[int], width: int) -> list[str]
     return lines
 
 
+def _points(n: int) -> str:
+    return f"{n} point" if n == 1 else f"{n} points"
+
+
 def summary_line(result: GradcheckResult) -> str:
     s, n = result.settings, len(result.points)
     if result.passed:
         worst = max(p.max_rel_error for p in result.parameters)
         fd_worst = max(p.fd_max_rel_error for p in result.parameters)
         return (
-            f"PASS: {result.formula.spec} agrees on all 9 partials at {n} points "
+            f"PASS: {result.formula.spec} agrees on all 9 partials at {_points(n)} "
             f"(worst relative error vs autograd {worst:.1e} <= {s.tolerance:g}, "
             f"vs finite differences {fd_worst:.1e} <= {s.fd_tolerance:g})"
         )
     failed = result.failed
     return (
         f"FAIL: {result.formula.spec} disagrees on {len(failed)} of 9 partials: {', '.join(failed)} "
-        f"(tolerance {s.tolerance:g} vs autograd, {s.fd_tolerance:g} vs finite differences, {n} points)"
+        f"(tolerance {s.tolerance:g} vs autograd, {s.fd_tolerance:g} vs finite differences, {_points(n)})"
     )
 
 

@@ -96,6 +96,15 @@ def epoch_order(n_rows: int, data_seed: int, epoch: int) -> np.ndarray:
     return np.random.default_rng([data_seed, epoch]).permutation(n_rows)
 
 
+def is_logged(epoch: int, plan: EpochPlan) -> bool:
+    """Every `log_every` epochs, as the blog does, and the last epoch."""
+    return epoch % plan.log_every == 0 or epoch == plan.epochs - 1
+
+
+def logged_epochs(plan: EpochPlan) -> list[int]:
+    return [epoch for epoch in range(plan.epochs) if is_logged(epoch, plan)]
+
+
 def steps_per_epoch(rows: int, batch_size: int) -> int:
     return -(-rows // batch_size)
 
@@ -123,8 +132,9 @@ def train(
 ) -> None:
     """Train from step `start_step` of epoch `start_epoch` up to `plan.epochs`; x (N, D), y (N, 1).
 
-    After every epoch whose number is a multiple of `log_every`, `evaluate_epoch`
-    measures the model (as the blog does) and `on_log` receives the result. A
+    After every epoch whose number is a multiple of `log_every` (as the blog does)
+    and after the last epoch, `evaluate_epoch` measures the model and `on_log`
+    receives the result, so that the final weights are always a logged row. A
     non-finite loss there raises `DivergedError` when every member has diverged
     (or when `stop_on_divergence` and any has). `on_epoch` runs after every epoch.
     Before every step `should_stop` is asked; True raises `TrainingStopped` there.
@@ -148,7 +158,7 @@ def train(
             loss = loss_fn(y_pred, y_batch)
             loss.backward()
             optimizer.step()
-        if evaluate_epoch is not None and epoch % plan.log_every == 0:
+        if evaluate_epoch is not None and is_logged(epoch, plan):
             log = evaluate_epoch(epoch)
             if on_log is not None:
                 on_log(log)

@@ -209,7 +209,10 @@ def resume_single(
         ) from None
     _load_optimizer(checkpoint, optimizer, cfg, path)
     log.info(f"Resumed from {path} at epoch {epoch}" + (f", step {step}" if step else ""))
-    return epoch, step, checkpoint["history"]
+    history: list[dict[str, float]] = checkpoint["history"]
+    if epoch < epochs and history and int(history[-1]["epoch"]) % cfg.trainer.log_every != 0:
+        history.pop()  # the earlier run's last epoch, logged as its last: this run goes on past it
+    return epoch, step, history
 
 
 def _differences(saved: Any, now: Any, key: str = "") -> list[tuple[str, Any, Any]]:

@@ -151,6 +151,9 @@ def run_app(hydra_main: Callable[[], Any], prog: str) -> None:
 
             print(f"net221 {__version__}")
             return
+        from net221.app import output_dirs
+
+        output_dirs.register()
         if os.environ.get("NET221_TRACEBACK") == "1":
             hydra_main()
             return

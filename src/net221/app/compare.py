@@ -211,7 +211,7 @@ class DisagreesError(Exception):
 
 def run(cfg: DictConfig, output_dir: Path) -> Comparison:
     validate_compare(cfg)
-    from net221.compare import compare_implementation, compare_trajectory
+    from net221.compare import compare_implementation, compare_trajectory, counted
     from net221.implementation import ImplementationError
     from net221.stages import Settings
 
@@ -232,14 +232,15 @@ def run(cfg: DictConfig, output_dir: Path) -> Comparison:
             raise ImplementationError(f"impl={error}") from error
         log.info(f"Initial values: {', '.join(f'{k}={v:.6g}' for k, v in c.initial.items())}")
         log.info(
-            f"Reference: Net221 (float64) from those values, per-sample SGD, lr={cfg.lr:g}, {cfg.epochs} epochs"
+            "Reference: Net221 (float64) from those values, per-sample SGD, "
+            f"lr={cfg.lr:g}, {counted(cfg.epochs, 'epoch')}"
         )
     else:
         log.info(f"Trajectory: {cfg.trajectory}")
         c = compare_trajectory(Path(str(cfg.trajectory).strip()), settings)
         log.info(
             f"Reference: Net221 (float64) from its initial values, per-sample SGD, lr={cfg.lr:g}, "
-            f"{len(c.reference.loss)} epochs"
+            f"{counted(len(c.reference.loss), 'epoch')}"
         )
     for line in [*render_table(c).splitlines(), *summary(c)]:
         log.info(line)

@@ -115,29 +115,3 @@ def decision_boundary(
     ax.legend(loc="best", fontsize="small")
     _save(fig, path)
     return fig
-
-
-def sweep_plot(path: Path, x_name: str, y_name: str, lines: dict[str, list[tuple[float, float]]]) -> Any:
-    """One line per combination of the other swept values: y against x."""
-    fig, ax = _figure(6.5, 4.5)
-    numeric = all(isinstance(x, int | float) for points in lines.values() for x, _ in points)
-    for label, points in sorted(lines.items()):
-        points = sorted(points) if numeric else points
-        ax.plot(
-            [str(x) if not numeric else x for x, _ in points],
-            [y for _, y in points],
-            marker="o",
-            label=label or y_name,
-        )
-    if numeric and all(x > 0 for points in lines.values() for x, _ in points):
-        ax.set_xscale("log")
-    if y_name.endswith("loss") and all(y > 0 for points in lines.values() for _, y in points):
-        ax.set_yscale("log")
-    ax.set_xlabel(x_name)
-    ax.set_ylabel(y_name)
-    ax.set_title(f"{y_name} against {x_name}")
-    if len(lines) > 1 or any(lines):
-        ax.legend(fontsize="small")
-    ax.grid(True, alpha=0.3)
-    _save(fig, path)
-    return fig

@@ -1,11 +1,7 @@
 """net221-predict: the probability and label a trained network gives one person or row.
 
 Layer: app. Inputs are raw units; the checkpoint's normalization is applied.
-
-    net221-predict checkpoint=outputs/.../checkpoint.pt weight=128 height=63
-    0.951 female
-    net221-predict checkpoint=PATH x=[4200,17.5]          # features in checkpoint order
-    net221-predict checkpoint=PATH body_mass_g=4200 bill_depth_mm=17.5
+`HELP` is what --help prints; its examples are run by the tests.
 """
 
 from __future__ import annotations
@@ -20,6 +16,24 @@ from net221.errors import UserError
 
 PROG = "net221-predict"
 USAGE = f"usage: {PROG} checkpoint=PATH FEATURE=VALUE ... | x=[V1,V2,...]"
+HELP = f"""\
+{PROG}: the probability (of label 1) and the label that a network trained by net221-train
+gives one person or one row, from its checkpoint.pt. Values are in raw units (pounds, inches,
+grams, ...); the checkpoint's normalization is applied.
+
+  $ {PROG} checkpoint=outputs/2026-11-27/10-00-00/checkpoint.pt weight=128 height=63
+  0.949 female
+  $ {PROG} checkpoint=outputs/2026-11-27/10-00-00/checkpoint.pt x=[155,68]
+  0.040 male
+
+{USAGE}
+  checkpoint=PATH   a checkpoint.pt written by net221-train (the blog's run above: no arguments)
+  FEATURE=VALUE     one per feature the network was trained on (the blog: weight, height)
+  x=[V1,V2,...]     or all of them in the checkpoint's feature order
+
+Prints P(label 1) to three decimals and the label it implies (P > 0.5). Bad input exits
+with status 2 and one line on stderr. --version prints net221's version.
+"""
 
 
 def parse_arguments(argv: list[str]) -> dict[str, str]:
@@ -101,7 +115,12 @@ def predict(arguments: dict[str, str]) -> tuple[float, str]:
 def main(argv: list[str] | None = None) -> None:
     argv = sys.argv[1:] if argv is None else argv
     if any(word in ("-h", "--help") for word in argv):
-        print(__doc__.strip().split("\n\n", 1)[1] if __doc__ else USAGE)
+        print(HELP, end="")
+        return
+    if "--version" in argv:
+        from net221 import __version__
+
+        print(f"net221 {__version__}")
         return
     try:
         probability, label = predict(parse_arguments(argv))

@@ -5,11 +5,12 @@ Layer: app.
     net221-report multirun/2026-11-27/10-00-00
 
 prints a markdown table (one row per job: the swept values, the final loss and
-accuracy, the convergence rate of ensembles, the status), writes it as
-report.csv, and plots the final loss (or, for ensembles, the convergence rate)
-against the first numeric swept value as report.png, one line per combination
-of the other swept values. Jobs that failed or have not finished are listed
-with their status; they never stop the report.
+accuracy, the convergence rate of ensembles, the status; long numbers such as an
+Optuna trial's learning rate to 4 significant digits), writes it with every
+digit as report.csv, and draws report.png (see `sweep_figure`): the final loss,
+validation loss or convergence rate against a swept value, seeds as the spread.
+Jobs that failed or have not finished are listed with their status; they never
+stop the report.
 """
 
 from __future__ import annotations
@@ -17,18 +18,16 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from net221.app.cli import fail, tolerate_closed_output
+from net221.app.sweep_log import shown_value
 from net221.atomic import atomic
 from net221.errors import UserError
 
 PROG = "net221-report"
-# Swept keys tried first for the x axis, in order.
-PREFERRED_X = ("optimizer.lr", "model.width", "trainer.members", "trainer.batch_size")
 
 
 @dataclass
@@ -109,16 +108,6 @@ def swept_keys(jobs: list[Job]) -> list[str]:
     return [key for key in keys if len({job.overrides.get(key) for job in jobs}) > 1]
 
 
-def _as_number(text: str | None) -> float | None:
-    if text is None:
-        return None
-    try:
-        value = float(text)
-    except ValueError:
-        return None
-    return value if math.isfinite(value) else None
-
-
 def _format(value: Any) -> str:
     if value is None:
         return ""
@@ -153,32 +142,28 @@ def markdown(header: list[str], rows: list[list[str]]) -> str:
     )
 
 
-def plot(jobs: list[Job], keys: list[str], path: Path) -> bool:
-    """report.png: the y metric against the first numeric swept key; False if nothing to plot."""
-    numeric = [key for key in keys if all(_as_number(job.overrides.get(key)) is not None for job in jobs)]
-    if not numeric:
-        return False
-    x_key = next((key for key in PREFERRED_X if key in numeric), numeric[0])
-    finished = [job for job in jobs if job.status == "ok"]
-    y_name = (
-        "convergence_rate" if any("convergence_rate" in job.metrics for job in finished) else "final_loss"
-    )
-    others = [key for key in keys if key != x_key]
-    lines: dict[str, list[tuple[float, float]]] = {}
-    for job in finished:
-        x = _as_number(job.overrides.get(x_key))
-        y = job.metrics.get(y_name)
-        if x is None or not isinstance(y, int | float):
-            continue
-        label = ", ".join(f"{key}={job.overrides.get(key, '')}" for key in others)
-        lines.setdefault(label, []).append((x, float(y)))
-    if not lines:
-        return False
-    from net221.app import plots
+def _loss_name(job_dir: Path) -> str | None:
+    """The loss a job minimized (its config's loss._target_: MSELoss, BCELoss), for the plot."""
+    from omegaconf import OmegaConf
 
-    with atomic(path) as temporary:  # whole or not at all (a full disk)
-        plots.sweep_plot(temporary, x_key, y_name, lines)
-    return True
+    try:
+        target = OmegaConf.load(job_dir / ".hydra" / "config.yaml").loss._target_
+    except Exception:  # missing, unreadable, no loss: the plot then does not tell losses apart
+        return None
+    return str(target).rsplit(".", 1)[-1]
+
+
+def plot(jobs: list[Job], keys: list[str], path: Path, sweep_dir: Path | None = None) -> Any:
+    """report.png (see `sweep_figure`): the figure, or None if there is nothing to plot."""
+    from net221.app import sweep_figure
+
+    finished = [
+        (job.overrides, job.metrics, None if sweep_dir is None else _loss_name(sweep_dir / job.name))
+        for job in jobs
+        if job.status == "ok"
+    ]
+    optuna = sweep_dir is not None and (sweep_dir / "optimization_results.yaml").is_file()
+    return sweep_figure.draw(path, finished, keys, optuna)
 
 
 def report(sweep_dir: Path, csv_path: Path, png_path: Path) -> str:
@@ -189,20 +174,40 @@ def report(sweep_dir: Path, csv_path: Path, png_path: Path) -> str:
         writer = csv.writer(handle)
         writer.writerow(header)
         writer.writerows(rows)
-    plotted = plot(jobs, keys, png_path)
+    with atomic(png_path) as temporary:  # whole or not at all (a full disk)
+        plotted = plot(jobs, keys, temporary, sweep_dir) is not None
     failed = sum(job.status != "ok" for job in jobs)
-    lines = [markdown(header, rows), "", f"{len(jobs)} job(s), {failed} failed. Table: {csv_path}"]
+    shown = [[shown_value(cell) for cell in row] for row in rows]  # report.csv keeps every digit
+    lines = [markdown(header, shown), "", f"{len(jobs)} job(s), {failed} failed. Table: {csv_path}"]
     if plotted:
         lines[-1] += f"; plot: {png_path}"
     return "\n".join(lines)
 
 
+SUMMARY = f"""\
+{PROG}: a table and a plot of a sweep (multirun) directory of net221-train. The table has a
+row per job (the swept values, final loss and accuracy, the convergence rate of ensembles, the
+status) and is written to report.csv; report.png plots the result against a swept value.
+
+  net221-train -m optimizer.lr=0.01,0.1,1 trainer.seed=0,1,2
+  {PROG} multirun/2026-11-27/10-00-00
+"""
+
+
+class _Parser(argparse.ArgumentParser):
+    def format_help(self) -> str:  # what the command does comes first, then the usage
+        return f"{SUMMARY}\n{super().format_help()}"
+
+
 @tolerate_closed_output
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog=PROG, description="Summarize a net221 multirun directory.")
+    from net221 import __version__
+
+    parser = _Parser(prog=PROG, epilog="Bad input exits with status 2 and one line on stderr.")
     parser.add_argument("sweep_dir", type=Path, help="the multirun directory (holding 0/, 1/, ...)")
     parser.add_argument("--csv", type=Path, default=None, help="table file (default SWEEP_DIR/report.csv)")
     parser.add_argument("--plot", type=Path, default=None, help="plot file (default SWEEP_DIR/report.png)")
+    parser.add_argument("--version", action="version", version=f"net221 {__version__}")
     args = parser.parse_args(argv)
     sweep_dir: Path = args.sweep_dir
     try:

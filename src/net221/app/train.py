@@ -25,7 +25,7 @@ import torch
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
 
-from net221.app import checkpoints, plots, run_dir
+from net221.app import checkpoints, plots, run_dir, sweep_log
 from net221.app.cli import error_line, fail_job, run_app, stop_job, write_error
 from net221.app.experiment import Experiment, build_experiment
 from net221.app.interrupt import Interrupted, StopSignals, catch_stop_signals
@@ -267,7 +267,7 @@ def run(cfg: DictConfig, output_dir: Path) -> float:
         raise
     finally:
         reserve.unlink(missing_ok=True)
-    log.info(f"Outputs in {output_dir}")
+    log.info(f"Outputs in {sweep_log.shown_path(output_dir)}")
     return float(objective)
 
 
@@ -275,12 +275,16 @@ def run(cfg: DictConfig, output_dir: Path) -> float:
 def task(cfg: DictConfig) -> float:
     output_dir = Path(HydraConfig.get().runtime.output_dir)
     try:
-        return run(cfg, output_dir)
+        objective = run(cfg, output_dir)
     except UserError as error:
+        sweep_log.job_line(output_dir, error=str(error))
         fail_job(PROG, error)
         raise
     except Interrupted as stopped:
+        sweep_log.job_line(output_dir, error=str(stopped))
         stop_job(PROG, stopped)
+    sweep_log.job_line(output_dir)
+    return objective
 
 
 def main() -> None:

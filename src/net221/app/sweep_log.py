@@ -1,0 +1,140 @@
+"""What a sweep prints: one line per finished job, not every job's log.
+
+Layer: app. Two logging filters, named in the configs' logging settings:
+
+- `JobConsole` (each job of net221-train -m, on the console handler): only warnings,
+  errors and the job's one-line result (`job_line`), unless `hydra.verbose` is set or
+  `trainer.log_every` is overridden on the command line, which bring every line back.
+  train.log keeps everything.
+- `HydraConsole` (Hydra's own lines): leaves out the set-up chatter of plugins
+  (alembic's "setup plugin" lines, the Optuna sweeper's study settings, Optuna's own
+  INFO lines, which it would print with colour codes even into a pipe), and, when
+  the jobs print their own line, Hydra's line at each job's launch.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger("net221")
+
+# Records with this attribute set are a job's one-line result.
+JOB_LINE = "net221_job_line"
+OPTUNA_SETTINGS = ("Study name: ", "Storage: ", "Sampler: ", "Directions: ")
+
+
+def full_log(verbose: Any, overrides: Sequence[str] | None) -> bool:
+    """`hydra.verbose` set, or `trainer.log_every` given on the command line."""
+    asked = any(str(item).lstrip("+~").startswith("trainer.log_every=") for item in overrides or ())
+    return bool(verbose) or asked
+
+
+class JobConsole(logging.Filter):
+    def __init__(
+        self, mode: Any = None, verbose: Any = False, overrides: Sequence[str] | None = None
+    ) -> None:
+        super().__init__()
+        in_sweep = getattr(mode, "name", str(mode)).endswith("MULTIRUN")
+        self.quiet = in_sweep and not full_log(verbose, overrides)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not self.quiet or record.levelno >= logging.WARNING or bool(getattr(record, JOB_LINE, False))
+
+
+class HydraConsole(logging.Filter):
+    def __init__(
+        self,
+        sweeper: str = "",
+        verbose: Any = False,
+        overrides: Sequence[str] | None = None,
+        job_lines: bool = False,
+    ) -> None:
+        super().__init__()
+        self.optuna = "optuna" in sweeper
+        self.launches = not job_lines or full_log(verbose, overrides)
+        if self.optuna:
+            import optuna
+
+            # Optuna's records go to this console, plain (no colour codes), from warnings up
+            # unless hydra.verbose asks for everything.
+            optuna.logging.disable_default_handler()
+            optuna.logging.enable_propagation()
+            optuna.logging.set_verbosity(logging.INFO if verbose else logging.WARNING)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno >= logging.WARNING:
+            return True
+        message = record.getMessage()
+        if record.name.startswith("alembic") or message.startswith(OPTUNA_SETTINGS):
+            return False
+        if not self.launches:
+            # the launcher's "#3 : key=value ..." before each job, and, for Optuna's
+            # one-trial batches, "Launching 1 jobs locally" each time
+            launch = message.lstrip().startswith("#") or (self.optuna and message.startswith("Launching "))
+            return not launch
+        return True
+
+
+def shown_value(text: str) -> str:
+    """A swept value as given, or to 4 significant digits when it is a long number
+    (an Optuna trial's optimizer.lr=0.08096384026619578 reads 0.08096)."""
+    try:
+        value = float(text)
+    except ValueError:
+        return text
+    short = f"{value:.4g}"
+    return short if float(short) != value and len(text) > len(short) + 2 else text
+
+
+def shown_override(override: str) -> str:
+    key, sep, value = override.partition("=")
+    return f"{key}{sep}{shown_value(value)}" if sep else override
+
+
+def shown_path(path: Path) -> str:
+    """The path relative to the working directory when it lies below it, else as it is."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def describe_result(summary: dict[str, Any]) -> str:
+    def number(key: str, digits: str = ".4g") -> str:
+        value = summary.get(key)
+        return "n/a" if value is None else format(value, digits)
+
+    ensemble = summary.get("ensemble")
+    if isinstance(ensemble, dict):
+        rate = ensemble.get("convergence_rate")
+        converged = "n/a" if rate is None else f"{int(rate * 1000) / 10:.1f} %"  # never rounded up to 100
+        return f"median final loss {number('final_loss')}, converged {converged}"
+    text = f"final loss {number('final_loss')}, accuracy {number('final_accuracy', '.3f')}"
+    if "final_val_loss" in summary:
+        text += (
+            f"; validation loss {number('final_val_loss')}, accuracy {number('final_val_accuracy', '.3f')}"
+        )
+    return text
+
+
+def job_line(output_dir: Path, error: str | None = None) -> None:
+    """In a sweep, log the job's one line: number, overrides, result (or error), directory."""
+    from hydra.core.hydra_config import HydraConfig
+    from hydra.types import RunMode
+
+    config = HydraConfig.get()
+    if config.mode != RunMode.MULTIRUN:
+        return
+    if error is not None:
+        result = "failed: " + " ".join(part.strip() for part in error.splitlines() if part.strip())
+    else:
+        try:
+            result = describe_result(json.loads((output_dir / "summary.json").read_text()))
+        except (OSError, ValueError):
+            result = "finished (no readable summary.json)"
+    overrides = " ".join(shown_override(item) for item in config.overrides.task)
+    log.info(f"#{config.job.num} {overrides}: {result} ({shown_path(output_dir)})", extra={JOB_LINE: True})

@@ -1,0 +1,51 @@
+"""Every command gets a run (or sweep) directory of its own, even when started in the same second."""
+
+from __future__ import annotations
+
+import subprocess
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from hydra import compose, initialize_config_module
+from omegaconf import OmegaConf
+
+from net221.app.output_dirs import RESOLVER, unique_dir
+from net221.app.schemas import register_schemas
+
+from conftest import BIN
+
+
+def test_the_default_directories_are_made_unique() -> None:
+    register_schemas()
+    with initialize_config_module(config_module="net221.configs", version_base="1.3"):
+        hydra_node = compose(config_name="train", return_hydra_config=True).hydra
+    run_dir = OmegaConf.to_container(hydra_node.run, resolve=False)["dir"]  # type: ignore[index]
+    sweep_dir = OmegaConf.to_container(hydra_node.sweep, resolve=False)["dir"]  # type: ignore[index]
+    assert run_dir == "${" + RESOLVER + ":outputs/${now:%Y-%m-%d}/${now:%H-%M-%S}}"
+    assert sweep_dir == "${" + RESOLVER + ":multirun/${now:%Y-%m-%d}/${now:%H-%M-%S}}"
+
+
+def test_simultaneous_calls_get_different_directories(tmp_path: Path) -> None:
+    base = tmp_path / "outputs" / "2026-11-28" / "10-00-00"
+    with ThreadPoolExecutor(8) as pool:
+        made = list(pool.map(lambda _: unique_dir(str(base)), range(8)))
+    assert sorted(Path(name).name for name in made) == sorted(
+        ["10-00-00", *(f"10-00-00_{n}" for n in range(2, 9))]
+    )
+    assert all(Path(name).is_dir() and not any(Path(name).iterdir()) for name in made)
+
+
+def test_two_failing_runs_started_together_keep_their_own_files(tmp_path: Path) -> None:
+    # both ask for the same name, as two commands in the same second do with outputs/DATE/TIME
+    pattern = "hydra.run.dir=${" + RESOLVER + ":" + str(tmp_path / "run") + "}"
+    argv = [[str(BIN / "net221-train"), pattern, f"trainer.epochs={-n}"] for n in (1, 2)]
+    pipes = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE, "text": True}
+    commands = [subprocess.Popen(words, cwd=tmp_path, **pipes) for words in argv]  # type: ignore[call-overload]
+    for command in commands:
+        _, stderr = command.communicate(timeout=300)
+        assert command.returncode == 2, stderr
+    errors = {(tmp_path / name / "error.txt").read_text() for name in ("run", "run_2")}
+    assert errors == {"trainer.epochs=-1: must be >= 1\n", "trainer.epochs=-2: must be >= 1\n"}
+    for name in ("run", "run_2"):
+        log = (tmp_path / name / "train.log").read_text()
+        assert log.count("error: trainer.epochs=") == 1, log

@@ -1,0 +1,183 @@
+"""The README's samples are run: its Python example as a doctest, and every console sample
+(a fenced block whose first line is `$ command`) as commands whose output must match.
+
+The commands run in order in one working directory holding the repository's scripts/
+and the data files below; net221's console scripts run in-process, anything else (sed)
+in a shell. What a command prints is compared line by line with what the README shows:
+
+- `...` on a line of its own stands for any number of lines;
+- run directories (outputs/DATE/TIME, multirun/DATE/TIME) and Hydra's timestamps match
+  any such; a run directory in a command is the latest one made with that file in it;
+- rounding noise matches rounding noise: a number below 1e-12 (the last bits of a
+  float64, which differ between CPUs), and on such a line the point (#k, random k)
+  where it happened to be largest.
+
+The same applies to the examples in net221-predict --help.
+"""
+
+from __future__ import annotations
+
+import doctest
+import re
+import shlex
+import shutil
+import subprocess
+from pathlib import Path
+
+from net221.app import predict
+
+from conftest import run_in_process
+
+ROOT = Path(__file__).resolve().parents[1]
+README = (ROOT / "README.md").read_text()
+FENCE = re.compile(r"^```(\w*)\n(.*?)^```$", re.MULTILINE | re.DOTALL)
+RUN_DIR = re.compile(r"\b(outputs|multirun)/\d{4}-\d{2}-\d{2}/\d{2}-\d{2}-\d{2}(?:_\d+)?")
+HYDRA_TIME = re.compile(r"^\[\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2},\d{3}\]")
+NUMBER = re.compile(r"(?<![\w.=])-?(?:\d+\.?\d*(?:e[-+]?\d+)?)(?![\w.])")
+
+# Files the README's commands read.
+FILES = {
+    "people.csv": "name,weight,height,gender\nAlice,133,65,F\nBob,160,72,M\nCharlie,152,70,M\nDiana,120,tall,F\n",
+    "visitors.csv": "name,weight,height,gender\nAlice,133,65,F\nBob,160,72,M\nSam,150,68,X\n",
+}
+
+
+def sample_lines(body: str) -> list[tuple[str, list[str]]]:
+    """(command, the lines shown after it) for every `$ ` line of a console sample."""
+    samples: list[tuple[str, list[str]]] = []
+    for line in body.splitlines():
+        if line.startswith("$ "):
+            samples.append((line[2:], []))
+        elif samples:
+            samples[-1][1].append(line)
+    return samples
+
+
+def console_samples(text: str) -> list[tuple[str, list[str]]]:
+    """The samples of every fenced block that starts with a `$ ` line."""
+    return [
+        sample for _, body in FENCE.findall(text) if body.startswith("$ ") for sample in sample_lines(body)
+    ]
+
+
+def _noise(match: re.Match[str]) -> str:
+    text = match.group()
+    return "~0" if abs(float(text)) < 1e-12 else text
+
+
+def normalized(line: str) -> str:
+    line = HYDRA_TIME.sub("[TIME]", RUN_DIR.sub(r"\1/DATE/TIME", line.rstrip()))
+    noiseless = NUMBER.sub(_noise, line)
+    if noiseless == line:
+        return line
+    # a column of noise is as wide as its widest value: compare the words, not the spaces
+    noiseless = re.sub(r"random \d+ \(", "random k (", re.sub(r"~0 +#\d+", "~0 #k", noiseless))
+    return " ".join(noiseless.split())
+
+
+def matches(expected: list[str], actual: list[str]) -> bool:
+    """`...` matches any run of lines; every other line must be equal."""
+    if not expected:
+        return not actual
+    if expected[0] == "...":
+        return any(matches(expected[1:], actual[i:]) for i in range(len(actual) + 1))
+    return bool(actual) and expected[0] == actual[0] and matches(expected[1:], actual[1:])
+
+
+class Workspace:
+    """The working directory of the commands, and the run directories they made."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        shutil.copytree(ROOT / "scripts", path / "scripts")
+        for name, content in FILES.items():
+            (path / name).write_text(content)
+
+    def latest(self, kind: str, holding: str) -> str | None:
+        """The newest run (or sweep) directory made here, with `holding` in it if given."""
+        made = [p for p in self.path.glob(f"{kind}/*/*") if (p / holding).exists()]
+        newest = max(
+            made, key=lambda p: (p.parent.name, *map(int, p.name.replace("-", "_").split("_"))), default=None
+        )
+        return None if newest is None else str(newest.relative_to(self.path))
+
+    def command(self, text: str) -> str:
+        """The command with each run directory it names replaced by the latest such directory."""
+
+        def latest(match: re.Match[str]) -> str:
+            rest = text[match.end() :]
+            holding = rest[1:].split()[0].split("/")[0] if rest.startswith("/") else ""
+            return self.latest(match.group(1), holding) or match.group()
+
+        return RUN_DIR.sub(latest, text)
+
+    def run(self, text: str) -> list[str]:
+        command = self.command(text)
+        words = shlex.split(command)
+        if words[0].startswith("net221-"):
+            result = run_in_process(words[0], *words[1:], cwd=self.path)
+        else:
+            result = subprocess.run(
+                command, shell=True, cwd=self.path, capture_output=True, text=True, check=False
+            )
+        return (result.stdout + result.stderr).replace(f"{self.path}/", "").splitlines()
+
+
+def check(workspace: Workspace, samples: list[tuple[str, list[str]]]) -> None:
+    differ = []
+    for command, shown in samples:
+        printed = workspace.run(command)
+        if not matches([normalized(line) for line in shown], [normalized(line) for line in printed]):
+            differ += [f"$ {command}", "--- shown:", *shown, "--- printed:", *printed, ""]
+    assert not differ, "\n".join(differ)
+
+
+def test_the_python_example_runs_as_shown() -> None:
+    (block,) = [body for kind, body in FENCE.findall(README) if kind == "pycon"]
+    test = doctest.DocTestParser().get_doctest(block, {}, "README.md", str(ROOT / "README.md"), 0)
+    output: list[str] = []
+    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS)
+    runner.run(test, out=output.append)
+    assert runner.failures == 0, "".join(output)
+    assert len(test.examples) >= 8
+
+
+def test_the_console_samples_print_what_the_readme_shows(tmp_path: Path) -> None:
+    samples = console_samples(README)
+    commands = {command.split()[0] for command, _ in samples}
+    assert {
+        "net221-train",
+        "net221-predict",
+        "net221-gradcheck",
+        "net221-compare",
+        "net221-report",
+    } <= commands
+    check(Workspace(tmp_path), samples)
+
+
+def test_the_examples_in_predict_help_print_what_they_show(tmp_path: Path) -> None:
+    (examples,) = [part for part in predict.HELP.split("\n\n") if part.startswith("  $ ")]
+    samples = sample_lines("\n".join(line.removeprefix("  ") for line in examples.splitlines()))
+    assert [command.split()[0] for command, _ in samples] == ["net221-predict", "net221-predict"]
+    check(Workspace(tmp_path), [("net221-train", ["..."]), *samples])  # the blog's checkpoint first
+
+
+def test_rounding_noise_matches_rounding_noise() -> None:
+    table = " w1       0.0214695353    0.0214695353   {} #{}    4.8e-16 #37    1.7e-08 #21   PASS"
+    assert normalized(table.format("1.1e-16", 16)) == normalized(table.format("      0", 3))
+    assert normalized(table.format("1.1e-16", 16)).endswith("1.7e-08 #21 PASS")  # not noise: kept
+    forward = (
+        " forward       random {} (worst of 100)    0.3055529623    0.3055529623        {}   3.1e-10   agree"
+    )
+    assert normalized(forward.format(9, "5.6e-17")) == normalized(forward.format(4, "      0"))
+    assert normalized(forward.format(9, "5.6e-17")) != normalized(forward.format(9, "5.6e-09"))
+    assert normalized("Epoch 990 loss: 0.002") == "Epoch 990 loss: 0.002"
+    assert normalized("Report: outputs/2026-11-28/19-01-46_2/gradcheck.json") == (
+        "Report: outputs/DATE/TIME/gradcheck.json"
+    )
+
+
+def test_elided_lines_and_exact_lines() -> None:
+    assert not matches(["Emily: 0.949"], ["Emily: 0.948"])
+    assert matches(["a", "...", "d"], ["a", "b", "c", "d"]) and matches(["a", "...", "d"], ["a", "d"])
+    assert not matches(["a", "...", "d"], ["a", "b"]) and not matches(["a"], ["a", "b"])

@@ -1,0 +1,59 @@
+"""net221-report in-process: the table's numbers, the plot's choice, help and version."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+
+from net221 import __version__
+from net221.app.report import main, plot, read_jobs, report, swept_keys
+
+
+def make_job(sweep: Path, number: int, overrides: list[str], summary: dict[str, object]) -> None:
+    job = sweep / str(number)
+    (job / ".hydra").mkdir(parents=True)
+    (job / ".hydra" / "overrides.yaml").write_text("".join(f"- {item}\n" for item in overrides))
+    (job / ".hydra" / "config.yaml").write_text("loss:\n  _target_: torch.nn.BCELoss\n")
+    (job / "summary.json").write_text(json.dumps(summary))
+
+
+@pytest.fixture
+def optuna_sweep(tmp_path: Path) -> Path:
+    trials = [("0.08096384026619578", "1", 0.5795), ("0.17613763016070647", "4", 0.3258)]
+    for number, (lr, width, val_loss) in enumerate(trials):
+        summary = {"final_loss": 0.3, "final_accuracy": 0.9, "final_val_loss": val_loss}
+        make_job(tmp_path, number, [f"optimizer.lr={lr}", f"model.width={width}"], summary)
+    (tmp_path / "optimization_results.yaml").write_text("name: optuna\nbest_value: 0.3258\n")
+    return tmp_path
+
+
+def test_the_table_shows_long_numbers_to_4_digits_and_the_csv_keeps_them(optuna_sweep: Path) -> None:
+    text = report(optuna_sweep, optuna_sweep / "report.csv", optuna_sweep / "report.png")
+    rows = [line for line in text.splitlines() if line.startswith("| 0 ")]
+    assert rows == ["| 0 | 0.08096 | 1 | 0.3 | 0.9 | 0.5795 |  |  | ok |"]
+    with (optuna_sweep / "report.csv").open() as handle:
+        assert next(csv.DictReader(handle))["optimizer.lr"] == "0.08096384026619578"
+
+
+def test_the_plot_of_an_optuna_search_shows_the_validation_loss(optuna_sweep: Path) -> None:
+    jobs = read_jobs(optuna_sweep)
+    figure = plot(jobs, swept_keys(jobs), optuna_sweep / "report.png", optuna_sweep)
+    assert figure.axes[0].get_ylabel() == "final validation loss, BCELoss"  # the loss from .hydra/config.yaml
+
+
+def test_help_starts_with_what_it_does_and_version(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as stop:
+        main(["--help"])
+    assert stop.value.code == 0
+    help_text = capsys.readouterr().out
+    assert help_text.startswith("net221-report: a table and a plot of a sweep (multirun) directory")
+    assert (
+        "  net221-report multirun/2026-11-27/10-00-00\n" in help_text.split("usage:")[0]
+    )  # an example first
+    with pytest.raises(SystemExit) as stop:
+        main(["--version"])
+    assert stop.value.code == 0
+    assert capsys.readouterr().out == f"net221 {__version__}\n"
