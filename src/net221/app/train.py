@@ -91,7 +91,7 @@ def _single(
             )
     except TrainingStopped:
         raise stop.interrupted(
-            f"interrupted at {saver.saved_at}; resume with trainer.resume={saver.path}"
+            f"interrupted at {saver.saved_at}; resume with trainer.resume={sweep_log.shown_path(saver.path)}"
         ) from None
     finally:
         metrics.close()
@@ -172,7 +172,7 @@ def _seed_study(
             )
     except TrainingStopped:
         raise stop.interrupted(
-            f"interrupted at {saver.saved_at}; resume with trainer.resume={saver.path}"
+            f"interrupted at {saver.saved_at}; resume with trainer.resume={sweep_log.shown_path(saver.path)}"
         ) from None
     saver.study(state, best=result.best_model)  # first: the work is safe
     with np.errstate(all="ignore"):
