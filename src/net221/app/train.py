@@ -14,6 +14,7 @@ an ensemble) for sweepers to minimize.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from pathlib import Path
@@ -54,7 +55,11 @@ def _single(
     data = experiment.data
     columns = run_dir.metric_columns(data.val is not None, ensemble=False)
     metrics = run_dir.MetricsFile(output_dir / "metrics.csv", columns)
-    sink = tensorboard(None if cfg.logger is None else output_dir / cfg.logger.log_dir)
+    try:
+        sink = tensorboard(None if cfg.logger is None else output_dir / cfg.logger.log_dir)
+    except BaseException:
+        metrics.close()
+        raise
     saver = checkpoints.Saver(output_dir / checkpoints.CHECKPOINT, cfg, data)
 
     def record(row: dict[str, float]) -> None:
@@ -180,27 +185,31 @@ def _seed_study(
         accuracy = np.nanmean(result.accuracy, axis=1)
         val_median = None if result.val_loss is None else np.nanmedian(result.val_loss, axis=1)
         val_accuracy = None if result.val_accuracy is None else np.nanmean(result.val_accuracy, axis=1)
-    sink = tensorboard(None if cfg.logger is None else output_dir / cfg.logger.log_dir)
-    metrics = run_dir.MetricsFile(output_dir / "metrics.csv", columns)
-    for i, epoch in enumerate(result.epochs):
-        row = {
-            "epoch": epoch,
-            "loss": median[i],
-            "accuracy": accuracy[i],
-            "loss_p10": p10[i],
-            "loss_p90": p90[i],
-        }
-        if val_median is not None and val_accuracy is not None:
-            row |= {"val_loss": val_median[i], "val_accuracy": val_accuracy[i]}
-        metrics.write(row)
-        log.info(f"Epoch {epoch} loss: {median[i]:.3f} (median; 10-90 %: {p10[i]:.3f}-{p90[i]:.3f})")
+    with contextlib.ExitStack() as files:
+        sink = tensorboard(None if cfg.logger is None else output_dir / cfg.logger.log_dir)
         if sink is not None:
-            sink.write(
-                epoch, {"loss/median": float(median[i]), "loss/p10": float(p10[i]), "loss/p90": float(p90[i])}
-            )
-    metrics.close()
-    if sink is not None:
-        sink.close()
+            files.callback(sink.close)
+        metrics = run_dir.MetricsFile(output_dir / "metrics.csv", columns)
+        files.callback(metrics.close)
+        for i, epoch in enumerate(result.epochs):
+            row = {
+                "epoch": epoch,
+                "loss": median[i],
+                "accuracy": accuracy[i],
+                "loss_p10": p10[i],
+                "loss_p90": p90[i],
+            }
+            if val_median is not None and val_accuracy is not None:
+                row |= {"val_loss": val_median[i], "val_accuracy": val_accuracy[i]}
+            metrics.write(row)
+            log.info(f"Epoch {epoch} loss: {median[i]:.3f} (median; 10-90 %: {p10[i]:.3f}-{p90[i]:.3f})")
+            if sink is not None:
+                scalars = {
+                    "loss/median": float(median[i]),
+                    "loss/p10": float(p10[i]),
+                    "loss/p90": float(p90[i]),
+                }
+                sink.write(epoch, scalars)
 
     threshold = trainer.converged_below
     final = result.final_val_loss if result.final_val_loss is not None else result.final_loss
