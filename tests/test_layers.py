@@ -15,7 +15,9 @@ PACKAGE = Path(net221.__file__).parent
 LAYERS = {
     "core": {"data", "derivation", "errata", "errors", "init", "network", "numpy_trainer"},
     "training": {
+        "atomic",
         "checkpoint",
+        "checkpoint_checks",
         "ensemble",
         "metrics",
         "seed_study",

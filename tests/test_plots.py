@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -144,7 +145,8 @@ def test_a_runs_figures_say_what_they_show(tmp_path: Path, monkeypatch: pytest.M
 
         def drawn(path: Path, *args: Any) -> Any:
             figure = draw(path, *args)
-            titles[f"{path.parent.name}/{path.name}"] = figure.axes[0].get_title()
+            name = re.sub(r"^\.(.+)\.\d+\.tmp(\.\w+)$", r"\1\2", path.name)  # drawn to a temporary file
+            titles[f"{path.parent.name}/{name}"] = figure.axes[0].get_title()
             return figure
 
         return drawn

@@ -103,11 +103,14 @@ class Normalization:
             return cls(shift=BLOG_SHIFT, scale=(1.0,) * width)
         if mode == "none":
             return cls(shift=(0.0,) * width, scale=(1.0,) * width)
-        mean = raw.mean(axis=0)
+        with np.errstate(over="ignore", invalid="ignore"):  # values near float64's limit: refused below
+            mean, std = raw.mean(axis=0), raw.std(axis=0)
+        for name, m, s in zip(feature_names, mean, std, strict=True):
+            if not (np.isfinite(m) and np.isfinite(s)):
+                raise ValueError(f"normalize={mode}: feature {name!r} has values too large to average")
         if mode == "mean":
             return cls(shift=tuple(float(m) for m in mean), scale=(1.0,) * width)
         if mode == "standardize":
-            std = raw.std(axis=0)
             for name, value in zip(feature_names, std, strict=True):
                 if not value > 0.0:
                     raise ValueError(f"normalize=standardize: feature {name!r} is constant")

@@ -8,14 +8,24 @@ per-step tensors, which grow with members x rows x width.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import torch
 
 from net221.ensemble import Ensemble, MemberLoss
 from net221.network import Net221
-from net221.trainer import EpochLog, EpochPlan, LossFunction, evaluate, evaluator, train
+from net221.trainer import (
+    EpochLog,
+    EpochPlan,
+    Evaluation,
+    LossFunction,
+    TrainingStopped,
+    evaluate,
+    evaluator,
+    logged_epochs,
+    train,
+)
 
 # On the CPU a chunk's per-step tensors (members x batch x (width + inputs + 1)
 # values) stay within CPU_STEP_VALUES, small enough to stay in cache
@@ -65,6 +75,67 @@ def _stack(logs: list[EpochLog], part: str, field: str) -> np.ndarray:
     return np.stack([getattr(getattr(log, part), field) for log in logs], axis=0)
 
 
+@dataclass
+class StudyState:
+    """How far a seed study has come: enough to continue it with the same results.
+
+    Chunks before member `first` are done (their results in `done`, one array per
+    chunk); the chunk from `first` has trained `epoch` epochs and `step` steps of
+    the next, with `model` and `optimizer` its ensemble and optimizer, and `logs`
+    its logged epochs. `best` is the best finished member: (member, score, values).
+    """
+
+    members: int
+    chunk_size: int
+    first: int = 0
+    epoch: int = 0
+    step: int = 0
+    done: dict[str, list[np.ndarray]] = field(default_factory=dict)
+    logs: list[EpochLog] = field(default_factory=list)
+    best: tuple[int, float, np.ndarray] | None = None
+    model: Ensemble | None = None
+    optimizer: torch.optim.Optimizer | None = None
+
+    def joined(self, key: str) -> np.ndarray | None:
+        # per-log arrays (logs, count) join along members; final arrays (count,) too
+        return np.concatenate(self.done[key], axis=-1) if key in self.done else None
+
+    def results(self) -> dict[str, torch.Tensor]:
+        """Finished chunks' results, as tensors for a checkpoint."""
+        return {key: torch.from_numpy(np.concatenate(parts, axis=-1)) for key, parts in self.done.items()}
+
+    def current(self) -> dict[str, torch.Tensor]:
+        """The current chunk's logged epochs, (logs, count) per result, as tensors."""
+        if not self.logs:
+            return {}
+        parts = [("train", "loss"), ("train", "accuracy")]
+        if self.logs[0].val is not None:
+            parts += [("val", "loss"), ("val", "accuracy")]
+        return {
+            ("val_" if part == "val" else "") + name: torch.from_numpy(_stack(self.logs, part, name))
+            for part, name in parts
+        }
+
+    def restore(
+        self, done: dict[str, torch.Tensor], current: dict[str, torch.Tensor], plan: EpochPlan
+    ) -> None:
+        """Take back `results()` and `current()` from a checkpoint, for the epochs `plan` logs."""
+        self.done = {key: [tensor.numpy()] for key, tensor in done.items()}
+        logged = logged_epochs(plan)
+        count = next(iter(current.values())).shape[0] if current else 0
+
+        def evaluation(prefix: str, i: int) -> Evaluation | None:
+            if f"{prefix}loss" not in current:
+                return None
+            return Evaluation(current[f"{prefix}loss"][i].numpy(), current[f"{prefix}accuracy"][i].numpy())
+
+        self.logs = []
+        for i, epoch in enumerate(logged[:count]):
+            train_part = evaluation("", i)
+            assert train_part is not None
+            self.logs.append(EpochLog(epoch, train_part, evaluation("val_", i)))
+
+
 def train_members(
     make_model: Callable[[int, int], Ensemble],
     make_optimizer: Callable[[Ensemble], torch.optim.Optimizer],
@@ -78,73 +149,104 @@ def train_members(
     x_val: torch.Tensor | None = None,
     y_val: torch.Tensor | None = None,
     on_epoch: Callable[[int], None] | None = None,
+    state: StudyState | None = None,
+    should_stop: Callable[[], bool] | None = None,
+    save: Callable[[StudyState, bool], None] | None = None,
+    save_every: int | None = None,
 ) -> SeedStudyResult:
     """Train `members` networks; `make_model(first, count)` builds members first..first+count-1.
 
-    `on_epoch(count)` runs after every epoch of a chunk of `count` members."""
-    parts: dict[str, list[np.ndarray]] = {}
-    epochs: list[int] = []
-    best_score, best_member, best_model = np.inf, 0, None
+    `on_epoch(count)` runs after every epoch of a chunk of `count` members. `state`
+    continues a study from where it stood (its `model` and `optimizer`, when set,
+    are the current chunk's, loaded from a checkpoint). `save(state, durable)` runs
+    every `save_every` epochs of a chunk (durable False) and, when `should_stop`
+    stops training, before `TrainingStopped` is raised (durable True)."""
+    state = state or StudyState(members, chunk_size)
     has_val = x_val is not None and y_val is not None
-    for first in range(0, members, chunk_size):
-        count = min(chunk_size, members - first)
-        model = make_model(first, count)
-        logs: list[EpochLog] = []
-        train(
-            model,
-            make_optimizer(model),
-            MemberLoss(losses.summed),
-            x,
-            y,
-            plan,
-            evaluate_epoch=evaluator(model, losses.per_value, x, y, x_val, y_val),
-            on_log=logs.append,
-            on_epoch=None if on_epoch is None else lambda _, count=count: on_epoch(count),  # type: ignore[misc]
-            stop_on_divergence=False,
-        )
-        epochs = [log.epoch for log in logs]
+    while state.first < members:
+        count = min(state.chunk_size, members - state.first)
+        if state.model is None or state.optimizer is None:
+            state.model = make_model(state.first, count)
+            state.optimizer = make_optimizer(state.model)
+            state.epoch, state.step, state.logs = 0, 0, []
+        model = state.model
+
+        def after_epoch(epoch: int, count: int = count) -> None:
+            state.epoch, state.step = epoch + 1, 0
+            if on_epoch is not None:
+                on_epoch(count)
+            if (
+                save is not None
+                and save_every
+                and state.epoch % save_every == 0
+                and state.epoch < plan.epochs
+            ):
+                save(state, False)
+
+        try:
+            train(
+                model,
+                state.optimizer,
+                MemberLoss(losses.summed),
+                x,
+                y,
+                plan,
+                start_epoch=state.epoch,
+                start_step=state.step,
+                evaluate_epoch=evaluator(model, losses.per_value, x, y, x_val, y_val),
+                on_log=state.logs.append,
+                on_epoch=after_epoch,
+                stop_on_divergence=False,
+                should_stop=should_stop,
+            )
+        except TrainingStopped as stop:
+            state.epoch, state.step = stop.epoch, stop.step
+            if save is not None:
+                save(state, True)
+            raise
         final = evaluate(model, losses.per_value, x, y)
         chunk = {
-            "loss": _stack(logs, "train", "loss"),
-            "accuracy": _stack(logs, "train", "accuracy"),
+            "loss": _stack(state.logs, "train", "loss"),
+            "accuracy": _stack(state.logs, "train", "accuracy"),
             "final_loss": final.loss,
             "final_accuracy": final.accuracy,
         }
         if x_val is not None and y_val is not None:
             final_val = evaluate(model, losses.per_value, x_val, y_val)
             chunk |= {
-                "val_loss": _stack(logs, "val", "loss"),
-                "val_accuracy": _stack(logs, "val", "accuracy"),
+                "val_loss": _stack(state.logs, "val", "loss"),
+                "val_accuracy": _stack(state.logs, "val", "accuracy"),
                 "final_val_loss": final_val.loss,
                 "final_val_accuracy": final_val.accuracy,
             }
         for key, value in chunk.items():
-            parts.setdefault(key, []).append(value)
+            state.done.setdefault(key, []).append(value)
         score = np.nan_to_num(chunk["final_val_loss" if has_val else "final_loss"], nan=np.inf)
         k = int(np.argmin(score))
-        if best_model is None or score[k] < best_score:
-            best_score, best_member, best_model = float(score[k]), first + k, model.member(k)
-    assert best_model is not None
-
-    def joined(key: str) -> np.ndarray | None:
-        # per-log arrays (logs, count) join along members; final arrays (count,) too
-        return np.concatenate(parts[key], axis=-1) if key in parts else None
+        if state.best is None or score[k] < state.best[1]:
+            state.best = (state.first + k, float(score[k]), model.flat()[k])
+        state.first += count
+        state.model, state.optimizer = None, None
+    assert state.best is not None
+    best_member, _, values = state.best
+    best_model = make_model(best_member, 1)
+    best_model.load_flat(values[None])
 
     def required(key: str) -> np.ndarray:
-        array = joined(key)
+        array = state.joined(key)
         assert array is not None
         return array
 
     return SeedStudyResult(
-        epochs=epochs,
+        epochs=logged_epochs(plan),
         loss=required("loss"),
         accuracy=required("accuracy"),
-        val_loss=joined("val_loss"),
-        val_accuracy=joined("val_accuracy"),
+        val_loss=state.joined("val_loss"),
+        val_accuracy=state.joined("val_accuracy"),
         final_loss=required("final_loss"),
         final_accuracy=required("final_accuracy"),
-        final_val_loss=joined("final_val_loss"),
-        final_val_accuracy=joined("final_val_accuracy"),
+        final_val_loss=state.joined("final_val_loss"),
+        final_val_accuracy=state.joined("final_val_accuracy"),
         best_member=best_member,
-        best_model=best_model,
+        best_model=best_model.member(0),
     )

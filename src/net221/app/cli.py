@@ -3,29 +3,75 @@
 Layer: app. Hydra prints composition errors over several lines and task errors
 with a traceback. Here Hydra is told to let exceptions through
 (HYDRA_FULL_ERROR=1) and they are reported in one line instead: bad input of
-any kind (a config key, a value, a file, a checkpoint) exits with status 2.
-Anything else is a bug in net221 and keeps its traceback. NET221_TRACEBACK=1
-shows tracebacks for everything.
+any kind (a config key, a value, a file, a checkpoint, an output location that
+cannot be written) exits with status 2; Ctrl-C outside the training exits with
+130. Anything else is a bug in net221 and keeps its traceback.
+NET221_TRACEBACK=1 shows tracebacks for everything.
+
+A closed stdout or stderr (`net221-train | head -1`) is not an error: what
+cannot be printed is dropped, and the run goes on.
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import logging
 import os
 import re
 import sys
+import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, NoReturn, ParamSpec
 
+from net221.app.interrupt import Interrupted
+from net221.atomic import temporary_path
 from net221.errors import UserError
 
 EXIT_BAD_INPUT = 2
+P = ParamSpec("P")
+EXIT_SIGINT = 130
+
+
+def say(line: str) -> None:
+    """One line on stderr, if there is a stderr to write to."""
+    with contextlib.suppress(OSError):  # closed: the exit status still tells
+        if sys.stderr is not None:
+            print(line, file=sys.stderr, flush=True)
 
 
 def fail(prog: str, message: str) -> NoReturn:
-    print(f"{prog}: error: {message}", file=sys.stderr)
+    say(f"{prog}: error: {message}")
     raise SystemExit(EXIT_BAD_INPUT)
+
+
+def shown(path: object, limit: int = 160) -> str:
+    """A path short enough for one line: its start and its end."""
+    text = str(path)
+    return text if len(text) <= limit else f"{text[: limit // 2 - 2]}...{text[-(limit // 2 - 2) :]}"
+
+
+def describe_os_error(error: OSError, verb: str = "cannot write") -> str:
+    where = f" {shown(error.filename)}" if error.filename is not None else ""
+    return f"{verb}{where}: {error.strerror or error}"
+
+
+def quiet_closed_output() -> None:
+    """Flush stdout; if the reader has gone, point stdout at /dev/null so that the
+    interpreter's last flush does not complain either."""
+    for stream in (sys.stdout, sys.stderr):
+        if stream is None:
+            continue
+        try:
+            stream.flush()
+        except OSError:
+            try:
+                devnull = os.open(os.devnull, os.O_WRONLY)
+                os.dup2(devnull, stream.fileno())
+                os.close(devnull)
+            except (OSError, ValueError):
+                pass
 
 
 _HYDRA_HINT = re.compile(r",? ?(set env var|Set the environment variable) HYDRA_FULL_ERROR=1[^.]*\.?")
@@ -67,28 +113,71 @@ def describe_config_error(error: Exception) -> str | None:
     return None
 
 
+def tolerate_closed_output(main: Callable[P, None]) -> Callable[P, None]:
+    """For a command's main(): a reader that went away (`| head -1`) ends it quietly."""
+
+    @functools.wraps(main)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> None:
+        raise_exceptions, logging.raiseExceptions = logging.raiseExceptions, False
+        try:
+            main(*args, **kwargs)
+        except BrokenPipeError:
+            pass
+        finally:
+            quiet_closed_output()
+            logging.raiseExceptions = raise_exceptions
+
+    return wrapper
+
+
+def _quiet_writer_threads(args: threading.ExceptHookArgs) -> None:
+    """A writer thread (TensorBoard's) that cannot write dies quietly: the main thread meets the
+    same error when it writes next and reports it in one line. Anything else is a bug."""
+    if args.exc_type is not None and issubclass(args.exc_type, OSError):
+        return
+    threading.__excepthook__(args)
+
+
 def run_app(hydra_main: Callable[[], Any], prog: str) -> None:
     """Call a `@hydra.main` function, turning bad input into one line and exit status 2.
 
     `--version` prints net221's version instead (Hydra's own flag would print Hydra's)."""
-    if "--version" in sys.argv[1:]:
-        from net221 import __version__
+    raise_exceptions, excepthook = logging.raiseExceptions, threading.excepthook
+    logging.raiseExceptions = False  # a log line that cannot be written is dropped, not reported
+    threading.excepthook = _quiet_writer_threads
+    try:
+        if "--version" in sys.argv[1:]:
+            from net221 import __version__
 
-        print(f"net221 {__version__}")
-        return
-    from net221.app import output_dirs
+            print(f"net221 {__version__}")
+            return
+        from net221.app import output_dirs
 
-    output_dirs.register()
-    if os.environ.get("NET221_TRACEBACK") == "1":
-        hydra_main()
-        return
-    os.environ["HYDRA_FULL_ERROR"] = "1"
+        output_dirs.register()
+        if os.environ.get("NET221_TRACEBACK") == "1":
+            hydra_main()
+            return
+        os.environ["HYDRA_FULL_ERROR"] = "1"
+        _run_reporting(hydra_main, prog)
+    finally:
+        quiet_closed_output()
+        logging.raiseExceptions, threading.excepthook = raise_exceptions, excepthook
+
+
+def _run_reporting(hydra_main: Callable[[], Any], prog: str) -> None:
     try:
         hydra_main()
     except UserError as error:
         fail(prog, _one_line(str(error)))
+    except KeyboardInterrupt as interrupt:  # its message, where it has one, says where
+        say(f"{prog}: {_one_line(str(interrupt)) or 'interrupted'}")
+        raise SystemExit(EXIT_SIGINT) from None
+    except BrokenPipeError:
+        return  # stdout was closed under a print; the work itself is done
     except Exception as error:
         message = describe_config_error(error)
+        if message is None and isinstance(error, OSError):
+            message = describe_os_error(error)  # Hydra creating the run directory, its log file, .hydra/
         if message is None:
             raise
         fail(prog, message)
@@ -104,9 +193,49 @@ def fail_job(prog: str, error: UserError) -> None:
     message = _one_line(str(error))
     log_to_file(f"error: {message}")
     config = HydraConfig.get()
-    Path(config.runtime.output_dir, "error.txt").write_text(message + "\n")
+    write_error(Path(config.runtime.output_dir), message)
     if config.mode == RunMode.RUN:
         fail(prog, message)
+
+
+def stop_job(prog: str, stopped: Interrupted) -> NoReturn:
+    """Inside a Hydra task: a run stopped by a signal, its checkpoint saved. One line,
+    error.txt, then the exit status 128 + signal, which also ends a sweep."""
+    from hydra.core.hydra_config import HydraConfig
+
+    message = _one_line(str(stopped))
+    log_to_file(message)
+    write_error(Path(HydraConfig.get().runtime.output_dir), message)
+    say(f"{prog}: {message}")
+    stopped.pass_on()
+    raise SystemExit(stopped.exit_status)
+
+
+def error_line(error: BaseException) -> str:
+    """What error.txt says about a run that ended with `error`."""
+    if isinstance(error, UserError | Interrupted):
+        return _one_line(str(error))
+    return _one_line(f"internal error: {type(error).__name__}: {error}")
+
+
+def write_error(output_dir: Path, message: str) -> None:
+    """error.txt: the line a failed run ended with. It goes into the page the run set aside
+    (`run_dir.reserve_error`) where there is one, so a full disk cannot prevent it."""
+    path, reserve = output_dir / "error.txt", temporary_path(output_dir / "error.txt")
+    data = (message + "\n").encode()
+    try:
+        if path.is_file() and path.read_bytes() == data:
+            return  # written already (by the run, before the app reports it)
+        if reserve.is_file():
+            with reserve.open("r+b") as handle:
+                handle.write(data)
+                handle.truncate()
+            reserve.replace(path)
+        else:
+            path.write_bytes(data)
+    except OSError:
+        with contextlib.suppress(OSError):
+            path.unlink(missing_ok=True)  # rather none than half a line
 
 
 def log_to_file(message: str) -> None:

@@ -24,7 +24,7 @@ from net221.errors import ConfigValueError, UserError
 from net221.init import initial_parameters
 from net221.network import DTYPES, Net221
 from net221.seed_study import Losses
-from net221.trainer import EpochPlan, LossFunction
+from net221.trainer import EpochPlan, LossFunction, evaluate
 
 log = logging.getLogger("net221")
 
@@ -79,6 +79,13 @@ def choose_device(requested: str) -> torch.device:
 def _tensors(data: PreparedData, dtype: torch.dtype, device: torch.device) -> Tensors:
     def pair(features: np.ndarray, labels: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
         x = torch.tensor(data.normalization.apply(features), dtype=dtype, device=device)
+        overflowed = (~torch.isfinite(x)).any(dim=0).nonzero().flatten().tolist()
+        if overflowed:
+            name = data.train.feature_names[overflowed[0]]
+            raise ConfigValueError(
+                f"data: feature {name!r} has values too large for {str(dtype).removeprefix('torch.')} "
+                "once normalized (trainer.dtype, data.normalize)"
+            )
         return x, torch.tensor(labels, dtype=dtype, device=device).reshape(-1, 1)
 
     x, y = pair(data.train.features, data.train.labels)
@@ -96,9 +103,9 @@ def _losses(cfg: DictConfig, dtype: torch.dtype) -> tuple[LossFunction, Losses]:
             build(cfg.loss, "loss", reduction="sum"),
             build(cfg.loss, "loss", reduction="none"),
         )
-    except (TypeError, ValueError, RuntimeError, ConfigValueError) as error:
+    except Exception as error:  # whatever the configured target raises
         raise ConfigValueError(
-            f"loss: {cfg.loss._target_} is not a torch loss taking (y_pred, y_true) and reduction=: {error}"
+            f"loss: {cfg.loss._target_} is not a torch loss taking (y_pred, y_true) and reduction=: {_first_line(error)}"
         ) from None
     if not isinstance(value, torch.Tensor) or value.dim() != 0:
         raise ConfigValueError(f"loss: {cfg.loss._target_} does not return a scalar tensor")
@@ -111,9 +118,9 @@ def _optimizer_factory(cfg: DictConfig) -> Callable[[nn.Module], torch.optim.Opt
     def make_optimizer(model: nn.Module) -> torch.optim.Optimizer:
         try:
             optimizer = make(model.parameters())
-        except (TypeError, ValueError) as error:
+        except Exception as error:  # whatever the configured target raises
             raise ConfigValueError(
-                f"optimizer: {cfg.optimizer._target_} rejects these settings: {error}"
+                f"optimizer: {cfg.optimizer._target_} rejects these settings: {_first_line(error)}"
             ) from None
         if not isinstance(optimizer, torch.optim.Optimizer):
             raise ConfigValueError(
@@ -122,6 +129,45 @@ def _optimizer_factory(cfg: DictConfig) -> Callable[[nn.Module], torch.optim.Opt
         return optimizer
 
     return make_optimizer
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return f"{type(error).__name__}: {text.splitlines()[0]}" if text else type(error).__name__
+
+
+def trial_step(experiment: Experiment, cfg: DictConfig) -> None:
+    """One training step on a throwaway network: a model, loss or optimizer that fails when
+    used fails here, in one line naming it, before anything is trained or written."""
+    model = experiment.make_model()
+    optimizer = experiment.make_optimizer(model)
+    x, y = (
+        experiment.tensors.x[: experiment.plan.batch_size],
+        experiment.tensors.y[: experiment.plan.batch_size],
+    )
+    stage = "optimizer"
+    try:
+        optimizer.zero_grad()
+        stage = "model"
+        y_pred = model(x)
+        if not isinstance(y_pred, torch.Tensor) or y_pred.shape != y.shape:
+            shape = tuple(y_pred.shape) if isinstance(y_pred, torch.Tensor) else type(y_pred).__name__
+            raise ConfigValueError(
+                f"returns {shape} for a batch of {tuple(x.shape)}; expected {tuple(y.shape)}"
+            )
+        stage = "loss"
+        loss = experiment.loss(y_pred, y)
+        loss.backward()
+        evaluate(model, experiment.losses.per_value, x, y)  # the loss per value, as every log uses it
+        stage = "optimizer"
+        optimizer.step()
+    except Exception as error:  # anything a configured target raises is a problem of the config
+        detail = (
+            str(error)
+            if isinstance(error, ConfigValueError)
+            else f"fails in a training step: {_first_line(error)}"
+        )
+        raise ConfigValueError(f"{stage}: {cfg[stage]._target_} {detail}") from None
 
 
 def build_experiment(cfg: DictConfig) -> Experiment:
@@ -164,7 +210,7 @@ def build_experiment(cfg: DictConfig) -> Experiment:
         return model
 
     plan = EpochPlan(trainer.epochs, trainer.batch_size, trainer.shuffle, trainer.log_every, data.seed)
-    return Experiment(
+    experiment = Experiment(
         data=data,
         tensors=_tensors(data, dtype, device),
         plan=plan,
@@ -176,3 +222,5 @@ def build_experiment(cfg: DictConfig) -> Experiment:
         dtype=dtype,
         device=device,
     )
+    trial_step(experiment, cfg)
+    return experiment

@@ -75,17 +75,30 @@ def progress_bar(enabled: bool, total: int, description: str) -> Iterator[Callab
 
 
 class TensorBoardSink:
+    """A SummaryWriter whose failures (its writer thread's too) are OSErrors naming the log dir."""
+
     def __init__(self, log_dir: Path) -> None:
         from torch.utils.tensorboard import SummaryWriter
 
-        self.writer = SummaryWriter(log_dir=str(log_dir))
+        self.log_dir = log_dir
+        with self._named():
+            self.writer = SummaryWriter(log_dir=str(log_dir))
+
+    @contextmanager
+    def _named(self) -> Iterator[None]:
+        try:
+            yield
+        except OSError as error:
+            raise OSError(error.errno, error.strerror, str(self.log_dir)) from None
 
     def write(self, epoch: int, scalars: dict[str, float]) -> None:
-        for name, value in scalars.items():
-            self.writer.add_scalar(name, value, epoch)
+        with self._named():
+            for name, value in scalars.items():
+                self.writer.add_scalar(name, value, epoch)
 
     def close(self) -> None:
-        self.writer.close()
+        with self._named():
+            self.writer.close()
 
 
 def tensorboard(log_dir: Path | None) -> TensorBoardSink | None:

@@ -10,7 +10,7 @@ import math
 import sys
 from typing import Any
 
-from net221.app.cli import fail
+from net221.app.cli import fail, tolerate_closed_output
 from net221.data import BLOG_FEATURES
 from net221.errors import UserError
 
@@ -111,6 +111,7 @@ def predict(arguments: dict[str, str]) -> tuple[float, str]:
     return probability, label
 
 
+@tolerate_closed_output
 def main(argv: list[str] | None = None) -> None:
     argv = sys.argv[1:] if argv is None else argv
     if any(word in ("-h", "--help") for word in argv):

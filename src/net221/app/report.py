@@ -22,8 +22,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from net221.app.cli import fail
+from net221.app.cli import fail, tolerate_closed_output
 from net221.app.sweep_log import shown_value
+from net221.atomic import atomic
 from net221.errors import UserError
 
 PROG = "net221-report"
@@ -39,7 +40,7 @@ class Job:
 
 def _read_overrides(path: Path) -> dict[str, str]:
     overrides: dict[str, str] = {}
-    for line in path.read_text().splitlines():
+    for line in path.read_text(errors="replace").splitlines():
         item = line.strip()
         if not item.startswith("- "):
             continue
@@ -66,13 +67,16 @@ def read_jobs(sweep_dir: Path) -> list[Job]:
         error_path = job_dir / "error.txt"
         if summary_path.is_file():
             try:
-                summary = json.loads(summary_path.read_text())
-            except json.JSONDecodeError:
+                summary = json.loads(summary_path.read_bytes().decode("utf-8"))
+            except (UnicodeDecodeError, json.JSONDecodeError, OSError):
                 job.status = "failed: unreadable summary.json"
             else:
-                job.metrics = _metrics(summary)
+                if isinstance(summary, dict):
+                    job.metrics = _metrics(summary)
+                else:
+                    job.status = "failed: summary.json is not a JSON object"
         elif error_path.is_file():
-            job.status = "failed: " + error_path.read_text().strip()
+            job.status = "failed: " + error_path.read_text(errors="replace").strip()
         else:
             job.status = "failed: no summary.json (did not finish)"
         jobs.append(job)
@@ -166,11 +170,12 @@ def report(sweep_dir: Path, csv_path: Path, png_path: Path) -> str:
     jobs = read_jobs(sweep_dir)
     keys = swept_keys(jobs)
     header, rows = table(jobs, keys)
-    with csv_path.open("w", newline="") as handle:
+    with atomic(csv_path) as temporary, temporary.open("w", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(header)
         writer.writerows(rows)
-    plotted = plot(jobs, keys, png_path, sweep_dir) is not None
+    with atomic(png_path) as temporary:  # whole or not at all (a full disk)
+        plotted = plot(jobs, keys, temporary, sweep_dir) is not None
     failed = sum(job.status != "ok" for job in jobs)
     shown = [[shown_value(cell) for cell in row] for row in rows]  # report.csv keeps every digit
     lines = [markdown(header, shown), "", f"{len(jobs)} job(s), {failed} failed. Table: {csv_path}"]
@@ -194,6 +199,7 @@ class _Parser(argparse.ArgumentParser):
         return f"{SUMMARY}\n{super().format_help()}"
 
 
+@tolerate_closed_output
 def main(argv: list[str] | None = None) -> None:
     from net221 import __version__
 

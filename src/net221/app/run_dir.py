@@ -1,15 +1,20 @@
 """A run directory's files: metrics.csv, members.csv, summary.json, checkpoint.pt and figures.
 
-Layer: app. Takes plain results; every file a run writes is written here.
+Layer: app. Takes plain results; every file a run writes is written here (the
+checkpoint: `checkpoints`). Each file appears whole or not at all: it is written
+to a temporary file and renamed, and metrics.csv holds whole rows only.
 """
 
 from __future__ import annotations
 
 import csv
+import errno
+import io
 import json
 import logging
+import os
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, BinaryIO
 
 import numpy as np
 import torch
@@ -17,6 +22,7 @@ from torch import nn
 
 from net221.app import plots
 from net221.app.sources import PreparedData
+from net221.atomic import atomic, is_temporary, temporary_path
 from net221.data import BLOG_FEATURES, BLOG_UNITS, held_out_people
 from net221.metrics import classification_report
 from net221.seed_study import SeedStudyResult
@@ -33,28 +39,80 @@ def metric_columns(has_val: bool, ensemble: bool) -> list[str]:
     return columns
 
 
+# What a run writes beside Hydra's files; a new run in the same directory starts without them.
+OUTPUTS = ("metrics.csv", "members.csv", "summary.json", "checkpoint.pt", "loss.png", "decision_boundary.png")
+ERROR_FILE = "error.txt"
+
+
+def reserve_error(output_dir: Path) -> Path:
+    """A page set aside for error.txt (`cli.write_error` fills it), so that even a full disk
+    cannot keep a failed run from saying why. Removed when the run ends."""
+    reserve = temporary_path(output_dir / ERROR_FILE)
+    try:
+        reserve.write_bytes(b"\n" * 4096)
+    except OSError:
+        reserve.unlink(missing_ok=True)
+    return reserve
+
+
+def clear(output_dir: Path, keep: Path | None = None) -> None:
+    """Remove an earlier run's outputs and error, and files a killed write left behind;
+    `keep` (the checkpoint this run resumes from) stays."""
+    if not output_dir.is_dir():
+        return
+    stale = [output_dir / name for name in (*OUTPUTS, ERROR_FILE)]
+    stale += [path for path in output_dir.iterdir() if is_temporary(path)]
+    for path in stale:
+        if keep is not None and path.exists() and keep.exists() and path.samefile(keep):
+            continue
+        if path.is_file() or path.is_symlink():
+            path.unlink()
+
+
 class MetricsFile:
-    """metrics.csv, one row per logged epoch, flushed as it goes so that a run that
-    stops early keeps every row logged before it. A value a row lacks reads nan."""
+    """metrics.csv, one row per logged epoch, written as it goes so that a run that
+    stops early keeps every row logged before it. A value a row lacks reads nan.
+
+    The file holds its header and whole rows only: a row that cannot be written
+    (a full disk) is cut off again before the error goes on."""
 
     def __init__(self, path: Path, columns: list[str]) -> None:
-        self.columns = columns
-        self._handle: TextIO = path.open("w", newline="")
-        self._writer = csv.writer(self._handle)
-        self._writer.writerow(columns)
-        self._handle.flush()
+        self.path, self.columns, self._size = path, columns, 0
+        self._handle: BinaryIO = path.open("wb", buffering=0)
+        try:
+            self._append(columns)
+        except OSError:
+            self._handle.close()
+            path.unlink(missing_ok=True)
+            raise
+
+    def _append(self, cells: list[Any]) -> None:
+        line = io.StringIO()
+        csv.writer(line).writerow(cells)
+        data = line.getvalue().encode()
+        written = 0
+        try:
+            while written < len(data):
+                count = self._handle.write(data[written:])
+                if not count:
+                    raise OSError(errno.EIO, "nothing was written")
+                written += count
+        except OSError as error:
+            os.truncate(self._handle.fileno(), self._size)
+            raise OSError(error.errno, error.strerror, str(self.path)) from None
+        self._size += written
 
     def write(self, row: dict[str, float]) -> None:
         values = [row.get(c, float("nan")) for c in self.columns]
-        self._writer.writerow([v if isinstance(v, int) else repr(float(v)) for v in values])
-        self._handle.flush()
+        self._append([v if isinstance(v, int) else repr(float(v)) for v in values])
 
     def close(self) -> None:
         self._handle.close()
 
 
 def write_json(path: Path, payload: dict[str, Any]) -> None:
-    path.write_text(json.dumps(payload, indent=2, allow_nan=False) + "\n")
+    with atomic(path) as temporary:
+        temporary.write_text(json.dumps(payload, indent=2, allow_nan=False) + "\n")
 
 
 def finite_or_none(value: float) -> float | None:
@@ -102,32 +160,6 @@ def describe_model(model: nn.Module, data: PreparedData, summary: dict[str, Any]
             log.info(f"{name}: {p:.3f}")
 
 
-def checkpoint_payload(
-    model: nn.Module,
-    model_spec: dict[str, Any],
-    data: PreparedData,
-    data_spec: dict[str, Any],
-    epoch: int,
-    history: list[dict[str, float]],
-    optimizer: dict[str, Any] | None,
-    config: dict[str, Any],
-) -> dict[str, Any]:
-    return {
-        "model": model_spec,
-        "state_dict": {k: v.detach().cpu() for k, v in model.state_dict().items()},
-        "data": {
-            **data_spec,
-            "features": list(data.train.feature_names),
-            "label_names": list(data.train.label_names),
-            "normalization": data.normalization.to_dict(),
-        },
-        "epoch": epoch,
-        "optimizer": optimizer,
-        "history": history,
-        "config": config,
-    }
-
-
 def draw_decision_boundary(model: nn.Module, data: PreparedData, path: Path, title: str) -> None:
     """The data and the network's 0.5 contour, for two features."""
     if len(data.train.feature_names) != 2:
@@ -135,22 +167,26 @@ def draw_decision_boundary(model: nn.Module, data: PreparedData, path: Path, tit
     raw = data.train.features if data.val is None else np.vstack([data.train.features, data.val.features])
     xs, ys = plots.decision_grid(raw)
     grid = np.column_stack([g.ravel() for g in np.meshgrid(xs, ys)])
-    plots.decision_boundary(
-        path,
-        xs,
-        ys,
-        probabilities(model, data, grid).reshape(ys.size, xs.size),
-        (data.train.features, data.train.labels),
-        None if data.val is None else (data.val.features, data.val.labels),
-        [f"{name} ({BLOG_UNITS[name]})" if name in BLOG_UNITS else name for name in data.train.feature_names],
-        data.train.label_names,
-        title,
-    )
+    with atomic(path) as temporary:
+        plots.decision_boundary(
+            temporary,
+            xs,
+            ys,
+            probabilities(model, data, grid).reshape(ys.size, xs.size),
+            (data.train.features, data.train.labels),
+            None if data.val is None else (data.val.features, data.val.labels),
+            [
+                f"{name} ({BLOG_UNITS[name]})" if name in BLOG_UNITS else name
+                for name in data.train.feature_names
+            ],
+            data.train.label_names,
+            title,
+        )
 
 
 def write_members(path: Path, result: SeedStudyResult, first_seed: int, converged: np.ndarray) -> None:
     has_val = result.final_val_loss is not None and result.final_val_accuracy is not None
-    with path.open("w", newline="") as handle:
+    with atomic(path) as temporary, temporary.open("w", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(
             ["member", "seed", "final_loss", "accuracy", "converged"]

@@ -17,6 +17,7 @@ from typing import Any
 from hydra.core.config_store import ConfigStore
 from omegaconf import DictConfig, OmegaConf
 
+from net221.app.target_checks import HYDRA_KEYS, fits_dtype, known_arguments
 from net221.errors import ConfigValueError
 from net221.init import BLOG_NAMES, INIT_SCHEMES
 from net221.network import ACTIVATIONS, DTYPES
@@ -45,7 +46,8 @@ class TrainerConfig:
     dtype: str = "float64"  # float64 | float32
     device: str = "auto"  # auto | cpu | cuda
     threads: int | None = 1  # torch intra-op threads; null = torch's default
-    resume: str | None = None
+    resume: str | None = None  # a checkpoint.pt, or auto: the run directory's own if it has one
+    checkpoint_every: int | None = 200  # epochs between checkpoints; null = only at the end and on a stop
     members: int = 1
     chunk_size: int | None = None  # members trained at once; null = sized to memory
     converged_below: float = 0.01  # a member converged if its final loss is below this
@@ -141,6 +143,7 @@ def is_net221(model: DictConfig) -> bool:
 def _validate_data(data: Any) -> None:
     if not isinstance(data, DictConfig) or "_target_" not in data:
         raise _fail("data", data, "choose a data config (blog, csv, penguins) or give data._target_")
+    known_arguments(data, "data")
     features = data.get("features")
     if features is not None:
         if len(features) < 1:
@@ -160,6 +163,7 @@ def _validate_data(data: Any) -> None:
 def _validate_model(model: Any, init: DictConfig, features: int | None) -> None:
     if not isinstance(model, DictConfig) or "_target_" not in model:
         raise _fail("model", model, "choose a model config or give model._target_")
+    known_arguments(model, "model")
     scheme = init_scheme(init)
     if not is_net221(model):
         if init.scheme is not None or init["values"] is not None:
@@ -208,14 +212,21 @@ def validate_train(cfg: DictConfig) -> None:
     optimizer = cfg.optimizer
     if not isinstance(optimizer, DictConfig) or "_target_" not in optimizer:
         raise _fail("optimizer", optimizer, "choose an optimizer config (sgd, momentum, adam)")
+    known_arguments(optimizer, "optimizer")
     lr = optimizer.get("lr")
     if not isinstance(lr, int | float) or isinstance(lr, bool) or not (lr > 0 and math.isfinite(lr)):
         raise _fail("optimizer.lr", lr, "must be a finite number > 0")
-    if trainer.dtype == "float32" and lr > 3.4e38:
-        raise _fail("optimizer.lr", lr, "does not fit in float32 (trainer.dtype=float32)")
     loss = cfg.loss
     if not isinstance(loss, DictConfig) or "_target_" not in loss:
         raise _fail("loss", loss, "choose a loss config (mse, bce)")
+    known_arguments(loss, "loss")
+
+    _one_of("trainer.dtype", trainer.dtype, DTYPES)
+    for key in ("optimizer", "loss"):
+        fits_dtype(key, {k: v for k, v in cfg[key].items() if k not in HYDRA_KEYS}, trainer.dtype)
+    if is_net221(cfg.model):
+        fits_dtype("init.values", cfg.init["values"], trainer.dtype)
+        fits_dtype("init.noise_std", cfg.init.noise_std, trainer.dtype)
 
     _at_least("trainer.epochs", trainer.epochs, 1)
     _at_least("trainer.batch_size", trainer.batch_size, 1)
@@ -227,7 +238,6 @@ def validate_train(cfg: DictConfig) -> None:
             trainer.seed,
             f"member seeds seed..seed+{trainer.members - 1} must lie in [0, 2^63)",
         )
-    _one_of("trainer.dtype", trainer.dtype, DTYPES)
     if trainer.threads is not None:
         _at_least("trainer.threads", trainer.threads, 1)
     if trainer.chunk_size is not None:
@@ -237,11 +247,13 @@ def validate_train(cfg: DictConfig) -> None:
     _one_of("trainer.device", trainer.device, DEVICES)
     if trainer.members > 1 and not is_net221(cfg.model):
         raise _fail("trainer.members", trainer.members, f"ensembles are of {NET221} networks")
-    if trainer.resume is not None:
-        if not Path(trainer.resume).is_file():
+    if trainer.checkpoint_every is not None:
+        _at_least("trainer.checkpoint_every", trainer.checkpoint_every, 1)
+    if trainer.resume is not None and trainer.resume != "auto":
+        if not Path(trainer.resume).exists():
             raise _fail("trainer.resume", trainer.resume, "no such checkpoint file")
-        if trainer.members != 1:
-            raise _fail("trainer.members", trainer.members, "resume continues a single network (members=1)")
+        if not Path(trainer.resume).is_file():
+            raise _fail("trainer.resume", trainer.resume, "not a checkpoint file")
 
     if cfg.logger is not None:
         _one_of("logger.kind", cfg.logger.kind, ("tensorboard",))

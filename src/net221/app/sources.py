@@ -20,7 +20,7 @@ import numpy as np
 from net221.data import BLOG_FEATURES, NORMALIZE_MODES, Dataset, Normalization, blog_dataset
 from net221.errors import DataError
 
-# cells read as missing values
+# cells read as missing values, besides every spelling of NaN (`is_missing`)
 MISSING_MARKERS = frozenset({"", "na", "n/a", "nan", "null", "none"})
 
 
@@ -60,17 +60,37 @@ def _read_rows(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
     try:
         with path.open(newline="", encoding="utf-8-sig") as handle:
             reader = csv.reader(handle)
-            header = next(reader, None)
-            rows = [(reader.line_num, row) for row in reader if any(cell.strip() for cell in row)]
+            filled = ((reader.line_num, row) for row in reader if any(cell.strip() for cell in row))
+            header_line, header = next(filled, (0, None))  # blank lines before the header are skipped
+            rows = list(filled)
     except UnicodeDecodeError:
         raise DataError(f"{path}: not a UTF-8 text file") from None
     except csv.Error as error:
         raise DataError(f"{path}: not a readable CSV file ({error})") from None
-    if header is None or not any(cell.strip() for cell in header):
+    except OSError as error:
+        raise DataError(f"{path}: cannot be read ({error.strerror or error})") from None
+    if header is None:
         raise DataError(f"{path}: the file is empty")
+    names = [cell.strip() for cell in header]
+    for i, name in enumerate(names):
+        if name in names[:i]:
+            raise DataError(
+                f"{path}, line {header_line}: column {name!r} appears twice in the header "
+                f"(columns {names.index(name) + 1} and {i + 1})"
+            )
     if not rows:
         raise DataError(f"{path}: no data rows after the header")
-    return [cell.strip() for cell in header], rows
+    return names, rows
+
+
+def is_missing(cell: str) -> bool:
+    """A missing value: empty, a marker such as NA, or any spelling of NaN (-nan, +NaN, nan(ind))."""
+    if cell.lower() in MISSING_MARKERS:
+        return True
+    try:
+        return math.isnan(float(cell))
+    except ValueError:
+        return cell.lower().lstrip("+-").startswith("nan(")
 
 
 def _number(cell: str, where: str) -> float:
@@ -107,7 +127,7 @@ def load_csv(
     dropped = 0
     for line, row in rows:
         cells = [row[i].strip() if i < len(row) else "" for i in range(len(header))]
-        missing = [header[i] for i in (*wanted, target_column) if cells[i].lower() in MISSING_MARKERS]
+        missing = [header[i] for i in (*wanted, target_column) if is_missing(cells[i])]
         if missing:
             if on_missing == "error":
                 raise DataError(

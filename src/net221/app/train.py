@@ -14,6 +14,7 @@ an ensemble) for sweepers to minimize.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from pathlib import Path
@@ -25,61 +26,62 @@ import torch
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
 
-from net221.app import plots, run_dir, sweep_log
-from net221.app.cli import fail_job, run_app
+from net221.app import checkpoints, plots, run_dir, sweep_log
+from net221.app.cli import error_line, fail_job, run_app, stop_job, write_error
 from net221.app.experiment import Experiment, build_experiment
+from net221.app.interrupt import Interrupted, StopSignals, catch_stop_signals
 from net221.app.loggers import progress_bar, tensorboard
-from net221.app.run import SingleResult, resume_state, train_seed_study, train_single
-from net221.app.schemas import is_net221, plain, register_schemas, validate_train
-from net221.checkpoint import save_checkpoint
+from net221.app.run import SingleResult, chunk_size, ensemble_factory, train_seed_study, train_single
+from net221.app.schemas import register_schemas, validate_train
+from net221.atomic import atomic
 from net221.errors import OutputError, UserError
+from net221.seed_study import StudyState
+from net221.trainer import TrainingStopped
 
 PROG = "net221-train"
 log = logging.getLogger("net221")
+Row = dict[str, float]
 register_schemas()
 
 
-def _model_spec(cfg: DictConfig, model: torch.nn.Module) -> dict[str, Any]:
-    spec: dict[str, Any] = {"target": str(cfg.model._target_), "dtype": cfg.trainer.dtype}
-    if is_net221(cfg.model):
-        spec |= {"input_dim": model.input_dim, "width": model.width, "activation": model.activation}
-    return spec
-
-
-def _data_spec(cfg: DictConfig) -> dict[str, Any]:
-    return {
-        "source": str(cfg.data._target_),
-        "target": cfg.data.get("target"),
-        "positive": cfg.data.get("positive"),
-    }
-
-
-def _single(cfg: DictConfig, experiment: Experiment, output_dir: Path, summary: dict[str, Any]) -> float:
+def _single(
+    cfg: DictConfig,
+    experiment: Experiment,
+    output_dir: Path,
+    summary: dict[str, Any],
+    stop: StopSignals,
+    resume_from: Path | None,
+) -> float:
     data = experiment.data
     columns = run_dir.metric_columns(data.val is not None, ensemble=False)
     metrics = run_dir.MetricsFile(output_dir / "metrics.csv", columns)
-    sink = tensorboard(None if cfg.logger is None else output_dir / cfg.logger.log_dir)
+    try:
+        sink = tensorboard(None if cfg.logger is None else output_dir / cfg.logger.log_dir)
+    except BaseException:
+        metrics.close()
+        raise
+    saver = checkpoints.Saver(output_dir / checkpoints.CHECKPOINT, cfg, data)
 
-    def on_log(row: dict[str, float]) -> None:
+    def record(row: dict[str, float]) -> None:
         metrics.write(row)
-        line = f"Epoch {int(row['epoch'])} loss: {row['loss']:.3f}"
-        if "val_loss" in row:
-            line += f" val_loss: {row['val_loss']:.3f}"
-        log.info(line)
         if sink is not None:
             sink.write(
                 int(row["epoch"]), {k.replace("val_", "val/"): v for k, v in row.items() if k != "epoch"}
             )
 
-    def resume(
-        model: torch.nn.Module, optimizer: torch.optim.Optimizer
-    ) -> tuple[int, list[dict[str, float]]]:
-        expected = _model_spec(cfg, model)
-        normalization = data.normalization.to_dict()
-        expected["data"] = {"features": list(data.train.feature_names), "normalization": normalization}
-        return resume_state(
-            cfg.trainer.resume, model, optimizer, expected, cfg.optimizer._target_, cfg.trainer.epochs
-        )
+    def on_log(row: dict[str, float]) -> None:
+        record(row)
+        line = f"Epoch {int(row['epoch'])} loss: {row['loss']:.3f}"
+        if "val_loss" in row:
+            line += f" val_loss: {row['val_loss']:.3f}"
+        log.info(line)
+
+    def resume(model: torch.nn.Module, optimizer: torch.optim.Optimizer) -> tuple[int, int, list[Row]]:
+        assert resume_from is not None
+        epoch, step, history = checkpoints.resume_single(resume_from, model, optimizer, cfg, data)
+        for row in history:  # into metrics.csv again; the console shows only new epochs
+            record(row)
+        return epoch, step, history
 
     try:
         with progress_bar(cfg.trainer.progress, cfg.trainer.epochs, "training") as advance:
@@ -87,20 +89,29 @@ def _single(cfg: DictConfig, experiment: Experiment, output_dir: Path, summary: 
                 experiment,
                 on_log,
                 on_epoch=lambda _: advance(1),
-                resume=None if cfg.trainer.resume is None else resume,
+                resume=None if resume_from is None else resume,
+                should_stop=stop.requested,
+                save=saver.single,
+                save_every=cfg.trainer.checkpoint_every,
             )
+    except TrainingStopped:
+        raise stop.interrupted(
+            f"interrupted at {saver.saved_at}; resume with trainer.resume={sweep_log.shown_path(saver.path)}"
+        ) from None
     finally:
         metrics.close()
         if sink is not None:
             sink.close()
     history, model = result.history, result.model
-    plots.loss_curve(
-        output_dir / "loss.png",
-        [int(r["epoch"]) for r in history],
-        [r["loss"] for r in history],
-        [r["val_loss"] for r in history] if data.val is not None else None,
-        loss_name(cfg),
-    )
+    saver.single(model, result.optimizer, result.epochs_done, 0, history)  # first: the work is safe
+    with atomic(output_dir / "loss.png") as path:
+        plots.loss_curve(
+            path,
+            [int(r["epoch"]) for r in history],
+            [r["loss"] for r in history],
+            [r["val_loss"] for r in history] if data.val is not None else None,
+            loss_name(cfg),
+        )
     run_dir.draw_decision_boundary(
         model, data, output_dir / "decision_boundary.png", "Decision boundary (P = 0.5)"
     )
@@ -109,19 +120,6 @@ def _single(cfg: DictConfig, experiment: Experiment, output_dir: Path, summary: 
     if result.final_val is not None:
         summary["final_val_loss"] = float(result.final_val.loss[0])
         summary["final_val_accuracy"] = float(result.final_val.accuracy[0])
-    save_checkpoint(
-        output_dir / "checkpoint.pt",
-        run_dir.checkpoint_payload(
-            model,
-            _model_spec(cfg, model),
-            data,
-            _data_spec(cfg),
-            result.epochs_done,
-            history,
-            {"target": cfg.optimizer._target_, "state": result.optimizer.state_dict()},
-            plain(cfg),
-        ),
-    )
     if len(history) > 1 and history[-1]["loss"] >= history[0]["loss"]:
         log.warning(
             f"The loss did not go down ({history[0]['loss']:.3f} at epoch {history[0]['epoch']}, "
@@ -137,38 +135,81 @@ def loss_name(cfg: DictConfig) -> str:
     return str(cfg.loss._target_).rsplit(".", 1)[-1]
 
 
-def _seed_study(cfg: DictConfig, experiment: Experiment, output_dir: Path, summary: dict[str, Any]) -> float:
+def _study_state(cfg: DictConfig, experiment: Experiment, resume_from: Path | None) -> StudyState:
+    """A new seed study, or the one the checkpoint holds with its current chunk rebuilt."""
+    members = cfg.trainer.members
+    if resume_from is None:
+        return StudyState(members, chunk_size(experiment, members, cfg.trainer.chunk_size, cfg.model.width))
+    probe = experiment.make_model()
+    state, checkpoint = checkpoints.resume_study(resume_from, cfg, probe, experiment.data, experiment.plan)
+    if state.first < members:
+        model = ensemble_factory(experiment)(state.first, min(state.chunk_size, members - state.first))
+        optimizer = experiment.make_optimizer(model)
+        checkpoints.load_study_chunk(state, checkpoint, model, optimizer, cfg, resume_from)
+    return state
+
+
+def _seed_study(
+    cfg: DictConfig,
+    experiment: Experiment,
+    output_dir: Path,
+    summary: dict[str, Any],
+    stop: StopSignals,
+    resume_from: Path | None,
+) -> float:
     trainer, data = cfg.trainer, experiment.data
     members, epochs = trainer.members, trainer.epochs
-    with progress_bar(trainer.progress, members * epochs, "member-epochs") as advance:
-        result = train_seed_study(experiment, members, trainer.chunk_size, cfg.model.width, on_epoch=advance)
-    has_val = result.val_loss is not None
-    metrics = run_dir.MetricsFile(output_dir / "metrics.csv", run_dir.metric_columns(has_val, ensemble=True))
+    columns = run_dir.metric_columns(data.val is not None, ensemble=True)
+    run_dir.MetricsFile(output_dir / "metrics.csv", columns).close()  # its header; rows need every member
+    saver = checkpoints.Saver(output_dir / checkpoints.CHECKPOINT, cfg, data)
+    state = _study_state(cfg, experiment, resume_from)
+    try:
+        with progress_bar(trainer.progress, members * epochs, "member-epochs") as advance:
+            result = train_seed_study(
+                experiment,
+                members,
+                state.chunk_size,
+                on_epoch=advance,
+                state=state,
+                should_stop=stop.requested,
+                save=saver.study,
+                save_every=trainer.checkpoint_every,
+            )
+    except TrainingStopped:
+        raise stop.interrupted(
+            f"interrupted at {saver.saved_at}; resume with trainer.resume={sweep_log.shown_path(saver.path)}"
+        ) from None
+    saver.study(state, best=result.best_model)  # first: the work is safe
     with np.errstate(all="ignore"):
         p10, median, p90 = np.nanpercentile(result.loss, [10, 50, 90], axis=1)
         accuracy = np.nanmean(result.accuracy, axis=1)
         val_median = None if result.val_loss is None else np.nanmedian(result.val_loss, axis=1)
         val_accuracy = None if result.val_accuracy is None else np.nanmean(result.val_accuracy, axis=1)
-    sink = tensorboard(None if cfg.logger is None else output_dir / cfg.logger.log_dir)
-    for i, epoch in enumerate(result.epochs):
-        row = {
-            "epoch": epoch,
-            "loss": median[i],
-            "accuracy": accuracy[i],
-            "loss_p10": p10[i],
-            "loss_p90": p90[i],
-        }
-        if val_median is not None and val_accuracy is not None:
-            row |= {"val_loss": val_median[i], "val_accuracy": val_accuracy[i]}
-        metrics.write(row)
-        log.info(f"Epoch {epoch} loss: {median[i]:.3f} (median; 10-90 %: {p10[i]:.3f}-{p90[i]:.3f})")
+    with contextlib.ExitStack() as files:
+        sink = tensorboard(None if cfg.logger is None else output_dir / cfg.logger.log_dir)
         if sink is not None:
-            sink.write(
-                epoch, {"loss/median": float(median[i]), "loss/p10": float(p10[i]), "loss/p90": float(p90[i])}
-            )
-    metrics.close()
-    if sink is not None:
-        sink.close()
+            files.callback(sink.close)
+        metrics = run_dir.MetricsFile(output_dir / "metrics.csv", columns)
+        files.callback(metrics.close)
+        for i, epoch in enumerate(result.epochs):
+            row = {
+                "epoch": epoch,
+                "loss": median[i],
+                "accuracy": accuracy[i],
+                "loss_p10": p10[i],
+                "loss_p90": p90[i],
+            }
+            if val_median is not None and val_accuracy is not None:
+                row |= {"val_loss": val_median[i], "val_accuracy": val_accuracy[i]}
+            metrics.write(row)
+            log.info(f"Epoch {epoch} loss: {median[i]:.3f} (median; 10-90 %: {p10[i]:.3f}-{p90[i]:.3f})")
+            if sink is not None:
+                scalars = {
+                    "loss/median": float(median[i]),
+                    "loss/p10": float(p10[i]),
+                    "loss/p90": float(p90[i]),
+                }
+                sink.write(epoch, scalars)
 
     threshold = trainer.converged_below
     final = result.final_val_loss if result.final_val_loss is not None else result.final_loss
@@ -194,41 +235,47 @@ def _seed_study(cfg: DictConfig, experiment: Experiment, output_dir: Path, summa
         f"Converged (final loss < {threshold:g}): {int(converged.sum()):,} of {members:,} members "
         f"({share:.1f} %); best member {result.best_member} (seed {best_seed})"
     )
-    plots.ensemble_band(output_dir / "loss.png", result.epochs, p10, median, p90, members, loss_name(cfg))
+    with atomic(output_dir / "loss.png") as path:
+        plots.ensemble_band(path, result.epochs, p10, median, p90, members, loss_name(cfg))
     model = result.best_model
     title = f"Decision boundary of the best member, {result.best_member} (seed {best_seed})"
     run_dir.draw_decision_boundary(model, data, output_dir / "decision_boundary.png", title)
-    save_checkpoint(
-        output_dir / "checkpoint.pt",
-        run_dir.checkpoint_payload(
-            model, _model_spec(cfg, model), data, _data_spec(cfg), epochs, [], None, plain(cfg)
-        ),
-    )
     summary["evaluation"] = run_dir.evaluation_report(model, data)
     run_dir.describe_model(model, data, summary)
     return float(np.median(np.nan_to_num(final, nan=np.inf)))
 
 
 def run(cfg: DictConfig, output_dir: Path) -> float:
-    """Validate, train, write the run directory; return the metric to minimize."""
+    """Validate, train, write the run directory; return the metric to minimize.
+
+    SIGINT and SIGTERM stop the training at the next step with a checkpoint, and
+    raise `Interrupted`. Whatever ends the run early leaves error.txt saying why."""
     started = time.perf_counter()
-    validate_train(cfg)
-    if cfg.trainer.threads is not None:
-        torch.set_num_threads(cfg.trainer.threads)
-    experiment = build_experiment(cfg)
-    summary: dict[str, Any] = {"epochs": cfg.trainer.epochs, "members": cfg.trainer.members}
-    summary["device"] = str(experiment.device)
+    resume_from = checkpoints.resume_path(cfg.trainer.resume, output_dir)
+    run_dir.clear(output_dir, keep=resume_from)
+    reserve = run_dir.reserve_error(output_dir)
     try:
-        if cfg.trainer.members == 1:
-            objective = _single(cfg, experiment, output_dir, summary)
-        else:
-            objective = _seed_study(cfg, experiment, output_dir, summary)
-        summary["objective"] = run_dir.finite_or_none(objective)
-        summary["wall_time_s"] = time.perf_counter() - started
-        run_dir.write_json(output_dir / "summary.json", summary)
-    except OSError as error:
-        where = error.filename if error.filename is not None else output_dir
-        raise OutputError(f"cannot write {where}: {error.strerror or error}") from None
+        validate_train(cfg)
+        if cfg.trainer.threads is not None:
+            torch.set_num_threads(cfg.trainer.threads)
+        with catch_stop_signals() as stop:
+            experiment = build_experiment(cfg)
+            summary: dict[str, Any] = {"epochs": cfg.trainer.epochs, "members": cfg.trainer.members}
+            summary["device"] = str(experiment.device)
+            try:
+                train_job = _single if cfg.trainer.members == 1 else _seed_study
+                objective = train_job(cfg, experiment, output_dir, summary, stop, resume_from)
+                summary["objective"] = run_dir.finite_or_none(objective)
+                summary["wall_time_s"] = time.perf_counter() - started
+                run_dir.write_json(output_dir / "summary.json", summary)
+            except OSError as error:
+                where = error.filename if error.filename is not None else output_dir
+                raise OutputError(f"cannot write {where}: {error.strerror or error}") from None
+    except Exception as error:
+        write_error(output_dir, error_line(error))
+        raise
+    finally:
+        reserve.unlink(missing_ok=True)
     log.info(f"Outputs in {sweep_log.shown_path(output_dir)}")
     return float(objective)
 
@@ -242,6 +289,9 @@ def task(cfg: DictConfig) -> float:
         sweep_log.job_line(output_dir, error=str(error))
         fail_job(PROG, error)
         raise
+    except Interrupted as stopped:
+        sweep_log.job_line(output_dir, error=str(stopped))
+        stop_job(PROG, stopped)
     sweep_log.job_line(output_dir)
     return objective
 

@@ -1,0 +1,583 @@
+"""Hostile input, table by table: each bad value, file or checkpoint is refused in one line.
+
+Every kind is tested in this process, case by case, and once through the installed
+command in a child process (the smoke tests at the end, started together).
+"""
+
+from __future__ import annotations
+
+import csv
+import logging
+import os
+import pickle
+import subprocess
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import torch
+
+from net221.app.checkpoints import Saver
+from net221.app.experiment import build_experiment
+from net221.app.report import read_jobs
+from net221.app.run import train_seed_study
+from net221.app.sources import load_csv
+from net221.checkpoint import checksum, load_checkpoint, model_from_checkpoint
+from net221.errors import CheckpointError, UserError
+from net221.seed_study import StudyState
+from net221.trainer import TrainingStopped
+
+from conftest import BIN, assert_one_line_error, compose_config, train_in_process
+
+BLOG_ROWS = [
+    ["Alice", 133, 65, "F"],
+    ["Bob", 160, 72, "M"],
+    ["Charlie", 152, 70, "M"],
+    ["Diana", 120, 60, "F"],
+]
+
+
+def one_line_refusal(run: Callable[[], Any], *fragments: str) -> str:
+    with pytest.raises(UserError) as refused:
+        run()
+    message = str(refused.value)
+    assert "\n" not in message and "Traceback" not in message, message
+    for fragment in fragments:
+        assert fragment in message, (fragment, message)
+    return message
+
+
+# --- config values ------------------------------------------------------------------------
+
+F32 = "trainer.dtype=float32"
+CONFIG_CASES: dict[str, tuple[list[str], list[str]]] = {
+    # keys added with + that nothing takes
+    "+trainer.epoch": (["+trainer.epoch=5"], ["trainer.epoch=5: unknown key; trainer takes"]),
+    "+init.scale": (["+init.scale=2"], ["init.scale=2: unknown key"]),
+    "+model.depth": (["+model.depth=3"], ["model.depth=3: unknown key; net221.network.Net221 takes"]),
+    "+optimizer.bogus": (["+optimizer.bogus=1"], ["optimizer.bogus=1: unknown key; torch.optim.SGD takes"]),
+    "+loss.margin": (["+loss.margin=1"], ["loss.margin=1: unknown key; torch.nn.MSELoss takes"]),
+    "+data.shuffle": (["+data.shuffle=true"], ["data.shuffle=True: unknown key"]),
+    # settings the chosen data source would ignore
+    "blog +data.positive": (["+data.positive=M"], ["data.positive='M': unknown key", "sources.blog takes"]),
+    "blog +data.target": (["+data.target=gender"], ["data.target='gender': unknown key"]),
+    "blog data.features": (["data.features=[height]"], ["data=blog has the features weight and height only"]),
+    "penguins +data.path": (["data=penguins", "+data.path=x.csv"], ["data.path='x.csv': unknown key"]),
+    # targets that fail when they are called
+    "optimizer LBFGS": (
+        ["optimizer._target_=torch.optim.LBFGS", "~optimizer.momentum", "~optimizer.weight_decay"],
+        ["optimizer: torch.optim.LBFGS fails in a training step", "closure"],
+    ),
+    "optimizer SparseAdam": (
+        ["optimizer._target_=torch.optim.SparseAdam", "~optimizer.momentum", "~optimizer.weight_decay"],
+        ["optimizer: torch.optim.SparseAdam fails in a training step"],
+    ),
+    "optimizer not a class": (
+        ["optimizer._target_=torch.optim.NoSuchThing"],
+        ["optimizer: cannot build 'torch.optim.NoSuchThing'"],
+    ),
+    "optimizer not an optimizer": (
+        ["optimizer._target_=torch.nn.Identity"],
+        ["optimizer: torch.nn.Identity did not build a torch.optim.Optimizer"],
+    ),
+    "loss NLLLoss": (["loss._target_=torch.nn.NLLLoss"], ["loss: torch.nn.NLLLoss is not a torch loss"]),
+    "loss CrossEntropyLoss": (
+        ["loss._target_=torch.nn.CrossEntropyLoss"],
+        ["loss: torch.nn.CrossEntropyLoss fails in a training step"],
+    ),
+    "loss print": (["loss._target_=builtins.print"], ["loss: builtins.print is not a torch loss"]),
+    "model of the wrong shape": (
+        [
+            "model._target_=torch.nn.Linear",
+            "+model.in_features=2",
+            "+model.out_features=3",
+            "~model.input_dim",
+            "~model.width",
+            "~model.activation",
+        ],
+        ["model: torch.nn.Linear returns (1, 3) for a batch of (1, 2); expected (1, 1)"],
+    ),
+    # values that overflow (or vanish in) the chosen dtype
+    "lr 1e300 float32": (["optimizer.lr=1e300", F32], ["optimizer.lr=1e+300: does not fit in float32"]),
+    "momentum 1e300 float32": (
+        ["optimizer.momentum=1e300", F32],
+        ["optimizer.momentum=1e+300: does not fit"],
+    ),
+    "weight_decay inf": (["optimizer.weight_decay=inf"], ["optimizer.weight_decay=inf: must be a finite"]),
+    "adam eps 1e-50 float32": (
+        ["optimizer=adam", "optimizer.eps=1e-50", F32],
+        ["optimizer.eps=1e-50: rounds to 0"],
+    ),
+    "adam betas float32": (
+        ["optimizer=adam", "optimizer.betas=[0.9,1e39]", F32],
+        ["optimizer.betas[1]=1e+39: does not fit in float32"],
+    ),
+    "init value 1e300 float32": (
+        ["init.values={w1:1e300,w2:1,w3:1,w4:1,w5:1,w6:1,b1:0,b2:0,b3:0}", F32],
+        ["init.values.w1=1e+300: does not fit in float32"],
+    ),
+    "noise_std float32": (
+        ["init.scheme=zeros_noise", "init.noise_std=1e39", F32],
+        ["init.noise_std=1e+39: does not fit in float32"],
+    ),
+    # seeds outside [0, 2^63), member seeds that would wrap
+    "seed -1": (["trainer.seed=-1"], ["trainer.seed=-1", "[0, 2^63)"]),
+    "seed 2^63": (["trainer.seed=9223372036854775808"], ["trainer.seed=9223372036854775808"]),
+    "member seeds wrap": (
+        ["trainer.seed=9223372036854775000", "trainer.members=1000"],
+        ["trainer.seed=9223372036854775000: member seeds seed..seed+999 must lie in [0, 2^63)"],
+    ),
+    "data seed -1": (["data.seed=-1"], ["data.seed=-1: must be an integer in [0, 2^63)"]),
+    "data seed 2^64": (["data.seed=18446744073709551616"], ["data.seed=18446744073709551616"]),
+    # trainer settings of this feature
+    "checkpoint_every 0": (["trainer.checkpoint_every=0"], ["trainer.checkpoint_every=0: must be >= 1"]),
+    "resume a directory": (["trainer.resume=/"], ["trainer.resume='/': not a checkpoint file"]),
+}
+
+
+@pytest.mark.parametrize("case", list(CONFIG_CASES))
+def test_a_bad_config_value_is_one_line(case: str, tmp_path: Path) -> None:
+    overrides, fragments = CONFIG_CASES[case]
+    one_line_refusal(lambda: train_in_process(tmp_path, "trainer.epochs=3", *overrides), *fragments)
+    assert not (tmp_path / "metrics.csv").exists() and not (tmp_path / "checkpoint.pt").exists()
+    assert (tmp_path / "error.txt").read_text().count("\n") == 1
+
+
+def test_a_csv_value_that_overflows_float32_is_one_line(tmp_path: Path) -> None:
+    table = tmp_path / "big.csv"
+    table.write_text("a,b,label\n1e39,1,x\n2,3,y\n4,5,x\n")
+    args = ["data=csv", f"data.path={table}", "data.features=[a,b]", "data.target=label", "data.positive=x"]
+    one_line_refusal(
+        lambda: train_in_process(tmp_path, *args, "data.normalize=none", F32),
+        "data: feature 'a' has values too large for float32",
+    )
+    table.write_text("a,b,label\n1e308,1,x\n-1e308,3,y\n1e308,5,x\n")
+    one_line_refusal(lambda: train_in_process(tmp_path, *args), "feature 'a' has values too large to average")
+
+
+# --- checkpoints: every field checked before use ------------------------------------------
+
+
+STUDY = ["trainer.epochs=20", "trainer.members=6", "trainer.chunk_size=4"]
+
+
+def unfinished_study(path: Path) -> None:
+    """The checkpoint a seed study writes when it stops in its second chunk, at step 2 of epoch 6
+    (the blog: 4 steps an epoch; the first chunk takes 80)."""
+    experiment = build_experiment(compose_config(*STUDY))
+    saver = Saver(path, compose_config(*STUDY), experiment.data)
+    steps = iter(range(10**6))
+    with pytest.raises(TrainingStopped):
+        train_seed_study(
+            experiment,
+            6,
+            4,
+            state=StudyState(6, 4),
+            save=saver.study,
+            should_stop=lambda: next(steps) == 80 + 6 * 4 + 2,
+        )
+
+
+@pytest.fixture(scope="module")
+def good(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Checkpoints: a finished single run (momentum: an optimizer state), a finished seed study
+    and one stopped in its second chunk."""
+    runs = tmp_path_factory.mktemp("good")
+    train_in_process(runs / "single", "trainer.epochs=20", "optimizer=momentum")
+    train_in_process(runs / "study", *STUDY)
+    unfinished_study(runs / "unfinished.pt")
+    return {
+        "single": runs / "single" / "checkpoint.pt",
+        "study": runs / "study" / "checkpoint.pt",
+        "unfinished": runs / "unfinished.pt",
+    }
+
+
+def changed(payload: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
+    """A copy of `payload` with the entry at 'a/b/c' set to `value` (DELETE removes it), and its
+    checksum made to match: as written by a program that gets the fields wrong."""
+    copy = pickle.loads(pickle.dumps(payload))
+
+    def key(node: Any, name: str) -> Any:
+        return int(name) if isinstance(node, list) or (name.isdigit() and int(name) in node) else name
+
+    *parents, last = path.split("/")
+    node = copy
+    for name in parents:
+        node = node[key(node, name)]
+    if value is DELETE:
+        del node[key(node, last)]
+    else:
+        node[key(node, last)] = value
+    if path != "checksum":
+        copy["checksum"] = checksum(copy)
+    return copy
+
+
+DELETE = object()
+NAN = float("nan")
+F64 = torch.float64
+CHECKPOINT_CASES: dict[str, tuple[str, Any, str]] = {
+    "format": ("format", "something-else", "not a net221 checkpoint"),
+    "a checksum that does not match": ("checksum", 12345, "does not match its checksum"),
+    "no checksum": ("checksum", DELETE, "does not match its checksum"),
+    "version 99": ("format_version", 99, "format version 99"),
+    "version True": ("format_version", True, "format version True"),
+    "no model": ("model", DELETE, "'model' is missing or malformed"),
+    "model target": ("model/target", 3, "'target' is missing or malformed"),
+    "dtype float16": ("model/dtype", "float16", "unknown dtype 'float16'"),
+    "width 0": ("model/width", 0, "width must be >= 1"),
+    "width as text": ("model/width", "2", "'width' is missing or malformed"),
+    "width 3": ("model/width", 3, "hidden.weight has shape (2, 2), the model it describes (3, 2)"),
+    "activation gelu": ("model/activation", "gelu", "unknown activation 'gelu'"),
+    "input_dim 3": ("model/input_dim", 3, "hidden.weight has shape (2, 2), the model it describes (2, 3)"),
+    "three features": ("data/features", ["weight", "height", "age"], "3 features for a network of 2 inputs"),
+    "an ensemble without its progress": ("model/target", "net221.ensemble.Ensemble", "members"),
+    "a tensor missing": ("state_dict/output.bias", DELETE, "state_dict holds hidden.weight, hidden.bias, output.weight"),
+    "an extra tensor": ("state_dict/extra", torch.zeros(1, dtype=F64), "a net221.network.Net221 has"),
+    "a tensor of the wrong shape": ("state_dict/hidden.bias", torch.zeros(3, dtype=F64), "hidden.bias has shape (3,)"),
+    "a tensor of the wrong dtype": ("state_dict/hidden.bias", torch.zeros(2), "is torch.float32, expected torch.float64"),
+    "a NaN weight": ("state_dict/hidden.bias", torch.tensor([0.0, NAN], dtype=F64), "not finite"),
+    "an infinite weight": ("state_dict/output.bias", torch.tensor([float("inf")], dtype=F64), "not finite"),
+    "not a tensor": ("state_dict/output.bias", [0.5], "'output.bias' is not a tensor"),
+    "no features": ("data/features", [], "'features' must be a list of names"),
+    "a feature twice": ("data/features", ["weight", "weight"], "names a feature twice"),
+    "one label name": ("data/label_names", ["male"], "'label_names' must be two different names"),
+    "the same label names": ("data/label_names", ["x", "x"], "'label_names' must be two different names"),
+    "a zero scale": ("data/normalization/scale", [1.0, 0.0], "normalization scale holds 0"),
+    "a NaN shift": ("data/normalization/shift", [NAN, 66.0], "normalization shift holds nan"),
+    "a short scale": ("data/normalization/scale", [1.0], "normalization scale must be a list of 2 numbers"),
+    "no normalization": ("data/normalization", DELETE, "'normalization' is missing or malformed"),
+    "epoch -1": ("epoch", -1, "epoch must be >= 0"),
+    "epoch as text": ("epoch", "20", "'epoch' is missing or malformed"),
+    "epoch True": ("epoch", True, "'epoch' is missing or malformed"),
+    "step -1": ("step", -1, "step must be >= 0"),
+    "history columns": ("history/columns", ["epoch", "loss", "colour"], "history's columns"),
+    "history float32": ("history/values", torch.zeros(2, 3), "not a float64 table"),
+    "history epochs backwards": (
+        "history/values", torch.tensor([[10.0, 0.2, 1.0], [0.0, 0.1, 1.0]], dtype=F64), "not increasing",
+    ),
+    "history past the epoch": (
+        "history/values", torch.tensor([[0.0, 0.2, 1.0], [25.0, 0.1, 1.0]], dtype=F64), "outside 0..19",
+    ),
+    "history rows of 2 values": ("history/values", torch.zeros(2, 2, dtype=F64), "columns do not match its values"),
+    "optimizer not a mapping": ("optimizer", "sgd", "'optimizer' is malformed"),
+    "optimizer without groups": ("optimizer/state/param_groups", DELETE, "the optimizer state is malformed"),
+    "a NaN momentum buffer": (
+        "optimizer/state/state/0/momentum_buffer", torch.full((2, 2), NAN, dtype=F64), "not finite",
+    ),
+    "config not a mapping": ("config", ["lr"], "'config' is missing or malformed"),
+}  # fmt: skip
+STUDY_CASES: dict[str, tuple[str, Any, str]] = {
+    "one member": ("ensemble/members", 1, "members must be >= 2"),
+    "an ensemble of another size": (
+        "model/members",
+        4,
+        "hidden_weight has shape (2, 2, 2), the model it describes (4,",
+    ),
+    "more logs than epochs": ("ensemble/current/loss", torch.zeros(9, 2, dtype=F64), "more logged epochs"),
+    "current results for other members": (
+        "ensemble/current/loss",
+        torch.zeros(1, 3, dtype=F64),
+        "for 2 members",
+    ),
+    "ensemble tensors of another shape": (
+        "state_dict/hidden_bias",
+        torch.zeros(2, 1, 3, dtype=F64),
+        "hidden_bias has shape (2, 1, 3)",
+    ),
+    "a chunk that does not start": ("ensemble/first", 3, "does not start a chunk of 4"),
+    "no best member after a chunk": ("ensemble/best", None, "the best member is missing or malformed"),
+    "results of the wrong shape": ("ensemble/done/final_loss", torch.zeros(5, dtype=F64), "for 4 members"),
+    "an unknown result": ("ensemble/done/colour", torch.zeros(4, dtype=F64), "unknown result 'colour'"),
+    "a best member out of range": ("ensemble/best/member", 4, "the best member is malformed"),
+    "best values of the wrong size": (
+        "ensemble/best/values",
+        torch.zeros(3, dtype=F64),
+        "not 9 float64 numbers",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(CHECKPOINT_CASES) + [f"study: {name}" for name in STUDY_CASES])
+def test_every_checkpoint_field_is_checked(case: str, good: dict[str, Any], tmp_path: Path) -> None:
+    kind = "unfinished" if case.startswith("study: ") else "single"
+    path, value, fragment = STUDY_CASES[case[7:]] if kind == "unfinished" else CHECKPOINT_CASES[case]
+    payload = torch.load(good[kind], weights_only=True)
+    bad = tmp_path / "bad.pt"
+    torch.save(changed(payload, path, value), bad)
+    one_line_refusal(lambda: load_checkpoint(bad), f"checkpoint '{bad}'", fragment)
+
+
+def not_checkpoints(tmp_path: Path, good: Path) -> Iterator[tuple[str, Path]]:
+    """Files that are not checkpoints at all, or no longer are."""
+    (tmp_path / "table.csv").write_text("name,weight,height,gender\nAlice,133,65,F\n")
+    yield "a CSV table", tmp_path / "table.csv"
+    (tmp_path / "notes.txt").write_text("not a checkpoint\n")
+    yield "a text file", tmp_path / "notes.txt"
+    (tmp_path / "empty.pt").write_bytes(b"")
+    yield "an empty file", tmp_path / "empty.pt"
+    yield "a /proc entry", Path("/proc/self/status")
+    data = good.read_bytes()
+    (tmp_path / "truncated.pt").write_bytes(data[: len(data) // 2])
+    yield "a truncated checkpoint", tmp_path / "truncated.pt"
+    weight = torch.load(good, weights_only=True)["state_dict"]["hidden.weight"].numpy().tobytes()
+    for name, where in (
+        ("a bit flipped in a weight", data.index(weight) + 3),
+        ("in a name", data.index(b"sigmoid")),
+    ):
+        flipped = bytearray(data)
+        flipped[where] ^= 0x01
+        (tmp_path / "flipped.pt").write_bytes(bytes(flipped))
+        yield name, tmp_path / "flipped.pt"
+
+    class Payload:
+        def __reduce__(self) -> tuple[Any, ...]:
+            return (os.system, ("touch " + str(tmp_path / "pwned"),))
+
+    with (tmp_path / "malicious.pt").open("wb") as handle:
+        pickle.dump(Payload(), handle)
+    yield "a malicious pickle", tmp_path / "malicious.pt"
+    hollow: dict[str, Any] = {"format": "net221-checkpoint", "format_version": 3}
+    torch.save({**hollow, "checksum": checksum(hollow)}, tmp_path / "hollow.pt")
+    yield "a checkpoint with no fields", tmp_path / "hollow.pt"
+
+
+REFUSALS = {
+    "a CSV table": "not a readable checkpoint",
+    "a text file": "not a readable checkpoint",
+    "an empty file": "not a readable checkpoint",
+    "a /proc entry": "not a readable checkpoint",
+    "a truncated checkpoint": "not a readable checkpoint",
+    "a bit flipped in a weight": "does not match its checksum",
+    "in a name": "does not match its checksum",
+    "a malicious pickle": "not a readable checkpoint",
+    "a checkpoint with no fields": "'model' is missing or malformed",
+}
+
+
+def test_files_that_are_not_checkpoints_are_refused(good: dict[str, Any], tmp_path: Path) -> None:
+    for name, path in not_checkpoints(tmp_path, good["single"]):
+        one_line_refusal(lambda path=path: load_checkpoint(path), REFUSALS[name])  # type: ignore[misc]
+    assert not (tmp_path / "pwned").exists()
+    one_line_refusal(lambda: load_checkpoint(tmp_path), "not a regular file")
+    one_line_refusal(lambda: load_checkpoint("/dev/null"), "not a regular file")
+    os.mkfifo(tmp_path / "fifo")  # reading would block forever
+    one_line_refusal(lambda: load_checkpoint(tmp_path / "fifo"), "not a regular file")
+    one_line_refusal(lambda: load_checkpoint(tmp_path / "missing.pt"), "no such file")
+
+
+def test_good_checkpoints_load_and_an_unfinished_ensemble_does_not_predict(good: dict[str, Any]) -> None:
+    assert model_from_checkpoint(load_checkpoint(good["single"])).width == 2
+    study = load_checkpoint(good["study"])
+    assert study["ensemble"]["first"] == 6 and study["model"]["target"] == "net221.network.Net221"
+    model_from_checkpoint(study)  # the best member
+    unfinished = load_checkpoint(good["unfinished"])
+    assert (unfinished["ensemble"]["first"], unfinished["epoch"], unfinished["step"]) == (4, 6, 2)
+    assert unfinished["model"] == {**study["model"], "target": "net221.ensemble.Ensemble", "members": 2}
+    assert unfinished["ensemble"]["current"]["loss"].shape == (1, 2)  # epoch 0 logged
+    with pytest.raises(CheckpointError, match="an unfinished ensemble: resume it"):
+        model_from_checkpoint(unfinished)
+
+
+# --- resume: a checkpoint that does not fit this run ---------------------------------------
+
+MORE = "trainer.epochs=40"
+RESUME_CASES: dict[str, tuple[str, list[str], str]] = {
+    "another normalization": ("single", [MORE, "data.normalize=mean"], "trained with data normalization"),
+    "another width": ("single", [MORE, "model.width=3"], "the checkpoint has width=2, this config 3"),
+    "another activation": ("single", [MORE, "model.activation=tanh"], "activation='sigmoid', this config 'tanh'"),
+    "another dtype": ("single", [MORE, F32], "dtype='float64', this config 'float32'"),
+    "no more epochs": ("single", ["trainer.epochs=20"], "already has 20 epochs; ask for more"),
+    "an ensemble into one network": ("unfinished", [MORE], "the checkpoint is of an ensemble"),
+    "one network into an ensemble": ("single", [*STUDY, MORE], "is of a single network, not of an ensemble"),
+    "an ensemble with another lr": ("unfinished", [*STUDY, "optimizer.lr=0.5"], "optimizer.lr is 0.1 there, 0.5 here"),
+    "an ensemble with more epochs": ("unfinished", [*STUDY, MORE], "trainer.epochs is 20 there, 40 here"),
+    "an ensemble of more members": ("unfinished", [*STUDY, "trainer.members=8"], "trainer.members is 6 there, 8 here"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", list(RESUME_CASES))
+def test_resume_refuses_a_checkpoint_that_does_not_fit(
+    case: str, good: dict[str, Any], tmp_path: Path
+) -> None:
+    kind, overrides, fragment = RESUME_CASES[case]
+    one_line_refusal(lambda: train_in_process(tmp_path, *overrides, f"trainer.resume={good[kind]}"), fragment)
+
+
+def test_an_unfinished_ensemble_resumes_to_the_same_study(good: dict[str, Any], tmp_path: Path) -> None:
+    train_in_process(tmp_path / "whole", *STUDY)
+    train_in_process(tmp_path / "resumed", *STUDY, f"trainer.resume={good['unfinished']}")
+    for name in ("metrics.csv", "members.csv"):
+        assert (tmp_path / "resumed" / name).read_bytes() == (tmp_path / "whole" / name).read_bytes()
+
+
+def test_resume_refuses_optimizer_state_of_the_wrong_shape(good: dict[str, Any], tmp_path: Path) -> None:
+    payload = torch.load(good["single"], weights_only=True)
+    bad = tmp_path / "bad.pt"
+    torch.save(changed(payload, "optimizer/state/state/0/momentum_buffer", torch.zeros(1, dtype=F64)), bad)
+    one_line_refusal(
+        lambda: train_in_process(
+            tmp_path / "run", "trainer.epochs=40", "optimizer=momentum", f"trainer.resume={bad}"
+        ),
+        "optimizer momentum_buffer has shape (1,), its parameter (2, 2)",
+    )
+
+
+def test_resume_auto_without_a_checkpoint_starts_from_the_beginning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.INFO, logger="net221"):
+        train_in_process(tmp_path, "trainer.epochs=20", "trainer.resume=auto")
+    assert "trainer.resume=auto: no checkpoint.pt" in caplog.text
+    assert load_checkpoint(tmp_path / "checkpoint.pt")["epoch"] == 20
+
+
+# --- CSV tables -----------------------------------------------------------------------------
+
+
+def table(path: Path, text: str) -> Path:
+    path.write_text(text)
+    return path
+
+
+def test_csv_duplicate_header_names_are_refused(tmp_path: Path) -> None:
+    path = table(tmp_path / "twice.csv", "name,weight,weight,gender\nAlice,133,65,F\nBob,160,72,M\n")
+    one_line_refusal(
+        lambda: load_csv(path, ["weight"], "gender", "F"),
+        "twice.csv, line 1: column 'weight' appears twice in the header (columns 2 and 3)",
+    )
+    path = table(tmp_path / "spaced.csv", "weight, weight ,gender\n1,2,F\n")  # equal once stripped
+    one_line_refusal(lambda: load_csv(path, ["weight"], "gender", "F"), "column 'weight' appears twice")
+
+
+@pytest.mark.parametrize("cell", ["-nan", "+nan", "NaN", "-NaN", "nan(ind)", "-nan(ind)", "NA", ""])
+def test_csv_nan_in_any_spelling_is_missing(tmp_path: Path, cell: str) -> None:
+    rows = "\n".join(f"{n},{w},{h},{g}" for n, w, h, g in BLOG_ROWS)
+    path = table(tmp_path / "nan.csv", f"name,weight,height,gender\n{rows}\nEve,{cell},61,F\n")
+    loaded = load_csv(path, ["weight", "height"], "gender", "F")
+    assert loaded.dropped == 1 and len(loaded.dataset) == 4
+    one_line_refusal(
+        lambda: load_csv(path, ["weight", "height"], "gender", "F", on_missing="error"),
+        "nan.csv, line 6, column 'weight': missing value",
+    )
+
+
+def test_csv_blank_lines_before_the_header_are_skipped(tmp_path: Path) -> None:
+    rows = "\n".join(f"{n},{w},{h},{g}" for n, w, h, g in BLOG_ROWS)
+    path = table(tmp_path / "blank.csv", f"\n  \n,,\nname,weight,height,gender\n{rows}\n")
+    loaded = load_csv(path, ["weight", "height"], "gender", "F")
+    assert loaded.dataset.names == ("Alice", "Bob", "Charlie", "Diana")
+    path = table(tmp_path / "blank_bad.csv", f"\n\nname,weight,height,gender\n{rows}\nEve,heavy,61,F\n")
+    # line numbers still count the blank lines
+    one_line_refusal(lambda: load_csv(path, ["weight", "height"], "gender", "F"), "line 8, column 'weight'")
+    only_blank = table(tmp_path / "only_blank.csv", "\n\n \n")
+    one_line_refusal(lambda: load_csv(only_blank, ["weight"], "gender", "F"), "the file is empty")
+
+
+# --- net221-report on malformed job directories ---------------------------------------------
+
+SUMMARIES: dict[str, tuple[bytes, str]] = {
+    "a list": (b"[1, 2]", "failed: summary.json is not a JSON object"),
+    "a number": (b"0.5", "failed: summary.json is not a JSON object"),
+    "a string": (b'"done"', "failed: summary.json is not a JSON object"),
+    "not UTF-8": (b'{"final_loss": "\xff\xfe"}', "failed: unreadable summary.json"),
+    "truncated": (b'{"final_loss": 0.1', "failed: unreadable summary.json"),
+    "empty": (b"", "failed: unreadable summary.json"),
+    "an object": (b'{"final_loss": 0.1, "final_accuracy": 1.0}', "ok"),
+}
+
+
+def test_report_lists_malformed_jobs_as_failed(tmp_path: Path) -> None:
+    for i, (content, _) in enumerate(SUMMARIES.values()):
+        job = tmp_path / str(i)
+        (job / ".hydra").mkdir(parents=True)
+        (job / ".hydra" / "overrides.yaml").write_text(f"- trainer.seed={i}\n")
+        (job / "summary.json").write_bytes(content)
+    job = tmp_path / str(len(SUMMARIES))
+    (job / ".hydra").mkdir(parents=True)
+    (job / ".hydra" / "overrides.yaml").write_bytes(b"- trainer.seed=\xff\n")
+    (job / "error.txt").write_bytes(b"diverged \xff\n")
+    jobs = read_jobs(tmp_path)
+    assert [job.status for job in jobs[: len(SUMMARIES)]] == [status for _, status in SUMMARIES.values()]
+    assert jobs[-1].status == "failed: diverged \ufffd"
+
+
+# --- one child process per kind: the installed commands say it in one line ------------------
+
+
+def smoke_commands(tmp: Path) -> dict[str, list[str]]:
+    twice = table(tmp / "twice.csv", "name,weight,weight,gender\nAlice,133,65,F\nBob,160,72,M\n")
+    sweep = tmp / "sweep" / "0"
+    (sweep / ".hydra").mkdir(parents=True)
+    (sweep / ".hydra" / "overrides.yaml").write_text("- trainer.seed=0\n")
+    (sweep / "summary.json").write_text("[]")
+    run = ["trainer.epochs=3"]
+    return {
+        "unknown key": ["net221-train", *run, "+trainer.epoch=5", f"hydra.run.dir={tmp}/a"],
+        "ignored data setting": ["net221-train", *run, "+data.positive=M", f"hydra.run.dir={tmp}/b"],
+        "failing target": [
+            "net221-train", *run, "optimizer._target_=torch.optim.LBFGS", "~optimizer.momentum",
+            "~optimizer.weight_decay", f"hydra.run.dir={tmp}/c",
+        ],
+        "dtype overflow": ["net221-train", *run, "optimizer.lr=1e300", F32, f"hydra.run.dir={tmp}/d"],
+        "seed": ["net221-train", *run, "trainer.seed=9223372036854775807", "trainer.members=2", f"hydra.run.dir={tmp}/e"],
+        "not a checkpoint": ["net221-predict", f"checkpoint={twice}", "weight=128", "height=63"],
+        "resume from a text file": ["net221-train", *run, f"trainer.resume={twice}", f"hydra.run.dir={tmp}/f"],
+        "CSV": [
+            "net221-train", *run, "data=csv", f"data.path={twice}", "data.features=[weight]", "data.target=gender",
+            "data.positive=F", f"hydra.run.dir={tmp}/g",
+        ],
+        "report": ["net221-report", str(tmp / "sweep")],
+    }  # fmt: skip
+
+
+SMOKE_FRAGMENTS = {
+    "unknown key": ["trainer.epoch=5: unknown key"],
+    "ignored data setting": ["data.positive='M': unknown key"],
+    "failing target": ["optimizer: torch.optim.LBFGS fails in a training step"],
+    "dtype overflow": ["optimizer.lr=1e+300: does not fit in float32"],
+    "seed": ["trainer.seed=9223372036854775807", "[0, 2^63)"],
+    "not a checkpoint": ["twice.csv", "not a readable checkpoint"],
+    "resume from a text file": ["twice.csv", "not a readable checkpoint"],
+    "CSV": ["column 'weight' appears twice"],
+}
+
+
+@pytest.fixture(scope="module")
+def smoke(tmp_path_factory: pytest.TempPathFactory) -> dict[str, subprocess.CompletedProcess[str]]:
+    """Every smoke command, started at once (each child spends its first seconds importing)."""
+    tmp = tmp_path_factory.mktemp("smoke")
+    children = {
+        name: subprocess.Popen(
+            [str(BIN / words[0]), *words[1:]],
+            cwd=tmp,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for name, words in smoke_commands(tmp).items()
+    }
+    results = {}
+    for name, child in children.items():
+        out, err = child.communicate(timeout=600)
+        results[name] = subprocess.CompletedProcess(child.args, child.returncode, out, err)
+    return results
+
+
+@pytest.mark.parametrize("kind", list(SMOKE_FRAGMENTS))
+def test_each_kind_through_the_installed_command(kind: str, smoke: dict[str, Any]) -> None:
+    prog = "net221-predict" if kind == "not a checkpoint" else "net221-train"
+    assert_one_line_error(smoke[kind], prog, *SMOKE_FRAGMENTS[kind])
+
+
+def test_a_malformed_job_through_net221_report(smoke: dict[str, Any]) -> None:
+    result = smoke["report"]
+    assert result.returncode == 0, result.stderr
+    assert (
+        "failed: summary.json is not a JSON object" in result.stdout and "1 job(s), 1 failed" in result.stdout
+    )
+    assert result.stderr == ""
+    with (Path(result.args[1]) / "report.csv").open() as handle:
+        assert next(csv.DictReader(handle))["status"] == "failed: summary.json is not a JSON object"

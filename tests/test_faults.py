@@ -1,0 +1,551 @@
+"""Fault injection: signals and SIGKILL at random points, then resume; full and unwritable disks.
+
+A run stopped at any step and resumed ends with the weights and metrics.csv of a
+run that was never stopped, bit for bit. A disk that fills up at any point leaves
+a run directory whose every file is whole (or absent) and one line saying why.
+In-process where the point is the logic; a few child processes for what only a
+real process shows (exit status, SIGKILL, the one line on stderr).
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import json
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+import torch
+
+import net221.app.train as train_app
+from net221.app import cli
+from net221.app.interrupt import Interrupted, catch_stop_signals
+from net221.atomic import is_temporary
+from net221.checkpoint import load_checkpoint
+from net221.errors import OutputError, UserError
+
+from conftest import BIN, assert_one_line_error, run_cli, train_in_process
+
+PNG_END = b"IEND\xaeB`\x82"
+
+
+def table_csv(path: Path, rows: int = 240) -> Path:
+    """A seeded two-class table: slow enough per epoch (one step per row) to be stopped mid-epoch."""
+    rng = np.random.default_rng(7)
+    with path.open("w") as handle:
+        handle.write("a,b,label\n")
+        for i in range(rows):
+            label = i % 2
+            a, b = rng.normal(label, 1.0, size=2)
+            handle.write(f"{float(a)!r},{float(b)!r},{'yes' if label else 'no'}\n")
+    return path
+
+
+def single_args(table: Path) -> list[str]:
+    """A shuffled run with momentum: the order, the buffers and the step within an epoch all matter."""
+    return [
+        "data=csv", f"data.path={table}", "data.features=[a,b]", "data.target=label", "data.positive=yes",
+        "optimizer=momentum", "trainer.shuffle=true", "trainer.batch_size=3", "trainer.epochs=40",
+        "trainer.log_every=1", "trainer.checkpoint_every=3", "trainer.seed=4",
+    ]  # fmt: skip
+
+
+def study_args(table: Path) -> list[str]:
+    """An ensemble in three chunks (8 + 8 + 4 members), with a validation split."""
+    return [
+        "data=csv", f"data.path={table}", "data.features=[a,b]", "data.target=label", "data.positive=yes",
+        "data.val_fraction=0.25", "optimizer=adam", "trainer.members=20", "trainer.chunk_size=8",
+        "trainer.epochs=12", "trainer.log_every=2", "trainer.checkpoint_every=5", "trainer.batch_size=4",
+    ]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def table(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return table_csv(tmp_path_factory.mktemp("data") / "table.csv")
+
+
+@pytest.fixture(scope="module")
+def uninterrupted(tmp_path_factory: pytest.TempPathFactory, table: Path) -> dict[str, Path]:
+    """Each run, trained without a break."""
+    runs = {"single": single_args(table), "study": study_args(table)}
+    out = {}
+    for name, args in runs.items():
+        out[name] = tmp_path_factory.mktemp(name)
+        train_in_process(out[name], *args)
+    return out
+
+
+def assert_same_run(run_dir: Path, reference: Path) -> None:
+    """The same weights, the same metrics.csv (and members.csv), bit for bit."""
+    for name in ("metrics.csv", "members.csv"):
+        if (reference / name).exists():
+            assert (run_dir / name).read_bytes() == (reference / name).read_bytes(), name
+    ours = load_checkpoint(run_dir / "checkpoint.pt")
+    theirs = load_checkpoint(reference / "checkpoint.pt")
+    assert ours["state_dict"].keys() == theirs["state_dict"].keys()
+    for key, tensor in theirs["state_dict"].items():
+        assert torch.equal(ours["state_dict"][key], tensor), key
+    assert ours["epoch"] == theirs["epoch"] and ours["history"] == theirs["history"]
+    summary = json.loads((run_dir / "summary.json").read_text())
+    expected = json.loads((reference / "summary.json").read_text())
+    assert {k: v for k, v in summary.items() if k != "wall_time_s"} == {
+        k: v for k, v in expected.items() if k != "wall_time_s"
+    }
+
+
+def signal_at_step(monkeypatch: pytest.MonkeyPatch, step: int, signum: int) -> None:
+    """The app's optimizer sends `signum` to this process after its step number `step`."""
+    build = train_app.build_experiment
+
+    def build_experiment(cfg: Any) -> Any:
+        experiment = build(cfg)
+        count = 0
+
+        def make_optimizer(model: torch.nn.Module) -> torch.optim.Optimizer:
+            optimizer = experiment.make_optimizer(model)
+            take_step = optimizer.step
+
+            def step_then_signal(*args: Any, **kwargs: Any) -> Any:
+                nonlocal count
+                result = take_step(*args, **kwargs)
+                count += 1
+                if count == step:
+                    os.kill(os.getpid(), signum)
+                return result
+
+            optimizer.step = step_then_signal  # type: ignore[method-assign]
+            return optimizer
+
+        return dataclasses.replace(experiment, make_optimizer=make_optimizer)
+
+    monkeypatch.setattr(train_app, "build_experiment", build_experiment)
+
+
+# --- signals in this process: every kind of run, a random step --------------------------
+
+STEPS = {"single": 40 * 80, "study": 3 * 12 * 45}  # steps in all: epochs x steps per epoch (x chunks)
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+@pytest.mark.parametrize("kind", ["single", "study"])
+def test_a_signal_at_a_random_step_then_resume_is_the_same_run(
+    kind: str,
+    signum: int,
+    table: Path,
+    uninterrupted: dict[str, Path],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    args = single_args(table) if kind == "single" else study_args(table)
+    step = random.randrange(1, STEPS[kind])
+    signal_at_step(monkeypatch, step, signum)
+    handler = signal.getsignal(signum)
+    with pytest.raises(Interrupted) as stopped:
+        train_in_process(tmp_path, *args)
+    assert signal.getsignal(signum) is handler, "the previous handler is back"
+    assert stopped.value.exit_status == 128 + signum
+    message = str(stopped.value)
+    assert message.startswith("interrupted at epoch ")
+    assert message.endswith(f"; resume with trainer.resume={tmp_path / 'checkpoint.pt'}"), message
+    checkpoint = load_checkpoint(tmp_path / "checkpoint.pt")
+    assert f"epoch {checkpoint['epoch']}" in message, (step, message)
+    assert not (tmp_path / "summary.json").exists()
+    assert not [p for p in tmp_path.iterdir() if is_temporary(p)]
+    assert (tmp_path / "metrics.csv").read_text().startswith("epoch,loss,accuracy")
+
+    monkeypatch.undo()
+    train_in_process(tmp_path, *args, "trainer.resume=auto")
+    assert_same_run(tmp_path, uninterrupted[kind])
+
+
+def test_a_checkpoint_mid_epoch_resumes_mid_epoch(
+    table: Path, uninterrupted: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # 80 steps an epoch (240 rows, batch 3): after step 1000 it stops in epoch 12, at step 40 of it
+    signal_at_step(monkeypatch, 1000, signal.SIGTERM)
+    with pytest.raises(Interrupted, match="interrupted at epoch 12;"):
+        train_in_process(tmp_path / "cut", *single_args(table))
+    checkpoint = load_checkpoint(tmp_path / "cut" / "checkpoint.pt")
+    assert (checkpoint["epoch"], checkpoint["step"]) == (12, 40)
+    assert [row["epoch"] for row in checkpoint["history"]] == list(range(12))
+    monkeypatch.undo()
+    # an explicit path into another directory works the same as auto
+    train_in_process(
+        tmp_path / "resumed", *single_args(table), f"trainer.resume={tmp_path / 'cut' / 'checkpoint.pt'}"
+    )
+    assert_same_run(tmp_path / "resumed", uninterrupted["single"])
+
+
+def test_stop_signals_are_restored_passed_on_and_delivered_late() -> None:
+    calls: list[int] = []
+    usr2 = signal.signal(signal.SIGUSR2, lambda signum, frame: calls.append(signum))
+    try:
+        with catch_stop_signals() as stop:
+            assert signal.getsignal(signal.SIGTERM) == stop.handle
+            os.kill(os.getpid(), signal.SIGUSR2)  # borrowed: caught only because a handler was set
+            assert stop.requested() and calls == []
+            interrupted = stop.interrupted("stopped")
+        assert interrupted.exit_status == 128 + signal.SIGUSR2
+        interrupted.pass_on()  # after the checkpoint: the job manager's handler runs
+        assert calls == [signal.SIGUSR2]
+    finally:
+        signal.signal(signal.SIGUSR2, usr2)
+    # a SIGINT the run did not stop for (it came after the training) is raised again on leaving
+    with pytest.raises(KeyboardInterrupt), catch_stop_signals():
+        os.kill(os.getpid(), signal.SIGINT)
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+# --- real processes: SIGKILL, SIGTERM, SIGINT -------------------------------------------
+
+
+def start(run_dir: Path, *args: str) -> subprocess.Popen[str]:
+    """net221-train in a child process, its output in files (a full pipe would stall it)."""
+    run_dir.mkdir(parents=True, exist_ok=True)
+    return subprocess.Popen(
+        [str(BIN / "net221-train"), *args, f"hydra.run.dir={run_dir}"],
+        stdout=(run_dir.parent / f"{run_dir.name}.out").open("w"),
+        stderr=(run_dir.parent / f"{run_dir.name}.err").open("w"),
+        text=True,
+        cwd=run_dir.parent,
+    )
+
+
+def wait_until(condition: Callable[[], bool], process: subprocess.Popen[str], what: str) -> None:
+    deadline = time.monotonic() + 300
+    while not condition():
+        assert process.poll() is None, f"the run ended before {what}"
+        assert time.monotonic() < deadline, f"no {what} after 300 s"
+        time.sleep(0.01)
+
+
+def rows(path: Path) -> int:
+    return path.read_text().count("\n") - 1 if path.exists() else 0
+
+
+def checkpoint_writes(path: Path) -> Iterator[int]:
+    """Counts the checkpoints written so far (each is a new file renamed into place)."""
+    seen: set[tuple[int, int]] = set()
+    while True:
+        try:
+            stat = path.stat()
+            seen.add((stat.st_ino, stat.st_mtime_ns))
+        except FileNotFoundError:
+            pass
+        yield len(seen)
+
+
+@pytest.mark.parametrize("kind", ["single", "study"])
+def test_sigkill_at_a_random_point_then_resume_is_the_same_run(
+    kind: str, table: Path, uninterrupted: dict[str, Path], tmp_path: Path
+) -> None:
+    run_dir = tmp_path / "run"
+    if kind == "single":
+        args, logged = single_args(table), random.randrange(4, 30)
+        process = start(run_dir, *args)
+        wait_until(lambda: rows(run_dir / "metrics.csv") >= logged, process, f"{logged} rows")
+    else:
+        args, writes = study_args(table), random.randrange(1, 5)
+        process = start(run_dir, *args)
+        counter = checkpoint_writes(run_dir / "checkpoint.pt")
+        wait_until(lambda: next(counter) >= writes, process, f"{writes} checkpoints")
+    process.send_signal(signal.SIGKILL)
+    assert process.wait() == -signal.SIGKILL
+    stopped = load_checkpoint(run_dir / "checkpoint.pt")  # whole, whatever the moment
+    assert stopped["epoch"] < 40
+    train_in_process(run_dir, *args, "trainer.resume=auto")
+    assert not [p for p in run_dir.iterdir() if is_temporary(p)], "a killed write's file is cleared"
+    assert_same_run(run_dir, uninterrupted[kind])
+
+
+@pytest.mark.parametrize(
+    ("kind", "signum"), [("single", signal.SIGTERM), ("single", signal.SIGINT), ("study", signal.SIGTERM)]
+)
+def test_a_signal_ends_the_process_with_one_line_and_a_checkpoint(
+    kind: str, signum: int, table: Path, uninterrupted: dict[str, Path], tmp_path: Path
+) -> None:
+    run_dir = tmp_path / "run"
+    args = single_args(table) if kind == "single" else study_args(table)
+    process = start(run_dir, *args)
+    if kind == "single":
+        logged = random.randrange(2, 30)
+        wait_until(lambda: rows(run_dir / "metrics.csv") >= logged, process, f"{logged} rows")
+    else:
+        counter = checkpoint_writes(run_dir / "checkpoint.pt")
+        wait_until(lambda: next(counter) >= 1, process, "a checkpoint")
+    process.send_signal(signum)
+    assert process.wait() == 128 + signum
+    stderr = (tmp_path / "run.err").read_text()
+    line = f"interrupted at epoch {load_checkpoint(run_dir / 'checkpoint.pt')['epoch']}"
+    assert stderr.splitlines() == [f"net221-train: {(run_dir / 'error.txt').read_text().strip()}"]
+    assert (
+        line in stderr and "; resume with trainer.resume=run/checkpoint.pt" in stderr
+    )  # relative to its cwd
+    assert "Traceback" not in stderr + (tmp_path / "run.out").read_text()
+    assert not (run_dir / "summary.json").exists()
+    train_in_process(tmp_path / "resumed", *args, f"trainer.resume={run_dir / 'checkpoint.pt'}")
+    assert_same_run(tmp_path / "resumed", uninterrupted[kind])
+
+
+def test_sigterm_ends_a_sweep_after_checkpointing_its_job(tmp_path: Path) -> None:
+    sweep = tmp_path / "sweep"
+    process = subprocess.Popen(
+        [str(BIN / "net221-train"), "-m", "trainer.seed=0,1", "trainer.epochs=100000", f"hydra.sweep.dir={sweep}"],
+        stdout=subprocess.DEVNULL, stderr=(tmp_path / "err").open("w"), cwd=tmp_path, text=True,
+    )  # fmt: skip
+    wait_until(lambda: rows(sweep / "0" / "metrics.csv") >= 5, process, "job 0 training")
+    process.send_signal(signal.SIGTERM)
+    assert process.wait() == 128 + signal.SIGTERM
+    assert (tmp_path / "err").read_text().startswith("net221-train: interrupted at epoch ")
+    assert load_checkpoint(sweep / "0" / "checkpoint.pt")["epoch"] > 0
+    assert "interrupted" in (sweep / "0" / "error.txt").read_text()
+    assert not (sweep / "1").exists(), "the sweep stopped: job 1 never started"
+
+
+# --- the run directory tells the truth --------------------------------------------------
+
+
+def assert_consistent(run_dir: Path) -> None:
+    """Every file whole or absent: no temporaries, metrics.csv with its header and whole rows, a
+    checkpoint that loads, complete figures, summary.json only beside everything else."""
+    assert not [p.name for p in run_dir.iterdir() if is_temporary(p)]
+    if (run_dir / "metrics.csv").exists():
+        with (run_dir / "metrics.csv").open() as handle:
+            table = list(csv.reader(handle))
+        assert table and table[0] == ["epoch", "loss", "accuracy"], table[:1]
+        assert all(len(row) == 3 for row in table[1:]), table
+        epochs = [int(row[0]) for row in table[1:]]  # every 10th, and the last of the run
+        assert epochs[:-1] == list(range(0, 10 * (len(epochs) - 1), 10)) and epochs == sorted(set(epochs))
+    if (run_dir / "checkpoint.pt").exists():
+        load_checkpoint(run_dir / "checkpoint.pt")
+    for figure in ("loss.png", "decision_boundary.png"):
+        if (run_dir / figure).exists():
+            assert (run_dir / figure).read_bytes().endswith(PNG_END), figure
+    if (run_dir / "summary.json").exists():
+        json.loads((run_dir / "summary.json").read_text())
+        for name in ("metrics.csv", "checkpoint.pt", "loss.png", "decision_boundary.png"):
+            assert (run_dir / name).exists(), name
+
+
+def test_an_earlier_run_leaves_nothing_beside_a_new_one(tmp_path: Path) -> None:
+    run_dir = tmp_path / "run"
+    train_in_process(run_dir, "trainer.epochs=40", "model.width=3")
+    (run_dir / "error.txt").write_text("an earlier failure\n")
+    (run_dir / ".checkpoint.999.tmp.pt").write_bytes(b"half a checkpoint")
+    (run_dir / "members.csv").write_text("member\n")
+    with pytest.raises(UserError, match=r"trainer\.epochs=0"):
+        train_in_process(run_dir, "trainer.epochs=0")
+    # a new run that fails at once: nothing of the earlier one is left to be mistaken for its results
+    assert sorted(p.name for p in run_dir.iterdir()) == ["error.txt"]
+    assert (run_dir / "error.txt").read_text().startswith("trainer.epochs=0: must be >= 1")
+    train_in_process(run_dir, "trainer.epochs=20")
+    assert sorted(p.name for p in run_dir.iterdir()) == sorted(
+        ["checkpoint.pt", "decision_boundary.png", "loss.png", "metrics.csv", "summary.json"]
+    )
+    assert load_checkpoint(run_dir / "checkpoint.pt")["model"]["width"] == 2
+    # resume=auto keeps the checkpoint it resumes from
+    train_in_process(run_dir, "trainer.epochs=30", "trainer.resume=auto")
+    assert load_checkpoint(run_dir / "checkpoint.pt")["epoch"] == 30
+    assert_consistent(run_dir)
+
+
+# --- full and unwritable disks ------------------------------------------------------------
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A 1 MiB tmpfs, unmounted afterwards."""
+    mount = tmp_path / "disk"
+    mount.mkdir()
+    result = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mount)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here (root needed): {result.stderr.strip() or result.returncode}")
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], check=False)
+
+
+def fill(disk: Path, leave: int) -> None:
+    """Fill the disk to `leave` bytes (in pages) of free space."""
+    free = shutil.disk_usage(disk).free
+    with (disk / "filler").open("wb") as handle:
+        handle.write(b"\0" * max(0, free - leave))
+
+
+# A whole run takes about 90 KiB here (4 KiB pages): every write in it meets a full disk somewhere
+# in this range, from the page set aside for error.txt to summary.json
+@pytest.mark.parametrize("free_kib", [0, 4, 8, 12, 16, 20, 24, 32, 40, 48, 56, 64, 72, 80, 88, 96, 128])
+def test_a_disk_that_fills_up_anywhere_leaves_a_consistent_directory(small_disk: Path, free_kib: int) -> None:
+    run_dir = small_disk / "run"
+    run_dir.mkdir()
+    fill(small_disk, free_kib * 1024)
+    try:
+        train_in_process(run_dir, "trainer.epochs=60", "trainer.checkpoint_every=20")
+    except OutputError as error:
+        assert "No space left on device" in str(error) and "\n" not in str(error), error
+        assert not (run_dir / "summary.json").exists()
+        assert free_kib < 128, error
+        if free_kib:  # the page set aside for it
+            assert (run_dir / "error.txt").read_text() == f"{error}\n"
+    else:
+        assert free_kib > 64, "so small a disk cannot hold a whole run"
+        assert not (run_dir / "error.txt").exists()
+    assert_consistent(run_dir)
+
+
+def test_a_full_disk_through_the_app_is_one_line_with_error_txt(small_disk: Path) -> None:
+    fill(small_disk, 64 * 1024)  # room for the config, the log and the first figure
+    run_dir = small_disk / "run"
+    result = run_cli("net221-train", "trainer.epochs=30", f"hydra.run.dir={run_dir}", cwd=small_disk)
+    assert_one_line_error(result, "net221-train", "No space left on device")
+    assert "No space left on device" in (run_dir / "error.txt").read_text()
+    assert load_checkpoint(run_dir / "checkpoint.pt")["epoch"] == 30  # the trained network is kept
+    assert_consistent(run_dir)
+
+
+def read_only(disk: Path) -> None:
+    result = subprocess.run(
+        ["mount", "-o", "remount,ro", str(disk)], capture_output=True, text=True, check=False
+    )
+    if result.returncode != 0:
+        pytest.skip(f"cannot remount read-only: {result.stderr.strip()}")
+
+
+# where an output goes -> what the one line says
+UNWRITABLE = {
+    "through a file": "Not a directory",
+    "a name too long": "File name too long",
+    "a path too long": "File name too long",
+    "read-only": "Read-only file system",
+    "immutable": "Operation not permitted",
+    "a full disk": "No space left on device",
+}
+
+
+def unwritable(where: str, tmp_path: Path, small_disk: Path) -> Path:
+    """A directory path that cannot be written, made so for `where`."""
+    if where == "through a file":
+        (tmp_path / "a_file").write_text("a file, not a directory\n")
+        return tmp_path / "a_file" / "run"
+    if where == "a name too long":
+        return tmp_path / ("x" * 300) / "run"
+    if where == "a path too long":
+        return tmp_path.joinpath(*["d" * 200] * 25)
+    if where == "read-only":
+        read_only(small_disk)
+        return small_disk / "run"
+    if where == "immutable":
+        (tmp_path / "immutable").mkdir()
+        if subprocess.run(["chattr", "+i", str(tmp_path / "immutable")], check=False).returncode != 0:
+            pytest.skip("chattr +i is not available here")
+        return tmp_path / "immutable" / "run"
+    (small_disk / "run").mkdir()
+    fill(small_disk, 0)
+    return small_disk / "run"
+
+
+@pytest.mark.parametrize("where", [w for w in UNWRITABLE if w != "a full disk"])
+def test_an_output_location_that_cannot_be_written_is_one_line(
+    where: str, tmp_path: Path, small_disk: Path
+) -> None:
+    place = unwritable(where, tmp_path, small_disk)
+    try:
+        # the run directory (Hydra makes it), then the TensorBoard directory
+        result = run_cli("net221-train", "trainer.epochs=3", f"hydra.run.dir={place}", cwd=tmp_path)
+        assert_one_line_error(result, "net221-train", UNWRITABLE[where])
+        pytest.importorskip("tensorboard", reason="the optional [tensorboard] extra is not installed")
+        with pytest.raises(OutputError, match=UNWRITABLE[where]):
+            train_in_process(
+                tmp_path / "ok", "trainer.epochs=3", "logger=tensorboard", f"logger.log_dir={place}"
+            )
+        assert_consistent(tmp_path / "ok")
+    finally:
+        subprocess.run(["chattr", "-i", str(tmp_path / "immutable")], check=False, capture_output=True)
+
+
+def test_a_full_disk_for_tensorboard_is_one_line(
+    small_disk: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytest.importorskip("tensorboard", reason="the optional [tensorboard] extra is not installed")
+    # as in the app: TensorBoard's writer thread that cannot write ends quietly (the main thread reports)
+    monkeypatch.setattr(threading, "excepthook", cli._quiet_writer_threads)
+    place = unwritable("a full disk", tmp_path, small_disk)
+    with pytest.raises(OutputError, match=f"cannot write {place}/tb: No space left on device"):
+        train_in_process(
+            tmp_path / "run", "trainer.epochs=3", "logger=tensorboard", f"logger.log_dir={place}/tb"
+        )
+    assert_consistent(tmp_path / "run")
+
+
+@pytest.mark.parametrize("where", list(UNWRITABLE))
+def test_a_report_that_cannot_be_written_is_one_line(
+    where: str, tmp_path: Path, small_disk: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from net221.app.report import main as report_main
+
+    sweep = tmp_path / "sweep"
+    (sweep / "0" / ".hydra").mkdir(parents=True)
+    (sweep / "0" / ".hydra" / "overrides.yaml").write_text("- optimizer.lr=0.1\n")
+    (sweep / "0" / "summary.json").write_text('{"final_loss": 0.1, "final_accuracy": 1.0}')
+    place = unwritable(where, tmp_path, small_disk).parent  # a directory the report cannot write in
+    try:
+        for option in (["--csv", str(place / "report.csv")], ["--plot", str(place / "report.png")]):
+            with pytest.raises(SystemExit) as exit_:
+                report_main([str(sweep), *option])
+            assert exit_.value.code == 2
+            err = capsys.readouterr().err.strip().splitlines()
+            assert len(err) == 1 and UNWRITABLE[where] in err[0], err
+        if where == "a full disk":  # nothing half written
+            assert sorted(p.name for p in place.iterdir()) == ["filler", "run"]
+    finally:
+        subprocess.run(["chattr", "-i", str(tmp_path / "immutable")], check=False, capture_output=True)
+
+
+def test_a_closed_stdout_or_stderr_is_quiet(tmp_path: Path) -> None:
+    # `net221-train | head -1`: the reader goes away after one line; the run finishes its work
+    process = subprocess.Popen(
+        [str(BIN / "net221-train"), "trainer.epochs=300", f"hydra.run.dir={tmp_path / 'run'}"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path,
+    )  # fmt: skip
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.readline()
+    process.stdout.close()
+    stderr = process.stderr.read().decode()
+    assert process.wait() == 0, stderr
+    assert stderr == "", stderr  # no 'Logging error', no BrokenPipeError
+    assert (tmp_path / "run" / "summary.json").is_file()
+    # stdout and stderr both closed before the start (`>&- 2>&-`): a bad value still exits 2
+    result = subprocess.run(
+        [str(BIN / "net221-train"), "trainer.epochs=0", f"hydra.run.dir={tmp_path / 'bad'}"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=tmp_path, check=False,
+        preexec_fn=lambda: (os.close(1), os.close(2)),
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert "trainer.epochs=0" in (tmp_path / "bad" / "error.txt").read_text()
+    # predict into a pipe closed at once (`| true`)
+    done = subprocess.run(
+        f"{BIN / 'net221-predict'} checkpoint={tmp_path / 'run' / 'checkpoint.pt'} weight=128 height=63 | true",
+        shell=True, capture_output=True, text=True, check=False, executable="/bin/bash",
+    )  # fmt: skip
+    assert done.stderr == "", done.stderr
+
+
+if sys.platform != "linux":  # pragma: no cover
+    pytestmark = pytest.mark.skip(reason="the signal, mount and chattr tests are written for Linux")
