@@ -41,10 +41,10 @@ from torch import nn
 
 from net221.data import BLOG_SHIFT, blog_dataset
 from net221.ensemble import Ensemble, MemberLoss
+from net221.loop import EpochPlan, evaluator, train
 from net221.network import Net221
 from net221.numpy_trainer import NumpyNetwork
 from net221.seed_study import auto_chunk_size
-from net221.trainer import EpochPlan, evaluator, train
 
 BIN = Path(sys.executable).parent
 SCRIPTS = Path(__file__).resolve().parent
@@ -109,7 +109,7 @@ def anchor_loop_seconds() -> float:
 
 
 def net221_loop_seconds() -> float:
-    """net221.trainer.train on a Net221, as net221-train runs it for the blog."""
+    """net221.loop.train on a Net221, as net221-train runs it for the blog."""
     x, y = blog_tensors()
     model = Net221()
     optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
@@ -158,7 +158,7 @@ def loop_section(repeats: int) -> None:
     print("P1. Per-sample training loop of the blog network (1000 epochs, 4000 steps, float64, 1 thread):\n")
     print(table(
         ["loop", "µs per step", "× anchor"],
-        [["anchor (scripts/blog_torch.py)", f"{a:.1f}", "1.00"], ["net221.trainer.train", f"{o:.1f}", f"{o / a:.2f}"]],
+        [["anchor (scripts/blog_torch.py)", f"{a:.1f}", "1.00"], ["net221.loop.train", f"{o:.1f}", f"{o / a:.2f}"]],
     ))  # fmt: skip
     print("\nnet221's step, phase by phase (µs):\n")
     print(table(list(phases), [[f"{v:.1f}" for v in phases.values()]]))

@@ -25,8 +25,8 @@ from net221.app.run import train_seed_study
 from net221.app.sources import load_csv
 from net221.checkpoint import checksum, load_checkpoint, model_from_checkpoint
 from net221.errors import CheckpointError, UserError
+from net221.loop import TrainingStopped
 from net221.seed_study import StudyState
-from net221.trainer import TrainingStopped
 
 from conftest import BIN, assert_one_line_error, compose_config, train_in_process
 

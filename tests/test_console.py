@@ -16,8 +16,8 @@ import torch
 
 from net221.ensemble import Ensemble
 from net221.init import initial_parameters
+from net221.loop import EpochPlan
 from net221.seed_study import Losses, train_members
-from net221.trainer import EpochPlan
 
 from conftest import BIN
 

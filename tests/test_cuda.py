@@ -15,7 +15,7 @@ import torch
 
 from net221.ensemble import ALONG_MEMBERS_FROM, Ensemble, MemberLoss
 from net221.init import BLOG_NAMES, initial_parameters
-from net221.trainer import EpochPlan, train
+from net221.loop import EpochPlan, train
 
 from conftest import run_cli, train_in_process
 

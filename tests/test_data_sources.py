@@ -16,7 +16,7 @@ from net221.data import BLOG_SHIFT, blog_dataset
 from net221.derivation import blog_partials
 from net221.errors import DataError
 from net221.init import BLOG_NAMES
-from net221.trainer import EpochPlan, epoch_order, train
+from net221.loop import EpochPlan, epoch_order, train
 
 from conftest import assert_one_line_error, network_from, run_cli, run_in_process, train_in_process
 

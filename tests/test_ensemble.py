@@ -14,9 +14,9 @@ import torch
 from net221.app.report import main as report_main
 from net221.ensemble import ALONG_MEMBERS_FROM, Ensemble, MemberLoss
 from net221.init import initial_parameters
+from net221.loop import EpochPlan, train
 from net221.network import Net221
 from net221.seed_study import CPU_STEP_VALUES, EVALUATION_VALUES, Losses, auto_chunk_size, train_members
-from net221.trainer import EpochPlan, train
 
 from conftest import network_from, run_in_process, train_in_process
 

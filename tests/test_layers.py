@@ -21,7 +21,7 @@ LAYERS = {
         "ensemble",
         "metrics",
         "seed_study",
-        "trainer",
+        "loop",
         # checks: another implementation against the reference
         "compare",
         "implementation",

@@ -7,8 +7,8 @@ import torch
 
 from net221.data import BLOG_SHIFT, held_out_people
 from net221.init import BLOG_NAMES
+from net221.loop import EpochLog, EpochPlan, evaluator, train
 from net221.numpy_trainer import NumpyNetwork, main
-from net221.trainer import EpochLog, EpochPlan, evaluator, train
 
 from conftest import network_from
 

@@ -14,8 +14,7 @@ import numpy as np
 import torch
 
 from net221.ensemble import Ensemble, MemberLoss
-from net221.network import Net221
-from net221.trainer import (
+from net221.loop import (
     EpochLog,
     EpochPlan,
     Evaluation,
@@ -26,6 +25,7 @@ from net221.trainer import (
     logged_epochs,
     train,
 )
+from net221.network import Net221
 
 # On the CPU a chunk's per-step tensors (members x batch x (width + inputs + 1)
 # values) stay within CPU_STEP_VALUES, small enough to stay in cache

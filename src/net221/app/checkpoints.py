@@ -27,8 +27,8 @@ from net221.checkpoint import NET221_TARGET, load_checkpoint, save_checkpoint
 from net221.checkpoint_checks import ENSEMBLE_TARGET
 from net221.ensemble import Ensemble
 from net221.errors import CheckpointError, ConfigValueError
+from net221.loop import EpochPlan
 from net221.seed_study import StudyState
-from net221.trainer import EpochPlan
 
 log = logging.getLogger("net221")
 CHECKPOINT = "checkpoint.pt"

@@ -22,9 +22,9 @@ from net221.app.schemas import init_scheme, is_net221
 from net221.app.sources import PreparedData
 from net221.errors import ConfigValueError, UserError
 from net221.init import initial_parameters
+from net221.loop import EpochPlan, LossFunction, evaluate
 from net221.network import DTYPES, Net221
 from net221.seed_study import Losses
-from net221.trainer import EpochPlan, LossFunction, evaluate
 
 log = logging.getLogger("net221")
 

@@ -19,8 +19,8 @@ from net221.app.experiment import Experiment
 from net221.checkpoint import NET221_TARGET
 from net221.ensemble import Ensemble
 from net221.errors import ConfigValueError
+from net221.loop import DivergedError, EpochLog, Evaluation, TrainingStopped, evaluate, evaluator, train
 from net221.seed_study import SeedStudyResult, StudyState, auto_chunk_size, train_members
-from net221.trainer import DivergedError, EpochLog, Evaluation, TrainingStopped, evaluate, evaluator, train
 
 log = logging.getLogger("net221")
 

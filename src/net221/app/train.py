@@ -35,8 +35,8 @@ from net221.app.run import SingleResult, chunk_size, ensemble_factory, train_see
 from net221.app.schemas import register_schemas, validate_train
 from net221.atomic import atomic
 from net221.errors import OutputError, UserError
+from net221.loop import TrainingStopped
 from net221.seed_study import StudyState
-from net221.trainer import TrainingStopped
 
 PROG = "net221-train"
 log = logging.getLogger("net221")
