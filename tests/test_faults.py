@@ -298,6 +298,18 @@ def test_a_signal_ends_the_process_with_one_line_and_a_checkpoint(
     assert_same_run(tmp_path / "resumed", uninterrupted[kind])
 
 
+@pytest.mark.parametrize("after_s", [0.3, 1.5])
+def test_ctrl_c_at_any_moment_is_one_line_and_exit_130(tmp_path: Path, after_s: float) -> None:
+    # while torch and Hydra load, while the config is composed, or while the network trains
+    process = start(tmp_path / "run", "trainer.epochs=100000")
+    time.sleep(after_s)
+    process.send_signal(signal.SIGINT)
+    assert process.wait() == 130
+    stderr = (tmp_path / "run.err").read_text()
+    assert len(stderr.splitlines()) == 1 and stderr.startswith("net221-train: interrupted"), stderr
+    assert "Traceback" not in stderr
+
+
 def test_sigterm_ends_a_sweep_after_checkpointing_its_job(tmp_path: Path) -> None:
     sweep = tmp_path / "sweep"
     process = subprocess.Popen(

@@ -138,6 +138,17 @@ def _quiet_writer_threads(args: threading.ExceptHookArgs) -> None:
     threading.__excepthook__(args)
 
 
+def train_command() -> None:
+    """net221-train's console script: torch and Hydra load first, and Ctrl-C while they do
+    is one line too (then `run_app` answers for the rest)."""
+    try:
+        from net221.app.train import main
+    except KeyboardInterrupt:
+        say("net221-train: interrupted")
+        raise SystemExit(EXIT_SIGINT) from None
+    main()
+
+
 def run_app(hydra_main: Callable[[], Any], prog: str) -> None:
     """Call a `@hydra.main` function, turning bad input into one line and exit status 2.
 
