@@ -113,7 +113,8 @@ def _losses(cfg: DictConfig, dtype: torch.dtype) -> tuple[LossFunction, Losses]:
 
 
 def _optimizer_factory(cfg: DictConfig) -> Callable[[nn.Module], torch.optim.Optimizer]:
-    make = build(cfg.optimizer, "optimizer")
+    # plain lists, not OmegaConf's (Adam's betas): a checkpoint's optimizer state must hold plain data
+    make = build(cfg.optimizer, "optimizer", _convert_="all")
 
     def make_optimizer(model: nn.Module) -> torch.optim.Optimizer:
         try:
