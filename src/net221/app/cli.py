@@ -41,6 +41,14 @@ def say(line: str) -> None:
             print(line, file=sys.stderr, flush=True)
 
 
+def shown_path(path: Path) -> str:
+    """The path relative to the working directory when it lies below it, else as it is."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
 def fail(prog: str, message: str) -> NoReturn:
     say(f"{prog}: error: {message}")
     raise SystemExit(EXIT_BAD_INPUT)

@@ -27,7 +27,7 @@ from hydra.types import RunMode
 from omegaconf import DictConfig
 
 from net221 import __version__
-from net221.app.cli import fail_job, run_app
+from net221.app.cli import fail_job, run_app, shown_path
 from net221.app.compare_figure import draw
 from net221.app.schemas import register_schemas, validate_compare
 from net221.errors import UserError
@@ -195,13 +195,6 @@ def printed(c: Comparison) -> str:
     return "".join(parts)
 
 
-def _shown(path: Path) -> Path:
-    try:
-        return path.resolve().relative_to(Path.cwd().resolve())
-    except ValueError:
-        return path
-
-
 # --- the app ----------------------------------------------------------------------------------------
 
 
@@ -252,11 +245,11 @@ def run(cfg: DictConfig, output_dir: Path) -> Comparison:
     path = output_dir / cfg.report
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(report(c), indent=2, allow_nan=False) + "\n")
-    log.info(f"Report: {_shown(path)}")
+    log.info(f"Report: {shown_path(path)}")
     figure = output_dir / cfg.figure
     figure.parent.mkdir(parents=True, exist_ok=True)
     draw(figure, c)
-    log.info(f"Figure: {_shown(figure)}")
+    log.info(f"Figure: {shown_path(figure)}")
     return c
 
 

@@ -28,7 +28,7 @@ from hydra.types import RunMode
 from omegaconf import DictConfig
 
 from net221 import __version__
-from net221.app.cli import fail_job, run_app
+from net221.app.cli import fail_job, run_app, shown_path
 from net221.errors import ConfigValueError, UserError
 from net221.formulas import load_formula
 from net221.gradcheck import GradcheckResult, Settings, compare
@@ -100,16 +100,8 @@ def run(cfg: DictConfig, output_dir: Path) -> GradcheckResult:
     path = output_dir / cfg.report
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(result.report, indent=2, allow_nan=False) + "\n")
-    log.info(f"Report: {_shown_path(path)}")
+    log.info(f"Report: {shown_path(path)}")
     return result
-
-
-def _shown_path(path: Path) -> Path:
-    """The path relative to the current directory when it lies below it."""
-    try:
-        return path.resolve().relative_to(Path.cwd().resolve())
-    except ValueError:
-        return path
 
 
 class FormulaDisagreesError(Exception):

@@ -20,6 +20,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from net221.app.cli import shown_path
+
 log = logging.getLogger("net221")
 
 # Records with this attribute set are a job's one-line result.
@@ -93,14 +95,6 @@ def shown_value(text: str) -> str:
 def shown_override(override: str) -> str:
     key, sep, value = override.partition("=")
     return f"{key}{sep}{shown_value(value)}" if sep else override
-
-
-def shown_path(path: Path) -> str:
-    """The path relative to the working directory when it lies below it, else as it is."""
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)
 
 
 def describe_result(summary: dict[str, Any]) -> str:

@@ -27,7 +27,7 @@ from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
 
 from net221.app import checkpoints, plots, run_dir, sweep_log
-from net221.app.cli import error_line, fail_job, run_app, stop_job, write_error
+from net221.app.cli import error_line, fail_job, run_app, shown_path, stop_job, write_error
 from net221.app.experiment import Experiment, build_experiment
 from net221.app.interrupt import Interrupted, StopSignals, catch_stop_signals
 from net221.app.loggers import progress_bar, tensorboard
@@ -96,7 +96,7 @@ def _single(
             )
     except TrainingStopped:
         raise stop.interrupted(
-            f"interrupted at {saver.saved_at}; resume with trainer.resume={sweep_log.shown_path(saver.path)}"
+            f"interrupted at {saver.saved_at}; resume with trainer.resume={shown_path(saver.path)}"
         ) from None
     finally:
         metrics.close()
@@ -177,7 +177,7 @@ def _seed_study(
             )
     except TrainingStopped:
         raise stop.interrupted(
-            f"interrupted at {saver.saved_at}; resume with trainer.resume={sweep_log.shown_path(saver.path)}"
+            f"interrupted at {saver.saved_at}; resume with trainer.resume={shown_path(saver.path)}"
         ) from None
     saver.study(state, best=result.best_model)  # first: the work is safe
     with np.errstate(all="ignore"):
@@ -276,7 +276,7 @@ def run(cfg: DictConfig, output_dir: Path) -> float:
         raise
     finally:
         reserve.unlink(missing_ok=True)
-    log.info(f"Outputs in {sweep_log.shown_path(output_dir)}")
+    log.info(f"Outputs in {shown_path(output_dir)}")
     return float(objective)
 
 
