@@ -344,3 +344,40 @@ def test_report_errors(tmp_path: Path) -> None:
     assert_one_line_error(missing, "net221-report", "nowhere", "no such directory")
     empty = run_in_process("net221-report", str(tmp_path), cwd=tmp_path)
     assert_one_line_error(empty, "net221-report", "no jobs found")
+
+
+MY_NET = '''
+import torch
+from torch import nn
+
+
+class MyNet(nn.Module):
+    """A user's own module: D inputs -> tanh hidden layer -> P(label = 1)."""
+
+    def __init__(self, input_dim: int, hidden: int = 3) -> None:
+        super().__init__()
+        self.layers = nn.Sequential(nn.Linear(input_dim, hidden), nn.Tanh(), nn.Linear(hidden, 1), nn.Sigmoid())
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.layers(x)
+'''
+
+
+def test_a_module_of_your_own_trains_through_the_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "my_net.py").write_text(MY_NET)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    run_dir = tmp_path / "run"
+    train_in_process(
+        run_dir, "model._target_=my_net.MyNet", "~model.width", "~model.activation", "+model.hidden=4",
+        "trainer.epochs=300", "optimizer.lr=0.5",
+    )  # fmt: skip
+    summary = json.loads((run_dir / "summary.json").read_text())
+    rows = read_metrics(run_dir)
+    assert float(rows[-1]["loss"]) < float(rows[0]["loss"]) and summary["final_accuracy"] == 1.0
+    assert summary["predictions"]["Emily"] > 0.5 > summary["predictions"]["Frank"]
+    assert "blog_weights" not in summary  # blog names only where the module has them
+    for name in ("loss.png", "decision_boundary.png", "metrics.csv"):
+        assert (run_dir / name).is_file(), name
+    checkpoint = torch.load(run_dir / "checkpoint.pt", weights_only=True)
+    assert checkpoint["model"]["target"] == "my_net.MyNet"
+    assert checkpoint["state_dict"]["layers.0.weight"].shape == (4, 2)
