@@ -19,6 +19,7 @@ import functools
 import logging
 import os
 import re
+import signal
 import sys
 import threading
 from collections.abc import Callable
@@ -149,11 +150,19 @@ def _quiet_writer_threads(args: threading.ExceptHookArgs) -> None:
 def train_command() -> None:
     """net221-train's console script: torch and Hydra load first, and Ctrl-C while they do
     is one line too (then `run_app` answers for the rest)."""
+    # While torch loads, Ctrl-C only raises a flag: a KeyboardInterrupt raised inside one of
+    # the finalizers an import runs would be printed and dropped, and the run would go on.
+    received: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: received.append(signum))
     try:
         from net221.app.train import main
     except KeyboardInterrupt:
+        received.append(signal.SIGINT)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if received:
         say("net221-train: interrupted")
-        raise SystemExit(EXIT_SIGINT) from None
+        raise SystemExit(EXIT_SIGINT)
     main()
 
 
