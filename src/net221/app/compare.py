@@ -17,7 +17,6 @@ import io
 import json
 import logging
 import math
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -26,7 +25,6 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig
 
-from net221 import __version__
 from net221.app.cli import fail_job, run_app, shown_path
 from net221.app.compare_figure import draw
 from net221.app.schemas import register_schemas, validate_compare
@@ -268,10 +266,7 @@ def _task(cfg: DictConfig) -> int:
 
 
 def main() -> None:
-    if "--version" in sys.argv[1:]:
-        print(f"net221 {__version__}")
-        return
-    try:
+    try:  # run_app also answers --version
         run_app(_task, PROG)
     except DisagreesError:
         raise SystemExit(EXIT_DISAGREES) from None

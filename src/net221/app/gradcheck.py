@@ -27,7 +27,6 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig
 
-from net221 import __version__
 from net221.app.cli import fail_job, run_app, shown_path
 from net221.errors import ConfigValueError, UserError
 from net221.formulas import load_formula
@@ -130,10 +129,7 @@ def _task(cfg: DictConfig) -> int:
 
 
 def main() -> None:
-    if "--version" in sys.argv[1:]:
-        print(f"net221 {__version__}")
-        return
-    try:
+    try:  # run_app also answers --version
         run_app(_task, PROG)
     except FormulaDisagreesError:
         raise SystemExit(EXIT_DISAGREES) from None
