@@ -14,8 +14,10 @@ cannot be printed is dropped, and the run goes on.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import functools
+import gc
 import logging
 import os
 import re
@@ -170,6 +172,7 @@ def run_app(hydra_main: Callable[[], Any], prog: str) -> None:
     """Call a `@hydra.main` function, turning bad input into one line and exit status 2.
 
     `--version` prints net221's version instead (Hydra's own flag would print Hydra's)."""
+    skip_the_final_collection()
     raise_exceptions, excepthook = logging.raiseExceptions, threading.excepthook
     logging.raiseExceptions = False  # a log line that cannot be written is dropped, not reported
     threading.excepthook = _quiet_writer_threads
@@ -190,6 +193,18 @@ def run_app(hydra_main: Callable[[], Any], prog: str) -> None:
     finally:
         quiet_closed_output()
         logging.raiseExceptions, threading.excepthook = raise_exceptions, excepthook
+
+
+def skip_the_final_collection() -> None:
+    """Freeze the garbage collector when the process exits, after the atexit handlers.
+
+    The interpreter's last collections walk every object that torch, its compiler
+    stack and matplotlib made: about 0.7 s here, a fifth of a blog run, to free
+    memory that the operating system takes back anyway. Frozen objects are
+    skipped. Nothing is cut short: every atexit handler still runs and the
+    streams are flushed; the run's files are closed before this point."""
+    atexit.unregister(gc.freeze)  # once, however often a command runs in this process
+    atexit.register(gc.freeze)
 
 
 def _run_reporting(hydra_main: Callable[[], Any], prog: str) -> None:
