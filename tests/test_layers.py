@@ -5,9 +5,12 @@ The app layer is the subpackage net221.app; every other module names its layer h
 from __future__ import annotations
 
 import ast
+import json
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 import net221
 
@@ -87,33 +90,47 @@ def test_the_layer_test_sees_a_violation(tmp_path: Path) -> None:
     assert imported_net221_modules(bad) == {"app", "network"}
 
 
-def test_core_imports_no_hydra_and_no_plotting() -> None:
-    core = [f"net221.{name}" for name in sorted(LAYERS["core"])]
-    code = f"import sys; import {', '.join(core)}; print(sorted(m for m in ('hydra', 'omegaconf', 'matplotlib') if m in sys.modules))"
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert result.stdout.strip() == "[]"
+# What a fresh interpreter has loaded after importing each library in turn, from the lightest:
+# one child process for all (each import only adds modules, so a clean later step means
+# every earlier step was clean too).
+IMPORT_STEPS = {
+    "numpy baseline": ["net221.numpy_trainer"],
+    "core": [f"net221.{name}" for name in sorted(LAYERS["core"])],
+    "gradcheck library": [f"net221.{name}" for name in ("formulas", "gradcheck", "isolation", "points", "table", "witnesses")],
+    "compare library": ["net221.compare"],
+}  # fmt: skip
+WATCHED = ("torch", "hydra", "omegaconf", "matplotlib", "net221.app")
 
 
-def test_the_gradcheck_library_imports_no_hydra_and_no_plotting() -> None:
-    checks = ("formulas", "gradcheck", "isolation", "points", "table", "witnesses")
-    code = (
-        f"import sys; import {', '.join(f'net221.{name}' for name in checks)}; "
-        "print(sorted(m for m in ('hydra', 'omegaconf', 'matplotlib', 'net221.app') if m in sys.modules))"
+@pytest.fixture(scope="module")
+def loaded_after() -> dict[str, list[str]]:
+    code = "\n".join(
+        [f"import json, sys\nWATCHED = {WATCHED!r}\nloaded = {{}}"]
+        + [
+            f"import {', '.join(modules)}\nloaded[{step!r}] = [m for m in WATCHED if m in sys.modules]"
+            for step, modules in IMPORT_STEPS.items()
+        ]
+        + ["print(json.dumps(loaded))"]
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert result.stdout.strip() == "[]"
+    loaded: dict[str, list[str]] = json.loads(result.stdout)
+    return loaded
 
 
-def test_the_numpy_baseline_does_not_need_torch() -> None:
-    code = "import sys; import net221.numpy_trainer; print('torch' in sys.modules)"
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert result.stdout.strip() == "False"
+def test_the_numpy_baseline_does_not_need_torch(loaded_after: dict[str, list[str]]) -> None:
+    assert loaded_after["numpy baseline"] == []
 
 
-def test_the_compare_library_imports_no_hydra_and_no_plotting() -> None:
-    code = "import sys; import net221.compare; print(sorted(m for m in ('hydra', 'omegaconf', 'matplotlib', 'net221.app') if m in sys.modules))"
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert result.stdout.strip() == "[]"
+def test_core_imports_no_hydra_and_no_plotting(loaded_after: dict[str, list[str]]) -> None:
+    assert loaded_after["core"] == ["torch"]
+
+
+def test_the_gradcheck_library_imports_no_hydra_and_no_plotting(loaded_after: dict[str, list[str]]) -> None:
+    assert loaded_after["gradcheck library"] == ["torch"]
+
+
+def test_the_compare_library_imports_no_hydra_and_no_plotting(loaded_after: dict[str, list[str]]) -> None:
+    assert loaded_after["compare library"] == ["torch"]
 
 
 def listed_modules(text: str, label: str) -> set[str]:

@@ -21,8 +21,14 @@ def _figure(width: float, height: float) -> tuple[Any, Any]:
     return figure, figure.add_subplot()
 
 
+# Fixed margins (fractions of the figure) for the run's figures, whose labels have a known
+# size: `tight_layout` would measure every label by laying the figure out once more, which
+# doubled the time a figure takes.
+MARGINS = {"left": 0.12, "right": 0.97, "bottom": 0.12, "top": 0.92}
+
+
 def _save(fig: Any, path: Path | IO[bytes]) -> None:
-    fig.tight_layout()
+    fig.subplots_adjust(**MARGINS)
     fig.savefig(path, dpi=110)
 
 
