@@ -1,4 +1,4 @@
-"""net221-gradcheck, the command: in-process runs of its main(), and a few end-to-end smoke tests."""
+"""net221-gradcheck, the command: in-process runs of its main(), and two end-to-end smoke tests."""
 
 from __future__ import annotations
 
@@ -16,12 +16,12 @@ from hydra import compose, initialize_config_module
 
 import net221
 from net221.app import gradcheck as app
-from net221.errors import FormulaError
+from net221.errors import ConfigValueError, FormulaError
 from net221.formulas import BUILTIN_FORMULAS
 from net221.gradcheck import Settings
 from net221.init import BLOG_NAMES
 
-from conftest import WORKED_GRADIENTS, assert_one_line_error, run_cli
+from conftest import WORKED_GRADIENTS, assert_one_line_error, compose_config, run_cli
 
 PROG = "net221-gradcheck"
 HIDDEN = ["w1", "w2", "w3", "w4", "b1", "b2"]
@@ -119,6 +119,12 @@ def test_disagreeing_formulas_exit_1(gradcheck: Run, tmp_path: Path) -> None:
     assert data["points"][0]["autograd"]["w3"] == pytest.approx(WORKED_GRADIENTS["w3"], abs=1e-10)
 
 
+def test_the_hidden_layer_mistake_disagrees_on_six_partials(gradcheck: Run) -> None:
+    status, out, err = gradcheck("formula=seed_notes_hidden", "points=5")
+    assert status == 1 and "Traceback" not in err
+    assert "FAIL: seed_notes_hidden disagrees on 6 of 9 partials: w1, w2, w3, w4, b1, b2" in out
+
+
 def test_a_sweep_runs_every_job_and_exits_1_when_one_fails(gradcheck: Run, tmp_path: Path) -> None:
     status, _, err = gradcheck("formula=blog,seed_notes_hidden", "points=5", multirun=True)
     assert status == 1 and "Traceback" not in err
@@ -145,9 +151,6 @@ def test_a_sweep_runs_every_job_and_exits_1_when_one_fails(gradcheck: Run, tmp_p
             "def f(**kw):\n    while True:\n        pass\n",
             f"formula=bad.py:f: did not return within timeout=0.2 s {WORKED}; stopped in bad.py:2",
         ),
-        (["points=-1"], None, "points=-1: must be an integer >= 0"),
-        (["timeout=0"], None, "timeout=0.0: must be a finite number > 0"),
-        (["report= "], None, "report='': needs a file name"),
         (["points=abc"], None, "points"),
         (["no_such_key=1"], None, "no_such_key"),
     ],
@@ -161,6 +164,22 @@ def test_bad_input_is_one_line_and_exit_2(
     assert status == 2, err
     line = one_line(err)
     assert line.startswith(f"{PROG}: error: ") and fragment in line, line
+
+
+# Values of the right type that the check cannot use: refused by `settings` with a one-line
+# ConfigValueError, which main() prints as its line like the FormulaErrors above.
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        ("points=-1", "points=-1: must be an integer >= 0"),
+        ("timeout=0", "timeout=0.0: must be a finite number > 0"),
+        ("report= ", "report='': needs a file name"),
+    ],
+)
+def test_bad_config_values(override: str, message: str) -> None:
+    with pytest.raises(ConfigValueError) as error:
+        app.settings(compose_config(override, config_name="gradcheck"))
+    assert "\n" not in str(error.value) and message in str(error.value), str(error.value)
 
 
 def test_ctrl_c_is_one_line_and_exit_130(
@@ -194,22 +213,23 @@ def test_net221_traceback_shows_the_line_in_the_users_file(
 
 
 def test_help_says_what_it_does_and_lists_its_options_and_formulas(gradcheck: Run) -> None:
-    status, out, _ = gradcheck("--help")
+    # one call (each renders Hydra's help, half a second): the option given shows its value, the
+    # others their defaults (which are the library's: test_the_schemas_defaults_are_the_librarys)
+    status, out, _ = gradcheck("points=7", "--help")
     assert status == 0
     assert out.startswith(f"{PROG}: check a hand-written formula for the nine partials")
     assert f"{PROG} formula=scripts/my_partials.py:my_partials points=1000" in out
     options = {line.split()[0]: line for line in out.splitlines() if line.startswith("  ") and "[" in line}
     defaults = dataclasses.asdict(Settings())
     assert set(options) == {"formula", "report", *defaults}
-    for key, default in defaults.items():
-        assert options[key].endswith(f"[{default}]"), options[key]
+    assert defaults["points"] != 7 and out.count("[7]") == 1  # the value in effect, not the default
+    for key, value in (defaults | {"points": 7}).items():
+        assert options[key].endswith(f"[{value}]"), options[key]
     assert options["formula"].endswith("[blog]")
     for name in BUILTIN_FORMULAS:
         assert f"\n  {name} " in out
     # not the training command's config groups
     assert "optimizer" not in out and "Configuration groups" not in out
-    # the values in effect
-    assert gradcheck("points=7", "--help")[1].count("[7]") == 1
 
 
 def test_version(gradcheck: Run) -> None:
@@ -234,24 +254,6 @@ def test_script_passes(tmp_path: Path) -> None:
     assert read_report(tmp_path)["passed"] is True
 
 
-def test_script_disagrees(tmp_path: Path) -> None:
-    result = run_cli(
-        PROG, "formula=seed_notes_hidden", "points=5", f"hydra.run.dir={tmp_path / 'run'}", cwd=tmp_path
-    )
-    assert result.returncode == 1, result.stderr
-    assert "FAIL: seed_notes_hidden disagrees on 6 of 9 partials: w1, w2, w3, w4, b1, b2" in result.stdout
-
-
 def test_script_bad_input(tmp_path: Path) -> None:
     result = run_cli(PROG, "formula=nowhere.py:f", f"hydra.run.dir={tmp_path / 'run'}", cwd=tmp_path)
     assert_one_line_error(result, PROG, "formula=nowhere.py:f: no such file nowhere.py")
-
-
-def test_script_help(tmp_path: Path) -> None:
-    result = run_cli(PROG, "--help", cwd=tmp_path)
-    assert result.returncode == 0 and result.stdout.startswith(f"{PROG}: check a hand-written formula")
-
-
-def test_script_version(tmp_path: Path) -> None:
-    result = run_cli(PROG, "--version", cwd=tmp_path)
-    assert (result.returncode, result.stdout) == (0, f"net221 {net221.__version__}\n")

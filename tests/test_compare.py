@@ -40,8 +40,15 @@ EPOCHS = "epochs = 1000  # passes over the whole data set"
 BIAS_B3 = '"b3": dL_dypred * slope_o1,'
 PRINT = 'print(f"Epoch {epoch} loss: {loss:.3f}")'
 MAIN = 'if __name__ == "__main__":'
+
+
+def shortened(epochs: int) -> tuple[str, str]:
+    """The change that makes the example train `epochs` epochs (pass epochs= to the reference too)."""
+    return (EPOCHS, f"epochs = {epochs}")
+
+
 # 100 epochs instead of 1000, for the tests where the length of training does not matter
-SHORT = (EPOCHS, "epochs = 100")
+SHORT = shortened(100)
 
 
 def variant(tmp_path: Path, name: str, *changes: tuple[str, str], seed: int = 3) -> str:
@@ -104,39 +111,45 @@ def test_the_blogs_data_as_the_blog_writes_it() -> None:
     assert np.array_equal(data, blog_dataset().features - np.array(BLOG_SHIFT))
 
 
+# Each mutation trains only as long as it takes to show at its stage: the others differ from
+# epoch 0, the wrong partial from epoch 190 in the printed loss (before that, only in the weights).
 @pytest.mark.parametrize(
-    ("name", "change", "stage", "start"),
+    ("name", "change", "epochs", "stage", "start"),
     [
         (
             "forward_bug",
             (FEEDFORWARD_H2, "h2 = sigmoid(self.w3 * x[0] + self.w4 * x[0] + self.b2)"),
+            100,
             "forward",
             "forward pass disagrees at the initial weights (Alice: yours ",
         ),
         (
             "wrong_partial",
             (PARTIAL_W2, '"w2": dL_dypred * dypred_dh1 * x[0] * slope_h1,'),
+            300,
             "loss",
-            "forward pass agrees; the loss first differs at epoch ",
+            "forward pass agrees; the loss first differs at epoch 190 ",
         ),
         (
             "learning_rate",
             (LEARN_RATE, "learn_rate = 0.2\n"),
+            100,
             "loss",
             "forward pass agrees; the loss first differs at epoch 0 ",
         ),
         (
             "missing_bias_update",
             (BIAS_B3, '"b3": 0.0,'),
+            100,
             "loss",
             "forward pass agrees; the loss first differs at epoch ",
         ),
     ],
 )
 def test_a_mutation_fails_at_its_stage(
-    tmp_path: Path, name: str, change: tuple[str, str], stage: str, start: str
+    tmp_path: Path, name: str, change: tuple[str, str], epochs: int, stage: str, start: str
 ) -> None:
-    c = compare(variant(tmp_path, name, change))
+    c = compare(variant(tmp_path, name, shortened(epochs), change), epochs=epochs)
     assert c.stage == stage, c.verdict
     assert c.verdict.startswith(start), c.verdict
     if stage == "forward":
@@ -370,14 +383,14 @@ def test_a_train_that_never_returns_times_out(tmp_path: Path, capsys: pytest.Cap
     path = tmp_path / "hang.py"
     path.write_text(HANG)
     with pytest.raises(ImplementationError) as error:
-        compare(f"{path}:Net", timeout=0.5)
+        compare(f"{path}:Net", timeout=0.25)  # the thread spins until stopped: a short limit
     assert str(error.value) == (
-        f"{path}:Net: train did not return within 0.5 s (raise the limit with timeout=SECONDS)"
+        f"{path}:Net: train did not return within 0.25 s (raise the limit with timeout=SECONDS)"
     )
     # the thread runs on, printing; none of it reaches the console
     worker = next(t for t in threading.enumerate() if t.name.endswith(": train"))
     assert worker.is_alive() and worker.daemon
-    worker.join(0.2)
+    worker.join(0.1)
     assert worker.is_alive()
     captured = capsys.readouterr()
     assert "Epoch" not in captured.out + captured.err
@@ -439,8 +452,11 @@ def test_a_printed_loss_agrees_within_half_its_last_digit() -> None:
 # --- trajectory files ------------------------------------------------------------------------------
 
 
-def write_trajectory(path: Path, every: int = 10, weights_every: int = 100, loss_format: str = ".6f") -> Path:
-    """The NumPy trainer's run from START, written in the trajectory format."""
+def write_trajectory(
+    path: Path, every: int = 10, weights_every: int = 100, loss_format: str = ".6f", epochs: int = 1000
+) -> Path:
+    """The NumPy trainer's run from START, written in the trajectory format. The reference trains
+    up to the last logged epoch, so fewer epochs make a cheaper comparison."""
     network = NumpyNetwork(START)
     lines = ["epoch,loss," + ",".join(BLOG_NAMES), "init,," + ",".join(repr(START[n]) for n in BLOG_NAMES)]
 
@@ -449,25 +465,27 @@ def write_trajectory(path: Path, every: int = 10, weights_every: int = 100, loss
         lines.append(f"{epoch},{loss:{loss_format}}," + ",".join(weights))
 
     data, labels = blog_training_data()
-    network.train(data.astype(float), labels.astype(float), log_every=every, on_log=on_log)
+    network.train(data.astype(float), labels.astype(float), epochs=epochs, log_every=every, on_log=on_log)
     path.write_text("\n".join(lines) + "\n")
     return path
 
 
 def test_a_correct_trajectory_agrees(tmp_path: Path) -> None:
-    c = compare_trajectory(write_trajectory(tmp_path / "run.csv"), Settings())
+    c = compare_trajectory(write_trajectory(tmp_path / "run.csv", epochs=300), Settings())
     assert c.agrees and c.epoch is None, c.verdict
     assert c.verdict == (
-        "all agree: the loss at 100 logged epochs (to its written precision) and the weights at 10 epochs "
+        "all agree: the loss at 30 logged epochs (to its written precision) and the weights at 3 epochs "
         "(relative tolerance 1e-09)"
     )
-    assert len(c.reference.loss) == 991  # trained up to the last logged epoch
-    assert len(c.stage_checks("weights")) == 90
+    assert len(c.reference.loss) == 291  # trained up to the last logged epoch, 290
+    assert len(c.stage_checks("weights")) == 27
     assert max(check.difference for check in c.stage_checks("weights")) < 1e-9
 
 
 def test_a_trajectory_of_one_epoch_is_counted_in_the_singular(tmp_path: Path) -> None:
-    lines = write_trajectory(tmp_path / "run.csv", every=1, weights_every=1).read_text().splitlines()
+    lines = (
+        write_trajectory(tmp_path / "run.csv", every=1, weights_every=1, epochs=1).read_text().splitlines()
+    )
     (tmp_path / "one.csv").write_text("\n".join(lines[:3]) + "\n")  # header, init, epoch 0
     c = compare_trajectory(tmp_path / "one.csv", Settings())
     assert c.verdict == (
@@ -477,22 +495,24 @@ def test_a_trajectory_of_one_epoch_is_counted_in_the_singular(tmp_path: Path) ->
 
 
 def test_a_trajectory_at_full_precision_agrees_to_the_relative_tolerance(tmp_path: Path) -> None:
-    c = compare_trajectory(write_trajectory(tmp_path / "run.csv", every=1, loss_format=".17g"), Settings())
+    path = write_trajectory(tmp_path / "run.csv", every=1, loss_format=".17g", epochs=100)
+    c = compare_trajectory(path, Settings())
     assert c.agrees, c.verdict
-    assert len(c.stage_checks("loss")) == 1000
+    assert len(c.stage_checks("loss")) == 100
 
 
 @pytest.mark.parametrize(
     ("column", "epoch", "stage", "fragment"),
     [
-        ("w3", 500, "weights", "weights w3 (yours "),
-        ("loss", 300, "loss", "loss yours "),
+        ("w3", 200, "weights", "weights w3 (yours "),
+        ("loss", 150, "loss", "loss yours "),
     ],
 )
 def test_a_trajectory_with_one_corrupted_epoch(
     tmp_path: Path, column: str, epoch: int, stage: str, fragment: str
 ) -> None:
-    path = write_trajectory(tmp_path / "run.csv")
+    # 400 epochs: agreeing epochs before the corrupted one and after it
+    path = write_trajectory(tmp_path / "run.csv", epochs=400)
     rows = path.read_text().splitlines()
     index = next(i for i, row in enumerate(rows) if row.startswith(f"{epoch},"))
     cells = rows[index].split(",")
@@ -617,14 +637,14 @@ def test_the_report_is_strict_json_when_yours_is_nan(tmp_path: Path) -> None:
 def test_the_app_compares_a_trajectory(tmp_path: Path) -> None:
     from net221.app.compare import render_table, run
 
-    path = write_trajectory(tmp_path / "run.csv")
+    path = write_trajectory(tmp_path / "run.csv", epochs=300)
     c = run(compose_config(f"trajectory={path}", config_name="compare"), tmp_path / "out")
     assert c.agrees
     table = render_table(c)
     rows = [line.split() for line in table.splitlines()]
     assert ["loss", "epoch", "0"] in [row[:3] for row in rows]
-    assert [row[:4] for row in rows if row[0] == "weights"] == [
-        ["weights", "epoch", "900", n] for n in BLOG_NAMES
+    assert [row[:4] for row in rows if row[0] == "weights"] == [  # the last epoch with weights
+        ["weights", "epoch", "200", n] for n in BLOG_NAMES
     ]
     assert not (tmp_path / "out" / "output.txt").exists()
     assert (tmp_path / "out" / "compare.png").is_file()
@@ -666,9 +686,18 @@ def test_cli_bad_input_is_one_line_and_exit_2(tmp_path: Path) -> None:
         PROG,
         "impl=nowhere.py:Net: no such file",
     )
-    (tmp_path / "hang.py").write_text(HANG.replace("while not STOP.is_set():", "while True:"))
-    proc = run_compare(tmp_path, "impl=hang.py:Net", "timeout=1")
-    assert_one_line_error(proc, PROG, "impl=hang.py:Net: train did not return within 1 s")
+    # in this process too: the train that never returns is stopped below, once it has timed out
+    (tmp_path / "stuck.py").write_text(HANG)
+    try:
+        proc = run_compare(tmp_path, "impl=stuck.py:Net", "timeout=0.25", in_process=True)
+        worker = next(t for t in threading.enumerate() if t.name.endswith("stuck.py:Net: train"))
+        assert worker.is_alive()  # past the time limit, still training
+    finally:  # whatever happened, no thread may spin on in this process
+        if "_net221_impl_stuck" in sys.modules:
+            sys.modules["_net221_impl_stuck"].STOP.set()
+    worker.join(5)
+    assert not worker.is_alive()
+    assert_one_line_error(proc, PROG, "impl=stuck.py:Net: train did not return within 0.25 s")
     assert "Epoch" not in proc.stdout
     assert (tmp_path / "run" / "error.txt").is_file() and not (tmp_path / "run" / "compare.json").exists()
 

@@ -3,8 +3,11 @@
 A run stopped at any step and resumed ends with the weights and metrics.csv of a
 run that was never stopped, bit for bit. A disk that fills up at any point leaves
 a run directory whose every file is whole (or absent) and one line saying why.
-In-process where the point is the logic; a few child processes for what only a
-real process shows (exit status, SIGKILL, the one line on stderr).
+In-process where the point is the logic (the commands' main() runs in this
+process, exit status and stderr captured); a few child processes for what only a
+real process shows: SIGKILL, a signal from outside, Ctrl-C while torch loads, and
+closed standard streams. Each child costs about 3 s of CPU (torch, Hydra), so
+each does as much as one process can show.
 """
 
 from __future__ import annotations
@@ -35,7 +38,7 @@ from net221.atomic import is_temporary
 from net221.checkpoint import load_checkpoint
 from net221.errors import OutputError, UserError
 
-from conftest import BIN, assert_one_line_error, run_cli, train_in_process
+from conftest import BIN, assert_one_line_error, run_in_process, train_in_process
 
 PNG_END = b"IEND\xaeB`\x82"
 
@@ -52,22 +55,33 @@ def table_csv(path: Path, rows: int = 240) -> Path:
     return path
 
 
-def single_args(table: Path) -> list[str]:
+# Runs in this process are short (a signal is sent at an exact step); a child process's run is
+# long enough to be still training when a signal sent from outside arrives.
+EPOCHS = {"single": 8, "study": 6}
+CHILD_EPOCHS = {"single": 30, "study": 12}
+STEPS_PER_EPOCH = {"single": 80, "study": 3 * 45}  # 240 rows in 3s; 180 rows in 4s, in 3 chunks
+
+
+def single_args(table: Path, epochs: int = EPOCHS["single"]) -> list[str]:
     """A shuffled run with momentum: the order, the buffers and the step within an epoch all matter."""
     return [
         "data=csv", f"data.path={table}", "data.features=[a,b]", "data.target=label", "data.positive=yes",
-        "optimizer=momentum", "trainer.shuffle=true", "trainer.batch_size=3", "trainer.epochs=40",
+        "optimizer=momentum", "trainer.shuffle=true", "trainer.batch_size=3", f"trainer.epochs={epochs}",
         "trainer.log_every=1", "trainer.checkpoint_every=3", "trainer.seed=4",
     ]  # fmt: skip
 
 
-def study_args(table: Path) -> list[str]:
+def study_args(table: Path, epochs: int = EPOCHS["study"]) -> list[str]:
     """An ensemble in three chunks (8 + 8 + 4 members), with a validation split."""
     return [
         "data=csv", f"data.path={table}", "data.features=[a,b]", "data.target=label", "data.positive=yes",
         "data.val_fraction=0.25", "optimizer=adam", "trainer.members=20", "trainer.chunk_size=8",
-        "trainer.epochs=12", "trainer.log_every=2", "trainer.checkpoint_every=5", "trainer.batch_size=4",
+        f"trainer.epochs={epochs}", "trainer.log_every=2", "trainer.checkpoint_every=5", "trainer.batch_size=4",
     ]  # fmt: skip
+
+
+def run_args(kind: str, table: Path) -> list[str]:
+    return single_args(table) if kind == "single" else study_args(table)
 
 
 @pytest.fixture(scope="module")
@@ -76,14 +90,18 @@ def table(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def uninterrupted(tmp_path_factory: pytest.TempPathFactory, table: Path) -> dict[str, Path]:
-    """Each run, trained without a break."""
-    runs = {"single": single_args(table), "study": study_args(table)}
-    out = {}
-    for name, args in runs.items():
-        out[name] = tmp_path_factory.mktemp(name)
-        train_in_process(out[name], *args)
-    return out
+def uninterrupted(tmp_path_factory: pytest.TempPathFactory) -> Callable[[list[str]], Path]:
+    """The run of these arguments, trained without a break: each trained on first use only (once per
+    xdist worker that needs it)."""
+    runs: dict[tuple[str, ...], Path] = {}
+
+    def run_of(args: list[str]) -> Path:
+        if tuple(args) not in runs:
+            runs[tuple(args)] = tmp_path_factory.mktemp("uninterrupted")
+            train_in_process(runs[tuple(args)], *args)
+        return runs[tuple(args)]
+
+    return run_of
 
 
 def assert_same_run(run_dir: Path, reference: Path) -> None:
@@ -104,8 +122,8 @@ def assert_same_run(run_dir: Path, reference: Path) -> None:
     }
 
 
-def signal_at_step(monkeypatch: pytest.MonkeyPatch, step: int, signum: int) -> None:
-    """The app's optimizer sends `signum` to this process after its step number `step`."""
+def after_step(monkeypatch: pytest.MonkeyPatch, step: int, action: Callable[[], None]) -> None:
+    """The app's optimizer calls `action` after its step number `step` (counted over every chunk)."""
     build = train_app.build_experiment
 
     def build_experiment(cfg: Any) -> Any:
@@ -116,15 +134,15 @@ def signal_at_step(monkeypatch: pytest.MonkeyPatch, step: int, signum: int) -> N
             optimizer = experiment.make_optimizer(model)
             take_step = optimizer.step
 
-            def step_then_signal(*args: Any, **kwargs: Any) -> Any:
+            def step_then_act(*args: Any, **kwargs: Any) -> Any:
                 nonlocal count
                 result = take_step(*args, **kwargs)
                 count += 1
                 if count == step:
-                    os.kill(os.getpid(), signum)
+                    action()
                 return result
 
-            optimizer.step = step_then_signal  # type: ignore[method-assign]
+            optimizer.step = step_then_act  # type: ignore[method-assign]
             return optimizer
 
         return dataclasses.replace(experiment, make_optimizer=make_optimizer)
@@ -132,59 +150,98 @@ def signal_at_step(monkeypatch: pytest.MonkeyPatch, step: int, signum: int) -> N
     monkeypatch.setattr(train_app, "build_experiment", build_experiment)
 
 
+def signal_at_step(monkeypatch: pytest.MonkeyPatch, step: int, signum: int) -> None:
+    """The app's optimizer sends `signum` to this process after its step number `step`."""
+    after_step(monkeypatch, step, lambda: os.kill(os.getpid(), signum))
+
+
 # --- signals in this process: every kind of run, a random step --------------------------
 
-STEPS = {"single": 40 * 80, "study": 3 * 12 * 45}  # steps in all: epochs x steps per epoch (x chunks)
 
-
-@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
-@pytest.mark.parametrize("kind", ["single", "study"])
-def test_a_signal_at_a_random_step_then_resume_is_the_same_run(
+# each kind and each signal once (a signal only raises a flag, the same for both); SIGTERM in a
+# single run: the mid-epoch test below and, from outside, the sweep of the real processes
+@pytest.mark.parametrize(
+    ("kind", "signum"),
+    [("single", signal.SIGINT), ("study", signal.SIGTERM)],
+    ids=["single-SIGINT", "study-SIGTERM"],
+)
+def test_a_signal_at_a_random_step_ends_the_run_with_one_line_then_resume_is_the_same_run(
     kind: str,
     signum: int,
     table: Path,
-    uninterrupted: dict[str, Path],
+    uninterrupted: Callable[[list[str]], Path],
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    args = single_args(table) if kind == "single" else study_args(table)
-    step = random.randrange(1, STEPS[kind])
+    args, run_dir = run_args(kind, table), tmp_path / "run"
+    step = random.randrange(1, EPOCHS[kind] * STEPS_PER_EPOCH[kind])
     signal_at_step(monkeypatch, step, signum)
     handler = signal.getsignal(signum)
-    with pytest.raises(Interrupted) as stopped:
-        train_in_process(tmp_path, *args)
+    # net221-train's main() in this process: the app's exit status and its one line
+    result = run_in_process("net221-train", *args, f"hydra.run.dir={run_dir}", cwd=tmp_path)
     assert signal.getsignal(signum) is handler, "the previous handler is back"
-    assert stopped.value.exit_status == 128 + signum
-    message = str(stopped.value)
+    assert result.returncode == 128 + signum, (step, result.stderr)
+    message = (run_dir / "error.txt").read_text().strip()
+    assert result.stderr.splitlines() == [f"net221-train: {message}"]
+    assert "Traceback" not in result.stderr + result.stdout
     assert message.startswith("interrupted at epoch ")
-    assert message.endswith(f"; resume with trainer.resume={tmp_path / 'checkpoint.pt'}"), message
-    checkpoint = load_checkpoint(tmp_path / "checkpoint.pt")
+    assert message.endswith("; resume with trainer.resume=run/checkpoint.pt"), message  # relative to cwd
+    checkpoint = load_checkpoint(run_dir / "checkpoint.pt")
     assert f"epoch {checkpoint['epoch']}" in message, (step, message)
-    assert not (tmp_path / "summary.json").exists()
-    assert not [p for p in tmp_path.iterdir() if is_temporary(p)]
-    assert (tmp_path / "metrics.csv").read_text().startswith("epoch,loss,accuracy")
+    assert not (run_dir / "summary.json").exists()
+    assert not [p for p in run_dir.iterdir() if is_temporary(p)]
+    assert (run_dir / "metrics.csv").read_text().startswith("epoch,loss,accuracy")
 
     monkeypatch.undo()
-    train_in_process(tmp_path, *args, "trainer.resume=auto")
-    assert_same_run(tmp_path, uninterrupted[kind])
+    train_in_process(run_dir, *args, "trainer.resume=auto")
+    assert_same_run(run_dir, uninterrupted(args))
 
 
 def test_a_checkpoint_mid_epoch_resumes_mid_epoch(
-    table: Path, uninterrupted: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    table: Path, uninterrupted: Callable[[list[str]], Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # 80 steps an epoch (240 rows, batch 3): after step 1000 it stops in epoch 12, at step 40 of it
-    signal_at_step(monkeypatch, 1000, signal.SIGTERM)
-    with pytest.raises(Interrupted, match="interrupted at epoch 12;"):
+    # 80 steps an epoch (240 rows, batch 3): after step 440 it stops in epoch 5, at step 40 of it
+    signal_at_step(monkeypatch, 440, signal.SIGTERM)
+    handler = signal.getsignal(signal.SIGTERM)
+    with pytest.raises(Interrupted, match="interrupted at epoch 5;") as stopped:
         train_in_process(tmp_path / "cut", *single_args(table))
+    assert stopped.value.exit_status == 128 + signal.SIGTERM
+    assert signal.getsignal(signal.SIGTERM) is handler, "the previous handler is back"
+    assert str(stopped.value).endswith(f"; resume with trainer.resume={tmp_path / 'cut' / 'checkpoint.pt'}")
     checkpoint = load_checkpoint(tmp_path / "cut" / "checkpoint.pt")
-    assert (checkpoint["epoch"], checkpoint["step"]) == (12, 40)
-    assert [row["epoch"] for row in checkpoint["history"]] == list(range(12))
+    assert (checkpoint["epoch"], checkpoint["step"]) == (5, 40)
+    assert [row["epoch"] for row in checkpoint["history"]] == list(range(5))
     monkeypatch.undo()
     # an explicit path into another directory works the same as auto
     train_in_process(
         tmp_path / "resumed", *single_args(table), f"trainer.resume={tmp_path / 'cut' / 'checkpoint.pt'}"
     )
-    assert_same_run(tmp_path / "resumed", uninterrupted["single"])
+    assert_same_run(tmp_path / "resumed", uninterrupted(single_args(table)))
+
+
+class Crash(BaseException):
+    """An end no handler in the app catches: the run leaves what it had written, as after SIGKILL."""
+
+
+def test_a_study_that_crashes_resumes_from_its_last_periodic_checkpoint(
+    table: Path, uninterrupted: Callable[[list[str]], Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # (SIGKILL itself, in a child process, below: a single run)
+    def crash() -> None:
+        raise Crash
+
+    args = study_args(table)
+    first_checkpoint = 5 * 45  # epoch 5 of the first chunk
+    step = random.randrange(first_checkpoint + 1, EPOCHS["study"] * STEPS_PER_EPOCH["study"])
+    after_step(monkeypatch, step, crash)
+    with pytest.raises(Crash):
+        train_in_process(tmp_path, *args)
+    saved = load_checkpoint(tmp_path / "checkpoint.pt")
+    assert saved["step"] == 0, "a periodic checkpoint: at the end of an epoch, not where it stopped"
+    assert not (tmp_path / "summary.json").exists()
+    monkeypatch.undo()
+    train_in_process(tmp_path, *args, "trainer.resume=auto")
+    assert_same_run(tmp_path, uninterrupted(args))
 
 
 def test_stop_signals_are_restored_passed_on_and_delivered_late() -> None:
@@ -207,7 +264,7 @@ def test_stop_signals_are_restored_passed_on_and_delivered_late() -> None:
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
 
 
-# --- real processes: SIGKILL, SIGTERM, SIGINT -------------------------------------------
+# --- real processes: SIGKILL, SIGTERM, SIGINT, closed streams -----------------------------
 
 
 def start(run_dir: Path, *args: str) -> subprocess.Popen[str]:
@@ -222,7 +279,7 @@ def start(run_dir: Path, *args: str) -> subprocess.Popen[str]:
     )
 
 
-def wait_until(condition: Callable[[], bool], process: subprocess.Popen[str], what: str) -> None:
+def wait_until(condition: Callable[[], bool], process: subprocess.Popen[Any], what: str) -> None:
     deadline = time.monotonic() + 300
     while not condition():
         assert process.poll() is None, f"the run ended before {what}"
@@ -246,56 +303,52 @@ def checkpoint_writes(path: Path) -> Iterator[int]:
         yield len(seen)
 
 
-@pytest.mark.parametrize("kind", ["single", "study"])
 def test_sigkill_at_a_random_point_then_resume_is_the_same_run(
-    kind: str, table: Path, uninterrupted: dict[str, Path], tmp_path: Path
+    table: Path, uninterrupted: Callable[[list[str]], Path], tmp_path: Path
 ) -> None:
-    run_dir = tmp_path / "run"
-    if kind == "single":
-        args, logged = single_args(table), random.randrange(4, 30)
-        process = start(run_dir, *args)
-        wait_until(lambda: rows(run_dir / "metrics.csv") >= logged, process, f"{logged} rows")
-    else:
-        args, writes = study_args(table), random.randrange(1, 5)
-        process = start(run_dir, *args)
-        counter = checkpoint_writes(run_dir / "checkpoint.pt")
-        wait_until(lambda: next(counter) >= writes, process, f"{writes} checkpoints")
+    # a single run: it appends to metrics.csv as it trains, so a kill can cut a row short
+    run_dir, epochs = tmp_path / "run", CHILD_EPOCHS["single"]
+    args, logged = single_args(table, epochs), random.randrange(4, epochs - 10)
+    process = start(run_dir, *args)
+    wait_until(lambda: rows(run_dir / "metrics.csv") >= logged, process, f"{logged} rows")
     process.send_signal(signal.SIGKILL)
     assert process.wait() == -signal.SIGKILL
     stopped = load_checkpoint(run_dir / "checkpoint.pt")  # whole, whatever the moment
-    assert stopped["epoch"] < 40
+    assert stopped["epoch"] < epochs
     train_in_process(run_dir, *args, "trainer.resume=auto")
     assert not [p for p in run_dir.iterdir() if is_temporary(p)], "a killed write's file is cleared"
-    assert_same_run(run_dir, uninterrupted[kind])
+    assert_same_run(run_dir, uninterrupted(args))
 
 
-@pytest.mark.parametrize(
-    ("kind", "signum"), [("single", signal.SIGTERM), ("single", signal.SIGINT), ("study", signal.SIGTERM)]
-)
-def test_a_signal_ends_the_process_with_one_line_and_a_checkpoint(
-    kind: str, signum: int, table: Path, uninterrupted: dict[str, Path], tmp_path: Path
+def test_a_sweep_goes_on_without_its_reader_and_sigterm_ends_it_with_one_line(
+    table: Path, tmp_path: Path
 ) -> None:
-    run_dir = tmp_path / "run"
-    args = single_args(table) if kind == "single" else study_args(table)
-    process = start(run_dir, *args)
-    if kind == "single":
-        logged = random.randrange(2, 30)
-        wait_until(lambda: rows(run_dir / "metrics.csv") >= logged, process, f"{logged} rows")
-    else:
-        counter = checkpoint_writes(run_dir / "checkpoint.pt")
-        wait_until(lambda: next(counter) >= 1, process, "a checkpoint")
-    process.send_signal(signum)
-    assert process.wait() == 128 + signum
-    stderr = (tmp_path / "run.err").read_text()
-    line = f"interrupted at epoch {load_checkpoint(run_dir / 'checkpoint.pt')['epoch']}"
-    assert stderr.splitlines() == [f"net221-train: {(run_dir / 'error.txt').read_text().strip()}"]
-    assert (
-        line in stderr and "; resume with trainer.resume=run/checkpoint.pt" in stderr
-    )  # relative to its cwd
-    assert "Traceback" not in stderr + (tmp_path / "run.out").read_text()
-    assert not (run_dir / "summary.json").exists()
-    train_in_process(tmp_path / "resumed", *args, f"trainer.resume={run_dir / 'checkpoint.pt'}")
-    assert_same_run(tmp_path / "resumed", uninterrupted[kind])
+    # `net221-train -m ... | head -1`: the reader goes away after one line. Three jobs of one study
+    # (the same config): the first finishes its work all the same, SIGTERM stops the second after
+    # a random number of its checkpoints, the third never starts.
+    sweep, args = tmp_path / "sweep", study_args(table, CHILD_EPOCHS["study"])
+    process = subprocess.Popen(
+        [str(BIN / "net221-train"), "-m", *args, "trainer.seed=3,3,3", f"hydra.sweep.dir={sweep}"],
+        stdout=subprocess.PIPE, stderr=(tmp_path / "err").open("w"), cwd=tmp_path,
+    )  # fmt: skip
+    assert process.stdout is not None
+    process.stdout.readline()
+    process.stdout.close()
+    job, writes = sweep / "1", random.randrange(1, 5)
+    counter = checkpoint_writes(job / "checkpoint.pt")
+    wait_until(lambda: next(counter) >= writes, process, f"{writes} checkpoints of job 1")
+    process.send_signal(signal.SIGTERM)
+    assert process.wait() == 128 + signal.SIGTERM
+    stderr = (tmp_path / "err").read_text()
+    # one line, the one in error.txt: no 'Logging error', no BrokenPipeError from the closed stdout
+    assert stderr.splitlines() == [f"net221-train: {(job / 'error.txt').read_text().strip()}"]
+    assert f"interrupted at epoch {load_checkpoint(job / 'checkpoint.pt')['epoch']} " in stderr
+    assert stderr.rstrip().endswith("; resume with trainer.resume=sweep/1/checkpoint.pt")  # relative to cwd
+    assert (sweep / "0" / "summary.json").is_file(), "the first job finished without its reader"
+    assert not (job / "summary.json").exists()
+    assert not (sweep / "2").exists(), "the sweep stopped: job 2 never started"
+    train_in_process(job, *args, "trainer.seed=3", "trainer.resume=auto")
+    assert_same_run(job, sweep / "0")
 
 
 @pytest.mark.parametrize("after_s", [0.3, 1.5])
@@ -310,19 +363,25 @@ def test_ctrl_c_at_any_moment_is_one_line_and_exit_130(tmp_path: Path, after_s: 
     assert "Traceback" not in stderr
 
 
-def test_sigterm_ends_a_sweep_after_checkpointing_its_job(tmp_path: Path) -> None:
-    sweep = tmp_path / "sweep"
-    process = subprocess.Popen(
-        [str(BIN / "net221-train"), "-m", "trainer.seed=0,1", "trainer.epochs=100000", f"hydra.sweep.dir={sweep}"],
-        stdout=subprocess.DEVNULL, stderr=(tmp_path / "err").open("w"), cwd=tmp_path, text=True,
+def test_streams_closed_from_the_start_are_quiet(
+    table: Path, uninterrupted: Callable[[list[str]], Path], tmp_path: Path
+) -> None:
+    # (a reader that goes away mid-run: the sweep above)
+    # stdout and stderr both closed before the start (`>&- 2>&-`): a bad value still exits 2
+    result = subprocess.run(
+        [str(BIN / "net221-train"), "trainer.epochs=0", f"hydra.run.dir={tmp_path / 'bad'}"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=tmp_path, check=False,
+        preexec_fn=lambda: (os.close(1), os.close(2)),
     )  # fmt: skip
-    wait_until(lambda: rows(sweep / "0" / "metrics.csv") >= 5, process, "job 0 training")
-    process.send_signal(signal.SIGTERM)
-    assert process.wait() == 128 + signal.SIGTERM
-    assert (tmp_path / "err").read_text().startswith("net221-train: interrupted at epoch ")
-    assert load_checkpoint(sweep / "0" / "checkpoint.pt")["epoch"] > 0
-    assert "interrupted" in (sweep / "0" / "error.txt").read_text()
-    assert not (sweep / "1").exists(), "the sweep stopped: job 1 never started"
+    assert result.returncode == 2
+    assert "trainer.epochs=0" in (tmp_path / "bad" / "error.txt").read_text()
+    # predict into a pipe closed at once (`| true`)
+    checkpoint = uninterrupted(single_args(table)) / "checkpoint.pt"
+    done = subprocess.run(
+        f"{BIN / 'net221-predict'} checkpoint={checkpoint} a=0.5 b=-0.5 | true",
+        shell=True, capture_output=True, text=True, check=False, executable="/bin/bash",
+    )  # fmt: skip
+    assert done.stderr == "", done.stderr
 
 
 # --- the run directory tells the truth --------------------------------------------------
@@ -401,31 +460,72 @@ def fill(disk: Path, leave: int) -> None:
         handle.write(b"\0" * max(0, free - leave))
 
 
-# A whole run takes about 90 KiB here (4 KiB pages): every write in it meets a full disk somewhere
-# in this range, from the page set aside for error.txt to summary.json
-@pytest.mark.parametrize("free_kib", [0, 4, 8, 12, 16, 20, 24, 32, 40, 48, 56, 64, 72, 80, 88, 96, 128])
-def test_a_disk_that_fills_up_anywhere_leaves_a_consistent_directory(small_disk: Path, free_kib: int) -> None:
+DISK_RUN = ("trainer.epochs=60", "trainer.checkpoint_every=20")  # three checkpoints, then the last
+# A run's writes in order: first the page set aside for error.txt, then its files; each new
+# checkpoint is written beside the one before it, which goes once the new one is whole.
+WRITES = (
+    "error.txt", "metrics.csv", "checkpoint.pt", "checkpoint.pt again", "loss.png",
+    "decision_boundary.png", "summary.json",
+)  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def disk_run_pages(tmp_path_factory: pytest.TempPathFactory) -> Callable[[int], dict[str, int]]:
+    """The pages each file of a whole disk-test run takes, for a page size (trained once)."""
+    run_dir = tmp_path_factory.mktemp("whole")
+    train_in_process(run_dir, *DISK_RUN)
+    sizes = {path.name: path.stat().st_size for path in run_dir.iterdir()}
+    return lambda page: {name: -(-size // page) for name, size in sizes.items()}
+
+
+def free_pages_short_at(pages: dict[str, int]) -> dict[str, int]:
+    """For each write, the free pages that leave the run one page short of it; for "nothing",
+    room for the whole run."""
+    held, short_at = 0, {}
+    for write in WRITES:
+        needs = 1 if write == "error.txt" else pages[write.removesuffix(" again")]
+        short_at[write] = held + needs - 1
+        if not write.endswith(" again"):  # a new checkpoint replaces the one before
+            held += needs
+    return short_at | {"nothing": held}
+
+
+@pytest.mark.parametrize("short_at", [*WRITES, "nothing"])
+def test_a_disk_that_fills_up_at_any_write_leaves_a_consistent_directory(
+    small_disk: Path, disk_run_pages: Callable[[int], dict[str, int]], short_at: str
+) -> None:
+    # the free space is worked out from a whole run's files, so each write meets the full disk
+    # however large the figures are
+    page = os.statvfs(small_disk).f_frsize
     run_dir = small_disk / "run"
     run_dir.mkdir()
-    fill(small_disk, free_kib * 1024)
+    fill(small_disk, free_pages_short_at(disk_run_pages(page))[short_at] * page)
     try:
-        train_in_process(run_dir, "trainer.epochs=60", "trainer.checkpoint_every=20")
+        train_in_process(run_dir, *DISK_RUN)
     except OutputError as error:
+        assert short_at != "nothing", error
         assert "No space left on device" in str(error) and "\n" not in str(error), error
+        # without even error.txt's page, metrics.csv is the first file that cannot be written
+        named = "metrics.csv" if short_at == "error.txt" else short_at.removesuffix(" again")
+        assert str(error).startswith(f"cannot write {run_dir / named}: "), (short_at, error)
         assert not (run_dir / "summary.json").exists()
-        assert free_kib < 128, error
-        if free_kib:  # the page set aside for it
+        if short_at == "error.txt":
+            assert not (run_dir / "error.txt").exists()
+        else:  # the page set aside for it
             assert (run_dir / "error.txt").read_text() == f"{error}\n"
+        if short_at == "checkpoint.pt again":
+            assert (run_dir / "checkpoint.pt").exists(), "the checkpoint before is kept"
     else:
-        assert free_kib > 64, "so small a disk cannot hold a whole run"
+        assert short_at == "nothing", "a write one page short cannot succeed"
         assert not (run_dir / "error.txt").exists()
+        assert (run_dir / "summary.json").exists()
     assert_consistent(run_dir)
 
 
 def test_a_full_disk_through_the_app_is_one_line_with_error_txt(small_disk: Path) -> None:
     fill(small_disk, 64 * 1024)  # room for the config, the log and the first figure
     run_dir = small_disk / "run"
-    result = run_cli("net221-train", "trainer.epochs=30", f"hydra.run.dir={run_dir}", cwd=small_disk)
+    result = run_in_process("net221-train", "trainer.epochs=30", f"hydra.run.dir={run_dir}", cwd=small_disk)
     assert_one_line_error(result, "net221-train", "No space left on device")
     assert "No space left on device" in (run_dir / "error.txt").read_text()
     assert load_checkpoint(run_dir / "checkpoint.pt")["epoch"] == 30  # the trained network is kept
@@ -480,7 +580,7 @@ def test_an_output_location_that_cannot_be_written_is_one_line(
     place = unwritable(where, tmp_path, small_disk)
     try:
         # the run directory (Hydra makes it), then the TensorBoard directory
-        result = run_cli("net221-train", "trainer.epochs=3", f"hydra.run.dir={place}", cwd=tmp_path)
+        result = run_in_process("net221-train", "trainer.epochs=3", f"hydra.run.dir={place}", cwd=tmp_path)
         assert_one_line_error(result, "net221-train", UNWRITABLE[where])
         pytest.importorskip("tensorboard", reason="the optional [tensorboard] extra is not installed")
         with pytest.raises(OutputError, match=UNWRITABLE[where]):
@@ -528,35 +628,6 @@ def test_a_report_that_cannot_be_written_is_one_line(
             assert sorted(p.name for p in place.iterdir()) == ["filler", "run"]
     finally:
         subprocess.run(["chattr", "-i", str(tmp_path / "immutable")], check=False, capture_output=True)
-
-
-def test_a_closed_stdout_or_stderr_is_quiet(tmp_path: Path) -> None:
-    # `net221-train | head -1`: the reader goes away after one line; the run finishes its work
-    process = subprocess.Popen(
-        [str(BIN / "net221-train"), "trainer.epochs=300", f"hydra.run.dir={tmp_path / 'run'}"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path,
-    )  # fmt: skip
-    assert process.stdout is not None and process.stderr is not None
-    process.stdout.readline()
-    process.stdout.close()
-    stderr = process.stderr.read().decode()
-    assert process.wait() == 0, stderr
-    assert stderr == "", stderr  # no 'Logging error', no BrokenPipeError
-    assert (tmp_path / "run" / "summary.json").is_file()
-    # stdout and stderr both closed before the start (`>&- 2>&-`): a bad value still exits 2
-    result = subprocess.run(
-        [str(BIN / "net221-train"), "trainer.epochs=0", f"hydra.run.dir={tmp_path / 'bad'}"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=tmp_path, check=False,
-        preexec_fn=lambda: (os.close(1), os.close(2)),
-    )  # fmt: skip
-    assert result.returncode == 2
-    assert "trainer.epochs=0" in (tmp_path / "bad" / "error.txt").read_text()
-    # predict into a pipe closed at once (`| true`)
-    done = subprocess.run(
-        f"{BIN / 'net221-predict'} checkpoint={tmp_path / 'run' / 'checkpoint.pt'} weight=128 height=63 | true",
-        shell=True, capture_output=True, text=True, check=False, executable="/bin/bash",
-    )  # fmt: skip
-    assert done.stderr == "", done.stderr
 
 
 if sys.platform != "linux":  # pragma: no cover

@@ -41,9 +41,10 @@ def test_two_failing_runs_started_together_keep_their_own_files(tmp_path: Path) 
     argv = [[str(BIN / "net221-train"), pattern, f"trainer.epochs={-n}"] for n in (1, 2)]
     pipes = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE, "text": True}
     commands = [subprocess.Popen(words, cwd=tmp_path, **pipes) for words in argv]  # type: ignore[call-overload]
-    for command in commands:
+    for command in commands:  # the installed command: one line, exit status 2
         _, stderr = command.communicate(timeout=300)
         assert command.returncode == 2, stderr
+        assert len(stderr.splitlines()) == 1 and stderr.startswith("net221-train: error: trainer.epochs=-")
     errors = {(tmp_path / name / "error.txt").read_text() for name in ("run", "run_2")}
     assert errors == {"trainer.epochs=-1: must be >= 1\n", "trainer.epochs=-2: must be >= 1\n"}
     for name in ("run", "run_2"):

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 from pathlib import Path
 
 import pytest
 
-from conftest import run_cli, run_in_process, train_in_process
+from conftest import run_in_process, train_in_process
 
 QUICK = ["trainer.epochs=30", "trainer.log_every=10"]
+# Each job's train.log lines start with the id of the process that ran the job. The launcher
+# tests run net221-train in this process (its own start-up proves nothing here); the jobs must not.
+PID_IN_LOG = "hydra.job_logging.formatters.stamped.format='pid=%(process)d %(message)s'"
 
 
 def assert_jobs_finished(sweep: Path, count: int) -> list[dict[str, object]]:
@@ -22,19 +26,34 @@ def assert_jobs_finished(sweep: Path, count: int) -> list[dict[str, object]]:
     return summaries
 
 
+def job_process(job_dir: Path) -> int:
+    """The id of the process that ran a job, from its train.log (PID_IN_LOG)."""
+    lines = (job_dir / "train.log").read_text().splitlines()
+    (pid,) = {line.split()[0].removeprefix("pid=") for line in lines if line.startswith("pid=")}
+    return int(pid)
+
+
 def test_joblib_launcher_runs_jobs_in_parallel_processes(tmp_path: Path) -> None:
     pytest.importorskip(
         "hydra_plugins.hydra_joblib_launcher", reason="the optional [sweeps] extra is not installed"
     )
+    from joblib.externals.loky import get_reusable_executor
+
     sweep = tmp_path / "sweep"
-    result = run_cli(
-        "net221-train", "-m", "hydra/launcher=joblib", "hydra.launcher.n_jobs=2", "optimizer.lr=0.1,1.0",
-        *QUICK, f"hydra.sweep.dir={sweep}", cwd=tmp_path,
-    )  # fmt: skip
+    try:
+        result = run_in_process(
+            "net221-train", "-m", "hydra/launcher=joblib", "hydra.launcher.n_jobs=2", "optimizer.lr=0.1,1.0",
+            *QUICK, PID_IN_LOG, f"hydra.sweep.dir={sweep}", cwd=tmp_path,
+        )  # fmt: skip
+    finally:  # joblib keeps its workers for the next sweep; none comes in this process
+        get_reusable_executor(reuse=True).shutdown(wait=True)
     assert result.returncode == 0, result.stderr
-    assert "Joblib.Parallel" in result.stdout + result.stderr
+    assert "Joblib.Parallel(n_jobs=2" in result.stdout + result.stderr
     summaries = assert_jobs_finished(sweep, 2)
     assert summaries[0]["final_loss"] != summaries[1]["final_loss"]
+    # two worker processes, one job each: neither job ran in this process
+    workers = {job_process(sweep / "0"), job_process(sweep / "1")}
+    assert len(workers) == 2 and os.getpid() not in workers, workers
 
 
 def test_submitit_local_launcher(tmp_path: Path) -> None:
@@ -42,22 +61,26 @@ def test_submitit_local_launcher(tmp_path: Path) -> None:
         "hydra_plugins.hydra_submitit_launcher", reason="the optional [sweeps] extra is not installed"
     )
     sweep = tmp_path / "sweep"
-    result = run_cli(
+    result = run_in_process(
         "net221-train", "-m", "hydra/launcher=submitit_local", "hydra.launcher.timeout_min=10",
-        "optimizer.lr=0.5", *QUICK, f"hydra.sweep.dir={sweep}", cwd=tmp_path,
+        "optimizer.lr=0.5", *QUICK, PID_IN_LOG, f"hydra.sweep.dir={sweep}", cwd=tmp_path,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert_jobs_finished(sweep, 1)  # one job proves the launcher; joblib's test proves parallel jobs
-    assert list(sweep.glob(".submitit/*"))  # submitit's own job records
+    # submitit's own records of the job, which ran in a process that submitit started
+    (result_file,) = sweep.glob(".submitit/*/*_result.pkl")
+    (job_log,) = result_file.parent.glob("*_log.out")
+    assert "Exiting after successful completion" in job_log.read_text()
+    assert job_process(sweep / "0") != os.getpid()
 
 
-def test_optuna_search_with_three_trials(tmp_path: Path) -> None:
+def test_optuna_search_with_two_trials(tmp_path: Path) -> None:
     pytest.importorskip(
         "hydra_plugins.hydra_optuna_sweeper", reason="the optional [optuna] extra is not installed"
     )
     sweep = tmp_path / "sweep"
     result = run_in_process(
-        "net221-train", "hparams_search=optuna", "experiment=penguins", "hydra.sweeper.n_trials=3",
+        "net221-train", "hparams_search=optuna", "experiment=penguins", "hydra.sweeper.n_trials=2",
         "trainer.epochs=20", f"hydra.sweep.dir={sweep}", cwd=tmp_path,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
@@ -66,12 +89,13 @@ def test_optuna_search_with_three_trials(tmp_path: Path) -> None:
     for chatter in ("setup plugin", "Study name", "A new study created", "Launching 1 jobs", "\x1b["):
         assert chatter not in output, chatter
     trials = [line for line in result.stdout.splitlines() if line.startswith("#")]
-    assert [line[:3] for line in trials] == ["#0 ", "#1 ", "#2 "] and "validation loss" in trials[0]
+    assert [line[:3] for line in trials] == ["#0 ", "#1 "] and "validation loss" in trials[0]
     assert "Best value: " in result.stdout
-    summaries = assert_jobs_finished(sweep, 3)
+    summaries = assert_jobs_finished(sweep, 2)
     results = (sweep / "optimization_results.yaml").read_text()
-    best = min(float(s["final_val_loss"]) for s in summaries)  # type: ignore[arg-type]
-    assert f"best_value: {best}" in results
+    losses = [float(s["final_val_loss"]) for s in summaries]  # type: ignore[arg-type]
+    assert losses[0] != losses[1]  # so that the best is one trial's, not both
+    assert f"best_value: {min(losses)}" in results
     assert "optimizer.lr" in results and "model.width" in results
 
 
