@@ -20,6 +20,10 @@ from net221.network import Net221
 # Tiny tensors: intra-op threads only cost time, and a busy machine makes them cost more.
 torch.set_num_threads(1)
 
+# For runs whose figures a test does not look at: drawing them takes about 0.1 s a run (twice
+# that under coverage), the training itself often less.
+NO_FIGURES = "trainer.figures=false"
+
 # The blog's worked example: every weight 1, every bias 0.
 ALL_ONES = {"w1": 1.0, "w2": 1.0, "w3": 1.0, "w4": 1.0, "w5": 1.0, "w6": 1.0, "b1": 0.0, "b2": 0.0, "b3": 0.0}
 # ... and dL/dθ there for Alice (x = [-2, -1], female), to 10 decimals.

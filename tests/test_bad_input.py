@@ -29,7 +29,14 @@ from net221.errors import CheckpointError, UserError
 from net221.loop import TrainingStopped
 from net221.seed_study import StudyState
 
-from conftest import assert_one_line_error, compose_config, run_cli, run_in_process, train_in_process
+from conftest import (
+    NO_FIGURES,
+    assert_one_line_error,
+    compose_config,
+    run_cli,
+    run_in_process,
+    train_in_process,
+)
 
 BLOG_ROWS = [
     ["Alice", 133, 65, "F"],
@@ -206,8 +213,8 @@ def good(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """Checkpoints: a finished single run (momentum: an optimizer state), a finished seed study
     and one stopped in its second chunk."""
     runs = tmp_path_factory.mktemp("good")
-    train_in_process(runs / "single", "trainer.epochs=20", "optimizer=momentum")
-    train_in_process(runs / "study", *STUDY)
+    train_in_process(runs / "single", "trainer.epochs=20", "optimizer=momentum", NO_FIGURES)
+    train_in_process(runs / "study", *STUDY, NO_FIGURES)
     unfinished_study(runs / "unfinished.pt")
     return {
         "single": runs / "single" / "checkpoint.pt",
@@ -429,7 +436,7 @@ def test_resume_refuses_a_checkpoint_that_does_not_fit(
 
 
 def test_an_unfinished_ensemble_resumes_to_the_same_study(good: dict[str, Any], tmp_path: Path) -> None:
-    train_in_process(tmp_path / "resumed", *STUDY, f"trainer.resume={good['unfinished']}")
+    train_in_process(tmp_path / "resumed", *STUDY, f"trainer.resume={good['unfinished']}", NO_FIGURES)
     whole = good["study"].parent  # the same study, run without a stop
     for name in ("metrics.csv", "members.csv"):
         assert (tmp_path / "resumed" / name).read_bytes() == (whole / name).read_bytes()

@@ -18,7 +18,7 @@ from net221.loop import EpochPlan, train
 from net221.network import Net221
 from net221.seed_study import CPU_STEP_VALUES, EVALUATION_VALUES, Losses, auto_chunk_size, train_members
 
-from conftest import network_from, run_in_process, train_in_process
+from conftest import NO_FIGURES, network_from, run_in_process, train_in_process
 
 MSE = Losses(summed=torch.nn.MSELoss(reduction="sum"), per_value=torch.nn.MSELoss(reduction="none"))
 
@@ -213,7 +213,7 @@ def test_a_member_is_reproduced_by_a_single_run(ensemble_run: Path, tmp_path: Pa
     rows = read_rows(ensemble_run / "members.csv")
     best = json.loads((ensemble_run / "summary.json").read_text())["ensemble"]["best_member"]
     for k in sorted({3, best}):
-        train_in_process(tmp_path / str(k), f"trainer.seed={30 + k}", ENSEMBLE_EPOCHS)
+        train_in_process(tmp_path / str(k), f"trainer.seed={30 + k}", ENSEMBLE_EPOCHS, NO_FIGURES)
         single = json.loads((tmp_path / str(k) / "summary.json").read_text())
         assert abs(single["final_loss"] - float(rows[k]["final_loss"])) <= 1e-12
     best_checkpoint = torch.load(ensemble_run / "checkpoint.pt", weights_only=True)["state_dict"]
@@ -235,10 +235,10 @@ def test_the_best_member_checkpoint_predicts(ensemble_run: Path, tmp_path: Path)
 
 
 def test_ensembles_are_deterministic(ensemble_run: Path, tmp_path: Path) -> None:
-    train_in_process(tmp_path / "again", *ENSEMBLE_RUN, "trainer.chunk_size=5")
+    train_in_process(tmp_path / "again", *ENSEMBLE_RUN, "trainer.chunk_size=5", NO_FIGURES)
     for name in ("members.csv", "metrics.csv"):
         assert (tmp_path / "again" / name).read_bytes() == (ensemble_run / name).read_bytes(), name
-    train_in_process(tmp_path / "one_chunk", *ENSEMBLE_RUN)
+    train_in_process(tmp_path / "one_chunk", *ENSEMBLE_RUN, NO_FIGURES)
     one_chunk = [float(r["final_loss"]) for r in read_rows(tmp_path / "one_chunk" / "members.csv")]
     chunked = [float(r["final_loss"]) for r in read_rows(ensemble_run / "members.csv")]
     np.testing.assert_allclose(one_chunk, chunked, rtol=0, atol=1e-12)
@@ -250,13 +250,13 @@ def test_seed_study_sweep_reports_convergence_against_lr(
     sweep = tmp_path / "sweep"
     result = run_in_process(
         "net221-train", "-m", "optimizer.lr=0.01,1", "experiment=seed_study", "trainer.members=20",
-        "trainer.epochs=100", f"hydra.sweep.dir={sweep}", cwd=tmp_path,
+        "trainer.epochs=100", NO_FIGURES, f"hydra.sweep.dir={sweep}", cwd=tmp_path,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert "Converged (final loss < 0.01)" in (sweep / "0" / "train.log").read_text()
     jobs = [line for line in result.stdout.splitlines() if line.startswith("#")]  # a line per job
     assert jobs[1].startswith(
-        "#1 optimizer.lr=1 experiment=seed_study trainer.members=20 trainer.epochs=100: "
+        "#1 optimizer.lr=1 experiment=seed_study trainer.members=20 trainer.epochs=100 trainer.figures=False: "
     )
     assert ", converged 100.0 % (sweep/1)" in jobs[1]
     report_main([str(sweep)])

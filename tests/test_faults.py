@@ -38,7 +38,7 @@ from net221.atomic import is_temporary
 from net221.checkpoint import load_checkpoint
 from net221.errors import OutputError, UserError
 
-from conftest import BIN, assert_one_line_error, run_in_process, train_in_process
+from conftest import BIN, NO_FIGURES, assert_one_line_error, run_in_process, train_in_process
 
 PNG_END = b"IEND\xaeB`\x82"
 
@@ -67,7 +67,7 @@ def single_args(table: Path, epochs: int = EPOCHS["single"]) -> list[str]:
     return [
         "data=csv", f"data.path={table}", "data.features=[a,b]", "data.target=label", "data.positive=yes",
         "optimizer=momentum", "trainer.shuffle=true", "trainer.batch_size=3", f"trainer.epochs={epochs}",
-        "trainer.log_every=1", "trainer.checkpoint_every=3", "trainer.seed=4",
+        "trainer.log_every=1", "trainer.checkpoint_every=3", "trainer.seed=4", NO_FIGURES,
     ]  # fmt: skip
 
 
@@ -77,6 +77,7 @@ def study_args(table: Path, epochs: int = EPOCHS["study"]) -> list[str]:
         "data=csv", f"data.path={table}", "data.features=[a,b]", "data.target=label", "data.positive=yes",
         "data.val_fraction=0.25", "optimizer=adam", "trainer.members=20", "trainer.chunk_size=8",
         f"trainer.epochs={epochs}", "trainer.log_every=2", "trainer.checkpoint_every=5", "trainer.batch_size=4",
+        NO_FIGURES,
     ]  # fmt: skip
 
 

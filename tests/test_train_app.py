@@ -16,7 +16,7 @@ from net221.data import BLOG_SHIFT, blog_dataset
 from net221.init import BLOG_NAMES
 from net221.numpy_trainer import NumpyNetwork
 
-from conftest import assert_one_line_error, run_cli, run_in_process, train_in_process
+from conftest import NO_FIGURES, assert_one_line_error, run_cli, run_in_process, train_in_process
 
 START = dict(zip(BLOG_NAMES, [0.3, -1.2, 0.8, 0.5, -0.4, 1.1, -0.2, 0.6, 0.05], strict=True))
 START_OVERRIDE = "init.values={" + ",".join(f"{k}:{v}" for k, v in START.items()) + "}"
@@ -117,7 +117,7 @@ def assert_predictions_in_raw_units(run_dir: Path, cwd: Path) -> None:
 def checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A blog network's checkpoint after one epoch: for arguments that are refused."""
     run_dir = tmp_path_factory.mktemp("one_epoch")
-    train_in_process(run_dir, "trainer.epochs=1")
+    train_in_process(run_dir, "trainer.epochs=1", NO_FIGURES)
     return run_dir / "checkpoint.pt"
 
 
@@ -232,7 +232,7 @@ def test_python_dash_m_runs_the_same_app(tmp_path: Path) -> None:
 
 def test_app_matches_the_numpy_trainer(tmp_path: Path) -> None:
     # 20 epochs: two of the blog's log lines and the app's own last one (all 1000: the test above)
-    train_in_process(tmp_path, START_OVERRIDE, "trainer.epochs=20")
+    train_in_process(tmp_path, START_OVERRIDE, "trainer.epochs=20", NO_FIGURES)
     people = blog_dataset()
     baseline = NumpyNetwork(START)
     history = baseline.train(people.features - np.array(BLOG_SHIFT), people.labels, epochs=20)
@@ -248,13 +248,17 @@ def test_app_matches_the_numpy_trainer(tmp_path: Path) -> None:
 
 def test_same_config_and_seed_reproduce_exactly(tmp_path: Path) -> None:
     for name in ("a", "b"):
-        train_in_process(tmp_path / name, "trainer.seed=5", "trainer.epochs=20", "trainer.shuffle=true")
+        train_in_process(
+            tmp_path / name, "trainer.seed=5", "trainer.epochs=20", "trainer.shuffle=true", NO_FIGURES
+        )
     assert (tmp_path / "a" / "metrics.csv").read_bytes() == (tmp_path / "b" / "metrics.csv").read_bytes()
     first = torch.load(tmp_path / "a" / "checkpoint.pt", weights_only=True)["state_dict"]
     second = torch.load(tmp_path / "b" / "checkpoint.pt", weights_only=True)["state_dict"]
     for key, tensor in first.items():
         assert torch.equal(tensor, second[key]), key
-    train_in_process(tmp_path / "c", "trainer.seed=6", "trainer.epochs=20", "trainer.shuffle=true")
+    train_in_process(
+        tmp_path / "c", "trainer.seed=6", "trainer.epochs=20", "trainer.shuffle=true", NO_FIGURES
+    )
     assert (tmp_path / "a" / "metrics.csv").read_bytes() != (tmp_path / "c" / "metrics.csv").read_bytes()
 
 
@@ -269,6 +273,7 @@ def test_resume_matches_an_uninterrupted_run(
         "trainer.shuffle=true",
         "trainer.seed=3",
         "trainer.checkpoint_every=5",
+        NO_FIGURES,
     )
     train_in_process(tmp_path / "full", *common, "trainer.epochs=24")
     train_in_process(tmp_path / "half", *common, "trainer.epochs=15")
@@ -312,7 +317,7 @@ def test_multirun_and_report(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     sweep = tmp_path / "sweep"
     result = run_in_process(
         "net221-train", "-m", f"optimizer.lr={','.join(LRS)}", f"trainer.seed={','.join(SEEDS)}",
-        "trainer.epochs=20", f"hydra.sweep.dir={sweep}", cwd=tmp_path,
+        "trainer.epochs=20", NO_FIGURES, f"hydra.sweep.dir={sweep}", cwd=tmp_path,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     jobs = len(LRS) * len(SEEDS)
@@ -321,12 +326,12 @@ def test_multirun_and_report(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     assert lines[0].endswith(f"[HYDRA] Launching {jobs} jobs locally"), result.stdout
     assert len(lines) == 1 + jobs, result.stdout
     first = json.loads((sweep / "0" / "summary.json").read_text())
-    assert lines[1] == (
-        f"#0 optimizer.lr=0.01 trainer.seed=0 trainer.epochs=20: final loss {first['final_loss']:.4g}, "
+    assert lines[1] == (  # each job's overrides as Hydra's sweeper gives them (False, not false)
+        f"#0 optimizer.lr=0.01 trainer.seed=0 trainer.epochs=20 trainer.figures=False: final loss {first['final_loss']:.4g}, "
         f"accuracy {first['final_accuracy']:.3f} (sweep/0)"  # relative to the working directory
     )
     assert [line.split(":")[0] for line in lines[1:]] == [
-        f"#{n} optimizer.lr={lr} trainer.seed={seed} trainer.epochs=20"
+        f"#{n} optimizer.lr={lr} trainer.seed={seed} trainer.epochs=20 trainer.figures=False"
         for n, (lr, seed) in enumerate((lr, seed) for lr in LRS for seed in SEEDS)
     ]
     assert "Epoch 10 loss" in (sweep / "0" / "train.log").read_text()
@@ -408,3 +413,22 @@ def test_a_module_of_your_own_trains_through_the_app(tmp_path: Path, monkeypatch
     checkpoint = torch.load(run_dir / "checkpoint.pt", weights_only=True)
     assert checkpoint["model"]["target"] == "my_net.MyNet"
     assert checkpoint["state_dict"]["layers.0.weight"].shape == (4, 2)
+
+
+@pytest.mark.parametrize("members", [1, 3])
+def test_figures_can_be_left_out(tmp_path: Path, members: int) -> None:
+    common = ("trainer.epochs=2", f"trainer.members={members}")
+    train_in_process(tmp_path / "with", *common)
+    train_in_process(tmp_path / "without", *common, "trainer.figures=false")
+    figures = {"loss.png", "decision_boundary.png"}
+    made = {p.name for p in (tmp_path / "with").iterdir()}
+    assert figures <= made
+    assert {p.name for p in (tmp_path / "without").iterdir()} == made - figures
+    # the same run otherwise
+    for name in ("metrics.csv", *(["members.csv"] if members > 1 else [])):
+        assert (tmp_path / "with" / name).read_bytes() == (tmp_path / "without" / name).read_bytes()
+    if members == 1:  # a setting a resumed run may change: the earlier figures go, none come
+        train_in_process(
+            tmp_path / "with", "trainer.epochs=3", "trainer.resume=auto", "trainer.figures=false"
+        )
+        assert {p.name for p in (tmp_path / "with").iterdir()} == made - figures

@@ -33,7 +33,13 @@ from net221.seed_study import StudyState
 log = logging.getLogger("net221")
 CHECKPOINT = "checkpoint.pt"
 # settings that do not change what is computed: an ensemble may resume with others
-FREE_ON_RESUME = {"trainer.resume", "trainer.progress", "trainer.threads", "trainer.checkpoint_every"}
+FREE_ON_RESUME = {
+    "trainer.resume",
+    "trainer.progress",
+    "trainer.figures",
+    "trainer.threads",
+    "trainer.checkpoint_every",
+}
 FREE_ON_RESUME |= {"trainer.chunk_size", "trainer.device", "logger"}
 
 

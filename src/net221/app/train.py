@@ -2,8 +2,8 @@
 
 Layer: app. With no arguments it reproduces the blog. Each run's directory holds
 Hydra's composed config (.hydra/), train.log, metrics.csv, checkpoint.pt,
-loss.png, summary.json, and, where they apply, decision_boundary.png (two
-features) and members.csv (an ensemble). The task returns the final loss
+summary.json, loss.png and, where they apply, decision_boundary.png (two
+features; no figures with trainer.figures=false) and members.csv (an ensemble). The task returns the final loss
 (validation loss when there is a validation split; the median over members for
 an ensemble) for sweepers to minimize.
 
@@ -104,17 +104,18 @@ def _single(
             sink.close()
     history, model = result.history, result.model
     saver.single(model, result.optimizer, result.epochs_done, 0, history)  # first: the work is safe
-    with atomic(output_dir / "loss.png") as path:
-        plots.loss_curve(
-            path,
-            [int(r["epoch"]) for r in history],
-            [r["loss"] for r in history],
-            [r["val_loss"] for r in history] if data.val is not None else None,
-            loss_name(cfg),
+    if cfg.trainer.figures:
+        with atomic(output_dir / "loss.png") as path:
+            plots.loss_curve(
+                path,
+                [int(r["epoch"]) for r in history],
+                [r["loss"] for r in history],
+                [r["val_loss"] for r in history] if data.val is not None else None,
+                loss_name(cfg),
+            )
+        run_dir.draw_decision_boundary(
+            model, data, output_dir / "decision_boundary.png", "Decision boundary (P = 0.5)"
         )
-    run_dir.draw_decision_boundary(
-        model, data, output_dir / "decision_boundary.png", "Decision boundary (P = 0.5)"
-    )
     summary["final_loss"] = float(result.final.loss[0])
     summary["final_accuracy"] = float(result.final.accuracy[0])
     if result.final_val is not None:
@@ -235,11 +236,12 @@ def _seed_study(
         f"Converged (final loss < {threshold:g}): {int(converged.sum()):,} of {members:,} members "
         f"({share:.1f} %); best member {result.best_member} (seed {best_seed})"
     )
-    with atomic(output_dir / "loss.png") as path:
-        plots.ensemble_band(path, result.epochs, p10, median, p90, members, loss_name(cfg))
     model = result.best_model
-    title = f"Decision boundary of the best member, {result.best_member} (seed {best_seed})"
-    run_dir.draw_decision_boundary(model, data, output_dir / "decision_boundary.png", title)
+    if trainer.figures:
+        with atomic(output_dir / "loss.png") as path:
+            plots.ensemble_band(path, result.epochs, p10, median, p90, members, loss_name(cfg))
+        title = f"Decision boundary of the best member, {result.best_member} (seed {best_seed})"
+        run_dir.draw_decision_boundary(model, data, output_dir / "decision_boundary.png", title)
     summary["evaluation"] = run_dir.evaluation_report(model, data)
     run_dir.describe_model(model, data, summary)
     return float(np.median(np.nan_to_num(final, nan=np.inf)))
