@@ -1,9 +1,10 @@
 """The README's samples are run: its Python example as a doctest, and every console sample
 (a fenced block whose first line is `$ command`) as commands whose output must match.
 
-The commands run in order in one working directory holding the repository's scripts/
-and the data files below; net221's console scripts run in-process, anything else (sed)
-in a shell. What a command prints is compared line by line with what the README shows:
+Each block's commands run in order in a working directory of its own holding the
+repository's scripts/ and the data files below (a block that reads a run directory it does
+not make gets the blog's run first); net221's console scripts run in-process, anything
+else (sed) in a shell. What a command prints is compared line by line with what the README shows:
 
 - `...` on a line of its own stands for any number of lines;
 - run directories (outputs/DATE/TIME, multirun/DATE/TIME) and Hydra's timestamps match

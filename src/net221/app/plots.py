@@ -21,9 +21,10 @@ def _figure(width: float, height: float) -> tuple[Any, Any]:
     return figure, figure.add_subplot()
 
 
-# Fixed margins (fractions of the figure) for the run's figures, whose labels have a known
-# size: `tight_layout` would measure every label by laying the figure out once more, which
-# doubled the time a figure takes.
+# Fixed margins (fractions of the figure) for the run's figures: `tight_layout` would measure
+# every label by laying the figure out once more, which doubled the time a figure takes. The
+# margins hold these figures' labels: tick labels in matplotlib's short number format (an
+# offset or a power of ten for long numbers) and axis names that run along the axes.
 MARGINS = {"left": 0.12, "right": 0.97, "bottom": 0.12, "top": 0.92}
 
 
