@@ -367,6 +367,56 @@ def test_ctrl_c_at_any_moment_is_one_line_and_exit_130(tmp_path: Path, after_s: 
     assert "Traceback" not in stderr
 
 
+def do_nothing() -> None:
+    """A Python call: where a pending signal's handler runs."""
+
+
+class SendsSigintWhenCollected:
+    def __del__(self) -> None:
+        os.kill(os.getpid(), signal.SIGINT)
+        do_nothing()  # the handler runs here, inside the finalizer
+
+
+def test_ctrl_c_in_a_finalizer_while_the_run_is_set_up_is_not_lost(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A KeyboardInterrupt raised inside a finalizer is printed and dropped: the run would go on.
+    # net221-train only raises a flag until the run can stop; the run then ends before it starts.
+    validate = train_app.validate_train
+
+    def collect_then_validate(cfg: Any) -> None:
+        SendsSigintWhenCollected()  # made and collected at once, after Hydra's set-up
+        validate(cfg)
+
+    monkeypatch.setattr(train_app, "validate_train", collect_then_validate)
+    handler = signal.getsignal(signal.SIGINT)
+    result = run_in_process(
+        "net221-train", "trainer.epochs=3", f"hydra.run.dir={tmp_path / 'run'}", cwd=tmp_path
+    )
+    assert signal.getsignal(signal.SIGINT) is handler, "the previous handler is back"
+    assert (result.returncode, result.stderr) == (130, "net221-train: interrupted\n"), result.stderr
+    assert (
+        not (tmp_path / "run" / "metrics.csv").exists() and not (tmp_path / "run" / "summary.json").exists()
+    )
+
+
+def test_ctrl_c_after_the_training_ends_the_command_once_its_outputs_are_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    describe = train_app.run_dir.describe_model
+
+    def interrupt_then_describe(*args: Any) -> None:  # the last step before summary.json
+        os.kill(os.getpid(), signal.SIGINT)
+        describe(*args)
+
+    monkeypatch.setattr(train_app.run_dir, "describe_model", interrupt_then_describe)
+    result = run_in_process(
+        "net221-train", "trainer.epochs=3", f"hydra.run.dir={tmp_path / 'run'}", cwd=tmp_path
+    )
+    assert (result.returncode, result.stderr) == (130, "net221-train: interrupted\n"), result.stderr
+    assert (tmp_path / "run" / "summary.json").is_file()  # the run's outputs are whole
+
+
 def test_streams_closed_from_the_start_are_quiet(
     table: Path, uninterrupted: Callable[[list[str]], Path], tmp_path: Path
 ) -> None:

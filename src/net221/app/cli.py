@@ -28,7 +28,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NoReturn, ParamSpec
 
-from net221.app.interrupt import Interrupted
+from net221.app.interrupt import Interrupted, PendingInterrupt
 from net221.atomic import temporary_path
 from net221.errors import UserError
 
@@ -150,22 +150,27 @@ def _quiet_writer_threads(args: threading.ExceptHookArgs) -> None:
 
 
 def train_command() -> None:
-    """net221-train's console script: torch and Hydra load first, and Ctrl-C while they do
-    is one line too (then `run_app` answers for the rest)."""
-    # While torch loads, Ctrl-C only raises a flag: a KeyboardInterrupt raised inside one of
-    # the finalizers an import runs would be printed and dropped, and the run would go on.
-    received: list[int] = []
-    previous = signal.signal(signal.SIGINT, lambda signum, frame: received.append(signum))
+    """net221-train's console script: Ctrl-C at any moment is one line and exit status 130.
+
+    Until the run can stop cleanly, while torch loads and Hydra sets the run up, Ctrl-C
+    only raises a flag (`PendingInterrupt`): the run ends before it starts. While it
+    trains, the run stops at the next step with a checkpoint. A Ctrl-C that comes after
+    the training (a run's outputs are written all the same) ends the command when the
+    run does; in a sweep, the next job ends before it starts."""
+    pending = PendingInterrupt()
+    previous = signal.signal(signal.SIGINT, pending)
     try:
-        from net221.app.train import main
-    except KeyboardInterrupt:
-        received.append(signal.SIGINT)
+        try:
+            from net221.app.train import main
+        except KeyboardInterrupt:  # raised before the flag's handler was in place
+            pending.received = True
+        if not pending.received:
+            main()
     finally:
         signal.signal(signal.SIGINT, previous)
-    if received:
+    if pending.received:  # it came when nothing could act on it: before the run, or after it
         say("net221-train: interrupted")
         raise SystemExit(EXIT_SIGINT)
-    main()
 
 
 def run_app(hydra_main: Callable[[], Any], prog: str) -> None:

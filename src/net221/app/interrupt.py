@@ -37,6 +37,21 @@ class Interrupted(Exception):  # noqa: N818 (a stop asked for, not an error)
         self.pass_on = pass_on
 
 
+class PendingInterrupt:
+    """A SIGINT handler that only remembers: net221-train's until the run can stop cleanly.
+
+    While torch loads and Hydra sets the run up, a KeyboardInterrupt raised inside a
+    finalizer (which imports and garbage collection run) would be printed and
+    dropped, and the run would go on. This handler raises no exception; the run
+    acts on it when it starts (`catch_stop_signals`), and the command when it ends."""
+
+    def __init__(self) -> None:
+        self.received = False
+
+    def __call__(self, signum: int, frame: FrameType | None) -> None:
+        self.received = True
+
+
 class StopSignals:
     """Which stop signal arrived, if any; made by `catch_stop_signals`."""
 
@@ -86,6 +101,9 @@ def catch_stop_signals() -> Iterator[StopSignals]:
     if threading.current_thread() is not threading.main_thread():
         yield stop
         return
+    pending = signal.getsignal(signal.SIGINT)
+    if isinstance(pending, PendingInterrupt) and pending.received:
+        raise KeyboardInterrupt  # Ctrl-C while the run was set up: it ends before it starts
     for signum in _stop_signals():
         stop.previous[signum] = signal.signal(signum, stop.handle)
     try:
