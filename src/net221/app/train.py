@@ -3,9 +3,10 @@
 Layer: app. With no arguments it reproduces the blog. Each run's directory holds
 Hydra's composed config (.hydra/), train.log, metrics.csv, checkpoint.pt,
 summary.json, loss.png and, where they apply, decision_boundary.png (two
-features; no figures with trainer.figures=false) and members.csv (an ensemble). The task returns the final loss
-(validation loss when there is a validation split; the median over members for
-an ensemble) for sweepers to minimize.
+features) and members.csv (an ensemble); trainer.figures=false leaves the
+figures out. The task returns the final loss (validation loss when there is a
+validation split; the median over members for an ensemble) for sweepers to
+minimize.
 
     net221-train                                  # the blog
     net221-train optimizer.lr=0.5 model.width=4   # any override
