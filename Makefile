@@ -50,7 +50,7 @@ slurm-down:
 
 # The tests marked slurm (left out of `make pytest`); they skip, saying why, when no cluster answers.
 test-slurm: install
-	$(BIN)/python -m pytest -m slurm -rs tests/test_slurm.py
+	$(BIN)/python -m pytest -m slurm -rs tests/app/test_slurm.py
 
 clean:
 	rm -rf build dist outputs multirun .coverage* .pytest_cache .mypy_cache .ruff_cache

@@ -90,7 +90,7 @@ def my_partials(
 
 
 if __name__ == "__main__":
-    from net221.gradcheck import check
+    from net221.checks.gradcheck import check
 
     result = check(my_partials)
     print(result.table)

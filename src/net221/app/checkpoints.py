@@ -21,10 +21,10 @@ import torch
 from omegaconf import DictConfig
 from torch import nn
 
+from net221.app.checkpoint import NET221_TARGET, load_checkpoint, save_checkpoint
+from net221.app.checkpoint_checks import ENSEMBLE_TARGET
 from net221.app.schemas import is_net221, plain
 from net221.app.sources import PreparedData
-from net221.checkpoint import NET221_TARGET, load_checkpoint, save_checkpoint
-from net221.checkpoint_checks import ENSEMBLE_TARGET
 from net221.ensemble import Ensemble
 from net221.errors import CheckpointError, ConfigValueError
 from net221.loop import EpochPlan

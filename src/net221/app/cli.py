@@ -28,8 +28,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NoReturn, ParamSpec
 
+from net221.app.atomic import temporary_path
 from net221.app.interrupt import Interrupted, PendingInterrupt
-from net221.atomic import temporary_path
 from net221.errors import UserError
 
 EXIT_BAD_INPUT = 2

@@ -1,6 +1,6 @@
 """net221-compare: another implementation of the blog's network against the reference.
 
-Layer: app. The comparison itself is net221.compare; this module reads the config,
+Layer: app. The comparison itself is net221.checks.compare; this module reads the config,
 prints the table and the verdict, and writes compare.json (every number),
 compare.png (both loss traces and the weight differences) and output.txt (what
 the implementation printed) to the run directory. Exit status: 0 all agree,
@@ -36,9 +36,9 @@ EXIT_DISAGREES = 1
 log = logging.getLogger("net221")
 register_schemas()
 
-if TYPE_CHECKING:  # net221.compare, and torch with it, load when a comparison runs
-    from net221.compare import Comparison
-    from net221.stages import Check
+if TYPE_CHECKING:  # net221.checks.compare, and torch with it, load when a comparison runs
+    from net221.checks.compare import Comparison
+    from net221.checks.stages import Check
 
 
 # --- the console table ------------------------------------------------------------------------
@@ -61,7 +61,7 @@ def _small(x: float) -> str:
 def table_rows(c: Comparison) -> list[tuple[str, Check]]:
     """(label, check) for the rows of the table: the six people and the worst random input;
     the first, first disagreeing and last logged loss; the weights; the predictions."""
-    from net221.stages import first_failure
+    from net221.checks.stages import first_failure
 
     forward = c.stage_checks("forward")
     rows = [(x.label, x) for x in forward[:6]]
@@ -202,9 +202,9 @@ class DisagreesError(Exception):
 
 def run(cfg: DictConfig, output_dir: Path) -> Comparison:
     validate_compare(cfg)
-    from net221.compare import compare_implementation, compare_trajectory, counted
-    from net221.implementation import ImplementationError
-    from net221.stages import Settings
+    from net221.checks.compare import compare_implementation, compare_trajectory, counted
+    from net221.checks.implementation import ImplementationError
+    from net221.checks.stages import Settings
 
     settings = Settings(
         lr=cfg.lr,

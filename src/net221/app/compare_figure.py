@@ -17,7 +17,7 @@ import numpy as np
 from net221.init import BLOG_NAMES
 
 if TYPE_CHECKING:
-    from net221.compare import Comparison
+    from net221.checks.compare import Comparison
 
 # |difference| of exactly 0 is drawn here on the log scale
 ZERO = 1e-18

@@ -1,7 +1,7 @@
 """net221-gradcheck: a formula for the nine partials, against autograd and finite differences.
 
-Layer: app. The check itself is net221.gradcheck (no Hydra); this module is its
-command line: the config schema, whose defaults are net221.gradcheck.Settings',
+Layer: app. The check itself is net221.checks.gradcheck (no Hydra); this module is its
+command line: the config schema, whose defaults are net221.checks.gradcheck.Settings',
 the run directory with the JSON report, the exit status (0 all nine pass, 1 the
 formula disagrees, 2 bad input, 130 interrupted) and `--version`. `--help` is
 configs/hydra/help/gradcheck.yaml.
@@ -28,10 +28,10 @@ from hydra.types import RunMode
 from omegaconf import DictConfig
 
 from net221.app.cli import fail_job, run_app, shown_path
+from net221.checks.formulas import load_formula
+from net221.checks.gradcheck import GradcheckResult, Settings, compare
+from net221.checks.points import SAMPLING
 from net221.errors import ConfigValueError, UserError
-from net221.formulas import load_formula
-from net221.gradcheck import GradcheckResult, Settings, compare
-from net221.points import SAMPLING
 
 PROG = "net221-gradcheck"
 EXIT_DISAGREES = 1
@@ -43,7 +43,7 @@ _DEFAULTS = Settings()
 
 @dataclass
 class GradcheckConfig:
-    """The command's options: net221.gradcheck.Settings (same names and defaults), the
+    """The command's options: net221.checks.gradcheck.Settings (same names and defaults), the
     formula and the report's file name."""
 
     # blog | seed_notes | seed_notes_loss | seed_notes_hidden | path/file.py:function | module:function

@@ -97,7 +97,7 @@ def predict(arguments: dict[str, str]) -> tuple[float, str]:
     import numpy as np
     import torch
 
-    from net221.checkpoint import load_checkpoint, model_from_checkpoint, normalization_from_checkpoint
+    from net221.app.checkpoint import load_checkpoint, model_from_checkpoint, normalization_from_checkpoint
 
     checkpoint = load_checkpoint(arguments["checkpoint"])
     features = [str(name) for name in checkpoint["data"]["features"]]

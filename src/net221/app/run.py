@@ -15,8 +15,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from net221.app.checkpoint import NET221_TARGET
 from net221.app.experiment import Experiment
-from net221.checkpoint import NET221_TARGET
 from net221.ensemble import Ensemble
 from net221.errors import ConfigValueError
 from net221.loop import DivergedError, EpochLog, Evaluation, TrainingStopped, evaluate, evaluator, train

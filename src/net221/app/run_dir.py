@@ -21,8 +21,8 @@ import torch
 from torch import nn
 
 from net221.app import plots
+from net221.app.atomic import atomic, is_temporary, temporary_path
 from net221.app.sources import PreparedData
-from net221.atomic import atomic, is_temporary, temporary_path
 from net221.data import BLOG_FEATURES, BLOG_UNITS, held_out_people
 from net221.metrics import classification_report
 from net221.seed_study import SeedStudyResult

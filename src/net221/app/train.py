@@ -28,13 +28,13 @@ from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
 
 from net221.app import checkpoints, plots, run_dir, sweep_log
+from net221.app.atomic import atomic
 from net221.app.cli import error_line, fail_job, run_app, shown_path, stop_job, write_error
 from net221.app.experiment import Experiment, build_experiment
 from net221.app.interrupt import Interrupted, StopSignals, catch_stop_signals
 from net221.app.loggers import progress_bar, tensorboard
 from net221.app.run import SingleResult, chunk_size, ensemble_factory, train_seed_study, train_single
 from net221.app.schemas import register_schemas, validate_train
-from net221.atomic import atomic
 from net221.errors import OutputError, UserError
 from net221.loop import TrainingStopped
 from net221.seed_study import StudyState

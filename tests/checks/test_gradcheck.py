@@ -1,4 +1,4 @@
-"""net221.gradcheck as a library: the points, the witnesses, the comparison, the table and report."""
+"""net221.checks.gradcheck as a library: the points, the witnesses, the comparison, the table and report."""
 
 from __future__ import annotations
 
@@ -10,18 +10,18 @@ import numpy as np
 import pytest
 import torch
 
+from net221.checks.formulas import load_formula
+from net221.checks.gradcheck import Settings, check, compare, relative_error
+from net221.checks.points import INPUT_RANGE, gradcheck_points, random_points
+from net221.checks.witnesses import autograd_partials, finite_difference_partials
 from net221.derivation import blog_partials
 from net221.ensemble import Ensemble
 from net221.errors import ConfigValueError
-from net221.formulas import load_formula
-from net221.gradcheck import Settings, check, compare, relative_error
 from net221.init import BLOG_NAMES
-from net221.points import INPUT_RANGE, gradcheck_points, random_points
-from net221.witnesses import autograd_partials, finite_difference_partials
 
 from conftest import WORKED_GRADIENTS
 
-EXAMPLE = Path(__file__).resolve().parents[1] / "scripts" / "my_partials.py"
+EXAMPLE = Path(__file__).resolve().parents[2] / "scripts" / "my_partials.py"
 HIDDEN = ["w1", "w2", "w3", "w4", "b1", "b2"]
 OUTPUT = ["w5", "w6", "b3"]
 

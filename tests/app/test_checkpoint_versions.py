@@ -6,7 +6,7 @@ from pathlib import Path
 
 import torch
 
-from net221.checkpoint import FORMAT_VERSION, load_checkpoint, model_from_checkpoint
+from net221.app.checkpoint import FORMAT_VERSION, load_checkpoint, model_from_checkpoint
 from net221.data import BLOG_SHIFT
 from net221.init import initial_parameters
 from net221.network import Net221

@@ -17,12 +17,12 @@ import numpy as np
 import pytest
 import torch
 
+from net221.checks.formulas import FormulaInterrupted, load_formula
+from net221.checks.gradcheck import check
 from net221.derivation import blog_partials
 from net221.errors import FormulaError
-from net221.formulas import FormulaInterrupted, load_formula
-from net221.gradcheck import check
 
-EXAMPLE = Path(__file__).resolve().parents[1] / "scripts" / "my_partials.py"
+EXAMPLE = Path(__file__).resolve().parents[2] / "scripts" / "my_partials.py"
 WORKED = "at point 0 (the worked example: x1=-2, x2=-1, y_true=1)"
 
 
@@ -44,7 +44,10 @@ def load_error(spec: str) -> str:
         ("nowhere/missing.py:f", "no such file nowhere/missing.py"),
         ("nonsense", "unknown formula; expected one of blog, seed_notes, seed_notes_loss, seed_notes_hidden"),
         ("net221.derivation:no_such_function", "module net221.derivation has no function 'no_such_function'"),
-        ("net221.points:SAMPLING", "'SAMPLING' in module net221.points is not a function (it is a dict)"),
+        (
+            "net221.checks.points:SAMPLING",
+            "'SAMPLING' in module net221.checks.points is not a function (it is a dict)",
+        ),
         ("no_such_package_for_gradcheck.grads:f", "no module named 'no_such_package_for_gradcheck'"),
         (":f", "missing the file or module before ':'"),
         ("not a module:f", "'not a module' is neither a .py file nor a module name"),

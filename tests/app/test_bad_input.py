@@ -20,12 +20,12 @@ from typing import Any
 import pytest
 import torch
 
+from net221.app.checkpoint import checksum, load_checkpoint, model_from_checkpoint
 from net221.app.checkpoints import Saver
 from net221.app.experiment import build_experiment
 from net221.app.report import read_jobs
 from net221.app.run import train_seed_study
 from net221.app.sources import load_csv
-from net221.checkpoint import checksum, load_checkpoint, model_from_checkpoint
 from net221.errors import CheckpointError, UserError
 from net221.loop import TrainingStopped
 from net221.seed_study import StudyState

@@ -33,9 +33,9 @@ import torch
 
 import net221.app.train as train_app
 from net221.app import cli
+from net221.app.atomic import is_temporary
+from net221.app.checkpoint import load_checkpoint
 from net221.app.interrupt import Interrupted, catch_stop_signals
-from net221.atomic import is_temporary
-from net221.checkpoint import load_checkpoint
 from net221.errors import OutputError, UserError
 
 from conftest import BIN, NO_FIGURES, assert_one_line_error, run_in_process, train_in_process

@@ -16,11 +16,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from net221.checks.points import SAMPLING
 from net221.init import BLOG_NAMES
-from net221.points import SAMPLING
 
 if TYPE_CHECKING:
-    from net221.gradcheck import GradcheckResult, ParameterResult
+    from net221.checks.gradcheck import GradcheckResult, ParameterResult
 
 NON_FINITE = 'numbers that are not finite are written as the strings "nan", "inf" and "-inf"'
 

@@ -3,13 +3,13 @@
 Layer: checks. Two entry points:
 
     compare_implementation("path/to/network.py:ClassName", settings, timeout)
-        a Python class in the blog's shape (net221.implementation): its forward pass
+        a Python class in the blog's shape (net221.checks.implementation): its forward pass
         at its initial weights, then its train() on the blog's data against the
         reference trained from the same nine values;
     compare_trajectory(Path("run.csv"), settings)
-        a trajectory file written by a program in any language (net221.trajectory).
+        a trajectory file written by a program in any language (net221.checks.trajectory).
 
-Either gives a Comparison: every check (net221.stages), the reference run, and a
+Either gives a Comparison: every check (net221.checks.stages), the reference run, and a
 verdict naming the first stage that disagrees, with the numbers.
 """
 
@@ -18,9 +18,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from net221.implementation import UserNetwork, load_class
-from net221.init import BLOG_NAMES
-from net221.stages import (
+from net221.checks.implementation import UserNetwork, load_class
+from net221.checks.stages import (
     Check,
     ReferenceRun,
     Settings,
@@ -36,7 +35,8 @@ from net221.stages import (
     trajectory_checks,
     weight_checks,
 )
-from net221.trajectory import LoggedEpoch, parse_printed, read_trajectory
+from net221.checks.trajectory import LoggedEpoch, parse_printed, read_trajectory
+from net221.init import BLOG_NAMES
 
 # forward-pass differences all below this (relative) look like float32 rounding, not a bug
 LOW_PRECISION = 1e-5

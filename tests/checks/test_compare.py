@@ -16,17 +16,17 @@ from typing import Any
 import numpy as np
 import pytest
 
-from net221.compare import Comparison, compare_implementation, compare_trajectory
+from net221.checks.compare import Comparison, compare_implementation, compare_trajectory
+from net221.checks.implementation import ImplementationError, run_captured
+from net221.checks.stages import Settings, blog_training_data, limit
+from net221.checks.trajectory import TrajectoryError, parse_printed, read_trajectory, resolution
 from net221.data import BLOG_SHIFT, blog_dataset
-from net221.implementation import ImplementationError, run_captured
 from net221.init import BLOG_NAMES
 from net221.numpy_trainer import NumpyNetwork
-from net221.stages import Settings, blog_training_data, limit
-from net221.trajectory import TrajectoryError, parse_printed, read_trajectory, resolution
 
 from conftest import assert_one_line_error, compose_config, run_in_process
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "scripts" / "blog_network.py"
 PROG = "net221-compare"
 START = dict(zip(BLOG_NAMES, [0.3, -1.2, 0.8, 0.5, -0.4, 1.1, -0.2, 0.6, 0.05], strict=True))

@@ -17,7 +17,7 @@ with `torch.load(path, weights_only=True)`:
     config            the run's config as plain data
     checksum          CRC-32 of all the above (`checksum`): a damaged file is refused
 
-`load_checkpoint` checks every field (`net221.checkpoint_checks`) and returns the
+`load_checkpoint` checks every field (`net221.app.checkpoint_checks`) and returns the
 history as a list of rows. Version 1 stored a one-member ensemble's tensors and
 version 2 the history as rows and no step; both load as version 3.
 
@@ -37,8 +37,8 @@ from typing import Any
 
 import torch
 
-from net221.atomic import temporary_path
-from net221.checkpoint_checks import check_checkpoint, history_rows
+from net221.app.atomic import temporary_path
+from net221.app.checkpoint_checks import check_checkpoint, history_rows
 from net221.data import Normalization
 from net221.errors import CheckpointError
 from net221.network import DTYPES, Net221

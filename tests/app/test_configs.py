@@ -17,7 +17,7 @@ from net221.network import Net221
 
 from conftest import compose_config
 
-CONFIGS = Path(__file__).resolve().parents[1] / "configs"
+CONFIGS = Path(__file__).resolve().parents[2] / "configs"
 
 
 def options(group: str) -> list[str]:

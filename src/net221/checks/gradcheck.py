@@ -2,17 +2,17 @@
 
 Layer: training (checks); no Hydra, no files. For each parameter θ in w1..w6,
 b1..b3, three witnesses of dL/dθ, L = (y_true - y_pred)^2, are compared in
-float64 at every point (net221.points: the worked example and `points` random ones):
+float64 at every point (net221.checks.points: the worked example and `points` random ones):
 
-    formula             the function under test (net221.formulas);
-    autograd            loss.backward() on the net221 torch module (net221.witnesses);
+    formula             the function under test (net221.checks.formulas);
+    autograd            loss.backward() on the net221 torch module (net221.checks.witnesses);
     finite difference   (L(θ + step) - L(θ - step)) / (2 step) from the module's forward pass.
 
 A parameter passes when, over all points, the formula's relative error against
 autograd is at most `tolerance` and against the finite difference at most
 `fd_tolerance`; the relative error of a against b is |a - b| / max(|b|, floor).
 
-    >>> from net221.gradcheck import check
+    >>> from net221.checks.gradcheck import check
     >>> result = check("seed_notes_hidden", points=20)
     >>> result.passed, result.failed
     (False, ['w1', 'w2', 'w3', 'w4', 'b1', 'b2'])
@@ -31,11 +31,11 @@ from typing import Any
 
 import numpy as np
 
+from net221.checks.formulas import Formula, load_formula, partials_at
+from net221.checks.points import Point, gradcheck_points
+from net221.checks.table import render_table, report, summary_line
 from net221.errors import ConfigValueError
-from net221.formulas import Formula, load_formula, partials_at
 from net221.init import BLOG_NAMES
-from net221.points import Point, gradcheck_points
-from net221.table import render_table, report, summary_line
 
 
 @dataclass(frozen=True)
@@ -148,7 +148,7 @@ def _worst(errors: np.ndarray) -> tuple[float, int]:
 def compare(formula: Formula, settings: Settings, points: Sequence[Point] | None = None) -> GradcheckResult:
     """The formula against autograd and finite differences at the points `settings` draws,
     or at `points` when given (point 0 is the one the table shows values at)."""
-    from net221.witnesses import autograd_partials, finite_difference_partials  # loads torch
+    from net221.checks.witnesses import autograd_partials, finite_difference_partials  # loads torch
 
     seed = settings.seed if points is None else None
     points = gradcheck_points(settings.points, settings.seed) if points is None else list(points)

@@ -30,10 +30,10 @@ from pathlib import Path
 from types import ModuleType, TracebackType
 from typing import Any
 
+from net221.checks.isolation import TimeLimitExceeded, call_isolated
+from net221.checks.points import Point
 from net221.errors import FormulaError
 from net221.init import BLOG_NAMES
-from net221.isolation import TimeLimitExceeded, call_isolated
-from net221.points import Point
 
 # name -> (module, function)
 BUILTIN_FORMULAS: dict[str, tuple[str, str]] = {

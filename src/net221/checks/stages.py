@@ -26,11 +26,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
+from net221.checks.trajectory import LoggedEpoch
 from net221.data import BLOG_SHIFT, blog_dataset, held_out_people
 from net221.init import BLOG_NAMES
 from net221.loop import EpochLog, EpochPlan, evaluator, train
 from net221.network import Net221
-from net221.trajectory import LoggedEpoch
 
 INPUT_RANGE = 10.0  # random forward-check inputs: x1, x2 ~ U(-INPUT_RANGE, INPUT_RANGE)
 STAGES = ("forward", "loss", "weights", "predictions")

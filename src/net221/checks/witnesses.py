@@ -20,9 +20,9 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 
+from net221.checks.points import Point
 from net221.init import BLOG_NAMES
 from net221.network import Net221
-from net221.points import Point
 
 
 def _network() -> Net221:

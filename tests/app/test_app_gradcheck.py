@@ -16,9 +16,9 @@ from hydra import compose, initialize_config_module
 
 import net221
 from net221.app import gradcheck as app
+from net221.checks.formulas import BUILTIN_FORMULAS
+from net221.checks.gradcheck import Settings
 from net221.errors import ConfigValueError, FormulaError
-from net221.formulas import BUILTIN_FORMULAS
-from net221.gradcheck import Settings
 from net221.init import BLOG_NAMES
 
 from conftest import WORKED_GRADIENTS, assert_one_line_error, compose_config, run_cli
