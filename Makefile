@@ -1,33 +1,37 @@
 # Everything runs in a virtual environment made here (.venv) from a fresh checkout.
 #   make run    set up, then train the blog's network
-#   make test   set up, then lint, type-check, test with coverage, and check the wheel
+#   make test   set up, then lint, type-check, test with coverage, build the docs, and check the wheel
+#   make docs   build the documentation site into site/ (mkdocs, strict)
 #   make slurm-up / make test-slurm / make slurm-down
 #               a single-node SLURM cluster on this machine (root, apt), and the tests that use it
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-# torch, from the index TORCH_INDEX names (pip options; empty: pip's own settings).
-# On Linux, PyPI's torch is the CUDA build (several GB). The CPU build:
-#   make install TORCH_INDEX="--index-url https://download.pytorch.org/whl/cpu --extra-index-url https://pypi.org/simple"
-# a GPU's: the same with .../whl/cu128 (the CUDA version for your driver, see pytorch.org).
+# torch's build (one switch, TORCH_BUILD):
+#   cpu     PyTorch's CPU wheels (the default on a machine without nvidia-smi)
+#   cu128   a CUDA build, from PyTorch's index: pick the one for your driver on pytorch.org
+#   pypi    pip's own settings (the default where nvidia-smi exists; on Linux PyPI's torch is a CUDA build)
+# e.g. `make install TORCH_BUILD=cu128`. Where PyTorch's index cannot be reached (a package mirror,
+# no network), torch comes from pip's own settings, with a one-line note (scripts/torch_index.py).
 TORCH ?= torch==2.13.0
-TORCH_INDEX ?=
+TORCH_BUILD ?= $(if $(shell command -v nvidia-smi 2>/dev/null),pypi,cpu)
+TORCH_INDEX = $$($(BIN)/python scripts/torch_index.py $(TORCH_BUILD))
 
-.PHONY: install run test lint typecheck pytest wheel-check slurm-up slurm-down test-slurm clean
+.PHONY: install run test lint typecheck pytest docs wheel-check slurm-up slurm-down test-slurm clean
 
 install: $(VENV)/.installed
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet $(TORCH_INDEX) "$(TORCH)"
+	index="$(TORCH_INDEX)" && $(BIN)/python -m pip install --quiet $$index "$(TORCH)"
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	touch $@
 
 run: install
 	$(BIN)/net221-train
 
-test: lint typecheck pytest wheel-check
+test: lint typecheck pytest docs wheel-check
 
 lint: install
 	$(BIN)/ruff check src tests scripts
@@ -37,7 +41,12 @@ typecheck: install
 	$(BIN)/mypy
 
 pytest: install
-	$(BIN)/python -m pytest -n 2 --cov=net221 --cov-report=term --cov-fail-under=90
+	$(BIN)/python -m pytest -n 2 -rs --cov=net221 --cov-report=term --cov-fail-under=90
+
+# The site's pages run as tests (tests/test_docs.py); this checks that it builds: every link,
+# every page in the nav, every API object found.
+docs: install
+	$(BIN)/mkdocs build --strict --quiet
 
 wheel-check: install
 	PYTHON=$(BIN)/python TORCH="$(TORCH)" TORCH_INDEX="$(TORCH_INDEX)" scripts/check_wheel.sh
@@ -53,4 +62,4 @@ test-slurm: install
 	$(BIN)/python -m pytest -m slurm -rs tests/app/test_slurm.py
 
 clean:
-	rm -rf build dist outputs multirun .coverage* .pytest_cache .mypy_cache .ruff_cache
+	rm -rf build dist site outputs multirun .coverage* .pytest_cache .mypy_cache .ruff_cache
