@@ -1,10 +1,12 @@
-"""The README's samples are run: its Python example as a doctest, and every console sample
-(a fenced block whose first line is `$ command`) as commands whose output must match.
+"""The samples in README.md and docs/*.md are run: their Python examples (```pycon blocks) as
+doctests, and every console sample (a fenced block whose first line is `$ command`) as
+commands whose output must match.
 
 Each block's commands run in order in a working directory of its own holding the
 repository's scripts/ and the data files below (a block that reads a run directory it does
 not make gets the blog's run first); net221's console scripts run in-process, anything
-else (sed) in a shell. What a command prints is compared line by line with what the README shows:
+else (sed) in a shell. A block that appears on several pages runs once and is compared with
+each. What a command prints is compared line by line with what the page shows:
 
 - `...` on a line of its own stands for any number of lines;
 - run directories (outputs/DATE/TIME, multirun/DATE/TIME) and Hydra's timestamps match
@@ -19,6 +21,7 @@ The same applies to the examples in net221-predict --help.
 from __future__ import annotations
 
 import doctest
+import os
 import re
 import shlex
 import shutil
@@ -33,13 +36,16 @@ from net221.app import predict
 from conftest import run_in_process
 
 ROOT = Path(__file__).resolve().parents[1]
-README = (ROOT / "README.md").read_text()
+PAGES = {
+    path.relative_to(ROOT).as_posix(): path.read_text()
+    for path in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+}
 FENCE = re.compile(r"^```(\w*)\n(.*?)^```$", re.MULTILINE | re.DOTALL)
 RUN_DIR = re.compile(r"\b(outputs|multirun)/\d{4}-\d{2}-\d{2}/\d{2}-\d{2}-\d{2}(?:_\d+)?")
 HYDRA_TIME = re.compile(r"^\[\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2},\d{3}\]")
 NUMBER = re.compile(r"(?<![\w.=])-?(?:\d+\.?\d*(?:e[-+]?\d+)?)(?![\w.])")
 
-# Files the README's commands read.
+# Files the samples' commands read.
 FILES = {
     "people.csv": "name,weight,height,gender\nAlice,133,65,F\nBob,160,72,M\nCharlie,152,70,M\nDiana,120,tall,F\n",
     "visitors.csv": "name,weight,height,gender\nAlice,133,65,F\nBob,160,72,M\nSam,150,68,X\n",
@@ -65,7 +71,22 @@ def console_blocks(text: str) -> list[list[tuple[str, list[str]]]]:
 # Each block runs in a workspace of its own (so the blocks can run in parallel); one that
 # reads a run directory it does not make itself gets the blog's run first.
 BLOG_RUN = ("net221-train", ["..."])
-BLOCKS = console_blocks(README)
+Sample = tuple[str, list[str]]  # a command and the lines shown after it
+
+
+def blocks_by_commands() -> dict[tuple[str, ...], list[tuple[str, list[Sample]]]]:
+    """Every console block, keyed by its commands: (page, samples) for each page that shows it."""
+    blocks: dict[tuple[str, ...], list[tuple[str, list[Sample]]]] = {}
+    for page, text in PAGES.items():
+        for samples in console_blocks(text):
+            blocks.setdefault(tuple(command for command, _ in samples), []).append((page, samples))
+    return blocks
+
+
+BLOCKS = blocks_by_commands()
+PYCON = [
+    (page, body) for page, text in PAGES.items() for kind, body in FENCE.findall(text) if kind == "pycon"
+]
 
 
 def _noise(match: re.Match[str]) -> str:
@@ -131,51 +152,69 @@ class Workspace:
         return (result.stdout + result.stderr).replace(f"{self.path}/", "").splitlines()
 
 
-def check(workspace: Workspace, samples: list[tuple[str, list[str]]]) -> None:
+def check(workspace: Workspace, commands: tuple[str, ...], shown: list[tuple[str, list[Sample]]]) -> None:
+    """Run the commands once; each page's block must show what they printed."""
     differ = []
-    for command, shown in samples:
+    for n, command in enumerate(commands):
         printed = workspace.run(command)
-        if not matches([normalized(line) for line in shown], [normalized(line) for line in printed]):
-            differ += [f"$ {command}", "--- shown:", *shown, "--- printed:", *printed, ""]
+        for page, samples in shown:
+            if not matches(
+                [normalized(line) for line in samples[n][1]], [normalized(line) for line in printed]
+            ):
+                differ += [f"{page}: $ {command}", "--- shown:", *samples[n][1], "--- printed:", *printed, ""]
     assert not differ, "\n".join(differ)
 
 
-def test_the_python_example_runs_as_shown() -> None:
-    (block,) = [body for kind, body in FENCE.findall(README) if kind == "pycon"]
-    test = doctest.DocTestParser().get_doctest(block, {}, "README.md", str(ROOT / "README.md"), 0)
+@pytest.mark.parametrize("page, block", PYCON, ids=[f"{page}-{n}" for n, (page, _) in enumerate(PYCON)])
+def test_the_python_examples_run_as_shown(tmp_path: Path, page: str, block: str) -> None:
+    test = doctest.DocTestParser().get_doctest(block, {}, page, str(ROOT / page), 0)
     output: list[str] = []
     runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS)
-    runner.run(test, out=output.append)
+    here = Path.cwd()
+    os.chdir(tmp_path)  # an example that writes files writes them here
+    try:
+        runner.run(test, out=output.append)
+    finally:
+        os.chdir(here)
     assert runner.failures == 0, "".join(output)
-    assert len(test.examples) >= 8
+    assert test.examples
 
 
-def test_the_console_samples_show_every_command() -> None:
-    commands = {command.split()[0] for block in BLOCKS for command, _ in block}
+def test_the_readme_has_a_python_example_and_the_console_samples_show_every_command() -> None:
+    assert any(page == "README.md" for page, _ in PYCON)
+    commands = {command.split()[0] for key in BLOCKS for command in key}
     scripts = {ep.name for ep in entry_points(group="console_scripts") if ep.name.startswith("net221-")}
     assert len(scripts) == 5 and scripts <= commands, scripts - commands
 
 
-# The samples check what the README shows, not the code: every line they run is measured by the
-# tests of that code. Traced, their 1000-epoch runs and sweep would take twice as long.
+# The samples check what the pages show, not the code: every line they run is measured by the
+# tests of that code. Traced, their 1000-epoch runs and sweeps would take twice as long.
 @pytest.mark.no_cover
 @pytest.mark.parametrize(
-    "block", BLOCKS, ids=[f"{n}-{block[0][0].split()[0]}" for n, block in enumerate(BLOCKS)]
+    "commands",
+    list(BLOCKS),
+    ids=[f"{shown[0][0]}-{n}-{commands[0].split()[0]}" for n, (commands, shown) in enumerate(BLOCKS.items())],
 )
-def test_the_console_samples_print_what_the_readme_shows(
-    tmp_path: Path, block: list[tuple[str, list[str]]]
-) -> None:
-    reads_a_run = any("outputs/" in command for command, _ in block)
-    makes_it = block[0][0].split()[0] == "net221-train"
-    check(Workspace(tmp_path), block if makes_it or not reads_a_run else [BLOG_RUN, *block])
+def test_the_console_samples_print_what_the_pages_show(tmp_path: Path, commands: tuple[str, ...]) -> None:
+    shown = BLOCKS[commands]
+    reads_a_run = any("outputs/" in command for command in commands)
+    if commands[0].split()[0] == "net221-train" or not reads_a_run:
+        check(Workspace(tmp_path), commands, shown)
+    else:  # the blog's run first
+        check(
+            Workspace(tmp_path),
+            (BLOG_RUN[0], *commands),
+            [(page, [BLOG_RUN, *samples]) for page, samples in shown],
+        )
 
 
-@pytest.mark.no_cover  # as the README's samples
+@pytest.mark.no_cover  # as the pages' samples
 def test_the_examples_in_predict_help_print_what_they_show(tmp_path: Path) -> None:
     (examples,) = [part for part in predict.HELP.split("\n\n") if part.startswith("  $ ")]
     samples = sample_lines("\n".join(line.removeprefix("  ") for line in examples.splitlines()))
     assert [command.split()[0] for command, _ in samples] == ["net221-predict", "net221-predict"]
-    check(Workspace(tmp_path), [BLOG_RUN, *samples])  # the blog's checkpoint first
+    commands = (BLOG_RUN[0], *(command for command, _ in samples))  # the blog's checkpoint first
+    check(Workspace(tmp_path), commands, [("net221-predict --help", [BLOG_RUN, *samples])])
 
 
 def test_rounding_noise_matches_rounding_noise() -> None:
