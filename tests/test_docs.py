@@ -171,7 +171,7 @@ def test_the_python_examples_run_as_shown(tmp_path: Path, page: str, block: str)
     output: list[str] = []
     runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS)
     here = Path.cwd()
-    os.chdir(tmp_path)  # an example that writes files writes them here
+    os.chdir(Workspace(tmp_path).path)  # the examples' files are found, and written, here
     try:
         runner.run(test, out=output.append)
     finally:
