@@ -46,7 +46,7 @@ pytest: install
 # The site's pages run as tests (tests/test_docs.py); this checks that it builds: every link,
 # every page in the nav, every API object found.
 docs: install
-	$(BIN)/mkdocs build --strict --quiet
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
 
 wheel-check: install
 	PYTHON=$(BIN)/python TORCH="$(TORCH)" TORCH_INDEX="$(TORCH_INDEX)" scripts/check_wheel.sh
