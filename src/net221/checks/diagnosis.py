@@ -1,0 +1,612 @@
+"""Why another implementation disagrees: a catalogue of causes, each tried by re-running the reference.
+
+Layer: checks. A hypothesis is a way of training or logging that real implementations
+show (another learning rate, float32, epochs counted from 1, a mistake in one
+partial, ...). Each is tested by re-running the blog's SGD under it (net221.checks.steps,
+from the same initial values) and comparing with your numbers, every number within its
+tolerance: `residual` is the largest difference in units of that tolerance, so a
+hypothesis with residual <= 1 explains your numbers exactly. A Python implementation is
+also followed step by step: the first steps of its train() against the reference's from
+the same state, parameter by parameter. docs/diagnoses.md explains each cause.
+
+    diagnose_forward(initial, inputs, yours, settings)     feedforward at the initial values
+    diagnose_training(initial, settings, logged, final, events=, float32=)
+    diagnose_trajectory(initial, settings, logged)          a trajectory file
+    diagnose_partials(points, formula_values, tolerance, floor)   gradcheck's failing partials
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+
+# The checks' public functions used here, in one place.
+from net221.checks.stages import Settings, blog_training_data
+from net221.checks.steps import (
+    CORRECT,
+    Partial,
+    Steps,
+    Variant,
+    code_array,
+    cut_steps,
+    gradients,
+    losses,
+    mistakes,
+    rerun,
+)
+from net221.checks.trajectory import LoggedEpoch
+from net221.data import blog_dataset
+from net221.init import BLOG_NAMES
+
+SAMPLES = blog_dataset().names
+EPS32 = float(np.finfo(np.float32).eps)
+# learning-rate factors tried when no step shows the factor itself
+FACTORS = (0.5, 2.0, 0.25, 4.0, 0.1, 0.2, 0.3, 3.0, 5.0, 10.0, 0.01)
+
+
+@dataclass(frozen=True)
+class Evidence:
+    hypothesis: str
+    explains: bool
+    residual: float  # the largest difference in units of its tolerance
+
+    def to_json(self) -> dict[str, Any]:
+        residual = self.residual if np.isfinite(self.residual) else str(self.residual)
+        return {"hypothesis": self.hypothesis, "explains": self.explains, "residual": residual}
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    cause: str  # one sentence a verdict can lead with
+    agrees: bool = False  # the differences are benign: float32 rounding, prints
+    explained: bool = False  # a hypothesis explains the numbers exactly
+    evidence: tuple[Evidence, ...] = ()
+    steps: tuple[str, ...] = ()  # what the step-level comparison found
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "cause": self.cause,
+            "agrees": self.agrees,
+            "explained": self.explained,
+            "steps": list(self.steps),
+            "evidence": [e.to_json() for e in self.evidence],
+        }
+
+
+def residual(yours: np.ndarray, theirs: np.ndarray, limits: np.ndarray) -> float:
+    """max |yours - theirs| / limits; inf where a number is not finite."""
+    with np.errstate(invalid="ignore", over="ignore"):
+        ratio = np.abs(np.asarray(yours) - theirs) / limits
+    return float(np.max(np.where(np.isfinite(ratio), ratio, np.inf), initial=0.0))
+
+
+def _vector(values: Mapping[str, float]) -> np.ndarray:
+    return np.array([values[name] for name in BLOG_NAMES], dtype=np.float64)
+
+
+def _datasets() -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    data, labels = blog_training_data()
+    people = blog_dataset()
+    return {
+        "blog": (data.astype(np.float64), labels.astype(np.float64)),
+        "raw": (people.features.astype(np.float64), labels.astype(np.float64)),
+        "flipped": (data.astype(np.float64), 1.0 - labels),
+    }
+
+
+DATA_TEXT = {
+    "raw": "trained on the weights and heights as measured (lb, in), not minus 135 and 66",
+    "flipped": "trained with the labels flipped (1 = male)",
+}
+
+
+# --- the forward pass ---------------------------------------------------------------------------
+
+
+def _outputs(theta: np.ndarray, inputs: np.ndarray) -> np.ndarray:
+    """feedforward (K, M) of K parameter rows (K, 9) at M inputs (M, 2)."""
+    w1, w2, w3, w4, w5, w6, b1, b2, b3 = (c[:, None] for c in theta.T)
+    x1, x2 = inputs[:, 0], inputs[:, 1]
+    with np.errstate(over="ignore"):
+        h1, h2 = 1 / (1 + np.exp(-(w1 * x1 + w2 * x2 + b1))), 1 / (1 + np.exp(-(w3 * x1 + w4 * x2 + b2)))
+        out: np.ndarray = 1 / (1 + np.exp(-(w5 * h1 + w6 * h2 + b3)))
+    return out
+
+
+def _forward_catalogue(theta: np.ndarray) -> tuple[list[str], np.ndarray]:
+    """Feedforwards that read one parameter in another's place, leave one out, or swap two."""
+    texts, rows = [], []
+    for i, p in enumerate(BLOG_NAMES):
+        for j, q in enumerate(BLOG_NAMES):
+            if i != j:
+                texts.append(f"your feedforward reads {q} where {p} belongs")
+                rows.append(np.where(np.arange(9) == i, theta[j], theta))
+        texts.append(f"your feedforward leaves {p} out")
+        rows.append(np.where(np.arange(9) == i, 0.0, theta))
+    for i, j in itertools.combinations(range(9), 2):
+        texts.append(f"your feedforward has {BLOG_NAMES[i]} and {BLOG_NAMES[j]} swapped")
+        row = theta.copy()
+        row[[i, j]] = row[[j, i]]
+        rows.append(row)
+    return texts, np.array(rows)
+
+
+def diagnose_forward(
+    initial: Mapping[str, float], inputs: np.ndarray, yours: np.ndarray, s: Settings
+) -> Diagnosis | None:
+    """None when feedforward agrees; a benign Diagnosis when it agrees within float32
+    rounding; else the catalogue's explanation or its closest."""
+    theta = _vector(initial)
+    reference = _outputs(theta[None], inputs)[0]
+    limits = s.forward_tolerance * np.maximum(np.abs(reference), s.abs_floor)
+    exact = residual(yours, reference, limits)
+    if exact <= 1:
+        return None
+    single = _outputs(theta[None].astype(np.float32), inputs.astype(np.float32))[0].astype(np.float64)
+    limits32 = limits + 8 * np.abs(single - reference) + 4 * EPS32 * np.abs(reference)
+    rounding = residual(yours, reference, limits32)
+    evidence = [Evidence("float32 arithmetic", rounding <= 1, rounding)]
+    if rounding <= 1:
+        return Diagnosis(
+            "your feedforward agrees within float32 rounding (it computes in float32)",
+            True,
+            True,
+            tuple(evidence),
+        )
+    texts, rows = _forward_catalogue(theta)
+    outputs = _outputs(rows, inputs)
+    for text, out in zip(texts, outputs, strict=True):
+        evidence.append(Evidence(text, (r := residual(yours, out, limits)) <= 1, r))
+    return _conclude(evidence, "feedforward")
+
+
+def _conclude(evidence: list[Evidence], where: str, steps: Sequence[str] = ()) -> Diagnosis:
+    explaining = [e for e in evidence if e.explains]
+    if explaining:
+        return Diagnosis(
+            "; ".join(e.hypothesis for e in explaining), False, True, tuple(evidence), tuple(steps)
+        )
+    closest = min((e for e in evidence if e.hypothesis != "float32 arithmetic"), key=lambda e: e.residual)
+    return Diagnosis(
+        f"no cause in the catalogue explains your {where} exactly; the closest: {closest.hypothesis} "
+        f"(off by {closest.residual:.3g} tolerances)",
+        False,
+        False,
+        tuple(evidence),
+        tuple(steps),
+    )
+
+
+# --- train(), step by step ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StepFindings:
+    sentences: tuple[str, ...]  # one per parameter whose update differs, and the order, factor, ...
+    causes: tuple[str, ...]  # the causes alone, for the verdict
+    variant: Variant | None  # the training they imply, to try over the whole of train()
+    float32: bool  # every value your train() assigned is a float32
+    complete: bool  # every difference in the steps followed has a named cause
+
+
+def _deltas(
+    states: np.ndarray, lr: float, partials: Sequence[Sequence[Partial]], samples: np.ndarray
+) -> np.ndarray:
+    """-lr * the partials (R, 9) at each state (R, 9) and sample index (R,)."""
+    data, labels = _datasets()["blog"]
+    x, y = data[samples], labels[samples]
+    return -lr * gradients(states, x[:, 0], x[:, 1], y, code_array(partials))
+
+
+def _best_factor(d: np.ndarray, ref: np.ndarray, lim: np.ndarray) -> tuple[float, int, int]:
+    """(factor, sample, how many of the nine agree) that best explain one step's changes d (9,)
+    from the reference's for each sample ref (4, 9)."""
+    best = (1.0, 0, -1)
+    for j in range(len(ref)):
+        both = (ref[j] != 0) & (d != 0)
+        c = float(np.median(d[both] / ref[j, both])) if both.any() else 1.0
+        c = 1.0 if abs(c - 1) < 1e-6 else float(f"{c:.9g}") if abs(c - float(f"{c:.9g}")) < 1e-12 else c
+        score = int(np.sum(np.abs(d - c * ref[j]) <= lim))
+        if score > best[2]:
+            best = (c, j, score)
+    return best
+
+
+def _step_limits(
+    before: np.ndarray, after: np.ndarray, change: np.ndarray, s: Settings, single: bool
+) -> np.ndarray:
+    lim = s.tolerance * np.maximum(np.abs(after), s.abs_floor)
+    if single:
+        lim = lim + 4 * EPS32 * np.maximum(np.abs(after), np.abs(before)) + 1e-5 * np.abs(change)
+    out: np.ndarray = lim
+    return out
+
+
+def follow_steps(
+    initial: Mapping[str, float], events: Sequence[tuple[str, float | None]], s: Settings, count: int = 12
+) -> StepFindings | None:
+    """The first `count` steps of train() against the reference's from the same state."""
+    cut = cut_steps(dict(initial), events)
+    if cut is None:
+        return None
+    single = all(v is not None and float(np.float32(v)) == v for _, v in events)
+    found = _steps_from(cut, 0, initial, s, count, single)
+    if found is None and len(cut.before) > 1:  # the first "step" set all nine to other values
+        found = _steps_from(cut, 1, initial, s, count, single)
+    return found
+
+
+def _steps_from(
+    cut: Steps, first: int, initial: Mapping[str, float], s: Settings, count: int, single: bool
+) -> StepFindings | None:
+    ks = list(range(first, min(first + count, len(cut.before))))
+    before = np.array([_vector(cut.before[k]) for k in ks])
+    after = np.array([_vector(cut.after[k]) for k in ks])
+    d, n = after - before, len(ks)
+    ref = _deltas(
+        np.repeat(before, 4, axis=0), s.lr, [list(CORRECT.values())] * 4 * n, np.tile(np.arange(4), n)
+    )
+    ref = ref.reshape(n, 4, 9)
+    lim = _step_limits(before, after, np.abs(ref).max(axis=1), s, single)
+    c, _, score = _best_factor(d[0], ref[0], lim[0])
+    if score < 5:
+        return None
+    sentences, causes = [], []
+    start = dict(zip(BLOG_NAMES, before[0], strict=True)) if first else dict(initial)
+    if first:
+        causes.append("train() sets all nine parameters to new values before its first step (re-initialised)")
+    if c != 1.0:
+        why = " (the gradient of ½·MSE, -(y_true - y_pred), for -2(y_true - y_pred))" if c == 0.5 else ""
+        causes.append(
+            f"every update is {c:g}× the reference's: learning rate {c * s.lr:g} or a factor {c:g} on "
+            f"every gradient{why}"
+        )
+    js = np.array([_best_factor(d[k], ref[k], lim[k])[1] for k in range(n)])
+    order: tuple[int, ...] = ()
+    epochs = [tuple(js[i : i + 4]) for i in range(0, n - n % 4, 4)]
+    representable = True
+    if epochs and any(e != (0, 1, 2, 3) for e in epochs):
+        if len(set(epochs)) == 1 and sorted(epochs[0]) == [0, 1, 2, 3]:
+            order = epochs[0]
+            causes.append(f"the rows are in another order: {', '.join(SAMPLES[i] for i in order)}")
+        else:
+            representable = False
+            causes.append("the rows are shuffled every epoch (each step is right for the row it takes)")
+    rows = np.arange(n)
+    chosen = ref[rows, js]
+    ok = np.abs(d - c * chosen) <= lim
+    partials, lost, moves, complete = list(CORRECT.values()), set(), [], True
+    for p, name in enumerate(BLOG_NAMES):
+        if ok[:, p].all():
+            continue
+        k0 = int(np.argmin(ok[:, p]))
+        epoch = k0 // 4
+        where = (
+            f"{name} first differs at step {k0} (epoch {epoch}, {SAMPLES[js[k0]]}): "
+            f"yours {after[k0, p]:.10g}, reference {before[k0, p] + c * chosen[k0, p]:.10g}"
+        )
+        counts = np.array([len(cut.changes[k].get(name, [])) for k in ks])
+        cause = ""
+        if not counts.any():
+            cause = f"{name} never changes"
+            lost.add(p)
+        elif not counts.all():
+            at = ", ".join(str(k) for k in np.flatnonzero(counts)[:4])
+            cause, representable = f"{name} changes on the wrong samples (only at steps {at})", False
+        else:
+            options = mistakes(name)
+            rows_p = [
+                [m if j == p else CORRECT[x] for j, x in enumerate(BLOG_NAMES)] for m in options for _ in ks
+            ]
+            wrong = _deltas(np.tile(before, (len(options), 1)), s.lr, rows_p, np.tile(js, len(options)))
+            fits = [
+                m
+                for m, w in zip(options, wrong[:, p].reshape(len(options), n), strict=True)
+                if (np.abs(d[:, p] - c * w) <= lim[:, p]).all()
+            ]
+            if fits:
+                cause, partials[p] = f"your update of {name} uses dL/d{name} {fits[0].mistake}", fits[0]
+            for q, other in enumerate(BLOG_NAMES):
+                if cause or q == p:
+                    continue
+                if (np.abs(d[:, p] - c * (chosen[:, p] + chosen[:, q])) <= lim[:, p]).all():
+                    cause = f"{name} receives {other}'s update as well as its own"
+                    moves.append((q, p))
+                elif (np.abs(d[:, p] - c * chosen[:, q]) <= lim[:, p]).all():
+                    cause = f"{name} receives {other}'s update in place of its own"
+                    moves.append((q, p))
+                    lost.add(p)
+                elif (np.abs(after[:, p] - before[:, q] - c * chosen[:, q]) <= lim[:, p]).all():
+                    cause, representable = f"{name} is assigned {other}'s new value", False
+        complete = complete and bool(cause)
+        sentences.append(f"{where}: {cause}" if cause else where)
+        causes.append(cause or where)
+    variant = None
+    if representable:
+        variant = Variant(
+            tuple(_vector(start)), c * s.lr, order, tuple(partials), tuple(sorted(lost)), tuple(moves)
+        )
+    return StepFindings(tuple(sentences), tuple(causes), variant, single, complete)
+
+
+# --- the whole of train(): re-running the reference under each hypothesis -----------------------
+
+
+def catalogue(base: Variant) -> list[tuple[str, Variant]]:
+    """Every whole-run hypothesis: a factor on every update, another row order, one partial
+    with a usual mistake, an update added to another parameter, other data."""
+    found = []
+    for c in FACTORS:
+        why = " (½·MSE: -(y_true - y_pred))" if c == 0.5 else ""
+        found.append(
+            (
+                f"every update is {c:g}× the reference's: learning rate {c * base.lr:g}{why}",
+                replace(base, lr=c * base.lr),
+            )
+        )
+    for order in itertools.permutations(range(4)):
+        if order != (0, 1, 2, 3):
+            found.append(
+                (
+                    f"the rows are in another order: {', '.join(SAMPLES[i] for i in order)}",
+                    replace(base, order=order),
+                )
+            )
+    correct = tuple(CORRECT.values())
+    for p, name in enumerate(BLOG_NAMES):
+        for m in mistakes(name):
+            partials = (*correct[:p], m, *correct[p + 1 :])
+            found.append(
+                (f"your update of {name} uses dL/d{name} {m.mistake}", replace(base, partials=partials))
+            )
+        for q, other in enumerate(BLOG_NAMES):
+            if q != p:
+                text = f"{other}'s update is assigned to {name} ({other} never changes)"
+                found.append((text, replace(base, lost=(q,), moves=((q, p),))))
+    for key, text in DATA_TEXT.items():
+        found.append((text, replace(base, data=key)))
+    return found
+
+
+@dataclass(frozen=True)
+class _Observed:
+    """Your numbers, each with the run index it belongs to as logged (after the epoch's updates,
+    epochs from 0) and as if shifted by one epoch."""
+
+    weights: list[tuple[int, int, np.ndarray]]
+    losses: list[tuple[int, int, float, float]]  # (index, shifted index, loss, resolution)
+
+
+def _misfit(
+    run_w: np.ndarray, run_l: np.ndarray, seen: _Observed, shifted: bool, s: Settings, slack: np.ndarray
+) -> float:
+    """Residual of one run (weights (E+1, 9), loss (E+1,)) against your numbers."""
+    worst, last = 0.0, len(run_l) - 1
+    for a, b, w in seen.weights:
+        i = b if shifted else a
+        if i <= last:
+            ref = run_w[i]
+            worst = max(
+                worst, residual(w, ref, s.tolerance * np.maximum(np.abs(ref), s.abs_floor) + slack[i])
+            )
+    for a, b, loss, res in seen.losses:
+        i = b if shifted else a
+        if i <= last:
+            ref = run_l[i]
+            lim = max(s.tolerance * max(abs(ref), s.abs_floor), res / 2 * (1 + 1e-9))
+            worst = max(worst, residual(np.array(loss), ref, np.array(lim)))
+    return worst
+
+
+def _shift_text(seen: _Observed) -> str:
+    if any(b == 0 for _, b, _, _ in seen.losses):
+        return "the loss is computed before the epoch's updates (epoch N shows the loss after epoch N-1)"
+    return "epochs are counted from 1 (epoch N shows the loss after the reference's epoch N-1): count from 0"
+
+
+def _judge(
+    named: list[tuple[str, Variant]],
+    seen: _Observed,
+    s: Settings,
+    epochs: int,
+    final_at: int | None,
+    steps: StepFindings | None,
+    single: bool,
+) -> Diagnosis:
+    run = rerun([v for _, v in named], _datasets(), epochs)
+    none = np.zeros((epochs + 1, 1))
+    evidence: list[Evidence] = []
+    fits = []
+    for k, (text, _) in enumerate(named):
+        after = _misfit(run.weights[:, k], run.loss[:, k], seen, False, s, none)
+        moved = _misfit(run.weights[:, k], run.loss[:, k], seen, True, s, none) if seen.losses else np.inf
+        fits.append((after, moved))
+        evidence.append(Evidence(text, after <= 1, after))
+        if k == 0 and seen.losses:
+            evidence.append(Evidence(_shift_text(seen), moved <= 1, moved))
+    base_after, base_moved = fits[0]
+    benign: list[str] = []
+    if base_after > 1 and (single or base_moved > 1):
+        run32 = rerun([named[0][1]], _datasets(), epochs, np.float32)
+        slack = 10 * np.abs(run32.weights[:, 0] - run.weights[:, 0]) + 4 * EPS32 * np.abs(run.weights[:, 0])
+        r32 = _misfit(run.weights[:, 0], run.loss[:, 0], seen, False, s, slack)
+        evidence.append(Evidence("float32 arithmetic", r32 <= 1, r32))
+        if r32 <= 1:
+            benign.append("your train() agrees within float32 rounding (it computes in float32)")
+            base_after = r32
+    if final_at is not None and seen.weights:
+        w = seen.weights[0][2]
+        lims = s.tolerance * np.maximum(np.abs(run.weights[:, 0]), s.abs_floor)
+        per_epoch = np.max(np.abs(run.weights[:, 0] - w) / lims, axis=1)
+        per_epoch[final_at] = np.inf
+        e = int(np.argmin(per_epoch))
+        evidence.append(
+            Evidence(
+                f"your train() runs {e} epochs, the reference {final_at} (set epochs={e})",
+                bool(per_epoch[e] <= 1),
+                float(per_epoch[e]),
+            )
+        )
+    lead = tuple(steps.sentences) if steps else ()
+    if base_after <= 1:
+        return Diagnosis("; ".join(benign) or "agrees", True, True, tuple(evidence), lead)
+    if base_moved <= 1:
+        return Diagnosis(_shift_text(seen), False, True, tuple(evidence), lead)
+    for k, (text, _) in enumerate(named[1:], start=1):
+        after, moved = fits[k]
+        if min(after, moved) <= 1:
+            cause = text if after <= 1 else f"{text}; and {_shift_text(seen)}"
+            return Diagnosis(cause, False, True, tuple(evidence), lead)
+    if steps and steps.causes:
+        return Diagnosis("; ".join(steps.causes), False, steps.complete, tuple(evidence), lead)
+    return _conclude(evidence, "numbers", lead)
+
+
+def _observed_losses(logged: Sequence[LoggedEpoch]) -> list[tuple[int, int, float, float]]:
+    return [(e.epoch + 1, e.epoch, e.loss, e.resolution) for e in logged]
+
+
+def diagnose_training(
+    initial: Mapping[str, float],
+    s: Settings,
+    logged: Sequence[LoggedEpoch],
+    final: Mapping[str, float],
+    events: Sequence[tuple[str, float | None]] | None = None,
+    float32: bool = False,
+) -> Diagnosis:
+    """Why train() ends elsewhere than the reference: its loss lines `logged`, its `final`
+    weights after s.epochs epochs and, when followed, its assignments `events` to w1..b3."""
+    steps = follow_steps(initial, events, s) if events else None
+    single = float32 or bool(steps and steps.float32)
+    repeated = len({e.epoch for e in logged}) < len(logged)
+    trace = [] if repeated else _observed_losses(logged)
+    epochs = max([s.epochs, *(a for a, _, _, _ in trace)])
+    seen = _Observed([(s.epochs, s.epochs, _vector(final))], trace)
+    base = Variant(tuple(_vector(initial)), s.lr)
+    named = [("the reference's training", base)]
+    if steps and steps.variant is not None and steps.variant != base:
+        named.append(("; ".join(steps.causes) or "the steps as followed", steps.variant))
+    elif steps is None:
+        named += catalogue(base)
+    found = _judge(named, seen, s, epochs, s.epochs, steps, single)
+    if repeated:
+        note = "train() prints its loss inside the per-sample loop (an epoch printed more than once): judged from the final weights"
+        cause = note if found.agrees else f"{found.cause} ({note})"
+        return replace(found, cause=cause)
+    return found
+
+
+def diagnose_trajectory(
+    initial: Mapping[str, float], s: Settings, logged: Sequence[LoggedEpoch]
+) -> Diagnosis:
+    """Why a trajectory file parts from the reference trained from its initial values."""
+    weights = [(e.epoch + 1, e.epoch, _vector(e.weights)) for e in logged if e.weights is not None]
+    seen = _Observed(weights, _observed_losses(logged))
+    base = Variant(tuple(_vector(initial)), s.lr)
+    found = _judge(
+        [("the reference's training", base), *catalogue(base)],
+        seen,
+        s,
+        logged[-1].epoch + 2,
+        None,
+        None,
+        False,
+    )
+    data, labels = _datasets()["blog"]
+    own = [e for e in logged if e.weights is not None]
+    if own and not found.explained:
+        # a loss that is not the blog data's loss at your own weights is a loss of other data
+        theta = np.array([_vector(e.weights) for e in own if e.weights is not None])
+        blog = losses(
+            theta, np.broadcast_to(data, (len(own), *data.shape)), np.broadcast_to(labels, (len(own), 4))
+        )
+        lims = np.array(
+            [
+                max(s.tolerance * max(abs(b), s.abs_floor), e.resolution / 2 * (1 + 1e-9))
+                for b, e in zip(blog, own, strict=True)
+            ]
+        )
+        r = residual(np.array([e.loss for e in own]), blog, lims)
+        text = "the losses are of other data: they are not the blog data's loss at your own weights"
+        found = replace(found, evidence=(*found.evidence, Evidence(text, r > 1, r)))
+        if r > 1:
+            found = replace(found, cause=text, explained=True)
+    return found
+
+
+# --- gradcheck: what is wrong with a partial -----------------------------------------------------
+
+
+def diagnose_partials(
+    params: Sequence[Mapping[str, float]],
+    inputs: np.ndarray,
+    formula_values: np.ndarray,
+    tolerance: float = 1e-8,
+    floor: float = 1e-12,
+) -> Diagnosis:
+    """What the formula's partials (P, 9) at P points (the parameters by name, inputs (P, 3):
+    x1, x2, y_true) are, where they are not the correct ones: a factor on every partial, or
+    for each wrong partial the usual mistake (or another parameter's partial) that matches at
+    every point."""
+    theta = np.array([_vector(p) for p in params])
+    x1, x2, y = inputs[:, 0], inputs[:, 1], inputs[:, 2]
+    n = len(theta)
+    correct = gradients(theta, x1, x2, y, code_array([list(CORRECT.values())] * n))
+
+    def fit(values: np.ndarray, target: np.ndarray) -> float:
+        return residual(values, target, tolerance * np.maximum(np.abs(target), floor))
+
+    wrong = [p for p in range(9) if fit(formula_values[:, p], correct[:, p]) > 1]
+    if not wrong:
+        return Diagnosis("every partial is right", True, True)
+    evidence: list[Evidence] = []
+    both = (correct != 0) & (formula_values != 0)
+    c = float(np.median(formula_values[both] / correct[both])) if both.any() else 1.0
+    c = float(f"{c:.9g}")
+    if c != 1.0:
+        r = fit(formula_values, c * correct)
+        why = " (the gradient of ½·MSE, (y_pred - y_true), for -2(y_true - y_pred))" if c == 0.5 else ""
+        evidence.append(Evidence(f"every partial is {c:g}× the correct one{why}", r <= 1, r))
+        if r <= 1:
+            return Diagnosis(evidence[0].hypothesis, False, True, tuple(evidence))
+    causes = []
+    for p in wrong:
+        name = BLOG_NAMES[p]
+        options = mistakes(name)
+        rows = [
+            [m if j == p else CORRECT[x] for j, x in enumerate(BLOG_NAMES)] for m in options for _ in range(n)
+        ]
+        at = [np.tile(a, len(options)) for a in (x1, x2, y)]
+        values = gradients(np.tile(theta, (len(options), 1)), at[0], at[1], at[2], code_array(rows))
+        tried = [
+            Evidence(
+                f"your dL/d{name} equals the correct one {m.mistake}",
+                (r := fit(formula_values[:, p], v)) <= 1,
+                r,
+            )
+            for m, v in zip(options, values[:, p].reshape(len(options), n), strict=True)
+        ]
+        tried += [
+            Evidence(
+                f"your dL/d{name} equals the correct dL/d{other}",
+                (r := fit(formula_values[:, p], correct[:, q])) <= 1,
+                r,
+            )
+            for q, other in enumerate(BLOG_NAMES)
+            if q != p
+        ]
+        evidence += tried
+        best = next((e for e in tried if e.explains), min(tried, key=lambda e: e.residual))
+        causes.append(
+            best.hypothesis
+            if best.explains
+            else f"your dL/d{name} matches none of the usual mistakes (closest: {best.hypothesis.removeprefix(f'your dL/d{name} equals ')}, off by {best.residual:.3g} tolerances)"
+        )
+    explained = all(e.explains for e in evidence if e.hypothesis in causes) and any(
+        e.explains for e in evidence
+    )
+    return Diagnosis("; ".join(causes), False, explained, tuple(evidence))
