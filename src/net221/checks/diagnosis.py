@@ -463,7 +463,38 @@ def _judge(
             return Diagnosis(cause, False, True, tuple(evidence), lead)
     if steps and steps.causes:
         return Diagnosis("; ".join(steps.causes), False, steps.complete, tuple(evidence), lead)
+    a = min(range(1, len(named)), key=lambda k: min(fits[k]), default=0)  # two bugs: the closest and another
+    pairs = [
+        (f"{named[a][0]}; and {named[b][0]}", merged)
+        for b in range(1, len(named))
+        if a and b != a and (merged := _merge(named[0][1], named[a][1], named[b][1])) is not None
+    ]
+    if pairs:
+        run = rerun([v for _, v in pairs], _datasets(), epochs)
+        for k, (text, _) in enumerate(pairs):
+            after = _misfit(run.weights[:, k], run.loss[:, k], seen, False, s, none)
+            moved = _misfit(run.weights[:, k], run.loss[:, k], seen, True, s, none) if seen.losses else np.inf
+            evidence.append(Evidence(text, min(after, moved) <= 1, min(after, moved)))
+            if min(after, moved) <= 1:
+                cause = text if after <= 1 else f"{text}; and {_shift_text(seen)}"
+                return Diagnosis(cause, False, True, tuple(evidence), lead)
     return _conclude(evidence, "numbers", lead)
+
+
+def _merge(base: Variant, a: Variant, b: Variant) -> Variant | None:
+    """a's changes to base and b's together; None where both change the same thing."""
+    merged: dict[str, Any] = {}
+    for key in ("lr", "order", "data", "lost", "moves"):
+        one, two, neither = getattr(a, key), getattr(b, key), getattr(base, key)
+        if one != neither and two != neither:
+            return None
+        merged[key] = one if one != neither else two
+    for j, (one, two, neither) in enumerate(zip(a.partials, b.partials, base.partials, strict=True)):
+        if one != neither and two != neither:
+            return None
+        merged[f"p{j}"] = one if one != neither else two
+    partials = tuple(merged.pop(f"p{j}") for j in range(9))
+    return replace(base, partials=partials, **merged)
 
 
 def _observed_losses(logged: Sequence[LoggedEpoch]) -> list[tuple[int, int, float, float]]:
