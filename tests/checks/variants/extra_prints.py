@@ -55,7 +55,7 @@ class BlogNetwork:
         learn_rate = 0.1
         epochs = 60  # passes over the whole data set
 
-        print('training on', len(data), 'people')
+        print("training on", len(data), "people")
         for epoch in range(epochs):
             for x, y_true in zip(data, all_y_trues, strict=True):
                 # Forward, keeping each neuron's weighted sum: the slopes are taken there.

@@ -91,7 +91,6 @@ class BlogNetwork:
                     setattr(self, name, getattr(self, name) - learn_rate * grad)
 
 
-
 if __name__ == "__main__":
     # Weight minus 135 lb, height minus 66 in; 1 = female.
     data = np.array([[-2, -1], [25, 6], [17, 4], [-15, -6]])  # Alice, Bob, Charlie, Diana
