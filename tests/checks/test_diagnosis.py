@@ -60,6 +60,7 @@ AGREE = {
 }
 CAUSES = {
     "epochs_from_1": ["epochs are counted from 1"],
+    "epochs_one_short": ["your train() runs 59 epochs, the reference 60 (set epochs=59)"],
     "loss_before_updates": ["the loss is computed before the epoch's updates"],
     "learn_rate": ["every update is 0.5× the reference's", "learning rate 0.05"],
     "half_mse": ["every update is 0.5× the reference's", "½·MSE"],

@@ -29,6 +29,7 @@ from net221.checks.stages import Settings, blog_training_data
 from net221.checks.steps import (
     CORRECT,
     Partial,
+    Rerun,
     Steps,
     Variant,
     code_array,
@@ -408,6 +409,15 @@ def _shift_text(seen: _Observed) -> str:
     return "epochs are counted from 1 (epoch N shows the loss after the reference's epoch N-1): count from 0"
 
 
+def _fits(
+    run: Rerun, k: int, seen: _Observed, s: Settings, slack: np.ndarray | None = None
+) -> tuple[float, float]:
+    """Row k's residuals: with the epochs as logged, and shifted by one."""
+    slack = np.zeros((len(run.loss), 1)) if slack is None else slack
+    after = _misfit(run.weights[:, k], run.loss[:, k], seen, False, s, slack)
+    return after, _misfit(run.weights[:, k], run.loss[:, k], seen, True, s, slack) if seen.losses else np.inf
+
+
 def _judge(
     named: list[tuple[str, Variant]],
     seen: _Observed,
@@ -417,52 +427,44 @@ def _judge(
     steps: StepFindings | None,
     single: bool,
 ) -> Diagnosis:
+    """The first of: agreement, float32 rounding, a shifted loss trace, a hypothesis of `named`
+    (the reference's training first), another epoch count, the steps' causes, two hypotheses."""
     run = rerun([v for _, v in named], _datasets(), epochs)
-    none = np.zeros((epochs + 1, 1))
-    evidence: list[Evidence] = []
-    fits = []
-    for k, (text, _) in enumerate(named):
-        after = _misfit(run.weights[:, k], run.loss[:, k], seen, False, s, none)
-        moved = _misfit(run.weights[:, k], run.loss[:, k], seen, True, s, none) if seen.losses else np.inf
-        fits.append((after, moved))
-        evidence.append(Evidence(text, after <= 1, after))
-        if k == 0 and seen.losses:
-            evidence.append(Evidence(_shift_text(seen), moved <= 1, moved))
-    base_after, base_moved = fits[0]
-    benign: list[str] = []
-    if base_after > 1 and (single or base_moved > 1):
-        run32 = rerun([named[0][1]], _datasets(), epochs, np.float32)
-        slack = 10 * np.abs(run32.weights[:, 0] - run.weights[:, 0]) + 4 * EPS32 * np.abs(run.weights[:, 0])
-        r32 = _misfit(run.weights[:, 0], run.loss[:, 0], seen, False, s, slack)
+    fits = [_fits(run, k, seen, s) for k in range(len(named))]
+    evidence = [Evidence(text, fit[0] <= 1, fit[0]) for (text, _), fit in zip(named, fits, strict=True)]
+    lead = tuple(steps.sentences) if steps else ()
+
+    def found(cause: str, agrees: bool = False, explained: bool = True) -> Diagnosis:
+        return Diagnosis(cause, agrees, explained, tuple(evidence), lead)
+
+    (after, moved), w = fits[0], run.weights[:, 0]
+    if after <= 1:
+        return found("agrees", True)
+    if seen.losses:
+        evidence.append(Evidence(_shift_text(seen), moved <= 1, moved))
+    if single or all(min(fit) > 1 for fit in fits):
+        slack = 10 * np.abs(rerun([named[0][1]], _datasets(), epochs, np.float32).weights[:, 0] - w)
+        r32 = _fits(run, 0, seen, s, slack + 4 * EPS32 * np.abs(w))[0]
         evidence.append(Evidence("float32 arithmetic", r32 <= 1, r32))
         if r32 <= 1:
-            benign.append("your train() agrees within float32 rounding (it computes in float32)")
-            base_after = r32
-    if final_at is not None and seen.weights:
-        w = seen.weights[0][2]
-        lims = s.tolerance * np.maximum(np.abs(run.weights[:, 0]), s.abs_floor)
-        per_epoch = np.max(np.abs(run.weights[:, 0] - w) / lims, axis=1)
+            return found("your train() agrees within float32 rounding (it computes in float32)", True)
+    if moved <= 1:
+        return found(_shift_text(seen))
+    for (text, _), (after, moved) in zip(named[1:], fits[1:], strict=True):
+        if min(after, moved) <= 1:
+            return found(text if after <= 1 else f"{text}; and {_shift_text(seen)}")
+    if final_at is not None:
+        per_epoch = np.max(
+            np.abs(w - seen.weights[0][2]) / (s.tolerance * np.maximum(np.abs(w), s.abs_floor)), axis=1
+        )
         per_epoch[final_at] = np.inf
         e = int(np.argmin(per_epoch))
-        evidence.append(
-            Evidence(
-                f"your train() runs {e} epochs, the reference {final_at} (set epochs={e})",
-                bool(per_epoch[e] <= 1),
-                float(per_epoch[e]),
-            )
-        )
-    lead = tuple(steps.sentences) if steps else ()
-    if base_after <= 1:
-        return Diagnosis("; ".join(benign) or "agrees", True, True, tuple(evidence), lead)
-    if base_moved <= 1:
-        return Diagnosis(_shift_text(seen), False, True, tuple(evidence), lead)
-    for k, (text, _) in enumerate(named[1:], start=1):
-        after, moved = fits[k]
-        if min(after, moved) <= 1:
-            cause = text if after <= 1 else f"{text}; and {_shift_text(seen)}"
-            return Diagnosis(cause, False, True, tuple(evidence), lead)
+        text = f"your train() runs {e} epochs, the reference {final_at} (set epochs={e})"
+        evidence.append(Evidence(text, bool(per_epoch[e] <= 1), float(per_epoch[e])))
+        if per_epoch[e] <= 1:
+            return found(text)
     if steps and steps.causes:
-        return Diagnosis("; ".join(steps.causes), False, steps.complete, tuple(evidence), lead)
+        return found("; ".join(steps.causes), explained=steps.complete)
     a = min(range(1, len(named)), key=lambda k: min(fits[k]), default=0)  # two bugs: the closest and another
     pairs = [
         (f"{named[a][0]}; and {named[b][0]}", merged)
@@ -472,12 +474,10 @@ def _judge(
     if pairs:
         run = rerun([v for _, v in pairs], _datasets(), epochs)
         for k, (text, _) in enumerate(pairs):
-            after = _misfit(run.weights[:, k], run.loss[:, k], seen, False, s, none)
-            moved = _misfit(run.weights[:, k], run.loss[:, k], seen, True, s, none) if seen.losses else np.inf
+            after, moved = _fits(run, k, seen, s)
             evidence.append(Evidence(text, min(after, moved) <= 1, min(after, moved)))
             if min(after, moved) <= 1:
-                cause = text if after <= 1 else f"{text}; and {_shift_text(seen)}"
-                return Diagnosis(cause, False, True, tuple(evidence), lead)
+                return found(text if after <= 1 else f"{text}; and {_shift_text(seen)}")
     return _conclude(evidence, "numbers", lead)
 
 

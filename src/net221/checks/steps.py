@@ -112,9 +112,10 @@ def _slots(theta: np.ndarray, x1: np.ndarray, x2: np.ndarray) -> tuple[np.ndarra
 
 
 def code_array(partials: Sequence[Sequence[Partial]]) -> np.ndarray:
-    """(K, 9, 5) columns into `_slots` for K rows of nine partials."""
+    """For K rows of nine partials, their factors' positions (5, K, 9) in the flattened (K, 18) `_slots`."""
     codes = np.array([[p.codes for p in row] for row in partials], dtype=np.intp).reshape(-1, 9, 5)
-    out: np.ndarray = codes + _OFFSETS[:5]
+    width = int(_OFFSETS[-1]) + len(SLOPES)
+    out: np.ndarray = np.moveaxis(codes + _OFFSETS[:5] + width * np.arange(len(codes))[:, None, None], 2, 0)
     return out
 
 
@@ -124,8 +125,8 @@ def gradients(
     """The nine partials (K, 9) of each row's parameters theta (K, 9) at (x1, x2, y_true) (K,)."""
     with np.errstate(over="ignore"):
         y, slots = _slots(theta, x1, x2)
-    picked = slots[np.arange(len(y))[:, None, None], codes]
-    out: np.ndarray = (-2 * (y_true - y))[:, None] * np.prod(picked, axis=2)
+    p = np.take(slots, codes)
+    out: np.ndarray = (-2 * (y_true - y))[:, None] * (p[0] * p[1] * p[2] * p[3] * p[4])
     return out
 
 
@@ -180,12 +181,12 @@ def rerun(
         for j, t in v.moves:
             mix[row, j, t] += 1
     theta = np.array([v.initial for v in variants], dtype=dtype)
+    samples = [(data[rows, i, 0], data[rows, i, 1], labels[rows, i]) for i in order.T]
     weights, loss = np.empty((epochs + 1, k, 9)), np.empty((epochs + 1, k))
     weights[0], loss[0] = theta, losses(theta, data, labels)
     for epoch in range(epochs):
-        for i in range(n):
-            x, y = data[rows, order[:, i]], labels[rows, order[:, i]]
-            step = lr * gradients(theta, x[:, 0], x[:, 1], y, codes)
+        for x1, x2, y in samples:
+            step = lr * gradients(theta, x1, x2, y, codes)
             theta = theta - (np.einsum("kj,kjt->kt", step, mix) if moved else step)
         weights[epoch + 1], loss[epoch + 1] = theta, losses(theta, data, labels)
     return Rerun(weights, loss)
