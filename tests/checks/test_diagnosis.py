@@ -7,6 +7,7 @@ each partials_*.py variant differs from scripts/my_partials.py by one change."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import numpy as np
@@ -33,13 +34,29 @@ SETTINGS = Settings(epochs=60, points=20)
 START = dict(zip(BLOG_NAMES, [0.3, -1.2, 0.8, 0.5, -0.4, 1.1, -0.2, 0.6, 0.05], strict=True))
 
 
+def at(user: UserNetwork, inputs: np.ndarray) -> Callable[[Mapping[str, float]], np.ndarray]:
+    """The user's feedforward at other parameter values (set on the object, then put back)."""
+
+    def feedforward_at(values: Mapping[str, float]) -> np.ndarray:
+        kept = user.parameters("initial values")
+        for name, value in values.items():
+            setattr(user.obj, name, value)
+        try:
+            return user.feedforward(inputs)
+        finally:
+            for name, value in kept.items():
+                setattr(user.obj, name, value)
+
+    return feedforward_at
+
+
 def diagnosed(variant: str, follow: bool = True) -> Diagnosis:
     """The variant's forward pass, then its train() (followed step by step when `follow`)."""
     spec = f"{VARIANTS / variant}.py:BlogNetwork"
     user = UserNetwork(load_class(spec, 10)[0], spec, 10)
     initial = user.parameters("initial values")
     _, inputs = forward_inputs(SETTINGS.points, SETTINGS.seed)
-    forward = diagnose_forward(initial, inputs, user.feedforward(inputs), SETTINGS)
+    forward = diagnose_forward(initial, inputs, user.feedforward(inputs), SETTINGS, at(user, inputs))
     if forward is not None and not forward.agrees:
         return forward
     with recording(user.obj, as_float) as events:
@@ -134,6 +151,14 @@ def test_a_feedforward_that_reads_the_wrong_parameter() -> None:
     found = diagnosed("forward_reads_w1")
     assert found.explained and found.cause == "your feedforward reads w1 where w3 belongs"
     assert sum(e.explains for e in found.evidence) == 1
+
+
+def test_a_feedforward_outside_the_catalogue_names_the_parameters_it_treats_differently() -> None:
+    found = diagnosed("forward_tanh")
+    assert not found.explained and found.cause.startswith(
+        "no cause in the catalogue explains your feedforward"
+    )
+    assert found.cause.endswith("it treats w3, w4, w6, b2 differently (its response to a change of each)")
 
 
 def test_rerun_is_the_reference() -> None:

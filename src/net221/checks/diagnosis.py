@@ -18,7 +18,7 @@ the same state, parameter by parameter. docs/diagnoses.md explains each cause.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -137,19 +137,24 @@ def _forward_catalogue(theta: np.ndarray) -> tuple[list[str], np.ndarray]:
 
 
 def diagnose_forward(
-    initial: Mapping[str, float], inputs: np.ndarray, yours: np.ndarray, s: Settings
+    initial: Mapping[str, float],
+    inputs: np.ndarray,
+    yours: np.ndarray,
+    s: Settings,
+    feedforward_at: Callable[[Mapping[str, float]], np.ndarray] | None = None,
 ) -> Diagnosis | None:
     """None when feedforward agrees; a benign Diagnosis when it agrees within float32
-    rounding; else the catalogue's explanation or its closest."""
+    rounding; else the catalogue's explanation or its closest, and (given `feedforward_at`,
+    your feedforward at other parameter values) the parameters it responds to differently."""
     theta = _vector(initial)
     reference = _outputs(theta[None], inputs)[0]
     limits = s.forward_tolerance * np.maximum(np.abs(reference), s.abs_floor)
-    exact = residual(yours, reference, limits)
-    if exact <= 1:
+    if residual(yours, reference, limits) <= 1:
         return None
     single = _outputs(theta[None].astype(np.float32), inputs.astype(np.float32))[0].astype(np.float64)
-    limits32 = limits + 8 * np.abs(single - reference) + 4 * EPS32 * np.abs(reference)
-    rounding = residual(yours, reference, limits32)
+    rounding = residual(
+        yours, reference, limits + 8 * np.abs(single - reference) + 4 * EPS32 * np.abs(reference)
+    )
     evidence = [Evidence("float32 arithmetic", rounding <= 1, rounding)]
     if rounding <= 1:
         return Diagnosis(
@@ -159,10 +164,36 @@ def diagnose_forward(
             tuple(evidence),
         )
     texts, rows = _forward_catalogue(theta)
-    outputs = _outputs(rows, inputs)
-    for text, out in zip(texts, outputs, strict=True):
+    for text, out in zip(texts, _outputs(rows, inputs), strict=True):
         evidence.append(Evidence(text, (r := residual(yours, out, limits)) <= 1, r))
-    return _conclude(evidence, "feedforward")
+    found = _conclude(evidence, "feedforward")
+    if feedforward_at is None or found.explained:
+        return found
+    responses = []  # to a small change of each parameter, yours and the reference's
+    for i in range(9):
+        step = 1e-6 * max(1.0, abs(theta[i]))
+        moved = np.where(np.arange(9) == i, theta + step, theta)
+        mine = (feedforward_at(dict(zip(BLOG_NAMES, moved.tolist(), strict=True))) - yours) / step
+        responses.append((mine, (_outputs(moved[None], inputs)[0] - reference) / step))
+    # each divided by the response to b3, f'(sum_o1): what remains is d(sum_o1)/dθ
+    (mine_b3, theirs_b3), usable = (
+        responses[8],
+        (np.abs(responses[8][0]) > 1e-9) & (np.abs(responses[8][1]) > 1e-9),
+    )
+    different = [
+        name
+        for name, (mine, theirs) in zip(BLOG_NAMES, responses, strict=True)
+        if residual(
+            mine[usable] / mine_b3[usable],
+            theirs[usable] / theirs_b3[usable],
+            1e-4 + 1e-3 * np.abs(theirs[usable] / theirs_b3[usable]),
+        )
+        > 1
+    ]
+    text = (
+        f"it treats {', '.join(different) or 'no parameter'} differently (its response to a change of each)"
+    )
+    return replace(found, cause=f"{found.cause}; {text}")
 
 
 def _conclude(evidence: list[Evidence], where: str, steps: Sequence[str] = ()) -> Diagnosis:
