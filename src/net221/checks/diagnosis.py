@@ -234,18 +234,23 @@ def _deltas(
     return -lr * gradients(states, x[:, 0], x[:, 1], y, code_array(partials))
 
 
+def _score(d: np.ndarray, ref: np.ndarray, lim: np.ndarray) -> tuple[int, float]:
+    """How many of the nine changes d agree with ref, then how close all are (larger is better)."""
+    err = np.abs(d - ref)
+    return int(np.sum(err <= lim)), -float(np.sum(err / (np.abs(d) + np.abs(ref) + 1e-300)))
+
+
 def _best_factor(d: np.ndarray, ref: np.ndarray, lim: np.ndarray) -> tuple[float, int, int]:
     """(factor, sample, how many of the nine agree) that best explain one step's changes d (9,)
     from the reference's for each sample ref (4, 9)."""
-    best = (1.0, 0, -1)
+    best = (1.0, 0, (-1, 0.0))
     for j in range(len(ref)):
         both = (ref[j] != 0) & (d != 0)
         c = float(np.median(d[both] / ref[j, both])) if both.any() else 1.0
         c = 1.0 if abs(c - 1) < 1e-6 else float(f"{c:.9g}") if abs(c - float(f"{c:.9g}")) < 1e-12 else c
-        score = int(np.sum(np.abs(d - c * ref[j]) <= lim))
-        if score > best[2]:
+        if (score := _score(d, c * ref[j], lim)) > best[2]:
             best = (c, j, score)
-    return best
+    return best[0], best[1], best[2][0]
 
 
 def _step_limits(
@@ -297,7 +302,7 @@ def _steps_from(
             f"every update is {c:g}× the reference's: learning rate {c * s.lr:g} or a factor {c:g} on "
             f"every gradient{why}"
         )
-    js = np.array([_best_factor(d[k], ref[k], lim[k])[1] for k in range(n)])
+    js = np.array([max(range(4), key=lambda j: _score(d[k], c * ref[k, j], lim[k])) for k in range(n)])
     order: tuple[int, ...] = ()
     epochs = [tuple(js[i : i + 4]) for i in range(0, n - n % 4, 4)]
     representable = True
@@ -327,8 +332,14 @@ def _steps_from(
             cause = f"{name} never changes"
             lost.add(p)
         elif not counts.all():
-            at = ", ".join(str(k) for k in np.flatnonzero(counts)[:4])
-            cause, representable = f"{name} changes on the wrong samples (only at steps {at})", False
+            at = [first + int(k) for k in np.flatnonzero(counts)]
+            once = (
+                " (once an epoch: its update is outside the sample loop)"
+                if at == list(range(at[0], ks[-1] + 1, 4))
+                else ""
+            )
+            cause = f"{name} changes on the wrong samples (only at steps {', '.join(map(str, at[:4]))}){once}"
+            representable = False
         else:
             options = mistakes(name)
             rows_p = [
@@ -357,6 +368,12 @@ def _steps_from(
         complete = complete and bool(cause)
         sentences.append(f"{where}: {cause}" if cause else where)
         causes.append(cause or where)
+    for m in {p.mistake for p in partials if p.mistake}:  # one mistake in several partials: said once
+        names = [name for name, p in zip(BLOG_NAMES, partials, strict=True) if p.mistake == m]
+        if len(names) > 1:
+            said = [f"your update of {name} uses dL/d{name} {m}" for name in names]
+            causes[causes.index(said[0])] = f"your updates of {', '.join(names)} use their partials {m}"
+            causes = [x for x in causes if x not in said[1:]]
     variant = None
     if representable:
         variant = Variant(
