@@ -513,11 +513,11 @@ def _judge(
             return found(text)
     if steps and steps.causes:
         return found("; ".join(steps.causes), explained=steps.complete)
-    a = min(range(1, len(named)), key=lambda k: min(fits[k]), default=0)  # two bugs: the closest and another
+    a, *others = sorted(range(len(named)), key=lambda k: min(fits[k]) if k else np.inf)  # two bugs
     pairs = [
         (f"{named[a][0]}; and {named[b][0]}", merged)
-        for b in range(1, len(named))
-        if a and b != a and (merged := _merge(named[0][1], named[a][1], named[b][1])) is not None
+        for b in others[:40]
+        if b and (merged := _merge(named[0][1], named[a][1], named[b][1])) is not None
     ]
     if pairs:
         run = rerun([v for _, v in pairs], _datasets(), epochs)
