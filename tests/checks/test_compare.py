@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import math
+import multiprocessing
 import os
 import subprocess
 import sys
@@ -15,16 +16,22 @@ from typing import Any
 
 import numpy as np
 import pytest
+from omegaconf import DictConfig
 
-from net221.checks.compare import Comparison, compare_implementation, compare_trajectory
-from net221.checks.implementation import ImplementationError, run_captured
-from net221.checks.stages import Settings, blog_training_data, limit
-from net221.checks.trajectory import TrajectoryError, parse_printed, read_trajectory, resolution
+from net221.checks.compare import Comparison, Settings, compare_implementation, compare_trajectory, limit
+from net221.checks.trajectory import (
+    TrajectoryError,
+    blog_training_data,
+    parse_printed,
+    read_trajectory,
+    resolution,
+)
+from net221.checks.usercode import ImplementationError
 from net221.data import BLOG_SHIFT, blog_dataset
 from net221.init import BLOG_NAMES
 from net221.numpy_trainer import NumpyNetwork
 
-from conftest import assert_one_line_error, compose_config, run_in_process
+from conftest import assert_one_line_error, run_in_process
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "scripts" / "blog_network.py"
@@ -63,8 +70,19 @@ def variant(tmp_path: Path, name: str, *changes: tuple[str, str], seed: int = 3)
     return f"{path}:BlogNetwork"
 
 
+def composed(*overrides: str) -> DictConfig:
+    """net221-compare's config, composed with its schema."""
+    from hydra import compose, initialize_config_module
+
+    from net221.app.compare import register_schema
+
+    register_schema()
+    with initialize_config_module(config_module="net221.configs", version_base="1.3"):
+        return compose(config_name="compare", overrides=list(overrides))
+
+
 def compare(spec: str, timeout: float = 30.0, **settings: Any) -> Comparison:
-    return compare_implementation(spec, Settings(**settings), timeout)
+    return compare_implementation(spec, Settings(timeout=timeout, **settings))
 
 
 @pytest.fixture(scope="module")
@@ -239,7 +257,7 @@ def test_an_epoch_counted_from_1_is_pointed_out(tmp_path: Path) -> None:
 
 
 def test_no_loss_lines_compares_the_rest(tmp_path: Path) -> None:
-    from net221.app.compare import report
+    from net221.checks.report import compare_report as report
 
     c = compare(variant(tmp_path, "quiet", SHORT, (PRINT, "pass")), epochs=100)
     assert c.agrees and c.logged == [] and not c.stage_checks("loss")
@@ -379,35 +397,23 @@ class Net:
 """
 
 
-def test_a_train_that_never_returns_times_out(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_train_that_never_returns_is_stopped_and_leaves_nothing_running(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     path = tmp_path / "hang.py"
     path.write_text(HANG)
     with pytest.raises(ImplementationError) as error:
-        compare(f"{path}:Net", timeout=0.25)  # the thread spins until stopped: a short limit
+        compare(f"{path}:Net", timeout=0.25)  # it spins until stopped: a short limit
     assert str(error.value) == (
         f"{path}:Net: train did not return within 0.25 s (raise the limit with timeout=SECONDS)"
     )
-    # the thread runs on, printing; none of it reaches the console
-    worker = next(t for t in threading.enumerate() if t.name.endswith(": train"))
-    assert worker.is_alive() and worker.daemon
-    worker.join(0.1)
-    assert worker.is_alive()
+    # it ran in a child process, which is gone: no process, no thread, no module of it here
+    assert multiprocessing.active_children() == []
+    assert (
+        not [t for t in threading.enumerate() if "train" in t.name] and "_net221_user_hang" not in sys.modules
+    )
     captured = capsys.readouterr()
     assert "Epoch" not in captured.out + captured.err
-    sys.modules["_net221_impl_hang"].STOP.set()
-    worker.join(5)
-    assert not worker.is_alive()
-
-
-def test_run_captured_keeps_output_and_results() -> None:
-    def noisy() -> int:
-        print("to stdout")
-        print("to stderr", file=sys.stderr)
-        return 42
-
-    assert run_captured(noisy, "noisy", 5) == (42, "to stdout\nto stderr\n")
-    with pytest.raises(ImplementationError, match=r"^quiet raised ZeroDivisionError: division by zero$"):
-        run_captured(lambda: 1 / 0, "quiet", 5)
 
 
 # --- printed loss lines ---------------------------------------------------------------------------
@@ -584,19 +590,19 @@ def test_a_trajectory_may_give_weights_at_some_epochs_and_comments(tmp_path: Pat
         ([], "give exactly one of impl=path/to/network.py:ClassName or trajectory=path/to/run.csv"),
         (["impl=a.py:A", "trajectory=b.csv"], "(got impl and trajectory)"),
         (["impl=a.py:A", "lr=0"], "lr=0.0: must be a finite number > 0"),
-        (["impl=a.py:A", "epochs=0"], "epochs=0: must be >= 1"),
-        (["impl=a.py:A", "points=-1"], "points=-1: must be >= 0"),
+        (["impl=a.py:A", "epochs=0"], "epochs=0: must be an integer >= 1"),
+        (["impl=a.py:A", "points=-1"], "points=-1: must be an integer >= 0"),
         (["impl=a.py:A", "timeout=0"], "timeout=0.0: must be a finite number > 0"),
         (["impl=a.py:A", "tolerance=-1e-9"], "tolerance=-1e-09: must be a finite number > 0"),
         (["impl=a.py:A", "report=''"], "report='': needs a file name"),
     ],
 )
 def test_bad_config_values(overrides: list[str], message: str) -> None:
-    from net221.app.schemas import validate_compare
+    from net221.app.compare import settings
     from net221.errors import ConfigValueError
 
     with pytest.raises(ConfigValueError) as error:
-        validate_compare(compose_config(*overrides, config_name="compare"))
+        settings(composed(*overrides))
     assert message in str(error.value)
 
 
@@ -607,7 +613,7 @@ def test_the_app_writes_the_report_the_figure_and_the_output(
 
     spec = variant(tmp_path, "bias", SHORT, (BIAS_B3, '"b3": 0.0,'), (MAIN, "if True:"))
     with caplog.at_level("INFO", logger="net221"):
-        c = run(compose_config(f"impl={spec}", "epochs=100", config_name="compare"), tmp_path / "out")
+        c = run(composed(f"impl={spec}", "epochs=100"), tmp_path / "out")
     assert c.stage == "loss"
     lines = caplog.text
     assert "DISAGREE: forward pass agrees; the loss first differs at epoch" in lines
@@ -624,7 +630,7 @@ def test_the_app_writes_the_report_the_figure_and_the_output(
 
 
 def test_the_report_is_strict_json_when_yours_is_nan(tmp_path: Path) -> None:
-    from net221.app.compare import report
+    from net221.checks.report import compare_report as report
 
     spec = shaped(tmp_path, feedforward="return float('nan')", train="print('Epoch 0 loss: nan')")
     c = compare(spec, epochs=1)
@@ -635,10 +641,11 @@ def test_the_report_is_strict_json_when_yours_is_nan(tmp_path: Path) -> None:
 
 
 def test_the_app_compares_a_trajectory(tmp_path: Path) -> None:
-    from net221.app.compare import render_table, run
+    from net221.app.compare import run
+    from net221.checks.report import compare_table as render_table
 
     path = write_trajectory(tmp_path / "run.csv", epochs=300)
-    c = run(compose_config(f"trajectory={path}", config_name="compare"), tmp_path / "out")
+    c = run(composed(f"trajectory={path}"), tmp_path / "out")
     assert c.agrees
     table = render_table(c)
     rows = [line.split() for line in table.splitlines()]

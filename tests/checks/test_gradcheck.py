@@ -10,10 +10,18 @@ import numpy as np
 import pytest
 import torch
 
-from net221.checks.formulas import load_formula
-from net221.checks.gradcheck import Settings, check, compare, relative_error
-from net221.checks.points import INPUT_RANGE, gradcheck_points, random_points
-from net221.checks.witnesses import autograd_partials, finite_difference_partials
+from net221.checks.gradcheck import (
+    INPUT_RANGE,
+    Settings,
+    autograd_partials,
+    check,
+    compare,
+    finite_difference_partials,
+    gradcheck_points,
+    load_formula,
+    random_points,
+    relative_error,
+)
 from net221.derivation import blog_partials
 from net221.ensemble import Ensemble
 from net221.errors import ConfigValueError
