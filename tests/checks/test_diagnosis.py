@@ -6,6 +6,8 @@ each partials_*.py variant differs from scripts/my_partials.py by one change."""
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -13,6 +15,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from net221.checks import report, usercode
+from net221.checks.compare import Settings, forward_inputs
 from net221.checks.diagnosis import (
     Diagnosis,
     diagnose_forward,
@@ -21,10 +25,8 @@ from net221.checks.diagnosis import (
     diagnose_trajectory,
 )
 from net221.checks.gradcheck import check
-from net221.checks.implementation import UserNetwork, as_float, load_class
-from net221.checks.stages import Settings, blog_training_data, forward_inputs, reference_run
 from net221.checks.steps import Variant, recording, rerun
-from net221.checks.trajectory import LoggedEpoch, parse_printed
+from net221.checks.trajectory import LoggedEpoch, blog_training_data, parse_printed, reference_run
 from net221.data import blog_dataset
 from net221.derivation import blog_partials
 from net221.init import BLOG_NAMES
@@ -34,35 +36,42 @@ SETTINGS = Settings(epochs=60, points=20)
 START = dict(zip(BLOG_NAMES, [0.3, -1.2, 0.8, 0.5, -0.4, 1.1, -0.2, 0.6, 0.05], strict=True))
 
 
-def at(user: UserNetwork, inputs: np.ndarray) -> Callable[[Mapping[str, float]], np.ndarray]:
-    """The user's feedforward at other parameter values (set on the object, then put back)."""
+def loaded(variant: str) -> tuple[usercode.UserNetwork, dict[str, float]]:
+    """The variant's class, constructed in this process: (its calls, its initial values)."""
+    spec = f"{VARIANTS / variant}.py:BlogNetwork"
+    network = usercode.UserNetwork(spec)
+    network.state["cls"] = usercode.load(spec, "class")
+    return network, network.construct()[1]
+
+
+def at(network: usercode.UserNetwork, inputs: np.ndarray) -> Callable[[Mapping[str, float]], np.ndarray]:
+    """The variant's feedforward at other parameter values (set on the object, then put back)."""
 
     def feedforward_at(values: Mapping[str, float]) -> np.ndarray:
-        kept = user.parameters("initial values")
+        kept = network.parameters("initial values")
         for name, value in values.items():
-            setattr(user.obj, name, value)
+            setattr(network.state["obj"], name, value)
         try:
-            return user.feedforward(inputs)
+            return network.feedforward(inputs)
         finally:
             for name, value in kept.items():
-                setattr(user.obj, name, value)
+                setattr(network.state["obj"], name, value)
 
     return feedforward_at
 
 
 def diagnosed(variant: str, follow: bool = True) -> Diagnosis:
     """The variant's forward pass, then its train() (followed step by step when `follow`)."""
-    spec = f"{VARIANTS / variant}.py:BlogNetwork"
-    user = UserNetwork(load_class(spec, 10)[0], spec, 10)
-    initial = user.parameters("initial values")
+    network, initial = loaded(variant)
     _, inputs = forward_inputs(SETTINGS.points, SETTINGS.seed)
-    forward = diagnose_forward(initial, inputs, user.feedforward(inputs), SETTINGS, at(user, inputs))
+    forward = diagnose_forward(initial, inputs, network.feedforward(inputs), SETTINGS, at(network, inputs))
     if forward is not None and not forward.agrees:
         return forward
-    with recording(user.obj, as_float) as events:
-        printed = user.train(*blog_training_data())
-    final = user.parameters("after train")
-    logged = parse_printed(printed)
+    obj = network.state["obj"]
+    with contextlib.redirect_stdout(io.StringIO()) as printed, recording(obj, usercode.as_float) as events:
+        network.train(*blog_training_data(), SETTINGS.lr, SETTINGS.epochs)
+    final = network.parameters("after train")
+    logged = parse_printed(printed.getvalue())
     return diagnose_training(
         initial, SETTINGS, logged, final, events if follow else None, forward is not None
     )
@@ -117,7 +126,11 @@ def test_each_change_is_named(variant: str, follow: bool) -> None:
     assert not found.agrees and found.explained, found.cause
     for fragment in CAUSES[variant]:
         assert fragment in found.cause
-    assert json.loads(json.dumps(found.to_json(), allow_nan=False))["cause"] == found.cause
+    written = json.loads(json.dumps(report.json_ready(found), allow_nan=False))
+    assert written["cause"] == found.cause and written["explained"] is True
+    assert (
+        any(e["explains"] and e["hypothesis"] in found.cause for e in written["evidence"]) or written["steps"]
+    )
 
 
 @pytest.mark.parametrize("variant", sorted(STEPS_ONLY))
@@ -135,8 +148,7 @@ def test_what_only_the_steps_show(variant: str) -> None:
 
 def test_the_step_names_both_values() -> None:
     """w6 after the first step (Alice), the variant's and the reference's, from its own initial values."""
-    spec = f"{VARIANTS / 'missing_slope'}.py:BlogNetwork"
-    initial = UserNetwork(load_class(spec, 10)[0], spec, 10).parameters("initial values")
+    initial = loaded("missing_slope")[1]
     right = blog_partials(**initial, x1=-2.0, x2=-1.0, y_true=1.0)["w6"]
     h2 = 1 / (1 + np.exp(-(initial["w3"] * -2.0 + initial["w4"] * -1.0 + initial["b2"])))
     h1 = 1 / (1 + np.exp(-(initial["w1"] * -2.0 + initial["w2"] * -1.0 + initial["b1"])))
@@ -151,7 +163,7 @@ def test_the_step_names_both_values() -> None:
 def test_a_feedforward_that_reads_the_wrong_parameter() -> None:
     found = diagnosed("forward_reads_w1")
     assert found.explained and found.cause == "your feedforward reads w1 where w3 belongs"
-    assert sum(e.explains for e in found.evidence) == 1
+    assert sum(e["explains"] for e in found.evidence) == 1
 
 
 def test_a_feedforward_outside_the_catalogue_names_the_parameters_it_treats_differently() -> None:
@@ -219,11 +231,13 @@ def test_gradcheck_says_why(variant: str, cause: str) -> None:
 
 
 def test_recording_gives_the_object_its_class_back() -> None:
-    spec = f"{VARIANTS / 'correct'}.py:BlogNetwork"
-    cls = load_class(spec, 10)[0]
-    user = UserNetwork(cls, spec, 10)
-    with recording(user.obj, as_float, limit=20) as events:
-        user.train(*blog_training_data())
-    assert type(user.obj) is cls and events is not None
+    network, _ = loaded("correct")
+    cls = type(network.state["obj"])
+    with (
+        contextlib.redirect_stdout(io.StringIO()),
+        recording(network.state["obj"], usercode.as_float, 20) as events,
+    ):
+        network.train(*blog_training_data(), 0.1, 60)
+    assert type(network.state["obj"]) is cls and events is not None
     assert [name for name, _ in events[:9]] == ["w1", "w2", "b1", "w3", "w4", "b2", "w5", "w6", "b3"]
     assert len(events) == 20

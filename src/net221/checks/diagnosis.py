@@ -19,13 +19,13 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
-from typing import Any
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-# The checks' public functions used here, in one place.
-from net221.checks.stages import Settings, blog_training_data
+# The checks' public names used here, in one place.
+from net221.checks import report
 from net221.checks.steps import (
     CORRECT,
     Partial,
@@ -39,9 +39,12 @@ from net221.checks.steps import (
     mistakes,
     rerun,
 )
-from net221.checks.trajectory import LoggedEpoch
+from net221.checks.trajectory import LoggedEpoch, blog_training_data
 from net221.data import blog_dataset
 from net221.init import BLOG_NAMES
+
+if TYPE_CHECKING:  # compare imports this module
+    from net221.checks.compare import Settings
 
 SAMPLES = blog_dataset().names
 EPS32 = float(np.finfo(np.float32).eps)
@@ -61,21 +64,23 @@ class Evidence:
 
 
 @dataclass(frozen=True)
-class Diagnosis:
-    cause: str  # one sentence a verdict can lead with
-    agrees: bool = False  # the differences are benign: float32 rounding, prints
-    explained: bool = False  # a hypothesis explains the numbers exactly
-    evidence: tuple[Evidence, ...] = ()
-    steps: tuple[str, ...] = ()  # what the step-level comparison found
+class Diagnosis(report.Diagnosis):
+    """The cause (a sentence a verdict can lead with) and the evidence: each hypothesis tried,
+    whether it explains the numbers, its residual (Evidence.to_json)."""
 
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "cause": self.cause,
-            "agrees": self.agrees,
-            "explained": self.explained,
-            "steps": list(self.steps),
-            "evidence": [e.to_json() for e in self.evidence],
-        }
+    agrees: bool = False  # the differences are benign: float32 rounding, prints
+    explained: bool = True  # a hypothesis explains the numbers exactly
+    steps: list[str] = field(default_factory=list)  # what the step-level comparison found
+
+
+def diagnosis(
+    cause: str,
+    evidence: Sequence[Evidence] = (),
+    agrees: bool = False,
+    explained: bool = True,
+    steps: Sequence[str] = (),
+) -> Diagnosis:
+    return Diagnosis(cause, [e.to_json() for e in evidence], agrees, explained, list(steps))
 
 
 def residual(yours: np.ndarray, theirs: np.ndarray, limits: np.ndarray) -> float:
@@ -157,11 +162,8 @@ def diagnose_forward(
     )
     evidence = [Evidence("float32 arithmetic", rounding <= 1, rounding)]
     if rounding <= 1:
-        return Diagnosis(
-            "your feedforward agrees within float32 rounding (it computes in float32)",
-            True,
-            True,
-            tuple(evidence),
+        return diagnosis(
+            "your feedforward agrees within float32 rounding (it computes in float32)", evidence, True
         )
     texts, rows = _forward_catalogue(theta)
     for text, out in zip(texts, _outputs(rows, inputs), strict=True):
@@ -199,17 +201,11 @@ def diagnose_forward(
 def _conclude(evidence: list[Evidence], where: str, steps: Sequence[str] = ()) -> Diagnosis:
     explaining = [e for e in evidence if e.explains]
     if explaining:
-        return Diagnosis(
-            "; ".join(e.hypothesis for e in explaining), False, True, tuple(evidence), tuple(steps)
-        )
+        return diagnosis("; ".join(e.hypothesis for e in explaining), evidence, steps=steps)
     closest = min((e for e in evidence if e.hypothesis != "float32 arithmetic"), key=lambda e: e.residual)
-    return Diagnosis(
-        f"no cause in the catalogue explains your {where} exactly; the closest: {closest.hypothesis} "
-        f"(off by {closest.residual:.3g} tolerances)",
-        False,
-        False,
-        tuple(evidence),
-        tuple(steps),
+    text = f"no cause in the catalogue explains your {where} exactly; the closest: {closest.hypothesis}"
+    return diagnosis(
+        f"{text} (off by {closest.residual:.3g} tolerances)", evidence, explained=False, steps=steps
     )
 
 
@@ -479,11 +475,12 @@ def _judge(
     (the reference's training first), another epoch count, the steps' causes, two hypotheses."""
     run = rerun([v for _, v in named], _datasets(), epochs)
     fits = [_fits(run, k, seen, s) for k in range(len(named))]
-    evidence = [Evidence(text, fit[0] <= 1, fit[0]) for (text, _), fit in zip(named, fits, strict=True)]
+    best = [fits[0][0], *(min(fit) for fit in fits[1:])]  # the reference's own shifted trace is tried below
+    evidence = [Evidence(text, r <= 1, r) for (text, _), r in zip(named, best, strict=True)]
     lead = tuple(steps.sentences) if steps else ()
 
     def found(cause: str, agrees: bool = False, explained: bool = True) -> Diagnosis:
-        return Diagnosis(cause, agrees, explained, tuple(evidence), lead)
+        return diagnosis(cause, evidence, agrees, explained, lead)
 
     (after, moved), w = fits[0], run.weights[:, 0]
     if after <= 1:
@@ -611,7 +608,7 @@ def diagnose_trajectory(
         )
         r = residual(np.array([e.loss for e in own]), blog, lims)
         text = "the losses are of other data: they are not the blog data's loss at your own weights"
-        found = replace(found, evidence=(*found.evidence, Evidence(text, r > 1, r)))
+        found = replace(found, evidence=[*found.evidence, Evidence(text, r > 1, r).to_json()])
         if r > 1:
             found = replace(found, cause=text, explained=True)
     return found
@@ -641,7 +638,7 @@ def diagnose_partials(
 
     wrong = [p for p in range(9) if fit(formula_values[:, p], correct[:, p]) > 1]
     if not wrong:
-        return Diagnosis("every partial is right", True, True)
+        return diagnosis("every partial is right", agrees=True)
     evidence: list[Evidence] = []
     both = (correct != 0) & (formula_values != 0)
     c = float(np.median(formula_values[both] / correct[both])) if both.any() else 1.0
@@ -651,7 +648,7 @@ def diagnose_partials(
         why = " (the gradient of ½·MSE, (y_pred - y_true), for -2(y_true - y_pred))" if c == 0.5 else ""
         evidence.append(Evidence(f"every partial is {c:g}× the correct one{why}", r <= 1, r))
         if r <= 1:
-            return Diagnosis(evidence[0].hypothesis, False, True, tuple(evidence))
+            return diagnosis(evidence[0].hypothesis, evidence)
     causes = []
     for p in wrong:
         name = BLOG_NAMES[p]
@@ -688,4 +685,4 @@ def diagnose_partials(
     explained = all(e.explains for e in evidence if e.hypothesis in causes) and any(
         e.explains for e in evidence
     )
-    return Diagnosis("; ".join(causes), False, explained, tuple(evidence))
+    return diagnosis("; ".join(causes), evidence, explained=explained)
