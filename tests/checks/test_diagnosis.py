@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import io
 import json
-from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +22,7 @@ from net221.checks.diagnosis import (
     diagnose_partials,
     diagnose_training,
     diagnose_trajectory,
+    measure_responses,
 )
 from net221.checks.gradcheck import check
 from net221.checks.steps import Variant, recording, rerun
@@ -44,27 +44,13 @@ def loaded(variant: str) -> tuple[usercode.UserNetwork, dict[str, float]]:
     return network, network.construct()[1]
 
 
-def at(network: usercode.UserNetwork, inputs: np.ndarray) -> Callable[[Mapping[str, float]], np.ndarray]:
-    """The variant's feedforward at other parameter values (set on the object, then put back)."""
-
-    def feedforward_at(values: Mapping[str, float]) -> np.ndarray:
-        kept = network.parameters("initial values")
-        for name, value in values.items():
-            setattr(network.state["obj"], name, value)
-        try:
-            return network.feedforward(inputs)
-        finally:
-            for name, value in kept.items():
-                setattr(network.state["obj"], name, value)
-
-    return feedforward_at
-
-
 def diagnosed(variant: str, follow: bool = True) -> Diagnosis:
     """The variant's forward pass, then its train() (followed step by step when `follow`)."""
     network, initial = loaded(variant)
     _, inputs = forward_inputs(SETTINGS.points, SETTINGS.seed)
-    forward = diagnose_forward(initial, inputs, network.feedforward(inputs), SETTINGS, at(network, inputs))
+    forward = diagnose_forward(
+        initial, inputs, network.feedforward(inputs), SETTINGS, measure_responses(network, inputs)
+    )
     if forward is not None and not forward.agrees:
         return forward
     obj = network.state["obj"]

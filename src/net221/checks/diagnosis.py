@@ -20,12 +20,13 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 # The checks' public names used here, in one place.
-from net221.checks import report
+from net221.checks import report, usercode
 from net221.checks.steps import (
     CORRECT,
     Partial,
@@ -37,6 +38,7 @@ from net221.checks.steps import (
     gradients,
     losses,
     mistakes,
+    recording,
     rerun,
 )
 from net221.checks.trajectory import LoggedEpoch, blog_training_data
@@ -44,7 +46,7 @@ from net221.data import blog_dataset
 from net221.init import BLOG_NAMES
 
 if TYPE_CHECKING:  # compare imports this module
-    from net221.checks.compare import Settings
+    from net221.checks.compare import Comparison, Settings
 
 SAMPLES = blog_dataset().names
 EPS32 = float(np.finfo(np.float32).eps)
@@ -141,16 +143,47 @@ def _forward_catalogue(theta: np.ndarray) -> tuple[list[str], np.ndarray]:
     return texts, np.array(rows)
 
 
+def perturbed(values: Mapping[str, float]) -> list[dict[str, float]]:
+    """The nine parameter sets at which feedforward's response is measured: one moved at a time."""
+    return [{**values, name: value + 1e-6 * max(1.0, abs(value))} for name, value in values.items()]
+
+
+@dataclass(frozen=True)
+class Responses:
+    """Your feedforward at some parameter values and at each of perturbed(values)."""
+
+    values: dict[str, float]
+    outputs: np.ndarray  # (M,)
+    moved: np.ndarray  # (9, M)
+
+
+def measure_responses(network: usercode.UserNetwork, inputs: np.ndarray) -> Responses:
+    """In the process that holds the object: its feedforward at its current values and at each
+    of perturbed(values); the attributes are put back as they were."""
+    obj = network.state["obj"]
+    kept, values = {name: getattr(obj, name) for name in BLOG_NAMES}, network.parameters("the responses")
+    moved = []
+    try:
+        for changed in perturbed(values):
+            for name, value in changed.items():
+                setattr(obj, name, value)
+            moved.append(network.feedforward(inputs))
+    finally:
+        for name, value in kept.items():
+            setattr(obj, name, value)
+    return Responses(values, network.feedforward(inputs), np.array(moved))
+
+
 def diagnose_forward(
     initial: Mapping[str, float],
     inputs: np.ndarray,
     yours: np.ndarray,
     s: Settings,
-    feedforward_at: Callable[[Mapping[str, float]], np.ndarray] | None = None,
+    responses: Responses | None = None,
 ) -> Diagnosis | None:
     """None when feedforward agrees; a benign Diagnosis when it agrees within float32
-    rounding; else the catalogue's explanation or its closest, and (given `feedforward_at`,
-    your feedforward at other parameter values) the parameters it responds to differently."""
+    rounding; else the catalogue's explanation or its closest, and (given `responses`) the
+    parameters whose change it responds to differently."""
     theta = _vector(initial)
     reference = _outputs(theta[None], inputs)[0]
     limits = s.forward_tolerance * np.maximum(np.abs(reference), s.abs_floor)
@@ -169,28 +202,20 @@ def diagnose_forward(
     for text, out in zip(texts, _outputs(rows, inputs), strict=True):
         evidence.append(Evidence(text, (r := residual(yours, out, limits)) <= 1, r))
     found = _conclude(evidence, "feedforward")
-    if feedforward_at is None or found.explained:
+    if responses is None or found.explained:
         return found
-    responses = []  # to a small change of each parameter, yours and the reference's
-    for i in range(9):
-        step = 1e-6 * max(1.0, abs(theta[i]))
-        moved = np.where(np.arange(9) == i, theta + step, theta)
-        mine = (feedforward_at(dict(zip(BLOG_NAMES, moved.tolist(), strict=True))) - yours) / step
-        responses.append((mine, (_outputs(moved[None], inputs)[0] - reference) / step))
+    at = _vector(responses.values)
+    moved = np.array([_vector(v) for v in perturbed(responses.values)])
+    steps = (moved - at)[np.arange(9), np.arange(9)][:, None]
+    mine = (responses.moved - responses.outputs) / steps
+    theirs = (_outputs(moved, inputs) - _outputs(at[None], inputs)) / steps
     # each divided by the response to b3, f'(sum_o1): what remains is d(sum_o1)/dθ
-    (mine_b3, theirs_b3), usable = (
-        responses[8],
-        (np.abs(responses[8][0]) > 1e-9) & (np.abs(responses[8][1]) > 1e-9),
-    )
+    usable = (np.abs(mine[8]) > 1e-9) & (np.abs(theirs[8]) > 1e-9)
+    mine, theirs = mine[:, usable] / mine[8, usable], theirs[:, usable] / theirs[8, usable]
     different = [
-        name
-        for name, (mine, theirs) in zip(BLOG_NAMES, responses, strict=True)
-        if residual(
-            mine[usable] / mine_b3[usable],
-            theirs[usable] / theirs_b3[usable],
-            1e-4 + 1e-3 * np.abs(theirs[usable] / theirs_b3[usable]),
-        )
-        > 1
+        n
+        for n, a, b in zip(BLOG_NAMES, mine, theirs, strict=True)
+        if residual(a, b, 1e-4 + 1e-3 * np.abs(b)) > 1
     ]
     text = (
         f"it treats {', '.join(different) or 'no parameter'} differently (its response to a change of each)"
@@ -686,3 +711,60 @@ def diagnose_partials(
         e.explains for e in evidence
     )
     return diagnosis("; ".join(causes), evidence, explained=explained)
+
+
+# --- the comparison and the check, diagnosed --------------------------------------------------------
+
+
+def followed(
+    network: usercode.UserNetwork, calls: list[usercode.Call], inputs: np.ndarray
+) -> list[usercode.Call]:
+    """network.calls(...) with train() followed step by step (its result becomes (result, the
+    assignments to w1..b3)) and, last, feedforward's responses (measure_responses) at `inputs`."""
+
+    def train(call: Callable[[], object]) -> tuple[object, list[tuple[str, float | None]] | None]:
+        with recording(network.state["obj"], usercode.as_float) as events:
+            result = call()
+        return result, events
+
+    def responses() -> Responses:
+        return measure_responses(network, inputs)
+
+    changed = [(what, partial(train, call)) if what == "train" else (what, call) for what, call in calls]
+    return [*changed, ("feedforward", responses)]
+
+
+def attach(
+    c: Comparison,
+    events: Sequence[tuple[str, float | None]] | None = None,
+    responses: Responses | None = None,
+) -> None:
+    """Give a comparison that disagrees its diagnosis; when the differences are benign (float32
+    rounding, a loss printed per sample) the comparison agrees, its verdict says why."""
+    from net221.checks.compare import forward_inputs  # compare imports this module
+
+    if c.stage is None or c.stage == "predictions":
+        return
+    s, found = c.settings, None
+    if c.kind == "trajectory":
+        found = diagnose_trajectory(c.initial, s, c.logged)
+    else:
+        yours = np.array([check.yours for check in c.stage_checks("forward")])
+        found = forward = diagnose_forward(
+            c.initial, forward_inputs(s.points, s.seed)[1], yours, s, responses
+        )
+        if (forward is None or forward.agrees) and c.final is not None:
+            found = diagnose_training(c.initial, s, c.logged, c.final, events, float32=forward is not None)
+            if forward is not None and found.agrees and found.cause == "agrees":
+                found = forward
+    if found is None or (found.agrees and found.cause == "agrees"):  # the tolerances of both agree
+        return
+    c.diagnosis = found
+    if found.agrees:
+        c.stage, c.epoch, c.verdict = None, None, f"the strict check said: {c.verdict}"
+
+
+def for_gradcheck(points: Sequence[Any], values: np.ndarray, tolerance: float, floor: float) -> Diagnosis:
+    """diagnose_partials at gradcheck's points (each with params, x1, x2, y_true)."""
+    inputs = np.array([[p.x1, p.x2, p.y_true] for p in points])
+    return diagnose_partials([p.params for p in points], inputs, values, tolerance, floor)
