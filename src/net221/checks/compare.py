@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from net221.checks import report, usercode
+from net221.checks import report, usercode, usernetwork
 from net221.checks.trajectory import (
     LoggedEpoch,
     ReferenceRun,
@@ -187,7 +187,7 @@ def compare_implementation(spec: str, settings: Settings) -> Comparison:
     names, inputs = forward_inputs(settings.points, settings.seed)
     data, labels = blog_training_data()
     held = held_out_inputs()[1]
-    network = usercode.UserNetwork(spec)
+    network = usernetwork.UserNetwork(spec)
     calls = network.calls(inputs, data, labels, held, settings.lr, settings.epochs)
     try:
         with usercode.Child(calls, settings.timeout) as child:
@@ -195,7 +195,7 @@ def compare_implementation(spec: str, settings: Settings) -> Comparison:
             run = reference_run(initial, settings.lr, settings.epochs)  # while the child goes on
             (forward, _), (trained, train_output), (final, _), (predictions, _) = child.results()
     except usercode.UserCodeError as error:
-        raise usercode.ImplementationError(f"{spec}: {network.explained(error)}") from error.__cause__
+        raise usernetwork.ImplementationError(f"{spec}: {network.explained(error)}") from error.__cause__
     logged = parse_printed(train_output)
     checks = [
         *forward_checks(initial, names, inputs, forward, settings),

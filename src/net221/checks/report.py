@@ -243,47 +243,34 @@ def gradcheck_report(result: GradcheckResult) -> dict[str, Any]:
     def by_name(row: np.ndarray) -> dict[str, float]:
         return dict(zip(BLOG_NAMES, row.tolist(), strict=True))
 
-    settings = dataclasses.asdict(result.settings)
-    data = {
-        "formula": result.formula.spec,
-        "source": result.formula.source,
-        "passed": result.passed,
-        "failed": result.failed,
-        "diagnosis": result.diagnosis,
-        "loss": "(y_true - y_pred)^2",
-        "non_finite": NON_FINITE,
-        "settings": {
-            **settings,
-            "points": len(result.points),
-            "random_points": sum(p.kind == "random" for p in result.points),
-            "seed": result.seed,
-            "sampling": SAMPLING,
-            "relative_error": "|formula - reference| / max(|reference|, floor)",
-        },
-        "parameters": {
-            p.name: {**_renamed(dataclasses.asdict(p)), "pass": p.passed} for p in result.parameters
-        },
-        "points": [
+    random_points = sum(p.kind == "random" for p in result.points)
+    settings = {"points": len(result.points), "random_points": random_points, "seed": result.seed}
+    rows = {p.name: {**dataclasses.asdict(p), "pass": p.passed} for p in result.parameters}
+    for row in rows.values():
+        del row["name"]
+        row["finite_difference_at_example"] = row.pop("fd_at_example")
+    points = [
+        {**dataclasses.asdict(point), "index": i, "formula": by_name(result.formula_values[i])}
+        | {"autograd": by_name(result.autograd[i]), "finite_difference": by_name(result.finite_difference[i])}
+        for i, point in enumerate(result.points)
+    ]
+    return dict(
+        json_ready(
             {
-                "index": i,
-                "kind": point.kind,
-                "params": point.params,
-                "x1": point.x1,
-                "x2": point.x2,
-                "y_true": point.y_true,
-                "formula": by_name(result.formula_values[i]),
-                "autograd": by_name(result.autograd[i]),
-                "finite_difference": by_name(result.finite_difference[i]),
+                "formula": result.formula.spec,
+                "source": result.formula.source,
+                "passed": result.passed,
+                "failed": result.failed,
+                "diagnosis": result.diagnosis,
+                "loss": "(y_true - y_pred)^2",
+                "non_finite": NON_FINITE,
+                "settings": dataclasses.asdict(result.settings) | settings | {"sampling": SAMPLING},
+                "relative_error": "|formula - reference| / max(|reference|, floor)",
+                "parameters": rows,
+                "points": points,
             }
-            for i, point in enumerate(result.points)
-        ],
-    }
-    return dict(json_ready(data))
-
-
-def _renamed(row: dict[str, Any]) -> dict[str, Any]:
-    names = {"fd_at_example": "finite_difference_at_example"}
-    return {names.get(key, key): value for key, value in row.items() if key != "name"}
+        )
+    )
 
 
 # --- compare ------------------------------------------------------------------------------------
@@ -344,51 +331,37 @@ def compare_summary(c: Comparison) -> list[str]:
 
 
 def compare_report(c: Comparison) -> dict[str, Any]:
-    """Everything as JSON data; numbers that are not finite become null."""
-
-    def plain(x: float) -> float | None:
-        return x if math.isfinite(x) else None
-
+    """Everything, as JSON-ready data: settings, both runs, every check."""
     run, s = c.reference, c.settings
-    return {
+    checks = [
+        {"stage": x.stage, "label": x.label, "yours": x.yours, "text": x.text, "reference": x.reference}
+        | {"difference": x.difference, "allowed": x.limit, "agrees": x.agrees}
+        for x in c.checks
+    ]
+    data = {
         "source": c.source,
         "kind": c.kind,
         "agrees": c.agrees,
         "stage": c.stage,
         "epoch": c.epoch,
         "verdict": c.verdict,
-        "diagnosis": json_ready(c.diagnosis),
-        "settings": {
-            **dataclasses.asdict(s),
-            "epochs": s.epochs if c.kind == "implementation" else len(run.loss),
-            "agree_when": "|yours - reference| <= max(tol * max(|reference|, abs_floor), resolution / 2)",
-        },
+        "diagnosis": c.diagnosis,
+        "non_finite": NON_FINITE,
+        "settings": dataclasses.asdict(s) | {"epochs": len(run.loss)},
+        "agree_when": "|yours - reference| <= max(tol * max(|reference|, abs_floor), resolution / 2)",
+        "notes": c.notes,
         "initial": c.initial,
         "final": c.final,
         "loss_trace_compared": bool(c.stage_checks("loss")),
-        "loss_trace": [
-            {"epoch": e.epoch, "loss": plain(e.loss), "text": e.text, "resolution": e.resolution}
-            for e in c.logged
-        ],
+        "loss_trace": [dataclasses.asdict(e) for e in c.logged],
         "beyond_reference": c.beyond,
         "reference": {
-            "loss": [plain(float(x)) for x in run.loss],
+            "loss": run.loss,
             "weights": {str(epoch): values for epoch, values in sorted(run.weights.items())},
             "final": run.final,
-            "predictions": {"Emily": float(run.predictions[0]), "Frank": float(run.predictions[1])},
+            "predictions": dict(zip(("Emily", "Frank"), run.predictions, strict=True)),
         },
-        "checks": [
-            {
-                "stage": x.stage,
-                "label": x.label,
-                "yours": plain(x.yours),
-                "text": x.text,
-                "reference": plain(x.reference),
-                "difference": plain(x.difference),
-                "allowed": x.limit,
-                "agrees": x.agrees,
-            }
-            for x in c.checks
-        ],
+        "checks": checks,
         "printed_lines": {part: len(text.splitlines()) for part, text in c.output.items()},
     }
+    return dict(json_ready(data))
