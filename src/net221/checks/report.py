@@ -1,14 +1,10 @@
 """The checks' settings and results as people read them: one pattern for gradcheck and compare.
 
-Layer: checks. Both checks have a frozen Settings dataclass that `validate`s itself (the
-commands' config schemas are made from its fields: `schema_fields`), and a result that
-reads three ways:
-
-    a table          one row per checked number, the worst or first failures named;
-    one line         the verdict (PASS/FAIL, AGREE/DISAGREE), led by the diagnosis when
-                     there is one: a Diagnosis is one sentence naming the likely cause, and
-                     the evidence, each hypothesis tried and how well it explains the numbers;
-    JSON             everything, numbers that are not finite as the strings "nan", "inf", "-inf".
+Layer: checks. Each check has a frozen Settings dataclass that `validate`s itself (a command's
+config schema is made from its fields: `schema_fields`), and a result read three ways: a table;
+one line, the verdict, led by the Diagnosis when there is one (a sentence naming the likely
+cause; its evidence, each hypothesis tried, goes to the JSON); and JSON with everything, numbers
+that are not finite written as the strings "nan", "inf", "-inf".
 """
 
 from __future__ import annotations
@@ -116,54 +112,6 @@ def counted(n: int, noun: str) -> str:
 
 
 # --- gradcheck ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ParameterResult:
-    """One parameter's row: values at point 0, worst errors over all points and where."""
-
-    name: str
-    formula_at_example: float
-    autograd_at_example: float
-    fd_at_example: float
-    max_abs_error: float  # formula vs autograd
-    abs_worst_point: int
-    max_rel_error: float
-    worst_point: int
-    fd_max_abs_error: float  # formula vs finite difference
-    fd_abs_worst_point: int
-    fd_max_rel_error: float
-    fd_worst_point: int
-    autograd_pass: bool
-    fd_pass: bool
-
-    @property
-    def passed(self) -> bool:
-        return self.autograd_pass and self.fd_pass
-
-
-def parameter_results(
-    values: np.ndarray, autograd: np.ndarray, fd: np.ndarray, s: Any
-) -> list[ParameterResult]:
-    """Each parameter's worst errors over the points (NaN counts as the worst)."""
-    with np.errstate(over="ignore", invalid="ignore"):
-        errors = [
-            np.abs(values - autograd),
-            np.abs(values - autograd) / np.maximum(np.abs(autograd), s.abs_floor),
-            np.abs(values - fd),
-            np.abs(values - fd) / np.maximum(np.abs(fd), s.fd_abs_floor),
-        ]
-    results = []
-    for j, name in enumerate(BLOG_NAMES):
-        (ae, ae_at), (re, re_at), (fe, fe_at), (fr, fr_at) = [
-            (float(e[i, j]), i) for e in errors for i in [int(np.argmax(e[:, j]))]
-        ]
-        at_example = (float(values[0, j]), float(autograd[0, j]), float(fd[0, j]))
-        passes = (bool(re <= s.tolerance), bool(fr <= s.fd_tolerance))  # False for NaN
-        results.append(
-            ParameterResult(name, *at_example, ae, ae_at, re, re_at, fe, fe_at, fr, fr_at, *passes)
-        )
-    return results
 
 
 def gradcheck_table(result: GradcheckResult) -> str:
