@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 import torch
 
+from net221.checks.formula import load_formula
 from net221.checks.gradcheck import (
     INPUT_RANGE,
     Settings,
@@ -18,7 +19,6 @@ from net221.checks.gradcheck import (
     compare,
     finite_difference_partials,
     gradcheck_points,
-    load_formula,
     random_points,
     relative_error,
 )

@@ -18,26 +18,17 @@ and `fd_tolerance` against the finite difference at every point.
 from __future__ import annotations
 
 import dataclasses
-import importlib
-import numbers
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import partial
 from typing import Any
 
 import numpy as np
 
 from net221.checks import report
-from net221.checks.usercode import CallError, CallInterrupted, Child, UserCodeError, describe, load
-from net221.errors import FormulaError
+from net221.checks.formula import Formula, calls, collect, load_formula
+from net221.checks.usercode import Child
 from net221.init import BLOG_NAMES
 
-BUILTIN_FORMULAS: dict[str, tuple[str, str]] = {  # name -> (module, function)
-    "blog": ("net221.derivation", "blog_partials"),
-    "seed_notes": ("net221.errata", "seed_notes_partials"),
-    "seed_notes_loss": ("net221.errata", "squared_loss_partials"),
-    "seed_notes_hidden": ("net221.errata", "separate_inputs_partials"),
-}
 PARAMETER_STD = 1.0  # random points: weights and biases ~ N(0, PARAMETER_STD^2)
 INPUT_RANGE = 10.0  # x1, x2 ~ U(-INPUT_RANGE, INPUT_RANGE)
 SAMPLING = {
@@ -159,100 +150,6 @@ def finite_difference_partials(points: Sequence[Point], step: float) -> np.ndarr
     return np.array(rows, dtype=np.float64).reshape(len(points), len(BLOG_NAMES))
 
 
-# --- the formula -----------------------------------------------------------------------------------
-
-
-class FormulaInterrupted(KeyboardInterrupt):
-    """Ctrl-C (or a KeyboardInterrupt raised by the formula) while the formula ran."""
-
-
-class MalformedError(UserCodeError):
-    """The formula returned something that is not the nine partials: (what, hint)."""
-
-    def __init__(self, what: str, hint: str = "") -> None:
-        super().__init__(what, hint)
-
-
-@dataclass(frozen=True)
-class Formula:
-    spec: str  # as given: a built-in name, file.py:function, module:function
-    source: str  # where the function was found: module:function or file:function
-    function: Callable[..., object]
-
-    @classmethod
-    def of(cls, function: Callable[..., object]) -> Formula:
-        """A function given directly (say, from a notebook)."""
-        module = getattr(function, "__module__", None) or "?"
-        name = getattr(function, "__qualname__", None) or type(function).__name__
-        return cls(f"{module}:{name}", f"{module}:{name}", function)
-
-
-def load_formula(spec: str) -> Formula:
-    """The function a spec names; FormulaError (one line) when it cannot be loaded."""
-    spec = str(spec).strip()
-    if spec in BUILTIN_FORMULAS:
-        module, name = BUILTIN_FORMULAS[spec]
-        return Formula(spec, f"{module}:{name}", getattr(importlib.import_module(module), name))
-    if ":" not in spec and not spec.endswith(".py"):
-        raise FormulaError(
-            f"formula={spec}: unknown formula; expected one of {', '.join(BUILTIN_FORMULAS)}, "
-            "or path/to/file.py:function, or package.module:function"
-        )
-    try:
-        return Formula(spec, spec, load(spec, "function"))
-    except UserCodeError as error:
-        raise FormulaError(f"formula={spec}: {error}") from error
-
-
-def partials_of(result: object) -> list[float]:
-    """A formula's result as nine floats in BLOG_NAMES order; MalformedError if it is not that."""
-    if not isinstance(result, Mapping):
-        shown = "None" if result is None else f"a {type(result).__name__}"
-        raise MalformedError(f"returned {shown}", "expected a dict of the nine partials by blog name")
-    try:
-        names = list(result)
-        values = {name: result[name] for name in BLOG_NAMES if name in names}
-    except Exception as exc:
-        raise MalformedError(
-            f"returned a {type(result).__name__} that cannot be read ({describe(exc)})"
-        ) from exc
-    unknown = [str(name) for name in names if name not in BLOG_NAMES]
-    if unknown:
-        raise MalformedError(
-            f"returned unknown name(s) {', '.join(unknown)}", f"expected exactly {', '.join(BLOG_NAMES)}"
-        )
-    missing = [name for name in BLOG_NAMES if name not in values]
-    if missing:
-        raise MalformedError(f"returned no value for {', '.join(missing)}")
-    for name, value in values.items():
-        if isinstance(value, bool) or not isinstance(value, numbers.Real):
-            shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:37] + "..."
-            raise MalformedError(
-                f"returned {shown} ({type(value).__name__}) for {name}", "expected a real number"
-            )
-    return [float(values[name]) for name in BLOG_NAMES]
-
-
-def _call(function: Callable[..., object], point: Point) -> list[float]:
-    return partials_of(function(**point.params, x1=point.x1, x2=point.x2, y_true=point.y_true))
-
-
-def formula_error(
-    formula: Formula, error: CallError | MalformedError, at: str, timeout: float | None
-) -> FormulaError:
-    """The one-line FormulaError for a call that failed `at` a point."""
-    if isinstance(error, MalformedError):
-        what, hint = error.args
-        return FormulaError(f"formula={formula.spec}: {what} {at}{'; ' if hint else ''}{hint}")
-    if error.timed_out:
-        stopped = f"; stopped in {error.where}" if error.where else ""
-        return FormulaError(
-            f"formula={formula.spec}: did not return within timeout={timeout:g} s {at}{stopped}"
-        )
-    where = f" in {error.where}" if error.where else ""
-    return FormulaError(f"formula={formula.spec}: the function {error.problem} {at}{where}")
-
-
 # --- the check ------------------------------------------------------------------------------------
 
 
@@ -350,17 +247,6 @@ def relative_error(a: np.ndarray, b: np.ndarray, floor: float) -> np.ndarray:
     return error
 
 
-def _collect(formula: Formula, child: Child, timeout: float | None) -> np.ndarray:
-    try:
-        return np.array([value for value, _ in child.results()], dtype=np.float64).reshape(-1, 9)
-    except MalformedError as error:
-        raise formula_error(formula, error, child.what, timeout) from None
-    except CallError as error:
-        raise formula_error(formula, error, child.what, timeout) from error.__cause__
-    except CallInterrupted as interrupt:
-        raise FormulaInterrupted(f"interrupted in formula={formula.spec} {interrupt.what}") from None
-
-
 def compare(formula: Formula, settings: Settings, points: Sequence[Point] | None = None) -> GradcheckResult:
     """The formula against autograd and finite differences at the points `settings` draws, or at
     `points` when given (point 0 is the one the table shows values at). The formula runs in a
@@ -369,13 +255,10 @@ def compare(formula: Formula, settings: Settings, points: Sequence[Point] | None
     points = gradcheck_points(settings.points, settings.seed) if points is None else list(points)
     if not points:
         raise ValueError("a check needs at least one point")
-    calls = [
-        (f"at {point.describe(i)}", partial(_call, formula.function, point)) for i, point in enumerate(points)
-    ]
-    with Child(calls, settings.timeout) as child:
+    with Child(calls(formula, points), settings.timeout) as child:
         autograd = autograd_partials(points)
         fd = finite_difference_partials(points, settings.step)
-        values = _collect(formula, child, settings.timeout)
+        values = collect(formula, child, settings.timeout)
     parameters = parameter_results(values, autograd, fd, settings)
     return GradcheckResult(formula, settings, points, seed, values, autograd, fd, parameters)
 

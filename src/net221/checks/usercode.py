@@ -22,6 +22,7 @@ import multiprocessing
 import re
 import sys
 import tempfile
+import time
 import traceback
 from collections.abc import Callable, Sequence
 from contextlib import suppress
@@ -164,6 +165,7 @@ def _run_calls(calls: Sequence[Call], timeout: float | None, conn: Any, dump: An
         sys.stdout = sys.stderr = printed
         if timeout is not None:
             faulthandler.dump_traceback_later(timeout, exit=True, file=dump)
+        start = time.monotonic()
         try:
             outcome: tuple[Any, ...] = ("ok", call())
         except UserCodeError as error:
@@ -173,6 +175,8 @@ def _run_calls(calls: Sequence[Call], timeout: float | None, conn: Any, dump: An
         except BaseException as exc:  # the user's error, SystemExit included
             outcome = ("raised", describe(exc), _user_line(exc.__traceback__), traceback.format_exc())
         faulthandler.cancel_dump_traceback_later()
+        if timeout is not None and time.monotonic() - start > timeout:  # returned, but too late
+            outcome = ("late",)
         conn.send((*outcome, printed.getvalue()))
         if outcome[0] != "ok":
             return
@@ -219,6 +223,8 @@ class Child:
             raise rest[0]
         if kind == "interrupted":
             raise CallInterrupted(what)
+        if kind == "late":
+            raise CallError(what, f"did not return within {self.timeout:g} s", timed_out=True)
         text, where, remote = rest
         raise CallError(what, f"raised {text}", where) from ChildError(remote)
 
