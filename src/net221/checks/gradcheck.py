@@ -176,6 +176,14 @@ class ParameterResult:
     def passed(self) -> bool:
         return self.autograd_pass and self.fd_pass
 
+    @property
+    def worst_errors(self) -> tuple[float, float, float, float]:
+        return self.max_abs_error, self.max_rel_error, self.fd_max_abs_error, self.fd_max_rel_error
+
+    @property
+    def worst_points(self) -> tuple[int, int, int, int]:
+        return self.abs_worst_point, self.worst_point, self.fd_abs_worst_point, self.fd_worst_point
+
 
 def parameter_results(
     values: np.ndarray, autograd: np.ndarray, fd: np.ndarray, s: Any

@@ -60,7 +60,7 @@ class Diagnosis:
 
 
 def led_by(diagnosis: Diagnosis | None, line: str) -> str:
-    return f"{diagnosis.cause}; {line}" if diagnosis is not None else line
+    return line if diagnosis is None else f"{diagnosis.cause}; {line}"
 
 
 def json_ready(data: Any) -> Any:
@@ -95,10 +95,8 @@ def columns(rows: list[list[str]], left: set[int]) -> list[str]:
 
 
 def number(x: float) -> str:
-    if math.isnan(x):
-        return "nan"
-    if x == 0.0:
-        return "0"
+    if math.isnan(x) or x == 0.0:
+        return "nan" if x != x else "0"
     return f"{x:.10f}" if 1e-3 <= abs(x) < 1e3 else f"{x:.6e}"
 
 
@@ -106,8 +104,7 @@ def small(x: float) -> str:
     return "0" if x == 0.0 else f"{x:.1e}"
 
 
-def counted(n: int, noun: str) -> str:
-    """'1 point', '100 points'."""
+def counted(n: int, noun: str) -> str:  # '1 point', '100 points'
     return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
@@ -126,16 +123,9 @@ def gradcheck_table(result: GradcheckResult) -> str:
         ["param", "", "", "vs autograd", "vs autograd", "vs FD", "vs FD", "result"],
     ]
     rows = [
-        [
-            p.name,
-            number(p.formula_at_example),
-            number(p.autograd_at_example),
-            error(p.max_abs_error, p.abs_worst_point),
-            error(p.max_rel_error, p.worst_point),
-            error(p.fd_max_abs_error, p.fd_abs_worst_point),
-            error(p.fd_max_rel_error, p.fd_worst_point),
-            "PASS" if p.passed else "FAIL" if not p.autograd_pass else "FAIL (FD)",
-        ]
+        [p.name, number(p.formula_at_example), number(p.autograd_at_example)]
+        + [error(x, i) for x, i in zip(p.worst_errors, p.worst_points, strict=True)]
+        + ["PASS" if p.passed else "FAIL" if not p.autograd_pass else "FAIL (FD)"]
         for p in result.parameters
     ]
     lines = columns(headers + rows, left={0, 7})
@@ -149,13 +139,7 @@ def gradcheck_table(result: GradcheckResult) -> str:
         + worst.center(sum(widths[3:7]) + 3 * len(GAP))
     )
     rule = "-" * max(len(line) for line in lines)
-    named = sorted(
-        {
-            i
-            for p in result.parameters
-            for i in (p.abs_worst_point, p.worst_point, p.fd_abs_worst_point, p.fd_worst_point)
-        }
-    )
+    named = sorted({i for p in result.parameters for i in p.worst_points})
     listed = ["Points (x1, x2, y_true):"]
     for i in named:
         point = result.points[i]
@@ -279,7 +263,7 @@ def compare_summary(c: Comparison) -> list[str]:
 
 
 def compare_report(c: Comparison) -> dict[str, Any]:
-    """Everything, as JSON-ready data: settings, both runs, every check."""
+    """Everything, as JSON-ready data."""
     run, s = c.reference, c.settings
     checks = [
         {"stage": x.stage, "label": x.label, "yours": x.yours, "text": x.text, "reference": x.reference}
