@@ -166,6 +166,25 @@ def test_a_mutation_fails_at_its_stage(
         assert c.final is not None and c.final["b3"] == c.initial["b3"]
 
 
+def test_a_hypothesis_is_tested_by_re_running_the_reference(tmp_path: Path) -> None:
+    """rerun: the comparison's reference run again under another learning rate, another order of
+    the rows, other partials; the one that explains the other side's numbers matches them."""
+    from net221.checks.compare import rerun
+    from net221.checks.report import Diagnosis, compare_report, compare_summary
+
+    c = compare(variant(tmp_path, "lr", SHORT, (LEARN_RATE, "learn_rate = 0.2\n")), epochs=100)
+    assert c.stage == "loss" and c.final is not None
+    assert max(abs(rerun(c, lr=0.2).final[n] - c.final[n]) for n in BLOG_NAMES) < 1e-12
+    assert max(abs(rerun(c).final[n] - c.final[n]) for n in BLOG_NAMES) > 1e-3
+    assert rerun(c, order=lambda epoch: [3, 2, 1, 0]).final != rerun(c).final
+    # a diagnosis leads the verdict line, and the report carries its evidence
+    c.diagnosis = Diagnosis("the learning rate is 0.2, not 0.1", [{"hypothesis": "lr=0.2", "explains": True}])
+    assert compare_summary(c)[-1].startswith(
+        "DISAGREE: the learning rate is 0.2, not 0.1; forward pass agrees;"
+    )
+    assert compare_report(c)["diagnosis"]["evidence"] == [{"hypothesis": "lr=0.2", "explains": True}]
+
+
 def test_a_float32_forward_pass_is_told_apart_from_a_bug(tmp_path: Path) -> None:
     single = (
         "return sigmoid(self.w5 * h1 + self.w6 * h2 + self.b3)",
