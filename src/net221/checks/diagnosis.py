@@ -674,15 +674,16 @@ def diagnose_partials(
         return diagnosis("every partial is right", agrees=True)
     evidence: list[Evidence] = []
     both = (correct != 0) & (formula_values != 0)
-    c = float(np.median(formula_values[both] / correct[both])) if both.any() else 1.0
-    c = float(f"{c:.9g}")
+    with np.errstate(over="ignore", invalid="ignore"):
+        c = float(np.median(formula_values[both] / correct[both])) if both.any() else 1.0
+    c = float(f"{c:.9g}") if np.isfinite(c) else 1.0
     if c != 1.0:
         r = fit(formula_values, c * correct)
         why = " (the gradient of ½·MSE, (y_pred - y_true), for -2(y_true - y_pred))" if c == 0.5 else ""
         evidence.append(Evidence(f"every partial is {c:g}× the correct one{why}", r <= 1, r))
         if r <= 1:
             return diagnosis(evidence[0].hypothesis, evidence)
-    causes = []
+    causes, unexplained = [], []
     for p in wrong:
         name = BLOG_NAMES[p]
         options = mistakes(name)
@@ -710,14 +711,13 @@ def diagnose_partials(
         ]
         evidence += tried
         best = next((e for e in tried if e.explains), min(tried, key=lambda e: e.residual))
-        causes.append(
-            best.hypothesis
-            if best.explains
-            else f"your dL/d{name} matches none of the usual mistakes (closest: {best.hypothesis.removeprefix(f'your dL/d{name} equals ')}, off by {best.residual:.3g} tolerances)"
-        )
-    explained = all(e.explains for e in evidence if e.hypothesis in causes) and any(
-        e.explains for e in evidence
-    )
+        causes.append(best.hypothesis) if best.explains else unexplained.append((name, best))
+    if unexplained:
+        names = ", ".join(f"dL/d{name}" for name, _ in unexplained)
+        name, closest = min(unexplained, key=lambda pair: pair[1].residual)
+        like = closest.hypothesis.removeprefix(f"your dL/d{name} equals ")
+        causes.append(f"no usual mistake explains your {names} (the closest: dL/d{name} is {like})")
+    explained = not unexplained
     return diagnosis("; ".join(causes), evidence, explained=explained)
 
 
