@@ -683,6 +683,14 @@ def diagnose_partials(
         evidence.append(Evidence(f"every partial is {c:g}× the correct one{why}", r <= 1, r))
         if r <= 1:
             return diagnosis(evidence[0].hypothesis, evidence)
+    # one factor per point, common to all nine partials: the factor they all share, dL/dy_pred
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        share = np.nanmedian(np.where(correct != 0, formula_values / correct, np.nan), axis=1)
+    r = fit(formula_values, np.nan_to_num(share)[:, None] * correct)
+    text = "every partial is the correct one times a factor that changes from point to point: your dL/dy_pred"
+    evidence.append(Evidence(f"{text} is wrong (the blog's is -2(y_true - y_pred))", r <= 1, r))
+    if r <= 1:
+        return diagnosis(evidence[-1].hypothesis, evidence)
     causes, unexplained = [], []
     for p in wrong:
         name = BLOG_NAMES[p]
