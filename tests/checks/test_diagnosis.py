@@ -89,6 +89,7 @@ CAUSES = {
 STEPS_ONLY = {
     "shuffled": (["the rows are shuffled every epoch"], None),
     "reinitialised": (["re-initialised"], None),
+    "starts_from_another": (["w6's update starts from w5's value: w6 = w5 - ..."], None),
     "shared_factor": (["your updates of w1, w2, b1 use their partials with f'(o1) for f'(sum_o1)"], None),
     "wrong_parameter": (
         ["w5 never changes", "w6 receives w5's update as well as its own"],

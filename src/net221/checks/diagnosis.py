@@ -393,6 +393,14 @@ def _steps_from(
                     lost.add(p)
                 elif (np.abs(after[:, p] - before[:, q] - c * chosen[:, q]) <= lim[:, p]).all():
                     cause, representable = f"{name} is assigned {other}'s new value", False
+                elif any(
+                    (np.abs(after[:, p] - v[:, q] - c * chosen[:, p]) <= lim[:, p]).all()
+                    for v in (before, after)
+                ):
+                    cause, representable = (
+                        f"{name}'s update starts from {other}'s value: {name} = {other} - ...",
+                        False,
+                    )
         complete = complete and bool(cause)
         sentences.append(f"{where}: {cause}" if cause else where)
         causes.append(cause or where)
