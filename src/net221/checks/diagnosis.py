@@ -273,20 +273,21 @@ class _Observed:
 def _misfit(
     run_w: np.ndarray, run_l: np.ndarray, seen: _Observed, shifted: bool, s: Settings, slack: np.ndarray
 ) -> float:
-    """Residual of one run (weights (E+1, 9), loss (E+1,)) against your numbers."""
+    """Residual of one run (weights (E+1, 9), loss (E+1,)) against your numbers; `slack` (E+1, 10)
+    widens the weights' limits (columns 0-8) and the loss's (column 9)."""
     worst, last = 0.0, len(run_l) - 1
     for a, b, w in seen.weights:
         i = b if shifted else a
         if i <= last:
             ref = run_w[i]
             worst = max(
-                worst, residual(w, ref, s.tolerance * np.maximum(np.abs(ref), s.abs_floor) + slack[i])
+                worst, residual(w, ref, s.tolerance * np.maximum(np.abs(ref), s.abs_floor) + slack[i, :9])
             )
     for a, b, loss, res in seen.losses:
         i = b if shifted else a
         if i <= last:
             ref = run_l[i]
-            lim = max(s.tolerance * max(abs(ref), s.abs_floor), res / 2 * (1 + 1e-9))
+            lim = max(s.tolerance * max(abs(ref), s.abs_floor), res / 2 * (1 + 1e-9)) + slack[i, 9]
             worst = max(worst, residual(np.array(loss), ref, np.array(lim)))
     return worst
 
@@ -301,7 +302,7 @@ def _fits(
     run: Rerun, k: int, seen: _Observed, s: Settings, slack: np.ndarray | None = None
 ) -> tuple[float, float]:
     """Row k's residuals: with the epochs as logged, and shifted by one."""
-    slack = np.zeros((len(run.loss), 1)) if slack is None else slack
+    slack = np.zeros((len(run.loss), 10)) if slack is None else slack
     after = _misfit(run.weights[:, k], run.loss[:, k], seen, False, s, slack)
     return after, _misfit(run.weights[:, k], run.loss[:, k], seen, True, s, slack) if seen.losses else np.inf
 
@@ -333,8 +334,12 @@ def _judge(
     if seen.losses:
         evidence.append(Evidence(_shift_text(seen), moved <= 1, moved))
     if single or all(min(fit) > 1 for fit in fits):
-        slack = 10 * np.abs(rerun([named[0][1]], datasets(), epochs, np.float32).weights[:, 0] - w)
-        r32 = _fits(run, 0, seen, s, slack + 4 * EPS32 * np.abs(w))[0]
+        single_run, loss = rerun([named[0][1]], datasets(), epochs, np.float32), run.loss[:, :1]
+        drift = np.abs(single_run.weights[:, 0] - w).max(axis=1, keepdims=True) + 8 * EPS32 * np.maximum(
+            np.abs(w), 1
+        )
+        slack = np.hstack([10 * drift, 10 * np.abs(single_run.loss[:, :1] - loss) + 8 * EPS32 * loss])
+        r32 = _fits(run, 0, seen, s, slack)[0]
         evidence.append(Evidence("float32 arithmetic", r32 <= 1, r32))
         if r32 <= 1:
             return found("your train() agrees within float32 rounding (it computes in float32)", True)
