@@ -333,7 +333,7 @@ def _judge(
         return found("agrees", True)
     if seen.losses:
         evidence.append(Evidence(_shift_text(seen), moved <= 1, moved))
-    if single or all(min(fit) > 1 for fit in fits):
+    if single or (all(min(fit) > 1 for fit in fits) and not (steps and steps.causes)):
         single_run, loss = rerun([named[0][1]], datasets(), epochs, np.float32), run.loss[:, :1]
         drift = np.abs(single_run.weights[:, 0] - w).max(axis=1, keepdims=True) + 8 * EPS32 * np.maximum(
             np.abs(w), 1
