@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 from pathlib import Path
@@ -10,10 +11,18 @@ import numpy as np
 import pytest
 import torch
 
-from net221.checks.formulas import load_formula
-from net221.checks.gradcheck import Settings, check, compare, relative_error
-from net221.checks.points import INPUT_RANGE, gradcheck_points, random_points
-from net221.checks.witnesses import autograd_partials, finite_difference_partials
+from net221.checks.formula import load_formula
+from net221.checks.gradcheck import (
+    INPUT_RANGE,
+    Settings,
+    autograd_partials,
+    check,
+    compare,
+    finite_difference_partials,
+    gradcheck_points,
+    random_points,
+    relative_error,
+)
 from net221.derivation import blog_partials
 from net221.ensemble import Ensemble
 from net221.errors import ConfigValueError
@@ -279,3 +288,15 @@ def test_non_finite_and_huge_partials_fail_and_the_report_stays_json() -> None:
     assert data["parameters"]["b1"]["max_rel_error"] == "inf"  # 2e308 overflows
     assert "strings" in data["non_finite"]
     assert "nan #0" in result.table and "inf #0" in result.table
+
+
+def test_a_diagnosis_leads_the_summary_and_goes_to_the_report() -> None:
+    from net221.checks.report import Diagnosis
+
+    result = check("seed_notes_hidden", points=3)
+    cause = "your dL/dw1 equals the correct one with x2 for x1"
+    diagnosed = dataclasses.replace(result, diagnosis=Diagnosis(cause, [{"partial": "w1", "explains": True}]))
+    assert diagnosed.summary == f"FAIL: {cause}; {result.summary.removeprefix('FAIL: ')}"
+    report = json.loads(json.dumps(diagnosed.report, allow_nan=False))
+    assert report["diagnosis"] == {"cause": cause, "evidence": [{"partial": "w1", "explains": True}]}
+    assert result.report["diagnosis"] is None

@@ -1,46 +1,46 @@
 """Check a formula for the nine partials against autograd and finite differences.
 
-Layer: training (checks); no Hydra, no files. For each parameter θ in w1..w6,
-b1..b3, three witnesses of dL/dθ, L = (y_true - y_pred)^2, are compared in
-float64 at every point (net221.checks.points: the worked example and `points` random ones):
-
-    formula             the function under test (net221.checks.formulas);
-    autograd            loss.backward() on the net221 torch module (net221.checks.witnesses);
-    finite difference   (L(θ + step) - L(θ - step)) / (2 step) from the module's forward pass.
-
-A parameter passes when, over all points, the formula's relative error against
-autograd is at most `tolerance` and against the finite difference at most
-`fd_tolerance`; the relative error of a against b is |a - b| / max(|b|, floor).
+Layer: checks; no Hydra, no files. A formula takes the nine parameters by blog name, x1, x2 and
+y_true as keyword arguments and returns dL/dθ, L = (y_true - y_pred)^2, as a mapping by blog
+name (net221.derivation.blog_partials is one): a built-in name (BUILTIN_FORMULAS),
+`path/to/file.py:function`, `package.module:function` or the function itself. At the blog's
+worked example and `points` random points it is compared, in float64, with loss.backward() on
+the net221 torch module and with central differences (L(θ + step) - L(θ - step)) / (2 step) of
+the module's loss; it runs in a child process (net221.checks.usercode) meanwhile. A parameter
+passes when its relative error |a - b| / max(|b|, floor) is at most `tolerance` against autograd
+and `fd_tolerance` against the finite difference at every point.
 
     >>> from net221.checks.gradcheck import check
-    >>> result = check("seed_notes_hidden", points=20)
-    >>> result.passed, result.failed
-    (False, ['w1', 'w2', 'w3', 'w4', 'b1', 'b2'])
-    >>> print(result.table)          # doctest: +SKIP
-    >>> result.report["points"][0]   # doctest: +SKIP
+    >>> check("seed_notes_hidden", points=20).failed
+    ['w1', 'w2', 'w3', 'w4', 'b1', 'b2']
 """
 
 from __future__ import annotations
 
 import dataclasses
-import math
-import numbers
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from net221.checks.formulas import Formula, load_formula, partials_at
-from net221.checks.points import Point, gradcheck_points
-from net221.checks.table import render_table, report, summary_line
-from net221.errors import ConfigValueError
+from net221.checks import report
+from net221.checks.formula import Formula, calls, collect, load_formula
+from net221.checks.usercode import Child
 from net221.init import BLOG_NAMES
+
+PARAMETER_STD = 1.0  # random points: weights and biases ~ N(0, PARAMETER_STD^2)
+INPUT_RANGE = 10.0  # x1, x2 ~ U(-INPUT_RANGE, INPUT_RANGE)
+SAMPLING = {
+    "weights_and_biases": f"N(0, {PARAMETER_STD**2:g})",
+    "inputs": f"U(-{INPUT_RANGE:g}, {INPUT_RANGE:g})",
+    "y_true": "0 or 1, equally likely",
+}
 
 
 @dataclass(frozen=True)
 class Settings:
-    """What a check does; net221-gradcheck's options have these defaults."""
+    """What a check does; net221-gradcheck's options are these, with these defaults."""
 
     points: int = 100  # random points besides the worked example
     seed: int = 0  # of the random points; point k is the same for any `points` >= k
@@ -54,20 +54,103 @@ class Settings:
     timeout: float | None = 10.0  # seconds for one call of the formula; None: no limit
 
     def __post_init__(self) -> None:
-        for key in ("points", "seed"):
-            value = getattr(self, key)
-            if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0:
-                raise ConfigValueError(f"{key}={value!r}: must be an integer >= 0")
-        for key in ("step", "tolerance", "abs_floor", "fd_tolerance", "fd_abs_floor", "timeout"):
-            value = getattr(self, key)
-            if key == "timeout" and value is None:
-                continue
-            if (
-                isinstance(value, bool)
-                or not isinstance(value, numbers.Real)
-                or not 0 < float(value) < math.inf
-            ):
-                raise ConfigValueError(f"{key}={value!r}: must be a finite number > 0")
+        report.validate(self)
+
+
+# --- the points -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Point:
+    params: dict[str, float]
+    x1: float
+    x2: float
+    y_true: float
+    kind: str  # "worked_example" | "random"
+
+    def describe(self, index: int) -> str:
+        kind = "the worked example" if self.kind == "worked_example" else "random"
+        return f"point {index} ({kind}: x1={self.x1:.6g}, x2={self.x2:.6g}, y_true={self.y_true:g})"
+
+
+def worked_example() -> Point:
+    """Every weight 1, every bias 0, and Alice: x1 = -2, x2 = -1, y_true = 1."""
+    params = dict(zip(BLOG_NAMES, (1.0,) * 6 + (0.0,) * 3, strict=True))
+    return Point(params, -2.0, -1.0, 1.0, "worked_example")
+
+
+def random_points(count: int, seed: int) -> list[Point]:
+    """`count` points drawn one after the other: the first k are the same for any count >= k."""
+    rng, points = np.random.default_rng(seed), []
+    for _ in range(count):
+        params = rng.normal(0.0, PARAMETER_STD, size=len(BLOG_NAMES))
+        x1, x2 = rng.uniform(-INPUT_RANGE, INPUT_RANGE, size=2)
+        y_true = rng.integers(0, 2)
+        values = dict(zip(BLOG_NAMES, params.tolist(), strict=True))
+        points.append(Point(values, float(x1), float(x2), float(y_true), "random"))
+    return points
+
+
+def gradcheck_points(count: int, seed: int) -> list[Point]:
+    """The worked example first, then `count` random points."""
+    return [worked_example(), *random_points(count, seed)]
+
+
+# --- the witnesses ----------------------------------------------------------------------------------
+
+
+def _module_and_loss() -> tuple[Any, Callable[[Any, Point], Any]]:
+    import torch  # here: the command's --help and the formula's child process go without it
+
+    from net221.network import Net221
+
+    with torch.random.fork_rng(devices=[]):  # the layers' random init leaves the caller's generator alone
+        net = Net221(dtype=torch.float64, device="cpu")
+
+    def loss(net: Net221, point: Point) -> Any:
+        y_pred = net(torch.tensor([[point.x1, point.x2]], dtype=torch.float64))
+        return ((point.y_true - y_pred) ** 2).sum()
+
+    return net, loss
+
+
+def autograd_partials(points: Sequence[Point]) -> np.ndarray:
+    """dL/dθ from loss.backward(): (points, 9) in BLOG_NAMES order."""
+    import torch
+
+    (net, loss), rows = _module_and_loss(), []
+    with torch.enable_grad():
+        for point in points:
+            net.zero_grad(set_to_none=True)
+            net.set_blog_parameters(point.params)
+            loss(net, point).backward()
+            rows.append([net.blog_gradients()[name] for name in BLOG_NAMES])
+    return np.array(rows, dtype=np.float64).reshape(len(points), len(BLOG_NAMES))
+
+
+def finite_difference_partials(points: Sequence[Point], step: float) -> np.ndarray:
+    """Central differences of L: (points, 9). The divisor is (θ + step) - (θ - step) as stored."""
+    import torch
+
+    (net, loss), rows = _module_and_loss(), []
+    with torch.no_grad():
+        for point in points:
+            net.set_blog_parameters(point.params)
+            row = []
+            for name in BLOG_NAMES:
+                theta = point.params[name]
+                plus, minus = theta + step, theta - step
+                net.set_blog_parameters({name: plus})
+                loss_plus = float(loss(net, point))
+                net.set_blog_parameters({name: minus})
+                loss_minus = float(loss(net, point))
+                net.set_blog_parameters({name: theta})
+                row.append((loss_plus - loss_minus) / (plus - minus))
+            rows.append(row)
+    return np.array(rows, dtype=np.float64).reshape(len(points), len(BLOG_NAMES))
+
+
+# --- the check ------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -93,6 +176,38 @@ class ParameterResult:
     def passed(self) -> bool:
         return self.autograd_pass and self.fd_pass
 
+    @property
+    def worst_errors(self) -> tuple[float, float, float, float]:
+        return self.max_abs_error, self.max_rel_error, self.fd_max_abs_error, self.fd_max_rel_error
+
+    @property
+    def worst_points(self) -> tuple[int, int, int, int]:
+        return self.abs_worst_point, self.worst_point, self.fd_abs_worst_point, self.fd_worst_point
+
+
+def parameter_results(
+    values: np.ndarray, autograd: np.ndarray, fd: np.ndarray, s: Any
+) -> list[ParameterResult]:
+    """Each parameter's worst errors over the points (NaN counts as the worst)."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        errors = [
+            np.abs(values - autograd),
+            np.abs(values - autograd) / np.maximum(np.abs(autograd), s.abs_floor),
+            np.abs(values - fd),
+            np.abs(values - fd) / np.maximum(np.abs(fd), s.fd_abs_floor),
+        ]
+    results = []
+    for j, name in enumerate(BLOG_NAMES):
+        (ae, ae_at), (re, re_at), (fe, fe_at), (fr, fr_at) = [
+            (float(e[i, j]), i) for e in errors for i in [int(np.argmax(e[:, j]))]
+        ]
+        at_example = (float(values[0, j]), float(autograd[0, j]), float(fd[0, j]))
+        passes = (bool(re <= s.tolerance), bool(fr <= s.fd_tolerance))  # False for NaN
+        results.append(
+            ParameterResult(name, *at_example, ae, ae_at, re, re_at, fe, fe_at, fr, fr_at, *passes)
+        )
+    return results
+
 
 @dataclass(frozen=True, repr=False)
 class GradcheckResult:
@@ -104,6 +219,7 @@ class GradcheckResult:
     autograd: np.ndarray
     finite_difference: np.ndarray
     parameters: list[ParameterResult]
+    diagnosis: report.Diagnosis | None = None  # the likely mistake, when one is found
 
     @property
     def passed(self) -> bool:
@@ -116,17 +232,17 @@ class GradcheckResult:
     @property
     def table(self) -> str:
         """The per-parameter table, as net221-gradcheck prints it."""
-        return render_table(self)
+        return report.gradcheck_table(self)
 
     @property
     def summary(self) -> str:
-        """One line: PASS or FAIL, and which parameters fail."""
-        return summary_line(self)
+        """One line: PASS or FAIL, and which parameters fail (led by the diagnosis, if any)."""
+        return report.gradcheck_summary(self)
 
     @property
     def report(self) -> dict[str, Any]:
         """Everything as JSON-ready data (non-finite numbers as the strings "nan", "inf", "-inf")."""
-        return report(self)
+        return report.gradcheck_report(self)
 
     def __repr__(self) -> str:
         return f"<GradcheckResult {self.summary}>"
@@ -139,55 +255,20 @@ def relative_error(a: np.ndarray, b: np.ndarray, floor: float) -> np.ndarray:
     return error
 
 
-def _worst(errors: np.ndarray) -> tuple[float, int]:
-    """The largest error and its point; NaN counts as the largest."""
-    index = int(np.argmax(errors))  # argmax returns the first NaN if there is one
-    return float(errors[index]), index
-
-
 def compare(formula: Formula, settings: Settings, points: Sequence[Point] | None = None) -> GradcheckResult:
-    """The formula against autograd and finite differences at the points `settings` draws,
-    or at `points` when given (point 0 is the one the table shows values at)."""
-    from net221.checks.witnesses import autograd_partials, finite_difference_partials  # loads torch
-
+    """The formula against autograd and finite differences at the points `settings` draws, or at
+    `points` when given (point 0 is the one the table shows values at). The formula runs in a
+    child process while this one computes the witnesses."""
     seed = settings.seed if points is None else None
     points = gradcheck_points(settings.points, settings.seed) if points is None else list(points)
     if not points:
         raise ValueError("a check needs at least one point")
-    formula_values = np.array(
-        [partials_at(formula, point, i, settings.timeout) for i, point in enumerate(points)], dtype=np.float64
-    )
-    autograd = autograd_partials(points)
-    fd = finite_difference_partials(points, settings.step)
-    with np.errstate(over="ignore", invalid="ignore"):
-        abs_error, fd_abs_error = np.abs(formula_values - autograd), np.abs(formula_values - fd)
-    rel_error = relative_error(formula_values, autograd, settings.abs_floor)
-    fd_rel_error = relative_error(formula_values, fd, settings.fd_abs_floor)
-    parameters = []
-    for j, name in enumerate(BLOG_NAMES):
-        max_abs, abs_at = _worst(abs_error[:, j])
-        max_rel, rel_at = _worst(rel_error[:, j])
-        fd_max_abs, fd_abs_at = _worst(fd_abs_error[:, j])
-        fd_max_rel, fd_rel_at = _worst(fd_rel_error[:, j])
-        parameters.append(
-            ParameterResult(
-                name=name,
-                formula_at_example=float(formula_values[0, j]),
-                autograd_at_example=float(autograd[0, j]),
-                fd_at_example=float(fd[0, j]),
-                max_abs_error=max_abs,
-                abs_worst_point=abs_at,
-                max_rel_error=max_rel,
-                worst_point=rel_at,
-                fd_max_abs_error=fd_max_abs,
-                fd_abs_worst_point=fd_abs_at,
-                fd_max_rel_error=fd_max_rel,
-                fd_worst_point=fd_rel_at,
-                autograd_pass=bool(max_rel <= settings.tolerance),  # False for NaN
-                fd_pass=bool(fd_max_rel <= settings.fd_tolerance),
-            )
-        )
-    return GradcheckResult(formula, settings, points, seed, formula_values, autograd, fd, parameters)
+    with Child(calls(formula, points), settings.timeout) as child:
+        autograd = autograd_partials(points)
+        fd = finite_difference_partials(points, settings.step)
+        values = collect(formula, child, settings.timeout)
+    parameters = parameter_results(values, autograd, fd, settings)
+    return GradcheckResult(formula, settings, points, seed, values, autograd, fd, parameters)
 
 
 def check(
@@ -195,9 +276,9 @@ def check(
 ) -> GradcheckResult:
     """Check a formula in one call: a function, or a spec such as "blog" or "my.py:my_partials".
 
-    `changes` override single settings: check(my_partials, points=1000, seed=3).
-    Raises FormulaError (a one-line message) when the formula cannot be loaded or called,
-    ConfigValueError for a setting that cannot work."""
+    `changes` override single settings: check(my_partials, points=1000, seed=3). Raises
+    FormulaError (one line) when the formula cannot be loaded or called, ConfigValueError for a
+    setting that cannot work."""
     settings = dataclasses.replace(settings or Settings(), **changes)
     if isinstance(formula, Formula):
         resolved = formula

@@ -1,6 +1,15 @@
-"""A training run as another implementation reports it: losses by epoch, maybe the weights too.
+"""Training runs: the reference's, and another implementation's as it reports it.
 
-Layer: checks. Two sources:
+Layer: checks. The reference (`reference_run`) trains the blog's network as the blog does:
+per-sample SGD on its four people in their order, all nine partials from net221.derivation
+(the hand-written backprop, checked against autograd by gradcheck) before any update, the
+MSE over the four after each epoch. It is the torch loop's arithmetic step for step
+(tests/checks/test_trajectory.py: Net221 with net221.loop from the same values) at a hundredth
+of its cost, so that a comparison and its diagnosis can re-run it often. Its options are the
+ways real implementations differ: the learning rate, the epochs, the order of the rows in each
+epoch, the partials, the precision the parameters are kept in.
+
+Another implementation reports its run in one of two ways:
 
     printed output   `Epoch N loss: X` lines, as the blog's code prints them;
     a trajectory file (CSV) that a program in any language can write:
@@ -24,9 +33,14 @@ from __future__ import annotations
 import csv
 import math
 import re
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
+from net221.data import BLOG_SHIFT, blog_dataset, held_out_people
+from net221.derivation import blog_partials, feedforward
 from net221.errors import UserError
 from net221.init import BLOG_NAMES
 
@@ -151,3 +165,74 @@ def read_trajectory(path: Path) -> Trajectory:
     if not epochs:
         raise TrajectoryError(f"{path}: no logged epochs after the init row")
     return Trajectory(initial, epochs)
+
+
+# --- the reference ------------------------------------------------------------------------------
+
+
+def blog_training_data() -> tuple[np.ndarray, np.ndarray]:
+    """The blog's `data` (4, 2) and `all_y_trues` (4,) as the blog writes them: the shifted
+    weights and heights and the 0/1 labels, whole numbers (int64)."""
+    people = blog_dataset()
+    return np.rint(people.features - np.array(BLOG_SHIFT)).astype(np.int64), people.labels.astype(np.int64)
+
+
+def held_out_inputs() -> tuple[list[str], np.ndarray]:
+    """Emily and Frank, shifted as the training data."""
+    held_out = held_out_people()
+    return list(held_out.names), held_out.features - np.array(BLOG_SHIFT)
+
+
+def predict(params: Mapping[str, float], inputs: np.ndarray) -> np.ndarray:
+    """The network's output for each row of inputs (M, 2): (M,)."""
+    return np.array([feedforward(**params, x1=float(x[0]), x2=float(x[1])) for x in inputs])
+
+
+def _samples() -> list[tuple[float, float, float]]:
+    data, labels = blog_training_data()
+    return [(float(x[0]), float(x[1]), float(y)) for x, y in zip(data, labels, strict=True)]
+
+
+def mse(params: Mapping[str, float], samples: Sequence[tuple[float, float, float]] | None = None) -> float:
+    """The loss the blog prints: the MSE over its four people (or over `samples`, (x1, x2, y))."""
+    rows = _samples() if samples is None else samples
+    return float(np.mean([(y - feedforward(**params, x1=x1, x2=x2)) ** 2 for x1, x2, y in rows]))
+
+
+@dataclass
+class ReferenceRun:
+    loss: np.ndarray  # (epochs,): loss[N] after epoch N's updates
+    weights: dict[int, dict[str, float]] = field(default_factory=dict)  # at the epochs asked for
+    final: dict[str, float] = field(default_factory=dict)
+    predictions: np.ndarray = field(default_factory=lambda: np.empty(0))  # Emily, Frank
+
+
+def reference_run(
+    initial: Mapping[str, float],
+    lr: float = 0.1,
+    epochs: int = 1000,
+    *,
+    weights_at: Sequence[int] = (),
+    order: Callable[[int], Sequence[int]] | None = None,
+    partials: Callable[..., Mapping[str, float]] = blog_partials,
+    dtype: type[np.floating] | None = None,
+) -> ReferenceRun:
+    """The blog's training from `initial`. `order(epoch)`: the rows (of 0..3) that epoch visits,
+    in order (default: 0, 1, 2, 3); `partials`: blog_partials' signature; `dtype` (np.float32):
+    the parameters rounded to it after every update."""
+    samples = _samples()
+    params = {name: float(initial[name]) for name in BLOG_NAMES}
+    run, wanted = ReferenceRun(loss=np.full(epochs, np.nan)), set(weights_at)
+    for epoch in range(epochs):
+        for row in range(len(samples)) if order is None else order(epoch):
+            x1, x2, y_true = samples[row]
+            step = partials(**params, x1=x1, x2=x2, y_true=y_true)
+            for name in BLOG_NAMES:
+                params[name] -= lr * step[name]
+            if dtype is not None:
+                params = {name: float(dtype(value)) for name, value in params.items()}
+        run.loss[epoch] = mse(params, samples)
+        if epoch in wanted:
+            run.weights[epoch] = dict(params)
+    run.final, run.predictions = params, predict(params, held_out_inputs()[1])
+    return run

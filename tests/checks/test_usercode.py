@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import multiprocessing
 import os
 import re
 import signal
@@ -17,8 +18,9 @@ import numpy as np
 import pytest
 import torch
 
-from net221.checks.formulas import FormulaInterrupted, load_formula
+from net221.checks.formula import FormulaInterrupted, load_formula
 from net221.checks.gradcheck import check
+from net221.checks.usercode import CallError, run_calls
 from net221.derivation import blog_partials
 from net221.errors import FormulaError
 
@@ -45,8 +47,8 @@ def load_error(spec: str) -> str:
         ("nonsense", "unknown formula; expected one of blog, seed_notes, seed_notes_loss, seed_notes_hidden"),
         ("net221.derivation:no_such_function", "module net221.derivation has no function 'no_such_function'"),
         (
-            "net221.checks.points:SAMPLING",
-            "'SAMPLING' in module net221.checks.points is not a function (it is a dict)",
+            "net221.checks.gradcheck:SAMPLING",
+            "'SAMPLING' in module net221.checks.gradcheck is not a function (it is a dict)",
         ),
         ("no_such_package_for_gradcheck.grads:f", "no module named 'no_such_package_for_gradcheck'"),
         (":f", "missing the file or module before ':'"),
@@ -64,13 +66,13 @@ def test_specs_that_name_nothing(spec: str, fragment: str) -> None:
 @pytest.mark.parametrize(
     ("source", "fragments"),
     [
-        ("def f(**kw):\n    return {\n", ["cannot import", "broken.py", "SyntaxError", "line 2"]),
+        ("def f(**kw):\n    return {\n", ["importing", "broken.py raised SyntaxError", "line 2"]),
         (
             "import no_such_module_for_gradcheck\n",
-            ["cannot import", "ModuleNotFoundError", "no_such_module_for"],
+            ["importing", "broken.py raised ModuleNotFoundError", "no_such_module_for"],
         ),
-        ("raise RuntimeError('boom')\n", ["cannot import", "RuntimeError: boom"]),
-        ("import sys\nsys.exit(3)\n", ["cannot import", "SystemExit: 3"]),
+        ("raise RuntimeError('boom')\n", ["importing", "broken.py raised RuntimeError: boom"]),
+        ("import sys\nsys.exit(3)\n", ["importing", "broken.py raised SystemExit: 3"]),
     ],
 )
 def test_files_that_cannot_be_imported(tmp_path: Path, source: str, fragments: list[str]) -> None:
@@ -268,7 +270,7 @@ def test_a_formula_that_never_returns_is_stopped(formula: Callable[..., object])
     assert f"did not return within timeout=0.2 s {WORKED}; stopped in " in message
     # stopped where it was: a line of the function
     line = int(message.rpartition(":")[2])
-    assert message.endswith(f"test_formulas.py:{line}")
+    assert message.endswith(f"test_usercode.py:{line}")
     assert formula.__code__.co_firstlineno < line <= formula.__code__.co_firstlineno + 4
     # nothing left behind: the timer is off and the signal handler is the one before
     assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
@@ -306,6 +308,40 @@ def test_timeout_none_means_no_limit() -> None:
     assert check(slow, points=0, timeout=None).passed
     with pytest.raises(FormulaError, match=re.escape("did not return within timeout=0.01 s")):
         check(slow, points=0, timeout=0.01)
+
+
+# --- the child process ------------------------------------------------------------------------
+
+
+def test_calls_in_a_child_give_results_and_output_in_order() -> None:
+    def noisy() -> int:
+        print("to stdout")
+        print("to stderr", file=sys.stderr)
+        return 42
+
+    assert run_calls([("noisy", noisy), ("quiet", lambda: None)], 5) == [
+        (42, "to stdout\nto stderr\n"),
+        (None, ""),
+    ]
+    with pytest.raises(CallError, match=r"^quiet raised ZeroDivisionError: division by zero$"):
+        run_calls([("quiet", lambda: 1 / 0), ("never", lambda: None)], 5)
+    assert multiprocessing.active_children() == []
+
+
+def test_code_that_ends_the_process_is_reported() -> None:
+    with pytest.raises(CallError, match=r"^leaves ended the process \(exit status 3\)$"):
+        run_calls([("leaves", lambda: os._exit(3))], 5)
+
+
+def test_what_the_code_changes_stays_in_the_child() -> None:
+    def meddle() -> str:
+        sys.path.insert(0, "/nowhere")
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        return "done"
+
+    handler = signal.getsignal(signal.SIGTERM)
+    assert run_calls([("meddle", meddle)], None) == [("done", "")]
+    assert "/nowhere" not in sys.path and signal.getsignal(signal.SIGTERM) == handler
 
 
 # --- torch's global state -------------------------------------------------------------------

@@ -16,12 +16,12 @@ from hydra import compose, initialize_config_module
 
 import net221
 from net221.app import gradcheck as app
-from net221.checks.formulas import BUILTIN_FORMULAS
+from net221.checks.formula import BUILTIN_FORMULAS
 from net221.checks.gradcheck import Settings
 from net221.errors import ConfigValueError, FormulaError
 from net221.init import BLOG_NAMES
 
-from conftest import WORKED_GRADIENTS, assert_one_line_error, compose_config, run_cli
+from conftest import WORKED_GRADIENTS, assert_one_line_error, run_cli
 
 PROG = "net221-gradcheck"
 HIDDEN = ["w1", "w2", "w3", "w4", "b1", "b2"]
@@ -139,7 +139,7 @@ def test_a_sweep_runs_every_job_and_exits_1_when_one_fails(gradcheck: Run, tmp_p
         (
             ["formula=bad.py:f"],
             "def f(**kw):\n    return {\n",
-            "formula=bad.py:f: cannot import bad.py: SyntaxError",
+            "formula=bad.py:f: importing bad.py raised SyntaxError",
         ),
         (
             ["formula=bad.py:f"],
@@ -177,8 +177,11 @@ def test_bad_input_is_one_line_and_exit_2(
     ],
 )
 def test_bad_config_values(override: str, message: str) -> None:
+    app.register_schema()
+    with initialize_config_module(config_module="net221.configs", version_base="1.3"):
+        cfg = compose(config_name="gradcheck", overrides=[override])
     with pytest.raises(ConfigValueError) as error:
-        app.settings(compose_config(override, config_name="gradcheck"))
+        app.settings(cfg)
     assert "\n" not in str(error.value) and message in str(error.value), str(error.value)
 
 

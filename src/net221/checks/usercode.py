@@ -1,0 +1,249 @@
+"""Someone else's code: found by name, then run in a child process with a time limit.
+
+Layer: checks. gradcheck (a formula) and compare (a class) share both parts: `load(spec, kind)`
+imports `path/to/file.py:Name` (its folder first on sys.path, as when it runs as a script) or
+`package.module:Name` (the current folder counts, as with `python -m`); `Child(calls, timeout)`
+runs the calls one after the other in a child process forked from this one, and hands back each
+one's result and what it printed. A child process is the one way to stop code that hangs (a
+loop, a sleep, a C extension) and leave nothing of it running, and whatever the code changes
+(torch's defaults, sys.path, signal handlers) changes in the child only. Each call may take
+`timeout` seconds: faulthandler.dump_traceback_later in the child writes where the code was and
+ends the child. There torch, if loaded, runs on one thread (OpenMP's pool does not survive a
+fork). Needs os.fork (Linux, macOS).
+"""
+
+from __future__ import annotations
+
+import faulthandler
+import importlib
+import importlib.util
+import io
+import multiprocessing
+import re
+import sys
+import tempfile
+import time
+import traceback
+from collections.abc import Callable, Sequence
+from contextlib import suppress
+from pathlib import Path
+from types import ModuleType, TracebackType
+from typing import Any
+
+import net221
+from net221.errors import UserError
+
+Call = tuple[str, Callable[[], object]]  # (what the call is, for messages; the call)
+
+_IDENTIFIER = re.compile(r"[A-Za-z_]\w*\Z")
+_MODULE = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*\Z")
+
+
+class UserCodeError(UserError):
+    """Code that cannot be loaded, or a call into it that failed: one line."""
+
+
+class CallError(UserCodeError):
+    """A call that raised, did not return within its time limit, or ended the process."""
+
+    def __init__(self, what: str, problem: str, where: str = "", *, timed_out: bool = False) -> None:
+        super().__init__(f"{what} {problem}")
+        self.what, self.problem, self.where, self.timed_out = what, problem, where, timed_out
+        self.exception = (
+            problem.removeprefix("raised ").partition(":")[0] if problem.startswith("raised") else ""
+        )
+
+
+class CallInterrupted(KeyboardInterrupt):
+    """Ctrl-C (or a KeyboardInterrupt the code raised) during a call; `what` says which."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(what)
+        self.what = what
+
+
+class ChildError(Exception):
+    """An exception raised in the child: its traceback, as text (the cause of a CallError)."""
+
+
+def describe(exc: BaseException) -> str:
+    """'ZeroDivisionError: division by zero', on one line."""
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
+
+
+def shown_path(path: str) -> str:
+    """`path` relative to the current folder when it is below it."""
+    with suppress(ValueError):
+        return str(Path(path).resolve().relative_to(Path.cwd().resolve()))
+    return path
+
+
+def _is_users(filename: str) -> bool:
+    """Whether a file is the user's: neither net221's own nor Python's or an installed package's."""
+    if filename.startswith("<"):
+        return False
+    resolved = str(Path(filename).resolve())
+    ours = (str(Path(net221.__file__).resolve().parent), sys.prefix, sys.base_prefix, sys.exec_prefix)
+    return not any(resolved.startswith(str(Path(root).resolve())) for root in ours)
+
+
+def _user_line(tb: TracebackType | None) -> str:
+    """The deepest line of the user's own code in a traceback, as file:line; '' if none."""
+    frames = [frame for frame in traceback.extract_tb(tb) if _is_users(frame.filename)]
+    return f"{shown_path(frames[-1].filename)}:{frames[-1].lineno}" if frames else ""
+
+
+# --- loading ------------------------------------------------------------------------------------
+
+
+def load(spec: str, kind: str) -> Any:
+    """The function (kind="function") or class (kind="class") that `spec` names."""
+    usage = (
+        "expected path/to/network.py:ClassName or package.module:ClassName"
+        if kind == "class"
+        else "expected path/to/file.py:function or package.module:function"
+    )
+    target, _, name = spec.strip().rpartition(":")
+    if not target:
+        if spec.strip().endswith(".py"):
+            raise UserCodeError(f"missing ':{kind}' after the file name; {usage}")
+        raise UserCodeError(f"missing the file or module before ':'; {usage}")
+    if not name:
+        raise UserCodeError(f"missing the {kind} name after ':'; {usage}")
+    if not _IDENTIFIER.match(name):
+        raise UserCodeError(f"{name!r} after ':' is not a {kind} name; {usage}")
+    is_file = target.endswith(".py") or "/" in target or "\\" in target
+    if is_file and not Path(target).is_file():
+        raise UserCodeError(f"no such file {target}")
+    if not is_file and not _MODULE.match(target):
+        raise UserCodeError(f"{target!r} is neither a .py file nor a module name; {usage}")
+    module, where = _import(target, is_file), target if is_file else f"module {target}"
+    found = getattr(module, name, None)
+    if found is None:
+        raise UserCodeError(f"{where} has no {kind} {name!r}")
+    if not (isinstance(found, type) if kind == "class" else callable(found)):
+        raise UserCodeError(f"{name!r} in {where} is not a {kind} (it is a {type(found).__name__})")
+    return found
+
+
+def _import(target: str, is_file: bool) -> ModuleType:
+    folder = str(Path(target).resolve().parent if is_file else Path.cwd())
+    added = is_file or ("" not in sys.path and folder not in sys.path)
+    if added:
+        sys.path.insert(0, folder)
+    name = "_net221_user_" + re.sub(r"\W", "_", Path(target).stem) if is_file else target
+    try:
+        if not is_file:
+            return importlib.import_module(target)
+        spec = importlib.util.spec_from_file_location(name, target)
+        assert spec is not None and spec.loader is not None
+        module = sys.modules[name] = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module
+    except (Exception, SystemExit) as exc:
+        if is_file:
+            sys.modules.pop(name, None)
+        missing = exc.name if isinstance(exc, ModuleNotFoundError) and not is_file else None
+        if missing and f"{target}.".startswith(f"{missing}."):
+            raise UserCodeError(f"no module named {missing!r}") from exc
+        raise UserCodeError(f"importing {target} raised {describe(exc)}") from exc
+    finally:
+        if added:
+            sys.path.remove(folder)
+
+
+# --- running ------------------------------------------------------------------------------------
+
+
+def _run_calls(calls: Sequence[Call], timeout: float | None, conn: Any, dump: Any) -> None:
+    """The child: each call in turn, its outcome sent to the parent; the first failure ends it."""
+    if "torch" in sys.modules:
+        sys.modules["torch"].set_num_threads(1)
+    for _, call in calls:
+        printed = io.StringIO()
+        sys.stdout = sys.stderr = printed
+        if timeout is not None:
+            faulthandler.dump_traceback_later(timeout, exit=True, file=dump)
+        start = time.monotonic()
+        try:
+            outcome: tuple[Any, ...] = ("ok", call())
+        except UserCodeError as error:
+            outcome = ("error", error)
+        except KeyboardInterrupt:
+            outcome = ("interrupted",)
+        except BaseException as exc:  # the user's error, SystemExit included
+            outcome = ("raised", describe(exc), _user_line(exc.__traceback__), traceback.format_exc())
+        faulthandler.cancel_dump_traceback_later()
+        if timeout is not None and time.monotonic() - start > timeout:  # returned, but too late
+            outcome = ("late",)
+        conn.send((*outcome, printed.getvalue()))
+        if outcome[0] != "ok":
+            return
+
+
+class Child:
+    """Calls run in a child process: `with Child(calls, timeout) as child:` then child.result()
+    once per call, in order. Leaving the block ends the child if it still runs."""
+
+    def __init__(self, calls: Sequence[Call], timeout: float | None) -> None:
+        self.calls, self.timeout, self.done, self.what = list(calls), timeout, 0, ""
+
+    def __enter__(self) -> Child:
+        context = multiprocessing.get_context("fork")
+        self._dump = tempfile.TemporaryFile()
+        self._conn, child_end = context.Pipe(duplex=False)
+        args = (self.calls, self.timeout, child_end, self._dump)
+        self._process = context.Process(target=_run_calls, args=args, name="net221 user code", daemon=True)
+        self._process.start()
+        child_end.close()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._process.is_alive():
+            self._process.kill()
+        self._process.join()
+        self._process.close()
+        self._conn.close()
+        self._dump.close()
+
+    def result(self) -> tuple[Any, str]:
+        """The next call's (result, what it printed); CallError, UserCodeError or CallInterrupted."""
+        what = self.what = self.calls[self.done][0]
+        try:
+            kind, *rest, printed = self._conn.recv()
+        except EOFError:
+            raise self._ended(what) from None
+        except KeyboardInterrupt:
+            raise CallInterrupted(what) from None
+        self.done += 1
+        if kind == "ok":
+            return rest[0], printed
+        if kind == "error":
+            raise rest[0]
+        if kind == "interrupted":
+            raise CallInterrupted(what)
+        if kind == "late":
+            raise CallError(what, f"did not return within {self.timeout:g} s", timed_out=True)
+        text, where, remote = rest
+        raise CallError(what, f"raised {text}", where) from ChildError(remote)
+
+    def results(self) -> list[tuple[Any, str]]:
+        return [self.result() for _ in range(self.done, len(self.calls))]
+
+    def _ended(self, what: str) -> CallError:
+        self._process.join()
+        self._dump.seek(0)
+        dump = self._dump.read().decode(errors="replace")
+        if self.timeout is not None and dump.startswith("Timeout"):
+            files = re.findall(r'File "(.+)", line (\d+) in', dump)
+            lines = [f"{shown_path(file)}:{line}" for file, line in files if _is_users(file)]
+            problem = f"did not return within {self.timeout:g} s"
+            return CallError(what, problem, lines[0] if lines else "", timed_out=True)
+        return CallError(what, f"ended the process (exit status {self._process.exitcode})")
+
+
+def run_calls(calls: Sequence[Call], timeout: float | None) -> list[tuple[Any, str]]:
+    """Every call's (result, what it printed), in a child process."""
+    with Child(calls, timeout) as child:
+        return child.results()

@@ -1,0 +1,248 @@
+"""The diagnosis: each variant of the examples, with one change, gets that change as its cause.
+
+tests/checks/variants/correct.py is scripts/blog_network.py training 60 epochs; every other
+blog-network variant there differs from it by one change (two for the two-bug files), and
+each partials_*.py variant differs from scripts/my_partials.py by one change."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from net221.checks import report, usercode, usernetwork
+from net221.checks.compare import Settings, forward_inputs
+from net221.checks.diagnosis import (
+    Diagnosis,
+    diagnose_forward,
+    diagnose_partials,
+    diagnose_training,
+    diagnose_trajectory,
+    measure_responses,
+)
+from net221.checks.gradcheck import check
+from net221.checks.steps import Variant, recording, rerun
+from net221.checks.trajectory import LoggedEpoch, blog_training_data, parse_printed, reference_run
+from net221.data import blog_dataset
+from net221.derivation import blog_partials
+from net221.init import BLOG_NAMES
+
+VARIANTS = Path(__file__).resolve().parent / "variants"
+SETTINGS = Settings(epochs=60, points=20)
+START = dict(zip(BLOG_NAMES, [0.3, -1.2, 0.8, 0.5, -0.4, 1.1, -0.2, 0.6, 0.05], strict=True))
+
+
+def loaded(variant: str) -> tuple[usernetwork.UserNetwork, dict[str, float]]:
+    """The variant's class, constructed in this process: (its calls, its initial values)."""
+    spec = f"{VARIANTS / variant}.py:BlogNetwork"
+    network = usernetwork.UserNetwork(spec)
+    network.state["cls"] = usercode.load(spec, "class")
+    return network, network.construct()[1]
+
+
+def diagnosed(variant: str, follow: bool = True) -> Diagnosis:
+    """The variant's forward pass, then its train() (followed step by step when `follow`)."""
+    network, initial = loaded(variant)
+    _, inputs = forward_inputs(SETTINGS.points, SETTINGS.seed)
+    forward = diagnose_forward(
+        initial, inputs, network.feedforward(inputs), SETTINGS, measure_responses(network, inputs)
+    )
+    if forward is not None and not forward.agrees:
+        return forward
+    obj = network.state["obj"]
+    with contextlib.redirect_stdout(io.StringIO()) as printed, recording(obj, usernetwork.as_float) as events:
+        network.train(*blog_training_data(), SETTINGS.lr, SETTINGS.epochs)
+    final = network.parameters("after train")
+    logged = parse_printed(printed.getvalue())
+    return diagnose_training(
+        initial, SETTINGS, logged, final, events if follow else None, forward is not None
+    )
+
+
+AGREE = {
+    "correct": "agrees",
+    "extra_prints": "agrees",
+    "print_format": "agrees",
+    "float32": "agrees within float32 rounding",
+    "loss_per_sample": "prints its loss inside the per-sample loop",
+}
+CAUSES = {
+    "epochs_from_1": ["epochs are counted from 1"],
+    "epochs_one_short": ["your train() runs 59 epochs, the reference 60 (set epochs=59)"],
+    "loss_before_updates": ["the loss is computed before the epoch's updates"],
+    "learn_rate": ["every update is 0.5× the reference's", "learning rate 0.05"],
+    "half_mse": ["every update is 0.5× the reference's", "½·MSE"],
+    "reversed_rows": ["the rows are in another order: Diana, Charlie, Bob, Alice"],
+    "slope_at_activation": ["your update of w1 uses dL/dw1 with f'(h1) for f'(sum_h1)"],
+    "h1_h2_swapped": ["your update of w5 uses dL/dw5 with h2 for h1"],
+    "x1_x2_swapped": ["your update of w2 uses dL/dw2 with x1 for x2"],
+    "missing_slope": ["your update of w6 uses dL/dw6 without the factor f'(sum_o1)"],
+    "flipped_sign": ["your update of b2 uses dL/db2 with the opposite sign"],
+    "half_mse_and_epochs_from_1": ["every update is 0.5× the reference's", "epochs are counted from 1"],
+    "two_partials": ["dL/dw5 with h2 for h1", "dL/db2 with the opposite sign"],
+}
+# what the steps show; without them the whole-run catalogue names it otherwise or not at all
+STEPS_ONLY = {
+    "shuffled": (["the rows are shuffled every epoch"], None),
+    "reinitialised": (["re-initialised"], None),
+    "starts_from_another": (["w6's update starts from w5's value: w6 = w5 - ..."], None),
+    "shared_factor": (["your updates of w1, w2, b1 use their partials with f'(o1) for f'(sum_o1)"], None),
+    "wrong_parameter": (
+        ["w5 never changes", "w6 receives w5's update as well as its own"],
+        "w5's update is assigned to w6",
+    ),
+}
+
+
+@pytest.mark.parametrize("follow", [True, False], ids=["steps", "whole run"])
+@pytest.mark.parametrize("variant", sorted(AGREE))
+def test_benign_differences_agree(variant: str, follow: bool) -> None:
+    found = diagnosed(variant, follow)
+    assert found.agrees and found.explained, found.cause
+    assert AGREE[variant] in found.cause
+
+
+@pytest.mark.parametrize("follow", [True, False], ids=["steps", "whole run"])
+@pytest.mark.parametrize("variant", sorted(CAUSES))
+def test_each_change_is_named(variant: str, follow: bool) -> None:
+    found = diagnosed(variant, follow)
+    assert not found.agrees and found.explained, found.cause
+    for fragment in CAUSES[variant]:
+        assert fragment in found.cause
+    written = json.loads(json.dumps(report.json_ready(found), allow_nan=False))
+    assert written["cause"] == found.cause and written["explained"] is True
+    assert (
+        any(e["explains"] and e["hypothesis"] in found.cause for e in written["evidence"]) or written["steps"]
+    )
+
+
+@pytest.mark.parametrize("variant", sorted(STEPS_ONLY))
+def test_what_only_the_steps_show(variant: str) -> None:
+    fragments, whole_run = STEPS_ONLY[variant]
+    found = diagnosed(variant)
+    assert found.explained and all(f in found.cause for f in fragments), found.cause
+    unfollowed = diagnosed(variant, follow=False)
+    if whole_run is None:
+        assert not unfollowed.explained and unfollowed.cause.startswith("no cause in the catalogue")
+        assert "the closest:" in unfollowed.cause
+    else:
+        assert unfollowed.explained and whole_run in unfollowed.cause
+
+
+def test_the_step_names_both_values() -> None:
+    """w6 after the first step (Alice), the variant's and the reference's, from its own initial values."""
+    initial = loaded("missing_slope")[1]
+    right = blog_partials(**initial, x1=-2.0, x2=-1.0, y_true=1.0)["w6"]
+    h2 = 1 / (1 + np.exp(-(initial["w3"] * -2.0 + initial["w4"] * -1.0 + initial["b2"])))
+    h1 = 1 / (1 + np.exp(-(initial["w1"] * -2.0 + initial["w2"] * -1.0 + initial["b1"])))
+    y = 1 / (1 + np.exp(-(initial["w5"] * h1 + initial["w6"] * h2 + initial["b3"])))
+    wrong = -2 * (1 - y) * h2
+    found = diagnosed("missing_slope")
+    (step,) = found.steps
+    assert step.startswith("w6 first differs at step 0 (epoch 0, Alice): ")
+    assert f"yours {initial['w6'] - 0.1 * wrong:.10g}, reference {initial['w6'] - 0.1 * right:.10g}" in step
+
+
+def test_a_feedforward_that_reads_the_wrong_parameter() -> None:
+    found = diagnosed("forward_reads_w1")
+    assert found.explained and found.cause == "your feedforward reads w1 where w3 belongs"
+    assert sum(e["explains"] for e in found.evidence) == 1
+
+
+def test_a_feedforward_outside_the_catalogue_names_the_parameters_it_treats_differently() -> None:
+    found = diagnosed("forward_tanh")
+    assert not found.explained and found.cause.startswith(
+        "no cause in the catalogue explains your feedforward"
+    )
+    assert found.cause.endswith("it treats w3, w4, w6, b2 differently (its response to a change of each)")
+
+
+def test_rerun_is_the_reference() -> None:
+    """The re-run with the correct partials trains as net221.loop does."""
+    data, labels = blog_training_data()
+    run = rerun([Variant(tuple(START.values()), 0.1)], {"blog": (data * 1.0, labels * 1.0)}, 30)
+    reference = reference_run(START, 0.1, 30)
+    assert np.allclose(run.loss[1:, 0], reference.loss, rtol=1e-12, atol=0)
+    assert np.allclose(run.weights[-1, 0], [reference.final[n] for n in BLOG_NAMES], rtol=1e-12, atol=0)
+
+
+def trajectory(
+    values: dict[str, float], features: np.ndarray, lr: float, epochs: int, dtype: type = float
+) -> list[LoggedEpoch]:
+    """Per-sample SGD by the hand-written partials, logged every epoch with its weights, as a
+    program in another language would write it (the loss over the data it trained on); the
+    parameters kept in `dtype`."""
+    params, labels, logged = {n: float(dtype(v)) for n, v in values.items()}, blog_dataset().labels, []
+    for epoch in range(epochs):
+        for (x1, x2), y in zip(features, labels, strict=True):
+            partials = blog_partials(**params, x1=float(x1), x2=float(x2), y_true=float(y))
+            params = {name: float(dtype(params[name] - lr * partials[name])) for name in BLOG_NAMES}
+        losses = []
+        for (x1, x2), y in zip(features, labels, strict=True):
+            h1 = 1 / (1 + np.exp(-(params["w1"] * x1 + params["w2"] * x2 + params["b1"])))
+            h2 = 1 / (1 + np.exp(-(params["w3"] * x1 + params["w4"] * x2 + params["b2"])))
+            losses.append(
+                (y - 1 / (1 + np.exp(-(params["w5"] * h1 + params["w6"] * h2 + params["b3"])))) ** 2
+            )
+        text = f"{np.mean(losses):.8f}"
+        logged.append(LoggedEpoch(epoch, float(text), text, 1e-8, dict(params)))
+    return logged
+
+
+def test_a_float32_trajectory_agrees_within_float32_rounding() -> None:
+    start = {name: float(np.float32(value)) for name, value in START.items()}
+    shifted = blog_dataset().features - np.array([135.0, 66.0])
+    found = diagnose_trajectory(start, SETTINGS, trajectory(start, shifted, 0.1, 30, np.float32))
+    assert (
+        found.agrees and found.cause == "your train() agrees within float32 rounding (it computes in float32)"
+    )
+
+
+def test_a_trajectory_trained_on_other_data() -> None:
+    found = diagnose_trajectory(START, SETTINGS, trajectory(START, blog_dataset().features, 0.1, 20))
+    assert found.explained and "as measured (lb, in)" in found.cause
+
+
+def test_a_trajectory_with_another_learning_rate() -> None:
+    shifted = blog_dataset().features - np.array([135.0, 66.0])
+    found = diagnose_trajectory(START, SETTINGS, trajectory(START, shifted, 0.2, 20))
+    assert found.explained and "every update is 2× the reference's: learning rate 0.2" in found.cause
+
+
+@pytest.mark.parametrize(
+    ("variant", "cause"),
+    [
+        ("partials_w5_without_slope", "your dL/dw5 equals the correct one without the factor f'(sum_o1)"),
+        ("partials_b1_slope_at_activation", "your dL/db1 equals the correct one with f'(h1) for f'(sum_h1)"),
+        ("partials_half_mse", "every partial is 0.5× the correct one"),
+        ("partials_w5_h2_and_w4_x1", "your dL/dw4 equals the correct one with x1 for x2; your dL/dw5 equals"),
+        (
+            "seed_notes_loss",
+            "every partial is the correct one times a factor that changes from point to point",
+        ),
+    ],
+)
+def test_gradcheck_says_why(variant: str, cause: str) -> None:
+    result = check(
+        variant if variant.startswith("seed") else f"{VARIANTS / variant}.py:my_partials", points=20
+    )
+    inputs = np.array([[p.x1, p.x2, p.y_true] for p in result.points])
+    found = diagnose_partials([p.params for p in result.points], inputs, result.formula_values)
+    assert found.explained and found.cause.startswith(cause), found.cause
+
+
+def test_recording_gives_the_object_its_class_back() -> None:
+    network, _ = loaded("correct")
+    cls = type(network.state["obj"])
+    with (
+        contextlib.redirect_stdout(io.StringIO()),
+        recording(network.state["obj"], usernetwork.as_float, 20) as events,
+    ):
+        network.train(*blog_training_data(), 0.1, 60)
+    assert type(network.state["obj"]) is cls and events is not None
+    assert [name for name, _ in events[:9]] == ["w1", "w2", "b1", "w3", "w4", "b2", "w5", "w6", "b3"]
+    assert len(events) == 20
