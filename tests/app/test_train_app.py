@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 import torch
 
+from net221.app.checkpoint import FORMAT, load_checkpoint
 from net221.app.report import main as report_main
 from net221.data import BLOG_SHIFT, blog_dataset
 from net221.init import BLOG_NAMES
@@ -83,8 +84,8 @@ def assert_the_run_directory_contents(run_dir: Path) -> None:
     assert float(rows[-1]["accuracy"]) == summary["final_accuracy"]
     log_text = (run_dir / "train.log").read_text()
     assert log_text.count("Epoch ") == 101
-    checkpoint = torch.load(run_dir / "checkpoint.pt", weights_only=True)
-    assert checkpoint["format_version"] == 3
+    assert load_checkpoint(run_dir / "checkpoint.pt")["format"] == FORMAT
+    checkpoint = load_checkpoint(run_dir / "checkpoint.pt")
     assert checkpoint["epoch"] == 1000
     assert checkpoint["model"] == {
         "target": "net221.network.Net221",
@@ -134,7 +135,7 @@ def checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
             ["checkpoint={tmp}/corrupt.pt", "weight=128", "height=63"],
             ["corrupt.pt", "not a readable checkpoint"],
         ),
-        (["checkpoint={tmp}/future.pt", "weight=128", "height=63"], ["future.pt", "format version 99"]),
+        (["checkpoint={tmp}/future.pt", "weight=128", "height=63"], ["future.pt", "not a net221 checkpoint"]),
         (["checkpoint={ckpt}", "128", "63"], ["expected KEY=VALUE"]),
     ],
 )
@@ -142,9 +143,7 @@ def test_predict_bad_arguments(
     checkpoint: Path, tmp_path: Path, args: list[str], fragments: list[str]
 ) -> None:
     (tmp_path / "corrupt.pt").write_bytes(checkpoint.read_bytes()[:300])
-    future = torch.load(checkpoint, weights_only=True)
-    future["format_version"] = 99
-    torch.save(future, tmp_path / "future.pt")
+    torch.save({"format": "net221-checkpoint-99"}, tmp_path / "future.pt")
     words = [arg.format(ckpt=checkpoint, tmp=tmp_path) for arg in args]
     assert_one_line_error(
         run_in_process("net221-predict", *words, cwd=tmp_path), "net221-predict", *fragments
@@ -162,8 +161,8 @@ def test_predict_bad_arguments(
         ("model.width=0", ["model.width=0"]),
         ("trainer.log_every=0", ["trainer.log_every=0"]),
         ("model.activation=gelu", ["model.activation='gelu'", "sigmoid, tanh, relu"]),
-        ("loss=hinge", ["loss/hinge", "bce, mse"]),
-        ("optimizer=rmsprop", ["optimizer/rmsprop", "adam, momentum, sgd"]),
+        ("loss=hinge", ["loss=hinge: no such option", "bce, mse"]),
+        ("optimizer=rmsprop", ["optimizer=rmsprop", "adam, momentum, sgd"]),
         ("trainer.device=tpu", ["trainer.device='tpu'"]),
         (
             "init.values={w1:1,w2:1,w3:1,w4:1,w5:1,w6:1,b1:0,b2:0,b4:0}",
@@ -252,8 +251,8 @@ def test_same_config_and_seed_reproduce_exactly(tmp_path: Path) -> None:
             tmp_path / name, "trainer.seed=5", "trainer.epochs=20", "trainer.shuffle=true", NO_FIGURES
         )
     assert (tmp_path / "a" / "metrics.csv").read_bytes() == (tmp_path / "b" / "metrics.csv").read_bytes()
-    first = torch.load(tmp_path / "a" / "checkpoint.pt", weights_only=True)["state_dict"]
-    second = torch.load(tmp_path / "b" / "checkpoint.pt", weights_only=True)["state_dict"]
+    first = load_checkpoint(tmp_path / "a" / "checkpoint.pt")["state_dict"]
+    second = load_checkpoint(tmp_path / "b" / "checkpoint.pt")["state_dict"]
     for key, tensor in first.items():
         assert torch.equal(tensor, second[key]), key
     train_in_process(
@@ -291,7 +290,7 @@ def test_resume_matches_an_uninterrupted_run(
     resumed = json.loads((tmp_path / "resumed" / "summary.json").read_text())["blog_weights"]
     assert max(abs(full[name] - resumed[name]) for name in BLOG_NAMES) <= 1e-12
     assert read_metrics(tmp_path / "resumed") == read_metrics(tmp_path / "full")
-    assert torch.load(tmp_path / "resumed" / "checkpoint.pt", weights_only=True)["epoch"] == 24
+    assert load_checkpoint(tmp_path / "resumed" / "checkpoint.pt")["epoch"] == 24
 
 
 def test_resume_refuses_a_checkpoint_that_does_not_fit(tmp_path: Path) -> None:
@@ -410,7 +409,7 @@ def test_a_module_of_your_own_trains_through_the_app(tmp_path: Path, monkeypatch
     assert "blog_weights" not in summary  # blog names only where the module has them
     for name in ("loss.png", "decision_boundary.png", "metrics.csv"):
         assert (run_dir / name).is_file(), name
-    checkpoint = torch.load(run_dir / "checkpoint.pt", weights_only=True)
+    checkpoint = load_checkpoint(run_dir / "checkpoint.pt")
     assert checkpoint["model"]["target"] == "my_net.MyNet"
     assert checkpoint["state_dict"]["layers.0.weight"].shape == (4, 2)
 

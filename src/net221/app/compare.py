@@ -25,9 +25,9 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig
 
-from net221.app.cli import fail_job, run_app, shown_path
 from net221.app.compare_figure import draw
-from net221.app.schemas import register_schemas, validate_compare
+from net221.app.config import register_schemas, validate_compare
+from net221.app.process import fail_job, run_app, shown_path
 from net221.errors import UserError
 
 PROG = "net221-compare"

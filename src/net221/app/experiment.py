@@ -18,7 +18,7 @@ from hydra.utils import instantiate
 from omegaconf import DictConfig
 from torch import nn
 
-from net221.app.schemas import init_scheme, is_net221
+from net221.app.config import init_scheme, is_net221
 from net221.app.sources import PreparedData
 from net221.errors import ConfigValueError, UserError
 from net221.init import initial_parameters

@@ -27,7 +27,7 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig
 
-from net221.app.cli import fail_job, run_app, shown_path
+from net221.app.process import fail_job, run_app, shown_path
 from net221.checks.formulas import load_formula
 from net221.checks.gradcheck import GradcheckResult, Settings, compare
 from net221.checks.points import SAMPLING

@@ -1,15 +1,10 @@
 """What a sweep prints: one line per finished job, not every job's log.
 
-Layer: app. Two logging filters, named in the configs' logging settings:
-
-- `JobConsole` (each job of net221-train -m, on the console handler): only warnings,
-  errors and the job's one-line result (`job_line`), unless `hydra.verbose` is set or
-  `trainer.log_every` is overridden on the command line, which bring every line back.
-  train.log keeps everything.
-- `HydraConsole` (Hydra's own lines): leaves out the set-up chatter of plugins
-  (alembic's "setup plugin" lines, the Optuna sweeper's study settings, Optuna's own
-  INFO lines, which it would print with colour codes even into a pipe), and, when
-  the jobs print their own line, Hydra's line at each job's launch.
+Layer: app. `JobConsole`, a logging filter on each job's console handler (named in
+configs/train.yaml): in a sweep, only warnings, errors and the job's one-line result
+(`job_line`), unless `hydra.verbose` is set or `trainer.log_every` is overridden on the
+command line, which bring every line back. train.log keeps everything. Hydra's own lines
+(and the sweeper's) are Hydra's, as it prints them.
 """
 
 from __future__ import annotations
@@ -20,13 +15,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from net221.app.cli import shown_path
+from net221.app.process import shown_path
 
 log = logging.getLogger("net221")
 
 # Records with this attribute set are a job's one-line result.
 JOB_LINE = "net221_job_line"
-OPTUNA_SETTINGS = ("Study name: ", "Storage: ", "Sampler: ", "Directions: ")
 
 
 def full_log(verbose: Any, overrides: Sequence[str] | None) -> bool:
@@ -45,40 +39,6 @@ class JobConsole(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         return not self.quiet or record.levelno >= logging.WARNING or bool(getattr(record, JOB_LINE, False))
-
-
-class HydraConsole(logging.Filter):
-    def __init__(
-        self,
-        sweeper: str = "",
-        verbose: Any = False,
-        overrides: Sequence[str] | None = None,
-        job_lines: bool = False,
-    ) -> None:
-        super().__init__()
-        self.optuna = "optuna" in sweeper
-        self.launches = not job_lines or full_log(verbose, overrides)
-        if self.optuna:
-            import optuna
-
-            # Optuna's records go to this console, plain (no colour codes), from warnings up
-            # unless hydra.verbose asks for everything.
-            optuna.logging.disable_default_handler()
-            optuna.logging.enable_propagation()
-            optuna.logging.set_verbosity(logging.INFO if verbose else logging.WARNING)
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if record.levelno >= logging.WARNING:
-            return True
-        message = record.getMessage()
-        if record.name.startswith("alembic") or message.startswith(OPTUNA_SETTINGS):
-            return False
-        if not self.launches:
-            # the launcher's "#3 : key=value ..." before each job, and, for Optuna's
-            # one-trial batches, "Launching 1 jobs locally" each time
-            launch = message.lstrip().startswith("#") or (self.optuna and message.startswith("Launching "))
-            return not launch
-        return True
 
 
 def shown_value(text: str) -> str:

@@ -17,7 +17,10 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import math
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -26,23 +29,188 @@ import numpy as np
 import torch
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
+from torch import nn
 
-from net221.app import checkpoints, plots, run_dir, sweep_log
-from net221.app.atomic import atomic
-from net221.app.cli import error_line, fail_job, run_app, shown_path, stop_job, write_error
+from net221.app import outputs, plots, process, resume, sweep_log
+from net221.app.checkpoint import NET221_TARGET
+from net221.app.config import validate_train
 from net221.app.experiment import Experiment, build_experiment
-from net221.app.interrupt import Interrupted, StopSignals, catch_stop_signals
 from net221.app.loggers import progress_bar, tensorboard
-from net221.app.run import SingleResult, chunk_size, ensemble_factory, train_seed_study, train_single
-from net221.app.schemas import register_schemas, validate_train
-from net221.errors import OutputError, UserError
-from net221.loop import TrainingStopped
-from net221.seed_study import StudyState
+from net221.app.outputs import MetricsFile, atomic
+from net221.app.process import Interrupted, StopSignals, catch_stop_signals, fail_job, shown_path, stop_job
+from net221.ensemble import Ensemble
+from net221.errors import ConfigValueError, OutputError, UserError
+from net221.loop import DivergedError, EpochLog, Evaluation, TrainingStopped, evaluate, evaluator, train
+from net221.seed_study import SeedStudyResult, StudyState, auto_chunk_size, train_members
 
 PROG = "net221-train"
 log = logging.getLogger("net221")
 Row = dict[str, float]
-register_schemas()
+
+
+@dataclass
+class SingleResult:
+    model: nn.Module
+    optimizer: torch.optim.Optimizer
+    history: list[dict[str, float]]  # one row per logged epoch, resumed rows first
+    final: Evaluation
+    final_val: Evaluation | None
+    epochs_done: int
+    start_epoch: int = 0
+
+
+def history_row(entry: EpochLog, member: int = 0) -> dict[str, float]:
+    row: dict[str, float] = {
+        "epoch": entry.epoch,
+        "loss": float(entry.train.loss[member]),
+        "accuracy": float(entry.train.accuracy[member]),
+    }
+    if entry.val is not None:
+        row["val_loss"] = float(entry.val.loss[member])
+        row["val_accuracy"] = float(entry.val.accuracy[member])
+    return row
+
+
+# a single run's resume: (model, optimizer) -> (epoch, step, history)
+Resume = Callable[[nn.Module, torch.optim.Optimizer], tuple[int, int, list[dict[str, float]]]]
+# a single run's save: (model, optimizer, epoch, step, history, durable)
+Save = Callable[[nn.Module, torch.optim.Optimizer, int, int, list[dict[str, float]], bool], None]
+
+
+def train_single(
+    experiment: Experiment,
+    on_log: Callable[[dict[str, float]], None],
+    on_epoch: Callable[[int], None] | None = None,
+    resume: Resume | None = None,
+    should_stop: Callable[[], bool] | None = None,
+    save: Save | None = None,
+    save_every: int | None = None,
+) -> SingleResult:
+    """One network through the canonical loop; `resume` may load a checkpoint first (the rows
+    of its history are not passed to `on_log` again).
+
+    `save` runs every `save_every` epochs and, before `TrainingStopped` goes on, when
+    `should_stop` stops the training."""
+    t, plan = experiment.tensors, experiment.plan
+    model = experiment.make_model()
+    optimizer = experiment.make_optimizer(model)
+    start_epoch, start_step, history = (0, 0, []) if resume is None else resume(model, optimizer)
+
+    def log_epoch(entry: EpochLog) -> None:
+        row = history_row(entry)
+        history.append(row)
+        on_log(row)
+
+    def after_epoch(epoch: int) -> None:
+        if on_epoch is not None:
+            on_epoch(epoch)
+        done = epoch + 1
+        if save is not None and save_every and done % save_every == 0 and done < plan.epochs:
+            save(model, optimizer, done, 0, history, False)
+
+    try:
+        train(
+            model,
+            optimizer,
+            experiment.loss,
+            t.x,
+            t.y,
+            plan,
+            start_epoch=start_epoch,
+            start_step=start_step,
+            evaluate_epoch=evaluator(model, experiment.losses.per_value, t.x, t.y, t.x_val, t.y_val),
+            on_log=log_epoch,
+            on_epoch=after_epoch,
+            should_stop=should_stop,
+        )
+    except TrainingStopped as stop:
+        if save is not None:
+            save(model, optimizer, stop.epoch, stop.step, history, True)
+        raise
+    final = evaluate(model, experiment.losses.per_value, t.x, t.y)
+    if not np.isfinite(final.loss).all():
+        raise DivergedError(plan.epochs - 1)
+    final_val = (
+        None
+        if t.x_val is None or t.y_val is None
+        else evaluate(model, experiment.losses.per_value, t.x_val, t.y_val)
+    )
+    return SingleResult(model, optimizer, history, final, final_val, plan.epochs, start_epoch)
+
+
+def chunk_size(experiment: Experiment, members: int, chunk_size: int | None, width: int) -> int:
+    t = experiment.tensors
+    rows = max(t.x.shape[0], 0 if t.x_val is None else t.x_val.shape[0])
+    return chunk_size or auto_chunk_size(
+        members, rows, experiment.plan.batch_size, width, t.x.shape[1], experiment.device.type
+    )
+
+
+def train_seed_study(
+    experiment: Experiment,
+    members: int,
+    chunk: int,
+    on_epoch: Callable[[int], None] | None = None,
+    state: StudyState | None = None,
+    should_stop: Callable[[], bool] | None = None,
+    save: Callable[[StudyState, bool], None] | None = None,
+    save_every: int | None = None,
+) -> SeedStudyResult:
+    """`members` networks in chunks of `chunk`, from the start or from `state`."""
+    t = experiment.tensors
+    log.info(f"Training {members:,} members in chunks of {min(chunk, members):,}")
+    return train_members(
+        ensemble_factory(experiment),
+        experiment.make_optimizer,
+        experiment.losses,
+        t.x,
+        t.y,
+        experiment.plan,
+        members,
+        chunk,
+        x_val=t.x_val,
+        y_val=t.y_val,
+        on_epoch=on_epoch,
+        state=state,
+        should_stop=should_stop,
+        save=save,
+        save_every=save_every,
+    )
+
+
+def ensemble_factory(experiment: Experiment) -> Callable[[int, int], Ensemble]:
+    """(first member, count) -> those members of the configured network, as one ensemble."""
+    initial_values = experiment.initial_values
+    if initial_values is None:
+        raise ConfigValueError(f"ensembles are of {NET221_TARGET} networks")
+    probe = experiment.make_model()  # the configured network: its shape and activation
+    input_dim, width = experiment.tensors.x.shape[1], int(getattr(probe, "width", 2))
+
+    def make_model(first: int, count: int) -> Ensemble:
+        return Ensemble(
+            initial_values(first, count),
+            input_dim,
+            width,
+            str(getattr(probe, "activation", "sigmoid")),
+            dtype=experiment.dtype,
+            device=experiment.device,
+        )
+
+    return make_model
+
+
+def console_stride(epochs: int, log_every: int, lines: int | None) -> int:
+    """Every how many epochs an epoch line is printed: every logged epoch while there are at
+    most `lines` of them (the blog's 1000 epochs at log_every=10 print all 100), else every
+    k-th logged epoch, so that about `lines` are printed. metrics.csv keeps every one."""
+    logged = -(-epochs // log_every)
+    return log_every if lines is None or logged <= lines else log_every * math.ceil(logged / lines)
+
+
+def on_console(cfg: DictConfig, epoch: int) -> bool:
+    trainer = cfg.trainer
+    stride = console_stride(trainer.epochs, trainer.log_every, trainer.console_lines)
+    return epoch % stride == 0 or epoch == trainer.epochs - 1
 
 
 def _single(
@@ -54,14 +222,14 @@ def _single(
     resume_from: Path | None,
 ) -> float:
     data = experiment.data
-    columns = run_dir.metric_columns(data.val is not None, ensemble=False)
-    metrics = run_dir.MetricsFile(output_dir / "metrics.csv", columns)
+    columns = outputs.metric_columns(data.val is not None, ensemble=False)
+    metrics = MetricsFile(output_dir / "metrics.csv", columns)
     try:
         sink = tensorboard(None if cfg.logger is None else output_dir / cfg.logger.log_dir)
     except BaseException:
         metrics.close()
         raise
-    saver = checkpoints.Saver(output_dir / checkpoints.CHECKPOINT, cfg, data)
+    saver = resume.Saver(output_dir / resume.CHECKPOINT, cfg, data)
 
     def record(row: dict[str, float]) -> None:
         metrics.write(row)
@@ -75,11 +243,12 @@ def _single(
         line = f"Epoch {int(row['epoch'])} loss: {row['loss']:.3f}"
         if "val_loss" in row:
             line += f" val_loss: {row['val_loss']:.3f}"
-        log.info(line)
+        if on_console(cfg, int(row["epoch"])):
+            log.info(line)
 
-    def resume(model: torch.nn.Module, optimizer: torch.optim.Optimizer) -> tuple[int, int, list[Row]]:
+    def resumed(model: torch.nn.Module, optimizer: torch.optim.Optimizer) -> tuple[int, int, list[Row]]:
         assert resume_from is not None
-        epoch, step, history = checkpoints.resume_single(resume_from, model, optimizer, cfg, data)
+        epoch, step, history = resume.resume_single(resume_from, model, optimizer, cfg, data)
         for row in history:  # into metrics.csv again; the console shows only new epochs
             record(row)
         return epoch, step, history
@@ -90,7 +259,7 @@ def _single(
                 experiment,
                 on_log,
                 on_epoch=lambda _: advance(1),
-                resume=None if resume_from is None else resume,
+                resume=None if resume_from is None else resumed,
                 should_stop=stop.requested,
                 save=saver.single,
                 save_every=cfg.trainer.checkpoint_every,
@@ -114,7 +283,7 @@ def _single(
                 [r["val_loss"] for r in history] if data.val is not None else None,
                 loss_name(cfg),
             )
-        run_dir.draw_decision_boundary(
+        outputs.draw_decision_boundary(
             model, data, output_dir / "decision_boundary.png", "Decision boundary (P = 0.5)"
         )
     summary["final_loss"] = float(result.final.loss[0])
@@ -128,8 +297,8 @@ def _single(
             f"{history[-1]['loss']:.3f} at epoch {history[-1]['epoch']}); "
             "saturated neurons after too large a step (optimizer.lr) are a common cause"
         )
-    summary["evaluation"] = run_dir.evaluation_report(model, data)
-    run_dir.describe_model(model, data, summary)
+    summary["evaluation"] = outputs.evaluation_report(model, data)
+    outputs.describe_model(model, data, summary)
     return float(summary.get("final_val_loss", summary["final_loss"]))
 
 
@@ -143,11 +312,11 @@ def _study_state(cfg: DictConfig, experiment: Experiment, resume_from: Path | No
     if resume_from is None:
         return StudyState(members, chunk_size(experiment, members, cfg.trainer.chunk_size, cfg.model.width))
     probe = experiment.make_model()
-    state, checkpoint = checkpoints.resume_study(resume_from, cfg, probe, experiment.data, experiment.plan)
+    state, checkpoint = resume.resume_study(resume_from, cfg, probe, experiment.data, experiment.plan)
     if state.first < members:
         model = ensemble_factory(experiment)(state.first, min(state.chunk_size, members - state.first))
         optimizer = experiment.make_optimizer(model)
-        checkpoints.load_study_chunk(state, checkpoint, model, optimizer, cfg, resume_from)
+        resume.load_study_chunk(state, checkpoint, model, optimizer, cfg, resume_from)
     return state
 
 
@@ -157,14 +326,13 @@ def _seed_study(
     output_dir: Path,
     summary: dict[str, Any],
     stop: StopSignals,
-    resume_from: Path | None,
+    state: StudyState,
 ) -> float:
     trainer, data = cfg.trainer, experiment.data
     members, epochs = trainer.members, trainer.epochs
-    columns = run_dir.metric_columns(data.val is not None, ensemble=True)
-    run_dir.MetricsFile(output_dir / "metrics.csv", columns).close()  # its header; rows need every member
-    saver = checkpoints.Saver(output_dir / checkpoints.CHECKPOINT, cfg, data)
-    state = _study_state(cfg, experiment, resume_from)
+    columns = outputs.metric_columns(data.val is not None, ensemble=True)
+    MetricsFile(output_dir / "metrics.csv", columns).close()  # its header; rows need every member
+    saver = resume.Saver(output_dir / resume.CHECKPOINT, cfg, data)
     try:
         with progress_bar(trainer.progress, members * epochs, "member-epochs") as advance:
             result = train_seed_study(
@@ -191,7 +359,7 @@ def _seed_study(
         sink = tensorboard(None if cfg.logger is None else output_dir / cfg.logger.log_dir)
         if sink is not None:
             files.callback(sink.close)
-        metrics = run_dir.MetricsFile(output_dir / "metrics.csv", columns)
+        metrics = MetricsFile(output_dir / "metrics.csv", columns)
         files.callback(metrics.close)
         for i, epoch in enumerate(result.epochs):
             row = {
@@ -204,7 +372,8 @@ def _seed_study(
             if val_median is not None and val_accuracy is not None:
                 row |= {"val_loss": val_median[i], "val_accuracy": val_accuracy[i]}
             metrics.write(row)
-            log.info(f"Epoch {epoch} loss: {median[i]:.3f} (median; 10-90 %: {p10[i]:.3f}-{p90[i]:.3f})")
+            if on_console(cfg, epoch):
+                log.info(f"Epoch {epoch} loss: {median[i]:.3f} (median; 10-90 %: {p10[i]:.3f}-{p90[i]:.3f})")
             if sink is not None:
                 scalars = {
                     "loss/median": float(median[i]),
@@ -216,9 +385,9 @@ def _seed_study(
     threshold = trainer.converged_below
     final = result.final_val_loss if result.final_val_loss is not None else result.final_loss
     converged = np.nan_to_num(result.final_loss, nan=np.inf) < threshold
-    run_dir.write_members(output_dir / "members.csv", result, trainer.seed, converged)
+    outputs.write_members(output_dir / "members.csv", result, trainer.seed, converged)
     best_seed = trainer.seed + result.best_member
-    median_loss = run_dir.finite_or_none(float(np.median(np.nan_to_num(result.final_loss, nan=np.inf))))
+    median_loss = outputs.finite_or_none(float(np.median(np.nan_to_num(result.final_loss, nan=np.inf))))
     summary["ensemble"] = {
         "members": members,
         "first_seed": trainer.seed,
@@ -242,50 +411,68 @@ def _seed_study(
         with atomic(output_dir / "loss.png") as path:
             plots.ensemble_band(path, result.epochs, p10, median, p90, members, loss_name(cfg))
         title = f"Decision boundary of the best member, {result.best_member} (seed {best_seed})"
-        run_dir.draw_decision_boundary(model, data, output_dir / "decision_boundary.png", title)
-    summary["evaluation"] = run_dir.evaluation_report(model, data)
-    run_dir.describe_model(model, data, summary)
+        outputs.draw_decision_boundary(model, data, output_dir / "decision_boundary.png", title)
+    summary["evaluation"] = outputs.evaluation_report(model, data)
+    outputs.describe_model(model, data, summary)
     return float(np.median(np.nan_to_num(final, nan=np.inf)))
 
 
 def run(cfg: DictConfig, output_dir: Path) -> float:
     """Validate, train, write the run directory; return the metric to minimize.
 
-    SIGINT and SIGTERM stop the training at the next step with a checkpoint, and
-    raise `Interrupted`. Whatever ends the run early leaves error.txt saying why."""
+    Everything that can refuse the run (the config, the data, the checkpoint to resume)
+    is checked before an earlier run's files are touched. SIGINT and SIGTERM stop the
+    training at the next step with a checkpoint, and raise `Interrupted`. Whatever ends
+    the run early leaves error.txt saying why."""
     started = time.perf_counter()
-    resume_from = checkpoints.resume_path(cfg.trainer.resume, output_dir)
-    run_dir.clear(output_dir, keep=resume_from)
-    reserve = run_dir.reserve_error(output_dir)
+    resume_from = resume.resume_path(cfg.trainer.resume, output_dir)
+    outputs.clear(output_dir, keep=resume_from)  # a run that fails leaves nothing of an earlier one
     try:
-        validate_train(cfg)
-        if cfg.trainer.threads is not None:
-            torch.set_num_threads(cfg.trainer.threads)
         with catch_stop_signals() as stop:
+            validate_train(cfg)
             experiment = build_experiment(cfg)
+            study = None
+            if cfg.trainer.members > 1:
+                study = _study_state(cfg, experiment, resume_from)
+            elif resume_from is not None:  # its refusals, before anything is written
+                model = experiment.make_model()
+                resume.resume_single(
+                    resume_from, model, experiment.make_optimizer(model), cfg, experiment.data
+                )
+            if stop.requested():  # a signal while the run was set up: it ends before it starts
+                raise stop.interrupted("interrupted")
             summary: dict[str, Any] = {"epochs": cfg.trainer.epochs, "members": cfg.trainer.members}
             summary["device"] = str(experiment.device)
             try:
-                train_job = _single if cfg.trainer.members == 1 else _seed_study
-                objective = train_job(cfg, experiment, output_dir, summary, stop, resume_from)
-                summary["objective"] = run_dir.finite_or_none(objective)
+                if study is None:
+                    objective = _single(cfg, experiment, output_dir, summary, stop, resume_from)
+                else:
+                    objective = _seed_study(cfg, experiment, output_dir, summary, stop, study)
+                summary["objective"] = outputs.finite_or_none(objective)
                 summary["wall_time_s"] = time.perf_counter() - started
-                run_dir.write_json(output_dir / "summary.json", summary)
+                outputs.write_json(output_dir / "summary.json", summary)
             except OSError as error:
                 where = error.filename if error.filename is not None else output_dir
                 raise OutputError(f"cannot write {where}: {error.strerror or error}") from None
     except Exception as error:
-        write_error(output_dir, error_line(error))
+        line = (
+            str(error)
+            if isinstance(error, UserError | Interrupted)
+            else f"internal error: {type(error).__name__}: {error}"
+        )
+        outputs.write_error(output_dir, process.one_line(line))
         raise
-    finally:
-        reserve.unlink(missing_ok=True)
     log.info(f"Outputs in {shown_path(output_dir)}")
     return float(objective)
 
 
 @hydra.main(version_base="1.3", config_path="pkg://net221.configs", config_name="train")
 def task(cfg: DictConfig) -> float:
+    """net221-train's Hydra task: one run, or one job of a sweep."""
     output_dir = Path(HydraConfig.get().runtime.output_dir)
+    process.set_threads(
+        cfg.trainer.threads if isinstance(cfg.trainer.threads, int) and cfg.trainer.threads > 0 else None
+    )
     try:
         objective = run(cfg, output_dir)
     except UserError as error:
@@ -300,7 +487,8 @@ def task(cfg: DictConfig) -> float:
 
 
 def main() -> None:
-    run_app(task, PROG)
+    """net221-train (`python -m net221.app.train` too)."""
+    process.train_command()
 
 
 if __name__ == "__main__":

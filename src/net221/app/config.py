@@ -1,23 +1,28 @@
-"""Structured-config schemas for the apps, and the value checks run before any work.
+"""Config schemas for the apps, and the value checks run before any work.
 
-Layer: app. The dataclasses are registered in Hydra's ConfigStore and sit first in
-each app's defaults list, so a wrong type (`trainer.epochs=abc`) fails while the
-config is composed; `validate_train` then checks values (`trainer.epochs=0`) and
-reports the first problem as one line naming the key and the bad value.
+Layer: app. The dataclasses are registered in Hydra's ConfigStore by `register_schemas`
+(called by each command's entry) and sit first in each app's defaults list, so a wrong
+type (`trainer.epochs=abc`) fails while the config is composed; `validate_train` then
+checks values (`trainer.epochs=0`), keys against the `_target_` they are passed to, and
+numbers against the training dtype, and reports the first problem in one line naming
+the key and the bad value.
 """
 
 from __future__ import annotations
 
+import importlib
+import inspect
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from hydra.core.config_store import ConfigStore
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig, ListConfig, OmegaConf
 
-from net221.app.target_checks import HYDRA_KEYS, fits_dtype, known_arguments
+from net221.app.process import did_you_mean
 from net221.errors import ConfigValueError
 from net221.init import BLOG_NAMES, INIT_SCHEMES
 from net221.network import ACTIVATIONS, DTYPES
@@ -53,6 +58,7 @@ class TrainerConfig:
     converged_below: float = 0.01  # a member converged if its final loss is below this
     progress: bool = True  # a progress bar, when attached to a terminal
     figures: bool = True  # loss.png and decision_boundary.png (about 0.1 s a run)
+    console_lines: int | None = 200  # at most about this many epoch lines; null = every logged epoch
 
 
 @dataclass
@@ -88,6 +94,66 @@ class CompareConfig:
     figure: str = "compare.png"
 
 
+# keys of a `_target_` node that are Hydra's, not arguments of the target
+HYDRA_KEYS = frozenset({"_target_", "_partial_", "_args_", "_recursive_", "_convert_"})
+
+
+def locate(path: str) -> Any | None:
+    """The object a dotted `_target_` names, or None where it cannot be found (instantiate says why)."""
+    parts = path.split(".")
+    for cut in range(len(parts) - 1, 0, -1):
+        try:
+            found: Any = importlib.import_module(".".join(parts[:cut]))
+        except Exception:  # not a module (or a module that fails): try a shorter prefix
+            continue
+        for name in parts[cut:]:
+            found = getattr(found, name, None)
+        return found
+    return None
+
+
+def known_arguments(node: DictConfig, where: str) -> None:
+    """Keys of a `_target_` node must be arguments of the target (unless it takes **kwargs)."""
+    target = locate(str(node._target_))
+    try:
+        parameters = list(inspect.signature(target).parameters.values()) if callable(target) else None
+    except (TypeError, ValueError):  # no signature to read (a builtin)
+        parameters = None
+    if parameters is None or any(p.kind is p.VAR_KEYWORD for p in parameters):
+        return
+    names = {p.name for p in parameters if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
+    for key in map(str, node):
+        if key not in names and key not in HYDRA_KEYS:
+            given = OmegaConf.to_container(node, resolve=False)
+            assert isinstance(given, dict)
+            near = (
+                did_you_mean(key, names, f"{where}.")
+                or f"; {node._target_} takes {', '.join(sorted(names)) or 'nothing'}"
+            )
+            raise _fail(f"{where}.{key}", given[key], f"unknown key{near}")
+
+
+def fits_dtype(key: str, value: Any, dtype: str) -> None:
+    """Every number in `value` (a number, a list, a mapping) is finite and survives the cast to
+    the training dtype: no overflow to inf, no nonzero value rounded to 0."""
+    if isinstance(value, DictConfig | dict):
+        for name, item in value.items():
+            fits_dtype(f"{key}.{name!s}", item, dtype)
+    elif isinstance(value, ListConfig | list | tuple):
+        for i, item in enumerate(value):
+            fits_dtype(f"{key}[{i}]", item, dtype)
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        if not math.isfinite(value):
+            raise _fail(key, value, "must be a finite number")
+        info = np.finfo(dtype)
+        if abs(value) > float(info.max):
+            raise _fail(
+                key, value, f"does not fit in {dtype} (largest {info.max:.3g}; trainer.dtype={dtype})"
+            )
+        if value != 0 and abs(value) < float(info.smallest_subnormal):
+            raise _fail(key, value, f"rounds to 0 in {dtype} (trainer.dtype={dtype})")
+
+
 def register_schemas() -> None:
     store = ConfigStore.instance()
     store.store(name="train_schema", node=TrainConfig)
@@ -118,7 +184,8 @@ def _known_keys(node: DictConfig, schema: type, where: str) -> None:
     known = {f.name for f in fields(schema)}
     for key in map(str, node):
         if key not in known:
-            raise _fail(f"{where}.{key}", node[key], f"unknown key; {where} takes {', '.join(sorted(known))}")
+            near = did_you_mean(key, known, f"{where}.") or f"; {where} takes {', '.join(sorted(known))}"
+            raise _fail(f"{where}.{key}", node[key], f"unknown key{near}")
 
 
 def _positive(key: str, value: Any) -> None:
@@ -203,6 +270,9 @@ def _validate_model(model: Any, init: DictConfig, features: int | None) -> None:
 
 def validate_train(cfg: DictConfig) -> None:
     """Raise ConfigValueError for the first value that cannot work."""
+    missing = sorted(OmegaConf.missing_keys(cfg))
+    if missing:
+        raise ConfigValueError(f"{missing[0]}: a value is needed ({missing[0]}=...)")
     trainer = cfg.trainer
     _known_keys(trainer, TrainerConfig, "trainer")
     _known_keys(cfg.init, InitConfig, "init")
@@ -241,8 +311,9 @@ def validate_train(cfg: DictConfig) -> None:
         )
     if trainer.threads is not None:
         _at_least("trainer.threads", trainer.threads, 1)
-    if trainer.chunk_size is not None:
-        _at_least("trainer.chunk_size", trainer.chunk_size, 1)
+    for key in ("chunk_size", "console_lines"):
+        if trainer[key] is not None:
+            _at_least(f"trainer.{key}", trainer[key], 1)
     if not trainer.converged_below > 0:
         raise _fail("trainer.converged_below", trainer.converged_below, "must be > 0")
     _one_of("trainer.device", trainer.device, DEVICES)

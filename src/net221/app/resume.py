@@ -1,5 +1,6 @@
 """A run's checkpoint.pt: written every `trainer.checkpoint_every` epochs, on a stop and
-at the end; read back by `trainer.resume` to continue exactly where it stood.
+at the end; read back by `trainer.resume` to continue exactly where it stood (the file
+itself: `net221.app.checkpoint`).
 
 The periodic checkpoints are atomic but not forced to the disk (a killed process
 cannot damage them; fsync would cost more than the save itself); the one written
@@ -21,9 +22,8 @@ import torch
 from omegaconf import DictConfig
 from torch import nn
 
-from net221.app.checkpoint import NET221_TARGET, load_checkpoint, save_checkpoint
-from net221.app.checkpoint_checks import ENSEMBLE_TARGET
-from net221.app.schemas import is_net221, plain
+from net221.app.checkpoint import ENSEMBLE_TARGET, NET221_TARGET, load_checkpoint, save_checkpoint
+from net221.app.config import is_net221, plain
 from net221.app.sources import PreparedData
 from net221.ensemble import Ensemble
 from net221.errors import CheckpointError, ConfigValueError
@@ -34,13 +34,9 @@ log = logging.getLogger("net221")
 CHECKPOINT = "checkpoint.pt"
 # settings that do not change what is computed: an ensemble may resume with others
 FREE_ON_RESUME = {
-    "trainer.resume",
-    "trainer.progress",
-    "trainer.figures",
-    "trainer.threads",
-    "trainer.checkpoint_every",
+    f"trainer.{key}" for key in ("resume", "progress", "figures", "threads", "checkpoint_every")
 }
-FREE_ON_RESUME |= {"trainer.chunk_size", "trainer.device", "logger"}
+FREE_ON_RESUME |= {"trainer.chunk_size", "trainer.device", "trainer.console_lines", "logger"}
 
 
 def resume_path(setting: str | None, output_dir: Path) -> Path | None:
