@@ -14,6 +14,7 @@ import torch
 from net221.app.checkpoint import FORMAT, load_checkpoint
 from net221.app.report import main as report_main
 from net221.data import BLOG_SHIFT, blog_dataset
+from net221.errors import UserError
 from net221.init import BLOG_NAMES
 from net221.numpy_trainer import NumpyNetwork
 
@@ -431,3 +432,29 @@ def test_figures_can_be_left_out(tmp_path: Path, members: int) -> None:
             tmp_path / "with", "trainer.epochs=3", "trainer.resume=auto", "trainer.figures=false"
         )
         assert {p.name for p in (tmp_path / "with").iterdir()} == made - figures
+
+
+def test_long_runs_print_a_bounded_number_of_epoch_lines(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from net221.app.train import console_stride
+
+    assert console_stride(1000, 10, 200) == 10  # the blog: each of its 100 logged epochs
+    assert console_stride(100_000, 10, 200) == 500  # 10,000 logged epochs: 200 lines
+    assert console_stride(100_000, 10, None) == 10
+    with caplog.at_level(logging.INFO, logger="net221"):
+        train_in_process(
+            tmp_path, "trainer.epochs=60", "trainer.log_every=1", "trainer.console_lines=10", NO_FIGURES
+        )
+    shown = [int(m.split()[1]) for m in caplog.messages if m.startswith("Epoch ")]
+    assert shown == [*range(0, 60, 6), 59]
+    assert [int(row["epoch"]) for row in read_metrics(tmp_path)] == list(range(60))  # every epoch kept
+
+
+def test_a_refused_resume_writes_nothing(tmp_path: Path) -> None:
+    train_in_process(tmp_path, "trainer.epochs=20", NO_FIGURES)
+    saved = (tmp_path / "checkpoint.pt").read_bytes()
+    with pytest.raises(UserError, match="already has 20 epochs"):
+        train_in_process(tmp_path, "trainer.epochs=10", "trainer.resume=auto", NO_FIGURES)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["checkpoint.pt", "error.txt"]  # no new metrics.csv
+    assert (tmp_path / "checkpoint.pt").read_bytes() == saved
