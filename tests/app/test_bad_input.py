@@ -24,8 +24,8 @@ from net221.app.checkpoint import FORMAT, load_checkpoint, model_from, read_cont
 from net221.app.experiment import build_experiment
 from net221.app.report import read_jobs
 from net221.app.resume import Saver
+from net221.app.run import train_seed_study
 from net221.app.sources import load_csv
-from net221.app.train import train_seed_study
 from net221.errors import CheckpointError, UserError
 from net221.loop import TrainingStopped
 from net221.seed_study import StudyState

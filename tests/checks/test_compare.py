@@ -592,7 +592,7 @@ def test_a_trajectory_may_give_weights_at_some_epochs_and_comments(tmp_path: Pat
     ],
 )
 def test_bad_config_values(overrides: list[str], message: str) -> None:
-    from net221.app.schemas import validate_compare
+    from net221.app.config import validate_compare
     from net221.errors import ConfigValueError
 
     with pytest.raises(ConfigValueError) as error:

@@ -10,7 +10,6 @@ the key and the bad value.
 
 from __future__ import annotations
 
-import importlib
 import inspect
 import math
 from collections.abc import Iterable
@@ -98,26 +97,15 @@ class CompareConfig:
 HYDRA_KEYS = frozenset({"_target_", "_partial_", "_args_", "_recursive_", "_convert_"})
 
 
-def locate(path: str) -> Any | None:
-    """The object a dotted `_target_` names, or None where it cannot be found (instantiate says why)."""
-    parts = path.split(".")
-    for cut in range(len(parts) - 1, 0, -1):
-        try:
-            found: Any = importlib.import_module(".".join(parts[:cut]))
-        except Exception:  # not a module (or a module that fails): try a shorter prefix
-            continue
-        for name in parts[cut:]:
-            found = getattr(found, name, None)
-        return found
-    return None
-
-
 def known_arguments(node: DictConfig, where: str) -> None:
     """Keys of a `_target_` node must be arguments of the target (unless it takes **kwargs)."""
-    target = locate(str(node._target_))
+    from hydra.utils import get_object
+
     try:
-        parameters = list(inspect.signature(target).parameters.values()) if callable(target) else None
-    except (TypeError, ValueError):  # no signature to read (a builtin)
+        parameters: list[inspect.Parameter] | None = list(
+            inspect.signature(get_object(node._target_)).parameters.values()
+        )
+    except Exception:  # not found (instantiate says why), or no signature to read (a builtin)
         parameters = None
     if parameters is None or any(p.kind is p.VAR_KEYWORD for p in parameters):
         return

@@ -1,20 +1,13 @@
 """What every command's entry shares: signals, logging, threads, exit status, one-line errors.
 
 Layer: app. Nothing here runs on import; a command's entry calls `run_app` (net221-train:
-`train_command`), and only then is process state set:
-
-- bad input of any kind (a config key, a value, a file, a checkpoint, an output location
-  that cannot be written) is one line on stderr and exit status 2; an unknown key or option
-  gets a "did you mean" when a close name exists. Hydra raises its errors instead of
-  printing them (HYDRA_FULL_ERROR=1, the documented switch), and they are reported here in
-  one line. Anything else is a bug in net221 and keeps its traceback; NET221_TRACEBACK=1
-  shows tracebacks for everything.
-- SIGINT (Ctrl-C), SIGTERM and SIGUSR2 (where a job manager handles it) only raise a flag
-  (`catch_stop_signals`) that the training asks for before every step: it saves a
-  checkpoint at that step and the command exits with 128 + the signal (130, 143).
-- a closed stdout or stderr (`net221-train | head -1`) is not an error: what cannot be
-  printed is dropped (`logging.raiseExceptions = False`, as Python's docs suggest for
-  production), and the run goes on.
+`train_command`), and only then is process state set. Bad input of any kind is one line on
+stderr and exit status 2 (an unknown key or option with a "did you mean"); Hydra raises its
+errors for this (HYDRA_FULL_ERROR=1, its documented switch). Anything else keeps its
+traceback (NET221_TRACEBACK=1: everything does). SIGINT, SIGTERM and SIGUSR2 (where a job
+manager handles it) only raise a flag that the training asks for before every step; it
+saves a checkpoint there and the command exits with 128 + the signal. A closed stdout
+(`net221-train | head -1`) is not an error: what cannot be printed is dropped.
 """
 
 from __future__ import annotations
@@ -255,11 +248,11 @@ def run_app(hydra_main: Callable[[], Any], prog: str) -> None:
         print(f"net221 {__version__}")
         return
     _setup()
+    os.environ["HYDRA_FULL_ERROR"] = "1"  # Hydra raises instead of printing its own report
+    if os.environ.get("NET221_TRACEBACK") == "1":
+        hydra_main()
+        return
     try:
-        if os.environ.get("NET221_TRACEBACK") == "1":
-            hydra_main()
-            return
-        os.environ["HYDRA_FULL_ERROR"] = "1"
         hydra_main()
     except UserError as error:
         fail(prog, one_line(str(error)))
@@ -302,20 +295,17 @@ def train_command() -> None:
 # --- inside a Hydra task ------------------------------------------------------------------
 
 
-def _record(message: str) -> Path:
+def _record(message: str) -> None:
     """The error in the run's log file (without printing it again) and in error.txt."""
     from hydra.core.hydra_config import HydraConfig
 
     from net221.app.outputs import write_error
 
+    record = logging.makeLogRecord({"msg": message, "levelno": logging.ERROR, "levelname": "ERROR"})
     for handler in logging.getLogger().handlers:
         if isinstance(handler, logging.FileHandler):
-            handler.handle(
-                logging.makeLogRecord({"msg": message, "levelno": logging.ERROR, "levelname": "ERROR"})
-            )
-    output_dir = Path(HydraConfig.get().runtime.output_dir)
-    write_error(output_dir, message.removeprefix("error: "))
-    return output_dir
+            handler.handle(record)
+    write_error(Path(HydraConfig.get().runtime.output_dir), message.removeprefix("error: "))
 
 
 def fail_job(prog: str, error: UserError) -> None:

@@ -19,8 +19,6 @@ import contextlib
 import logging
 import math
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -29,174 +27,21 @@ import numpy as np
 import torch
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
-from torch import nn
 
 from net221.app import outputs, plots, process, resume, sweep_log
-from net221.app.checkpoint import NET221_TARGET
 from net221.app.config import validate_train
 from net221.app.experiment import Experiment, build_experiment
 from net221.app.loggers import progress_bar, tensorboard
 from net221.app.outputs import MetricsFile, atomic
 from net221.app.process import Interrupted, StopSignals, catch_stop_signals, fail_job, shown_path, stop_job
-from net221.ensemble import Ensemble
-from net221.errors import ConfigValueError, OutputError, UserError
-from net221.loop import DivergedError, EpochLog, Evaluation, TrainingStopped, evaluate, evaluator, train
-from net221.seed_study import SeedStudyResult, StudyState, auto_chunk_size, train_members
+from net221.app.run import SingleResult, chunk_size, ensemble_factory, train_seed_study, train_single
+from net221.errors import OutputError, UserError
+from net221.loop import TrainingStopped
+from net221.seed_study import StudyState
 
 PROG = "net221-train"
 log = logging.getLogger("net221")
 Row = dict[str, float]
-
-
-@dataclass
-class SingleResult:
-    model: nn.Module
-    optimizer: torch.optim.Optimizer
-    history: list[dict[str, float]]  # one row per logged epoch, resumed rows first
-    final: Evaluation
-    final_val: Evaluation | None
-    epochs_done: int
-    start_epoch: int = 0
-
-
-def history_row(entry: EpochLog, member: int = 0) -> dict[str, float]:
-    row: dict[str, float] = {
-        "epoch": entry.epoch,
-        "loss": float(entry.train.loss[member]),
-        "accuracy": float(entry.train.accuracy[member]),
-    }
-    if entry.val is not None:
-        row["val_loss"] = float(entry.val.loss[member])
-        row["val_accuracy"] = float(entry.val.accuracy[member])
-    return row
-
-
-# a single run's resume: (model, optimizer) -> (epoch, step, history)
-Resume = Callable[[nn.Module, torch.optim.Optimizer], tuple[int, int, list[dict[str, float]]]]
-# a single run's save: (model, optimizer, epoch, step, history, durable)
-Save = Callable[[nn.Module, torch.optim.Optimizer, int, int, list[dict[str, float]], bool], None]
-
-
-def train_single(
-    experiment: Experiment,
-    on_log: Callable[[dict[str, float]], None],
-    on_epoch: Callable[[int], None] | None = None,
-    resume: Resume | None = None,
-    should_stop: Callable[[], bool] | None = None,
-    save: Save | None = None,
-    save_every: int | None = None,
-) -> SingleResult:
-    """One network through the canonical loop; `resume` may load a checkpoint first (the rows
-    of its history are not passed to `on_log` again).
-
-    `save` runs every `save_every` epochs and, before `TrainingStopped` goes on, when
-    `should_stop` stops the training."""
-    t, plan = experiment.tensors, experiment.plan
-    model = experiment.make_model()
-    optimizer = experiment.make_optimizer(model)
-    start_epoch, start_step, history = (0, 0, []) if resume is None else resume(model, optimizer)
-
-    def log_epoch(entry: EpochLog) -> None:
-        row = history_row(entry)
-        history.append(row)
-        on_log(row)
-
-    def after_epoch(epoch: int) -> None:
-        if on_epoch is not None:
-            on_epoch(epoch)
-        done = epoch + 1
-        if save is not None and save_every and done % save_every == 0 and done < plan.epochs:
-            save(model, optimizer, done, 0, history, False)
-
-    try:
-        train(
-            model,
-            optimizer,
-            experiment.loss,
-            t.x,
-            t.y,
-            plan,
-            start_epoch=start_epoch,
-            start_step=start_step,
-            evaluate_epoch=evaluator(model, experiment.losses.per_value, t.x, t.y, t.x_val, t.y_val),
-            on_log=log_epoch,
-            on_epoch=after_epoch,
-            should_stop=should_stop,
-        )
-    except TrainingStopped as stop:
-        if save is not None:
-            save(model, optimizer, stop.epoch, stop.step, history, True)
-        raise
-    final = evaluate(model, experiment.losses.per_value, t.x, t.y)
-    if not np.isfinite(final.loss).all():
-        raise DivergedError(plan.epochs - 1)
-    final_val = (
-        None
-        if t.x_val is None or t.y_val is None
-        else evaluate(model, experiment.losses.per_value, t.x_val, t.y_val)
-    )
-    return SingleResult(model, optimizer, history, final, final_val, plan.epochs, start_epoch)
-
-
-def chunk_size(experiment: Experiment, members: int, chunk_size: int | None, width: int) -> int:
-    t = experiment.tensors
-    rows = max(t.x.shape[0], 0 if t.x_val is None else t.x_val.shape[0])
-    return chunk_size or auto_chunk_size(
-        members, rows, experiment.plan.batch_size, width, t.x.shape[1], experiment.device.type
-    )
-
-
-def train_seed_study(
-    experiment: Experiment,
-    members: int,
-    chunk: int,
-    on_epoch: Callable[[int], None] | None = None,
-    state: StudyState | None = None,
-    should_stop: Callable[[], bool] | None = None,
-    save: Callable[[StudyState, bool], None] | None = None,
-    save_every: int | None = None,
-) -> SeedStudyResult:
-    """`members` networks in chunks of `chunk`, from the start or from `state`."""
-    t = experiment.tensors
-    log.info(f"Training {members:,} members in chunks of {min(chunk, members):,}")
-    return train_members(
-        ensemble_factory(experiment),
-        experiment.make_optimizer,
-        experiment.losses,
-        t.x,
-        t.y,
-        experiment.plan,
-        members,
-        chunk,
-        x_val=t.x_val,
-        y_val=t.y_val,
-        on_epoch=on_epoch,
-        state=state,
-        should_stop=should_stop,
-        save=save,
-        save_every=save_every,
-    )
-
-
-def ensemble_factory(experiment: Experiment) -> Callable[[int, int], Ensemble]:
-    """(first member, count) -> those members of the configured network, as one ensemble."""
-    initial_values = experiment.initial_values
-    if initial_values is None:
-        raise ConfigValueError(f"ensembles are of {NET221_TARGET} networks")
-    probe = experiment.make_model()  # the configured network: its shape and activation
-    input_dim, width = experiment.tensors.x.shape[1], int(getattr(probe, "width", 2))
-
-    def make_model(first: int, count: int) -> Ensemble:
-        return Ensemble(
-            initial_values(first, count),
-            input_dim,
-            width,
-            str(getattr(probe, "activation", "sigmoid")),
-            dtype=experiment.dtype,
-            device=experiment.device,
-        )
-
-    return make_model
 
 
 def console_stride(epochs: int, log_every: int, lines: int | None) -> int:
