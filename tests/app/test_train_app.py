@@ -439,7 +439,7 @@ def test_figures_can_be_left_out(tmp_path: Path, members: int) -> None:
 def test_long_runs_print_a_bounded_number_of_epoch_lines(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    from net221.app.train import console_stride
+    from net221.app.sweep_log import console_stride
 
     assert console_stride(1000, 10, 200) == 10  # the blog: each of its 100 logged epochs
     assert console_stride(100_000, 10, 200) == 500  # 10,000 logged epochs: 200 lines

@@ -1,20 +1,11 @@
 """checkpoint.pt: a trained network, how to feed it raw data, and how to resume its training.
 
-Layer: app. The file is a `torch.save` of {format, sha256, content}, where content is the
-`torch.save` bytes (a uint8 tensor) of a dict of tensors and plain data, so both load with
-`torch.load(..., weights_only=True)` and a damaged file is refused by its SHA-256:
-
-    model        {target, input_dim, width, activation, dtype}; an unfinished ensemble:
-                 target net221.ensemble.Ensemble and members
-    state_dict   the module's tensors
-    data         {source, target, positive, features, label_names, normalization: {shift, scale}}
-    epoch, step  epochs completed, and steps of the next one (a stop between two steps)
-    optimizer    {target, state} or None
-    history      {columns, values (rows, columns)}: every logged epoch
-    ensemble     None, or a seed study's progress (`net221.seed_study.StudyState`)
-    config       the run's config as plain data
-
-It is written to a temporary file and renamed over the target (`os.replace`): a reader never
+Layer: app. The file is a `torch.save` of {format, sha256, content}: content is the
+`torch.save` bytes (a uint8 tensor) of a dict of tensors and plain data (model spec,
+state_dict, data {features, label_names, normalization}, epoch, step, optimizer, history
+{columns, values}, ensemble progress or None, config), sha256 hashlib's digest of them.
+Both load with `torch.load(..., weights_only=True)`; a damaged file is refused. It is
+written to a temporary file and renamed over the target (`os.replace`), so a reader never
 sees half a checkpoint. `load_checkpoint` checks every field before anything uses it;
 `load_network` is the public way to get a trained network back.
 """
@@ -97,9 +88,7 @@ def read_content(path: str | Path) -> dict[str, Any]:
     except CheckpointError:
         raise
     except Exception:  # whatever the bytes are, they are not a checkpoint this loader accepts
-        raise CheckpointError(
-            f"{where}: not a readable checkpoint (corrupt, truncated, or not net221's)"
-        ) from None
+        raise CheckpointError(f"{where}: not a readable checkpoint (corrupt, truncated, other)") from None
     if not isinstance(content, dict):
         raise CheckpointError(f"{where}: not a net221 checkpoint")
     return content
@@ -132,12 +121,9 @@ def model_from(checkpoint: dict[str, Any], device: torch.device | str = "cpu") -
     spec = checkpoint["model"]
     if spec["target"] != NET221_TARGET:
         unfinished = " (an unfinished ensemble: resume it)" if checkpoint.get("ensemble") else ""
-        raise CheckpointError(
-            f"the checkpoint holds a {spec['target']}{unfinished}; only {NET221_TARGET} loads"
-        )
-    model = Net221(
-        spec["input_dim"], spec["width"], spec["activation"], dtype=DTYPES[spec["dtype"]], device=device
-    )
+        raise CheckpointError(f"the checkpoint holds a {spec['target']}{unfinished}, not a Net221")
+    dtype = DTYPES[spec["dtype"]]
+    model = Net221(spec["input_dim"], spec["width"], spec["activation"], dtype=dtype, device=device)
     model.load_state_dict(checkpoint["state_dict"])  # the shapes were checked on load
     return model
 
@@ -189,9 +175,8 @@ def _check_model(model: dict[str, Any], state: dict[str, Any], where: str) -> No
         shapes = {"hidden_weight": (e, d, h), "hidden_bias": (e, 1, h), "output_weight": (e, h, 1)}
         shapes["output_bias"] = (e, 1, 1)
     if set(state) != set(shapes):
-        raise CheckpointError(
-            f"{where}: state_dict holds {', '.join(state)}; a {target} has {', '.join(shapes)}"
-        )
+        holds, has = ", ".join(state), ", ".join(shapes)
+        raise CheckpointError(f"{where}: state_dict holds {holds}; a {target} has {has}")
     for name, shape in shapes.items():
         if tuple(state[name].shape) != shape:
             found = tuple(state[name].shape)
@@ -207,9 +192,11 @@ def _check_data(data: dict[str, Any], input_dim: int | None, where: str) -> None
     if input_dim is not None and len(features) != input_dim:
         raise CheckpointError(f"{where}: {len(features)} features for a network of {input_dim} inputs")
     names = data.get("label_names", ["0", "1"])
-    if not isinstance(names, list | tuple) or len(names) != 2 or not all(isinstance(n, str) for n in names):
-        names = ["", ""]
-    if names[0] == names[1]:
+    if (
+        not isinstance(names, list | tuple)
+        or len(set(names)) != 2
+        or not all(isinstance(n, str) for n in names)
+    ):
         raise CheckpointError(f"{where}: 'label_names' must be two different names")
     normalization = require(data, "normalization", dict, where)
     for key in ("shift", "scale"):

@@ -69,6 +69,12 @@ class Saver:
         self.config = plain(cfg)
         self.saved_at = ""  # where the last checkpoint stands: "epoch 120", "epoch 7 of members 0-999"
 
+    def stopped(self) -> str:
+        """What a run stopped by a signal says: where its checkpoint stands, how to resume."""
+        from net221.app.process import shown_path
+
+        return f"interrupted at {self.saved_at}; resume with trainer.resume={shown_path(self.path)}"
+
     def _payload(self, model: nn.Module, epoch: int, step: int) -> dict[str, Any]:
         data, cfg = self.data, self.cfg
         return {

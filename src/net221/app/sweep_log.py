@@ -1,4 +1,4 @@
-"""What a sweep prints: one line per finished job, not every job's log.
+"""What the console shows: a bounded number of epoch lines; in a sweep, one line per finished job.
 
 Layer: app. `JobConsole`, a logging filter on each job's console handler (named in
 configs/train.yaml): in a sweep, only warnings, errors and the job's one-line result
@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+
+from omegaconf import DictConfig
 
 from net221.app.process import shown_path
 
@@ -21,6 +24,20 @@ log = logging.getLogger("net221")
 
 # Records with this attribute set are a job's one-line result.
 JOB_LINE = "net221_job_line"
+
+
+def console_stride(epochs: int, log_every: int, lines: int | None) -> int:
+    """Every how many epochs an epoch line is printed: every logged epoch while there are at
+    most `lines` of them (the blog's 1000 epochs at log_every=10 print all 100), else every
+    k-th logged epoch, so that about `lines` are printed. metrics.csv keeps every one."""
+    logged = -(-epochs // log_every)
+    return log_every if lines is None or logged <= lines else log_every * math.ceil(logged / lines)
+
+
+def on_console(cfg: DictConfig, epoch: int) -> bool:
+    trainer = cfg.trainer
+    stride = console_stride(trainer.epochs, trainer.log_every, trainer.console_lines)
+    return epoch % stride == 0 or epoch == trainer.epochs - 1
 
 
 def full_log(verbose: Any, overrides: Sequence[str] | None) -> bool:

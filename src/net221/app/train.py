@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import math
 import time
 from pathlib import Path
 from typing import Any
@@ -34,7 +33,8 @@ from net221.app.experiment import Experiment, build_experiment
 from net221.app.loggers import progress_bar, tensorboard
 from net221.app.outputs import MetricsFile, atomic
 from net221.app.process import Interrupted, StopSignals, catch_stop_signals, fail_job, shown_path, stop_job
-from net221.app.run import SingleResult, chunk_size, ensemble_factory, train_seed_study, train_single
+from net221.app.run import SingleResult, study_state, train_seed_study, train_single
+from net221.app.sweep_log import on_console
 from net221.errors import OutputError, UserError
 from net221.loop import TrainingStopped
 from net221.seed_study import StudyState
@@ -42,20 +42,6 @@ from net221.seed_study import StudyState
 PROG = "net221-train"
 log = logging.getLogger("net221")
 Row = dict[str, float]
-
-
-def console_stride(epochs: int, log_every: int, lines: int | None) -> int:
-    """Every how many epochs an epoch line is printed: every logged epoch while there are at
-    most `lines` of them (the blog's 1000 epochs at log_every=10 print all 100), else every
-    k-th logged epoch, so that about `lines` are printed. metrics.csv keeps every one."""
-    logged = -(-epochs // log_every)
-    return log_every if lines is None or logged <= lines else log_every * math.ceil(logged / lines)
-
-
-def on_console(cfg: DictConfig, epoch: int) -> bool:
-    trainer = cfg.trainer
-    stride = console_stride(trainer.epochs, trainer.log_every, trainer.console_lines)
-    return epoch % stride == 0 or epoch == trainer.epochs - 1
 
 
 def _single(
@@ -110,9 +96,7 @@ def _single(
                 save_every=cfg.trainer.checkpoint_every,
             )
     except TrainingStopped:
-        raise stop.interrupted(
-            f"interrupted at {saver.saved_at}; resume with trainer.resume={shown_path(saver.path)}"
-        ) from None
+        raise stop.interrupted(saver.stopped()) from None
     finally:
         metrics.close()
         if sink is not None:
@@ -151,20 +135,6 @@ def loss_name(cfg: DictConfig) -> str:
     return str(cfg.loss._target_).rsplit(".", 1)[-1]
 
 
-def _study_state(cfg: DictConfig, experiment: Experiment, resume_from: Path | None) -> StudyState:
-    """A new seed study, or the one the checkpoint holds with its current chunk rebuilt."""
-    members = cfg.trainer.members
-    if resume_from is None:
-        return StudyState(members, chunk_size(experiment, members, cfg.trainer.chunk_size, cfg.model.width))
-    probe = experiment.make_model()
-    state, checkpoint = resume.resume_study(resume_from, cfg, probe, experiment.data, experiment.plan)
-    if state.first < members:
-        model = ensemble_factory(experiment)(state.first, min(state.chunk_size, members - state.first))
-        optimizer = experiment.make_optimizer(model)
-        resume.load_study_chunk(state, checkpoint, model, optimizer, cfg, resume_from)
-    return state
-
-
 def _seed_study(
     cfg: DictConfig,
     experiment: Experiment,
@@ -191,9 +161,7 @@ def _seed_study(
                 save_every=trainer.checkpoint_every,
             )
     except TrainingStopped:
-        raise stop.interrupted(
-            f"interrupted at {saver.saved_at}; resume with trainer.resume={shown_path(saver.path)}"
-        ) from None
+        raise stop.interrupted(saver.stopped()) from None
     saver.study(state, best=result.best_model)  # first: the work is safe
     with np.errstate(all="ignore"):
         p10, median, p90 = np.nanpercentile(result.loss, [10, 50, 90], axis=1)
@@ -207,25 +175,16 @@ def _seed_study(
         metrics = MetricsFile(output_dir / "metrics.csv", columns)
         files.callback(metrics.close)
         for i, epoch in enumerate(result.epochs):
-            row = {
-                "epoch": epoch,
-                "loss": median[i],
-                "accuracy": accuracy[i],
-                "loss_p10": p10[i],
-                "loss_p90": p90[i],
-            }
+            row = {"epoch": epoch, "loss": median[i], "accuracy": accuracy[i]}
+            row |= {"loss_p10": p10[i], "loss_p90": p90[i]}
             if val_median is not None and val_accuracy is not None:
                 row |= {"val_loss": val_median[i], "val_accuracy": val_accuracy[i]}
             metrics.write(row)
             if on_console(cfg, epoch):
                 log.info(f"Epoch {epoch} loss: {median[i]:.3f} (median; 10-90 %: {p10[i]:.3f}-{p90[i]:.3f})")
             if sink is not None:
-                scalars = {
-                    "loss/median": float(median[i]),
-                    "loss/p10": float(p10[i]),
-                    "loss/p90": float(p90[i]),
-                }
-                sink.write(epoch, scalars)
+                scalars = {"loss/median": median[i], "loss/p10": p10[i], "loss/p90": p90[i]}
+                sink.write(epoch, {name: float(value) for name, value in scalars.items()})
 
     threshold = trainer.converged_below
     final = result.final_val_loss if result.final_val_loss is not None else result.final_loss
@@ -234,16 +193,11 @@ def _seed_study(
     best_seed = trainer.seed + result.best_member
     median_loss = outputs.finite_or_none(float(np.median(np.nan_to_num(result.final_loss, nan=np.inf))))
     summary["ensemble"] = {
-        "members": members,
-        "first_seed": trainer.seed,
-        "converged_below": threshold,
-        "converged": int(converged.sum()),
-        "convergence_rate": float(converged.mean()),
-        "diverged": int(np.sum(~np.isfinite(result.final_loss))),
-        "best_member": result.best_member,
-        "best_seed": best_seed,
-        "final_loss_median": median_loss,
-    }
+        "members": members, "first_seed": trainer.seed, "converged_below": threshold,
+        "converged": int(converged.sum()), "convergence_rate": float(converged.mean()),
+        "diverged": int(np.sum(~np.isfinite(result.final_loss))), "best_member": result.best_member,
+        "best_seed": best_seed, "final_loss_median": median_loss,
+    }  # fmt: skip
     summary["final_loss"] = median_loss
     summary["final_accuracy"] = float(np.nanmean(result.final_accuracy))
     share = np.floor(1000 * converged.mean()) / 10  # rounded down: 9,999 of 10,000 is not 100 %
@@ -278,7 +232,7 @@ def run(cfg: DictConfig, output_dir: Path) -> float:
             experiment = build_experiment(cfg)
             study = None
             if cfg.trainer.members > 1:
-                study = _study_state(cfg, experiment, resume_from)
+                study = study_state(cfg, experiment, resume_from)
             elif resume_from is not None:  # its refusals, before anything is written
                 model = experiment.make_model()
                 resume.resume_single(
