@@ -33,9 +33,6 @@ EXIT_SIGINT = 130
 log = logging.getLogger("net221")
 
 
-# --- one line on stderr -------------------------------------------------------------------
-
-
 def say(line: str) -> None:
     """One line on stderr, if there is a stderr to write to."""
     with contextlib.suppress(OSError):  # closed: the exit status still tells
@@ -61,10 +58,9 @@ def shown_path(path: Path) -> str:
 
 
 def describe_os_error(error: OSError, verb: str = "cannot write") -> str:
-    name = "" if error.filename is None else str(error.filename)
-    if len(name) > 160:  # start and end of a path too long for one line
-        name = f"{name[:78]}...{name[-78:]}"
-    return f"{verb}{' ' + name if name else ''}: {error.strerror or error}"
+    name = "" if error.filename is None else f" {error.filename}"
+    name = name if len(name) <= 160 else f"{name[:78]}...{name[-78:]}"  # too long for one line
+    return f"{verb}{name}: {error.strerror or error}"
 
 
 def did_you_mean(name: str, known: Iterable[str], prefix: str = "") -> str:
@@ -88,28 +84,21 @@ def describe_config_error(error: BaseException) -> str | None:
     if isinstance(error, MissingConfigException) and error.options is not None:
         group, _, option = str(error.missing_cfg_file).rpartition("/")
         options = [str(o) for o in error.options]
-        return (
-            f"{group}={option}: no such option{did_you_mean(option, options)} ({group}: {', '.join(options)})"
-        )
-    if isinstance(error, OmegaConfBaseException):
-        message = (getattr(error, "msg", None) or str(error)).strip().splitlines()
-        first = message[0] if message else type(error).__name__
+        near = did_you_mean(option, options)
+        return f"{group}={option}: no such option{near} ({group}: {', '.join(options)})"
+    if isinstance(error, OmegaConfBaseException | HydraException):
+        text = getattr(error, "msg", None) or str(error)
+        lines = [line.strip() for line in text.splitlines() if line.strip()]
+        first = (lines[0] if lines else type(error).__name__).rstrip(".")
         key = getattr(error, "full_key", None)
-        return f"{key}: {first}" if key else first
-    if isinstance(error, HydraException):
-        lines = [line.strip() for line in str(error).splitlines() if line.strip()]
-        summary = (lines[0] if lines else type(error).__name__).rstrip(".")
+        first = f"{key}: {first}" if key else first
         detail = describe_config_error(cause) if isinstance(cause, BaseException) else None
-        return f"{summary}: {detail}" if detail else summary
+        return f"{first}: {detail}" if detail else first
     return None
 
 
-# --- stop signals -------------------------------------------------------------------------
-
-
 class Interrupted(Exception):  # noqa: N818 (a stop asked for, not an error)
-    """A run stopped by a signal after saving its checkpoint; `exit_status` is 128 + the signal.
-
+    """A run stopped by a signal after its checkpoint; `exit_status` is 128 + the signal, and
     `pass_on()` calls the handler the signal had before (a job manager's SIGUSR2)."""
 
     def __init__(self, message: str, signum: int, pass_on: Callable[[], None] = lambda: None) -> None:
@@ -152,10 +141,9 @@ _active: StopSignals | None = None  # the one in place: a command's entry and it
 @contextlib.contextmanager
 def catch_stop_signals() -> Iterator[StopSignals]:
     """Turn SIGINT, SIGTERM (and SIGUSR2 where a handler takes it) into a flag while inside.
-
-    Inside another (the command's entry), the outer one is shared; outside the main thread,
-    nothing changes. On leaving, the previous handlers are back, and a signal the run did
-    not stop for (it came after the training) is raised again to them."""
+    Inside another (the command's entry's), the outer one is shared; outside the main thread,
+    nothing changes. On leaving, the previous handlers are back, and a signal the run did not
+    stop for (it came after the training) is raised again to them."""
     global _active
     if _active is not None or threading.current_thread() is not threading.main_thread():
         yield _active or StopSignals()
@@ -175,9 +163,6 @@ def catch_stop_signals() -> Iterator[StopSignals]:
             signal.raise_signal(stop.received)
 
 
-# --- the entries --------------------------------------------------------------------------
-
-
 def set_threads(threads: int | None) -> None:
     """torch's intra-op threads for this process (None: torch's default)."""
     import torch
@@ -188,7 +173,7 @@ def set_threads(threads: int | None) -> None:
 
 def _quiet_writer_threads(args: threading.ExceptHookArgs) -> None:
     """A writer thread (TensorBoard's) that cannot write ends quietly: the main thread meets the
-    same error when it writes next and reports it in one line. Anything else is a bug."""
+    same error next and reports it in one line."""
     if args.exc_type is None or not issubclass(args.exc_type, OSError):
         threading.__excepthook__(args)
 
@@ -203,15 +188,14 @@ def _setup() -> None:
     threading.excepthook = _quiet_writer_threads
     if not OmegaConf.has_resolver(RESOLVER):
         OmegaConf.register_new_resolver(RESOLVER, unique_dir, use_cache=True)
-    # The last collections at exit walk every object torch and matplotlib made (about 0.7 s a
-    # process) to free memory the system takes back anyway; frozen objects are skipped.
+    # The last collections at exit walk every object torch made (0.8 s of CPU a process,
+    # measured) to free memory the system takes back anyway; frozen objects are skipped.
     atexit.unregister(gc.freeze)
     atexit.register(gc.freeze)
 
 
 def _flush_or_drop() -> None:
-    """Flush stdout and stderr; a stream whose reader has gone now points at /dev/null, so that
-    the interpreter's last flush does not complain either."""
+    """Flush stdout and stderr; one whose reader has gone now points at /dev/null (quiet at exit)."""
     for stream in (sys.stdout, sys.stderr):
         try:
             if stream is not None:
@@ -239,8 +223,7 @@ def tolerate_closed_output(main: Callable[..., None]) -> Callable[..., None]:
 
 
 def run_app(hydra_main: Callable[[], Any], prog: str) -> None:
-    """Call a `@hydra.main` function: bad input is one line and exit status 2, Ctrl-C 130.
-
+    """Call a `@hydra.main` function: bad input is one line and exit status 2, Ctrl-C 130;
     `--version` prints net221's version (Hydra's own flag would print Hydra's)."""
     if "--version" in sys.argv[1:]:
         from net221 import __version__
@@ -273,9 +256,8 @@ def run_app(hydra_main: Callable[[], Any], prog: str) -> None:
 
 
 def train_command() -> None:
-    """net221-train's console script. The stop signals are caught from the start, before torch
-    loads: a Ctrl-C while the run is set up ends it before it trains, one after the training
-    once its outputs are written, each in one line with exit status 130."""
+    """net221-train's console script: the stop signals are caught from the start, before torch
+    loads (a Ctrl-C while the run is set up ends it before it trains: one line, status 130)."""
 
     def task() -> None:
         from net221.app.config import register_schemas
@@ -292,9 +274,6 @@ def train_command() -> None:
         raise SystemExit(EXIT_SIGINT) from None
 
 
-# --- inside a Hydra task ------------------------------------------------------------------
-
-
 def _record(message: str) -> None:
     """The error in the run's log file (without printing it again) and in error.txt."""
     from hydra.core.hydra_config import HydraConfig
@@ -309,8 +288,8 @@ def _record(message: str) -> None:
 
 
 def fail_job(prog: str, error: UserError) -> None:
-    """Inside a Hydra task: record the error; a single run then exits at once with one line,
-    while a job of a sweep returns so that the caller raises and the sweep counts it as failed."""
+    """Inside a Hydra task: record the error; a single run then exits with one line, a job of a
+    sweep returns (the caller raises, and the sweep counts it as failed)."""
     from hydra.core.hydra_config import HydraConfig
     from hydra.types import RunMode
 
@@ -321,8 +300,8 @@ def fail_job(prog: str, error: UserError) -> None:
 
 
 def stop_job(prog: str, stopped: Interrupted) -> NoReturn:
-    """Inside a Hydra task: a run stopped by a signal, its checkpoint saved. One line,
-    error.txt, then the exit status 128 + signal, which also ends a sweep."""
+    """Inside a Hydra task: a run stopped by a signal, its checkpoint saved: one line, error.txt,
+    exit status 128 + signal (which also ends a sweep)."""
     message = one_line(str(stopped))
     _record(message)
     say(f"{prog}: {message}")
