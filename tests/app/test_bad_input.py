@@ -3,7 +3,7 @@
 Every kind is tested in this process, case by case, and once through the command's main()
 (`run_in_process`): the one line on stderr and the exit status 2 the user gets. Each installed
 command runs in a child process in its own test file (net221-train's bad value: `python -m` in
-test_train_app.py and two at once in test_output_dirs.py); here only net221-report does, as no
+test_train.py and two at once in test_outputs.py); here only net221-report does, as no
 other test starts it.
 """
 

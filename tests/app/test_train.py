@@ -11,14 +11,14 @@ import numpy as np
 import pytest
 import torch
 
-from net221.app.checkpoint import FORMAT, load_checkpoint
+from net221.app.checkpoint import FORMAT, load_checkpoint, load_network
 from net221.app.report import main as report_main
 from net221.data import BLOG_SHIFT, blog_dataset
 from net221.errors import UserError
 from net221.init import BLOG_NAMES
 from net221.numpy_trainer import NumpyNetwork
 
-from conftest import NO_FIGURES, assert_one_line_error, run_cli, run_in_process, train_in_process
+from conftest import NO_FIGURES, assert_one_line_error, run_in_process, train_in_process
 
 START = dict(zip(BLOG_NAMES, [0.3, -1.2, 0.8, 0.5, -0.4, 1.1, -0.2, 0.6, 0.05], strict=True))
 START_OVERRIDE = "init.values={" + ",".join(f"{k}:{v}" for k, v in START.items()) + "}"
@@ -30,10 +30,10 @@ def read_metrics(run_dir: Path) -> list[dict[str, str]]:
 
 
 def test_no_arguments_reproduces_the_blog(tmp_path: Path) -> None:
-    """`net221-train` with no arguments, in an empty directory: the headline, in a child process.
-    Its run directory and net221-predict on its checkpoint are checked here as well, not in tests
-    of their own that share it: each xdist worker running one of those would start it again."""
-    result = run_cli("net221-train", cwd=tmp_path)
+    """`net221-train` with no arguments, in an empty directory: the headline (its main() in this
+    process; real processes: test_python_dash_m_runs_the_same_app, test_faults.py). Its run
+    directory, net221-predict and `load_network` on its checkpoint are checked here as well."""
+    result = run_in_process("net221-train", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     run_dirs = [p.parent for p in tmp_path.glob("outputs/*/*/summary.json")]
     assert len(run_dirs) == 1
@@ -103,13 +103,18 @@ def assert_the_run_directory_contents(run_dir: Path) -> None:
 
 def assert_predictions_in_raw_units(run_dir: Path, cwd: Path) -> None:
     checkpoint = run_dir / "checkpoint.pt"
-    # the installed command, once, in a child process; the rest of net221-predict runs in this one
-    emily = run_cli("net221-predict", f"checkpoint={checkpoint}", "weight=128", "height=63", cwd=cwd)
+    emily = run_in_process("net221-predict", f"checkpoint={checkpoint}", "weight=128", "height=63", cwd=cwd)
     assert emily.returncode == 0, emily.stderr
     probability, label = emily.stdout.split()
     assert float(probability) > 0.9 and label == "female"
     summary = json.loads((run_dir / "summary.json").read_text())
     assert probability == f"{summary['predictions']['Emily']:.3f}"
+    # the public loader: the network and the normalization its raw inputs need
+    model, normalization = load_network(checkpoint)
+    x = torch.tensor(normalization.apply(np.array([[128.0, 63.0], [155.0, 68.0]])), dtype=torch.float64)
+    with torch.no_grad():
+        emily_p, frank_p = model(x).reshape(-1).tolist()
+    assert (emily_p, frank_p) == (summary["predictions"]["Emily"], summary["predictions"]["Frank"])
     frank = run_in_process("net221-predict", f"checkpoint={checkpoint}", "x=[155,68]", cwd=cwd)
     assert frank.returncode == 0, frank.stderr
     assert frank.stdout.split() == [f"{summary['predictions']['Frank']:.3f}", "male"]
