@@ -216,7 +216,6 @@ def resume_single(
             f"trainer.resume={str(path)!r}: the checkpoint's tensors do not fit this model"
         ) from None
     _load_optimizer(checkpoint, optimizer, cfg, path)
-    log.info(f"Resumed from {path} at epoch {epoch}" + (f", step {step}" if step else ""))
     history: list[dict[str, float]] = checkpoint["history"]
     if epoch < epochs and history and int(history[-1]["epoch"]) % cfg.trainer.log_every != 0:
         history.pop()  # the earlier run's last epoch, logged as its last: this run goes on past it

@@ -80,6 +80,7 @@ def _single(
     def resumed(model: torch.nn.Module, optimizer: torch.optim.Optimizer) -> tuple[int, int, list[Row]]:
         assert resume_from is not None
         epoch, step, history = resume.resume_single(resume_from, model, optimizer, cfg, data)
+        log.info(f"Resumed from {resume_from} at epoch {epoch}" + (f", step {step}" if step else ""))
         for row in history:  # into metrics.csv again; the console shows only new epochs
             record(row)
         return epoch, step, history
