@@ -23,10 +23,10 @@ import torch
 from hydra import compose, initialize_config_module
 
 from net221.app.checkpoint import save_checkpoint
-from net221.app.checkpoints import Saver
+from net221.app.config import register_schemas
 from net221.app.experiment import build_experiment
+from net221.app.resume import Saver
 from net221.app.run import chunk_size, train_seed_study, train_single
-from net221.app.schemas import register_schemas
 from net221.seed_study import StudyState
 
 

@@ -12,7 +12,7 @@ import torch
 from hydra import compose, initialize_config_module
 from omegaconf import DictConfig
 
-from net221.app.schemas import register_schemas
+from net221.app.config import register_schemas
 from net221.app.train import run
 from net221.data import BLOG_SHIFT, blog_dataset
 from net221.network import Net221

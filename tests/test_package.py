@@ -96,7 +96,7 @@ def test_a_command_leaves_the_collector_frozen_for_the_exit() -> None:
     code = (
         "import atexit, gc, sys\n"
         "atexit.register(lambda: print('at exit:', gc.get_freeze_count() > 0))\n"
-        "from net221.app.cli import run_app\n"
+        "from net221.app.process import run_app\n"
         "sys.argv = ['net221-x']\n"
         "run_app(lambda: print('during:', gc.get_freeze_count() > 0), 'net221-x')\n"
         "print('after:', gc.get_freeze_count() > 0)\n"

@@ -3,7 +3,7 @@
 Every kind is tested in this process, case by case, and once through the command's main()
 (`run_in_process`): the one line on stderr and the exit status 2 the user gets. Each installed
 command runs in a child process in its own test file (net221-train's bad value: `python -m` in
-test_train_app.py and two at once in test_output_dirs.py); here only net221-report does, as no
+test_train.py and two at once in test_outputs.py); here only net221-report does, as no
 other test starts it.
 """
 
@@ -20,10 +20,10 @@ from typing import Any
 import pytest
 import torch
 
-from net221.app.checkpoint import checksum, load_checkpoint, model_from_checkpoint
-from net221.app.checkpoints import Saver
+from net221.app.checkpoint import FORMAT, load_checkpoint, model_from, read_content, save_checkpoint
 from net221.app.experiment import build_experiment
 from net221.app.report import read_jobs
+from net221.app.resume import Saver
 from net221.app.run import train_seed_study
 from net221.app.sources import load_csv
 from net221.errors import CheckpointError, UserError
@@ -62,9 +62,9 @@ def one_line_refusal(run: Callable[[], Any], *fragments: str) -> str:
 F32 = "trainer.dtype=float32"
 CONFIG_CASES: dict[str, tuple[list[str], list[str]]] = {
     # keys added with + that nothing takes
-    "+trainer.epoch": (["+trainer.epoch=5"], ["trainer.epoch=5: unknown key; trainer takes"]),
+    "+trainer.epoch": (["+trainer.epoch=5"], ["trainer.epoch=5: unknown key; did you mean trainer.epochs?"]),
     "+init.scale": (["+init.scale=2"], ["init.scale=2: unknown key"]),
-    "+model.depth": (["+model.depth=3"], ["model.depth=3: unknown key; net221.network.Net221 takes"]),
+    "+model.depth": (["+model.depth=3"], ["model.depth=3: unknown key; did you mean model.width?"]),
     "+optimizer.bogus": (["+optimizer.bogus=1"], ["optimizer.bogus=1: unknown key; torch.optim.SGD takes"]),
     "+loss.margin": (["+loss.margin=1"], ["loss.margin=1: unknown key; torch.nn.MSELoss takes"]),
     "+data.shuffle": (["+data.shuffle=true"], ["data.shuffle=True: unknown key"]),
@@ -225,8 +225,8 @@ def good(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 
 def changed(payload: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
-    """A copy of `payload` with the entry at 'a/b/c' set to `value` (DELETE removes it), and its
-    checksum made to match: as written by a program that gets the fields wrong."""
+    """A copy of `payload` with the entry at 'a/b/c' set to `value` (DELETE removes it): as
+    written by a program that gets the fields wrong (its SHA-256 matches)."""
     copy = pickle.loads(pickle.dumps(payload))
 
     def key(node: Any, name: str) -> Any:
@@ -240,8 +240,6 @@ def changed(payload: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
         del node[key(node, last)]
     else:
         node[key(node, last)] = value
-    if path != "checksum":
-        copy["checksum"] = checksum(copy)
     return copy
 
 
@@ -249,11 +247,6 @@ DELETE = object()
 NAN = float("nan")
 F64 = torch.float64
 CHECKPOINT_CASES: dict[str, tuple[str, Any, str]] = {
-    "format": ("format", "something-else", "not a net221 checkpoint"),
-    "a checksum that does not match": ("checksum", 12345, "does not match its checksum"),
-    "no checksum": ("checksum", DELETE, "does not match its checksum"),
-    "version 99": ("format_version", 99, "format version 99"),
-    "version True": ("format_version", True, "format version True"),
     "no model": ("model", DELETE, "'model' is missing or malformed"),
     "model target": ("model/target", 3, "'target' is missing or malformed"),
     "dtype float16": ("model/dtype", "float16", "unknown dtype 'float16'"),
@@ -334,9 +327,9 @@ STUDY_CASES: dict[str, tuple[str, Any, str]] = {
 def test_every_checkpoint_field_is_checked(case: str, good: dict[str, Any], tmp_path: Path) -> None:
     kind = "unfinished" if case.startswith("study: ") else "single"
     path, value, fragment = STUDY_CASES[case[7:]] if kind == "unfinished" else CHECKPOINT_CASES[case]
-    payload = torch.load(good[kind], weights_only=True)
+    payload = read_content(good[kind])
     bad = tmp_path / "bad.pt"
-    torch.save(changed(payload, path, value), bad)
+    save_checkpoint(bad, changed(payload, path, value))
     one_line_refusal(lambda: load_checkpoint(bad), f"checkpoint '{bad}'", fragment)
 
 
@@ -352,7 +345,7 @@ def not_checkpoints(tmp_path: Path, good: Path) -> Iterator[tuple[str, Path]]:
     data = good.read_bytes()
     (tmp_path / "truncated.pt").write_bytes(data[: len(data) // 2])
     yield "a truncated checkpoint", tmp_path / "truncated.pt"
-    weight = torch.load(good, weights_only=True)["state_dict"]["hidden.weight"].numpy().tobytes()
+    weight = read_content(good)["state_dict"]["hidden.weight"].numpy().tobytes()
     for name, where in (
         ("a bit flipped in a weight", data.index(weight) + 3),
         ("in a name", data.index(b"sigmoid")),
@@ -369,9 +362,13 @@ def not_checkpoints(tmp_path: Path, good: Path) -> Iterator[tuple[str, Path]]:
     with (tmp_path / "malicious.pt").open("wb") as handle:
         pickle.dump(Payload(), handle)
     yield "a malicious pickle", tmp_path / "malicious.pt"
-    hollow: dict[str, Any] = {"format": "net221-checkpoint", "format_version": 3}
-    torch.save({**hollow, "checksum": checksum(hollow)}, tmp_path / "hollow.pt")
+    save_checkpoint(tmp_path / "hollow.pt", {"history": []})
     yield "a checkpoint with no fields", tmp_path / "hollow.pt"
+    torch.save({"format": "net221-checkpoint-2"}, tmp_path / "other.pt")
+    yield "another format", tmp_path / "other.pt"
+    altered = {"format": FORMAT, "sha256": "0" * 64, "content": torch.zeros(3, dtype=torch.uint8)}
+    torch.save(altered, tmp_path / "altered.pt")
+    yield "a digest that does not match", tmp_path / "altered.pt"
 
 
 REFUSALS = {
@@ -380,8 +377,10 @@ REFUSALS = {
     "an empty file": "not a readable checkpoint",
     "a /proc entry": "not a readable checkpoint",
     "a truncated checkpoint": "not a readable checkpoint",
-    "a bit flipped in a weight": "does not match its checksum",
-    "in a name": "does not match its checksum",
+    "a bit flipped in a weight": "does not match its SHA-256",
+    "in a name": "does not match its SHA-256",
+    "another format": "not a net221 checkpoint",
+    "a digest that does not match": "does not match its SHA-256",
     "a malicious pickle": "not a readable checkpoint",
     "a checkpoint with no fields": "'model' is missing or malformed",
 }
@@ -399,16 +398,16 @@ def test_files_that_are_not_checkpoints_are_refused(good: dict[str, Any], tmp_pa
 
 
 def test_good_checkpoints_load_and_an_unfinished_ensemble_does_not_predict(good: dict[str, Any]) -> None:
-    assert model_from_checkpoint(load_checkpoint(good["single"])).width == 2
+    assert model_from(load_checkpoint(good["single"])).width == 2
     study = load_checkpoint(good["study"])
     assert study["ensemble"]["first"] == 6 and study["model"]["target"] == "net221.network.Net221"
-    model_from_checkpoint(study)  # the best member
+    model_from(study)  # the best member
     unfinished = load_checkpoint(good["unfinished"])
     assert (unfinished["ensemble"]["first"], unfinished["epoch"], unfinished["step"]) == (4, 6, 2)
     assert unfinished["model"] == {**study["model"], "target": "net221.ensemble.Ensemble", "members": 2}
     assert unfinished["ensemble"]["current"]["loss"].shape == (1, 2)  # epoch 0 logged
     with pytest.raises(CheckpointError, match="an unfinished ensemble: resume it"):
-        model_from_checkpoint(unfinished)
+        model_from(unfinished)
 
 
 # --- resume: a checkpoint that does not fit this run ---------------------------------------
@@ -444,9 +443,11 @@ def test_an_unfinished_ensemble_resumes_to_the_same_study(good: dict[str, Any], 
 
 
 def test_resume_refuses_optimizer_state_of_the_wrong_shape(good: dict[str, Any], tmp_path: Path) -> None:
-    payload = torch.load(good["single"], weights_only=True)
+    payload = read_content(good["single"])
     bad = tmp_path / "bad.pt"
-    torch.save(changed(payload, "optimizer/state/state/0/momentum_buffer", torch.zeros(1, dtype=F64)), bad)
+    save_checkpoint(
+        bad, changed(payload, "optimizer/state/state/0/momentum_buffer", torch.zeros(1, dtype=F64))
+    )
     one_line_refusal(
         lambda: train_in_process(
             tmp_path / "run", "trainer.epochs=40", "optimizer=momentum", f"trainer.resume={bad}"

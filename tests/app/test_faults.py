@@ -32,10 +32,10 @@ import pytest
 import torch
 
 import net221.app.train as train_app
-from net221.app import cli
-from net221.app.atomic import is_temporary
+from net221.app import process
 from net221.app.checkpoint import load_checkpoint
-from net221.app.interrupt import Interrupted, catch_stop_signals
+from net221.app.outputs import is_temporary
+from net221.app.process import Interrupted, catch_stop_signals
 from net221.errors import OutputError, UserError
 
 from conftest import BIN, NO_FIGURES, assert_one_line_error, run_in_process, train_in_process
@@ -403,13 +403,13 @@ def test_ctrl_c_in_a_finalizer_while_the_run_is_set_up_is_not_lost(
 def test_ctrl_c_after_the_training_ends_the_command_once_its_outputs_are_written(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    describe = train_app.run_dir.describe_model
+    describe = train_app.outputs.describe_model
 
     def interrupt_then_describe(*args: Any) -> None:  # the last step before summary.json
         os.kill(os.getpid(), signal.SIGINT)
         describe(*args)
 
-    monkeypatch.setattr(train_app.run_dir, "describe_model", interrupt_then_describe)
+    monkeypatch.setattr(train_app.outputs, "describe_model", interrupt_then_describe)
     result = run_in_process(
         "net221-train", "trainer.epochs=3", f"hydra.run.dir={tmp_path / 'run'}", cwd=tmp_path
     )
@@ -515,10 +515,10 @@ def fill(disk: Path, leave: int) -> None:
 
 
 DISK_RUN = ("trainer.epochs=60", "trainer.checkpoint_every=20")  # three checkpoints, then the last
-# A run's writes in order: first the page set aside for error.txt, then its files; each new
-# checkpoint is written beside the one before it, which goes once the new one is whole.
+# A run's writes in order; each new checkpoint is written beside the one before it, which goes
+# once the new one is whole.
 WRITES = (
-    "error.txt", "metrics.csv", "checkpoint.pt", "checkpoint.pt again", "loss.png",
+    "metrics.csv", "checkpoint.pt", "checkpoint.pt again", "loss.png",
     "decision_boundary.png", "summary.json",
 )  # fmt: skip
 
@@ -537,7 +537,7 @@ def free_pages_short_at(pages: dict[str, int]) -> dict[str, int]:
     room for the whole run."""
     held, short_at = 0, {}
     for write in WRITES:
-        needs = 1 if write == "error.txt" else pages[write.removesuffix(" again")]
+        needs = pages[write.removesuffix(" again")]
         short_at[write] = held + needs - 1
         if not write.endswith(" again"):  # a new checkpoint replaces the one before
             held += needs
@@ -559,13 +559,10 @@ def test_a_disk_that_fills_up_at_any_write_leaves_a_consistent_directory(
     except OutputError as error:
         assert short_at != "nothing", error
         assert "No space left on device" in str(error) and "\n" not in str(error), error
-        # without even error.txt's page, metrics.csv is the first file that cannot be written
-        named = "metrics.csv" if short_at == "error.txt" else short_at.removesuffix(" again")
+        named = short_at.removesuffix(" again")
         assert str(error).startswith(f"cannot write {run_dir / named}: "), (short_at, error)
         assert not (run_dir / "summary.json").exists()
-        if short_at == "error.txt":
-            assert not (run_dir / "error.txt").exists()
-        else:  # the page set aside for it
+        if (run_dir / "error.txt").exists():  # where the failed write left room for it: whole
             assert (run_dir / "error.txt").read_text() == f"{error}\n"
         if short_at == "checkpoint.pt again":
             assert (run_dir / "checkpoint.pt").exists(), "the checkpoint before is kept"
@@ -653,7 +650,7 @@ def test_a_full_disk_for_tensorboard_is_one_line(
 ) -> None:
     pytest.importorskip("tensorboard", reason="the optional [tensorboard] extra is not installed")
     # as in the app: TensorBoard's writer thread that cannot write ends quietly (the main thread reports)
-    monkeypatch.setattr(threading, "excepthook", cli._quiet_writer_threads)
+    monkeypatch.setattr(threading, "excepthook", process._quiet_writer_threads)
     place = unwritable("a full disk", tmp_path, small_disk)
     with pytest.raises(OutputError, match=f"cannot write {place}/tb: No space left on device"):
         train_in_process(

@@ -26,6 +26,8 @@ from pathlib import Path
 import pytest
 import torch
 
+from net221.app.checkpoint import load_checkpoint
+
 from conftest import BIN, compose_config, run_cli, train_in_process
 
 pytestmark = pytest.mark.slurm
@@ -284,8 +286,8 @@ def test_a_preempted_job_resumes_from_its_checkpoint(
     assert _logged_epochs(second)[-1] == last_epoch
 
     # the final weights and the metrics are those of the run without a break
-    final = torch.load(sweep.dir / "1" / "checkpoint.pt", weights_only=True)["state_dict"]
-    expected = torch.load(uninterrupted / "checkpoint.pt", weights_only=True)["state_dict"]
+    final = load_checkpoint(sweep.dir / "1" / "checkpoint.pt")["state_dict"]
+    expected = load_checkpoint(uninterrupted / "checkpoint.pt")["state_dict"]
     assert final.keys() == expected.keys()
     for name in expected:
         assert torch.equal(final[name], expected[name]), name

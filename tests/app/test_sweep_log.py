@@ -1,4 +1,4 @@
-"""What a sweep prints: one line per job; Hydra's and the plugins' chatter left out."""
+"""What a sweep prints: one line per job (Hydra's own lines as Hydra prints them)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from hydra import compose, initialize_config_module
 from hydra.types import RunMode
 from omegaconf import OmegaConf, open_dict
 
-from net221.app.schemas import register_schemas
-from net221.app.sweep_log import JOB_LINE, HydraConsole, JobConsole, describe_result, shown_value
+from net221.app.config import register_schemas
+from net221.app.sweep_log import JOB_LINE, JobConsole, describe_result, shown_value
 
 
 def record(
@@ -46,27 +46,6 @@ def test_the_full_log_comes_back(mode: RunMode, verbose: object, overrides: list
     assert JobConsole(mode, verbose, overrides).filter(EPOCH)
 
 
-def test_hydras_console_leaves_out_the_plugins_set_up_chatter() -> None:
-    console = HydraConsole(
-        "hydra._internal.core_plugins.basic_sweeper.BasicSweeper", False, [], job_lines=True
-    )
-    plugin = record("setup plugin alembic.autogenerate.schemas", name="alembic.runtime.plugins")
-    sweeper = "hydra_plugins.hydra_optuna_sweeper._impl"
-    assert not console.filter(plugin)
-    assert not console.filter(record("Study name: net221", name=sweeper))
-    assert not console.filter(record("Sampler: TPESampler", name=sweeper))
-    assert console.filter(record("Best value: 0.3258", name=sweeper))
-    assert console.filter(record("Launching 9 jobs locally", name="hydra"))
-    assert not console.filter(
-        record("\t#3 : optimizer.lr=0.1 trainer.seed=0", name="hydra")
-    )  # its result follows
-    assert console.filter(record("a warning", logging.WARNING, name="alembic"))
-    full = HydraConsole("BasicSweeper", True, [], job_lines=True)  # hydra.verbose=true
-    assert full.filter(record("\t#3 : optimizer.lr=0.1 trainer.seed=0", name="hydra"))
-    other = HydraConsole("BasicSweeper", False, [], job_lines=False)  # apps without a line per job
-    assert other.filter(record("\t#3 : formula=blog", name="hydra"))
-
-
 def test_the_configs_wire_the_filters(tmp_path: Path) -> None:
     register_schemas()
     with initialize_config_module(config_module="net221.configs", version_base="1.3"):
@@ -85,10 +64,9 @@ def test_the_configs_wire_the_filters(tmp_path: Path) -> None:
     assert settings == {"mode": RunMode.MULTIRUN, "verbose": True, "overrides": cfg.hydra.overrides.task}
     assert JobConsole(**settings).filter(EPOCH)  # hydra.verbose=true: the full log
     assert not JobConsole(**dict(settings, verbose=False)).filter(EPOCH)
-    chatter = dict(hydra["filters"]["chatter"])
-    assert chatter.pop("()") == "net221.app.sweep_log.HydraConsole"
-    assert chatter["job_lines"] is True and chatter["sweeper"].endswith("BasicSweeper")
-    assert hydra["handlers"]["console"]["filters"] == ["chatter"]
+    assert (
+        "filters" not in hydra and "filters" not in hydra["handlers"]["console"]
+    )  # Hydra's lines as they are
 
 
 def test_a_job_line_describes_the_result() -> None:
@@ -111,18 +89,3 @@ def test_long_swept_numbers_are_shortened() -> None:
     assert [shown_value(v) for v in ("0.01", "1.0", "3", "1e-3", "sgd", "nan")] == [
         "0.01", "1.0", "3", "1e-3", "sgd", "nan",
     ]  # fmt: skip
-
-
-def test_optunas_own_lines_go_to_hydras_console_plain() -> None:
-    optuna = pytest.importorskip("optuna", reason="the optional [optuna] extra is not installed")
-    library = logging.getLogger("optuna")
-    try:
-        HydraConsole("hydra_plugins.hydra_optuna_sweeper.optuna_sweeper.OptunaSweeper", False, [])
-        assert library.propagate and not library.handlers  # no colour-coding handler of its own
-        assert optuna.logging.get_verbosity() == logging.WARNING  # "A new study created ..." is left out
-        HydraConsole("hydra_plugins.hydra_optuna_sweeper.optuna_sweeper.OptunaSweeper", True, [])
-        assert optuna.logging.get_verbosity() == logging.INFO  # hydra.verbose: every line
-    finally:
-        optuna.logging.enable_default_handler()
-        optuna.logging.disable_propagation()
-        optuna.logging.set_verbosity(logging.INFO)

@@ -1,6 +1,6 @@
 """The CUDA path (trainer.device=cuda|auto): the same numbers as the CPU, and outputs any machine reads.
 
-These run only where torch sees a GPU; elsewhere `test_train_app.py` checks the one-line
+These run only where torch sees a GPU; elsewhere `test_train.py` checks the one-line
 error for trainer.device=cuda instead.
 """
 

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 import torch
 
+from net221.app.checkpoint import load_checkpoint
 from net221.app.report import main as report_main
 from net221.ensemble import ALONG_MEMBERS_FROM, Ensemble, MemberLoss
 from net221.init import initial_parameters
@@ -216,8 +217,8 @@ def test_a_member_is_reproduced_by_a_single_run(ensemble_run: Path, tmp_path: Pa
         train_in_process(tmp_path / str(k), f"trainer.seed={30 + k}", ENSEMBLE_EPOCHS, NO_FIGURES)
         single = json.loads((tmp_path / str(k) / "summary.json").read_text())
         assert abs(single["final_loss"] - float(rows[k]["final_loss"])) <= 1e-12
-    best_checkpoint = torch.load(ensemble_run / "checkpoint.pt", weights_only=True)["state_dict"]
-    single_checkpoint = torch.load(tmp_path / str(best) / "checkpoint.pt", weights_only=True)["state_dict"]
+    best_checkpoint = load_checkpoint(ensemble_run / "checkpoint.pt")["state_dict"]
+    single_checkpoint = load_checkpoint(tmp_path / str(best) / "checkpoint.pt")["state_dict"]
     for key, tensor in best_checkpoint.items():
         assert torch.allclose(tensor, single_checkpoint[key], rtol=0, atol=1e-12), key
 

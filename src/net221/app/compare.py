@@ -27,7 +27,7 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig
 
-from net221.app.cli import fail_job, run_app, shown_path
+from net221.app.process import fail_job, run_app, shown_path
 from net221.checks import report
 from net221.checks.compare import Comparison, Settings, compare_implementation, compare_trajectory
 from net221.checks.usernetwork import ImplementationError

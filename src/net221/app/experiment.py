@@ -6,7 +6,9 @@ plain objects, and nothing after it looks at the config again except to record i
 
 from __future__ import annotations
 
+import inspect
 import logging
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -15,10 +17,11 @@ import numpy as np
 import torch
 from hydra.errors import InstantiationException
 from hydra.utils import instantiate
-from omegaconf import DictConfig
+from omegaconf import DictConfig, ListConfig, OmegaConf
 from torch import nn
 
-from net221.app.schemas import init_scheme, is_net221
+from net221.app.config import init_scheme, is_net221
+from net221.app.process import did_you_mean
 from net221.app.sources import PreparedData
 from net221.errors import ConfigValueError, UserError
 from net221.init import initial_parameters
@@ -29,8 +32,62 @@ from net221.seed_study import Losses
 log = logging.getLogger("net221")
 
 
+# keys of a `_target_` node that are Hydra's, not arguments of the target
+HYDRA_KEYS = frozenset({"_target_", "_partial_", "_args_", "_recursive_", "_convert_"})
+
+
+def known_arguments(node: DictConfig, where: str) -> None:
+    """Keys of a `_target_` node must be arguments of the target (unless it takes **kwargs)."""
+    from hydra.utils import get_object
+
+    try:
+        parameters: list[inspect.Parameter] | None = list(
+            inspect.signature(get_object(node._target_)).parameters.values()
+        )
+    except Exception:  # not found (instantiate says why), or no signature to read (a builtin)
+        parameters = None
+    if parameters is None or any(p.kind is p.VAR_KEYWORD for p in parameters):
+        return
+    names = {p.name for p in parameters if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
+    for key in map(str, node):
+        if key not in names and key not in HYDRA_KEYS:
+            given = OmegaConf.to_container(node, resolve=False)
+            assert isinstance(given, dict)
+            near = (
+                did_you_mean(key, names, f"{where}.")
+                or f"; {node._target_} takes {', '.join(sorted(names)) or 'nothing'}"
+            )
+            raise _fail(f"{where}.{key}", given[key], f"unknown key{near}")
+
+
+def _fail(key: str, value: Any, problem: str) -> ConfigValueError:
+    return ConfigValueError(f"{key}={value!r}: {problem}")
+
+
+def fits_dtype(key: str, value: Any, dtype: str) -> None:
+    """Every number in `value` (a number, a list, a mapping) is finite and survives the cast to
+    the training dtype: no overflow to inf, no nonzero value rounded to 0."""
+    if isinstance(value, DictConfig | dict):
+        for name, item in value.items():
+            fits_dtype(f"{key}.{name!s}", item, dtype)
+    elif isinstance(value, ListConfig | list | tuple):
+        for i, item in enumerate(value):
+            fits_dtype(f"{key}[{i}]", item, dtype)
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        if not math.isfinite(value):
+            raise _fail(key, value, "must be a finite number")
+        info = np.finfo(dtype)
+        if abs(value) > float(info.max):
+            raise _fail(
+                key, value, f"does not fit in {dtype} (largest {info.max:.3g}; trainer.dtype={dtype})"
+            )
+        if value != 0 and abs(value) < float(info.smallest_subnormal):
+            raise _fail(key, value, f"rounds to 0 in {dtype} (trainer.dtype={dtype})")
+
+
 def build(node: DictConfig, key: str, **overrides: Any) -> Any:
     """instantiate(node), with a failure reported as one line naming the config key."""
+    known_arguments(node, key)
     try:
         return instantiate(node, **overrides)
     except InstantiationException as error:
@@ -181,6 +238,11 @@ def build_experiment(cfg: DictConfig) -> Experiment:
     log.info(f"Data: {data.description}; {rows}")
 
     trainer = cfg.trainer
+    for key in ("optimizer", "loss"):
+        fits_dtype(key, {k: v for k, v in cfg[key].items() if k not in HYDRA_KEYS}, trainer.dtype)
+    if is_net221(cfg.model):
+        fits_dtype("init.values", cfg.init["values"], trainer.dtype)
+        fits_dtype("init.noise_std", cfg.init.noise_std, trainer.dtype)
     dtype, device = DTYPES[trainer.dtype], choose_device(trainer.device)
     loss, losses = _losses(cfg, dtype)
     init = cfg.init

@@ -10,7 +10,7 @@ import math
 import sys
 from typing import Any
 
-from net221.app.cli import fail, tolerate_closed_output
+from net221.app.process import fail, tolerate_closed_output
 from net221.data import BLOG_FEATURES
 from net221.errors import UserError
 
@@ -97,13 +97,13 @@ def predict(arguments: dict[str, str]) -> tuple[float, str]:
     import numpy as np
     import torch
 
-    from net221.app.checkpoint import load_checkpoint, model_from_checkpoint, normalization_from_checkpoint
+    from net221.app.checkpoint import load_checkpoint, model_from, normalization_from
 
     checkpoint = load_checkpoint(arguments["checkpoint"])
     features = [str(name) for name in checkpoint["data"]["features"]]
     raw = np.array([raw_features(arguments, features)])
-    model = model_from_checkpoint(checkpoint)
-    x = torch.tensor(normalization_from_checkpoint(checkpoint).apply(raw), dtype=model.hidden.weight.dtype)
+    model = model_from(checkpoint)
+    x = torch.tensor(normalization_from(checkpoint).apply(raw), dtype=model.hidden.weight.dtype)
     with torch.no_grad():
         probability = float(model(x)[0, 0])
     names: Any = checkpoint["data"].get("label_names", ["0", "1"])

@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from net221.app.atomic import atomic
-from net221.app.cli import fail, tolerate_closed_output
+from net221.app.outputs import atomic
+from net221.app.process import fail, tolerate_closed_output
 from net221.app.sweep_log import shown_value
 from net221.errors import UserError
 

@@ -1,8 +1,8 @@
-"""The run itself: one network (optionally resumed) or a seed study, returning plain results.
+"""The training itself: one network (optionally resumed) or a seed study, returning plain results.
 
-Layer: app. Takes the objects `experiment.build_experiment` made and the trainer
-settings; writes nothing itself: every logged epoch goes to `on_log`, and the
-run directory is written from the result (`run_dir`).
+Layer: app. Takes the objects `experiment.build_experiment` made; writes nothing itself:
+every logged epoch goes to `on_log`, checkpoints to `save`, and net221-train (`train`)
+writes the run directory from the result.
 """
 
 from __future__ import annotations
@@ -10,13 +10,16 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import torch
+from omegaconf import DictConfig
 from torch import nn
 
 from net221.app.checkpoint import NET221_TARGET
 from net221.app.experiment import Experiment
+from net221.app.resume import load_study_chunk, resume_study
 from net221.ensemble import Ensemble
 from net221.errors import ConfigValueError
 from net221.loop import DivergedError, EpochLog, Evaluation, TrainingStopped, evaluate, evaluator, train
@@ -174,3 +177,17 @@ def ensemble_factory(experiment: Experiment) -> Callable[[int, int], Ensemble]:
         )
 
     return make_model
+
+
+def study_state(cfg: DictConfig, experiment: Experiment, resume_from: Path | None) -> StudyState:
+    """A new seed study, or the one the checkpoint holds with its current chunk rebuilt."""
+    members = cfg.trainer.members
+    if resume_from is None:
+        return StudyState(members, chunk_size(experiment, members, cfg.trainer.chunk_size, cfg.model.width))
+    probe = experiment.make_model()
+    state, checkpoint = resume_study(resume_from, cfg, probe, experiment.data, experiment.plan)
+    if state.first < members:
+        model = ensemble_factory(experiment)(state.first, min(state.chunk_size, members - state.first))
+        optimizer = experiment.make_optimizer(model)
+        load_study_chunk(state, checkpoint, model, optimizer, cfg, resume_from)
+    return state

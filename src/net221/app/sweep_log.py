@@ -1,32 +1,43 @@
-"""What a sweep prints: one line per finished job, not every job's log.
+"""What the console shows: a bounded number of epoch lines; in a sweep, one line per finished job.
 
-Layer: app. Two logging filters, named in the configs' logging settings:
-
-- `JobConsole` (each job of net221-train -m, on the console handler): only warnings,
-  errors and the job's one-line result (`job_line`), unless `hydra.verbose` is set or
-  `trainer.log_every` is overridden on the command line, which bring every line back.
-  train.log keeps everything.
-- `HydraConsole` (Hydra's own lines): leaves out the set-up chatter of plugins
-  (alembic's "setup plugin" lines, the Optuna sweeper's study settings, Optuna's own
-  INFO lines, which it would print with colour codes even into a pipe), and, when
-  the jobs print their own line, Hydra's line at each job's launch.
+Layer: app. `JobConsole`, a logging filter on each job's console handler (named in
+configs/train.yaml): in a sweep, only warnings, errors and the job's one-line result
+(`job_line`), unless `hydra.verbose` is set or `trainer.log_every` is overridden on the
+command line, which bring every line back. train.log keeps everything. Hydra's own lines
+(and the sweeper's) are Hydra's, as it prints them.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import math
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from net221.app.cli import shown_path
+from omegaconf import DictConfig
+
+from net221.app.process import shown_path
 
 log = logging.getLogger("net221")
 
 # Records with this attribute set are a job's one-line result.
 JOB_LINE = "net221_job_line"
-OPTUNA_SETTINGS = ("Study name: ", "Storage: ", "Sampler: ", "Directions: ")
+
+
+def console_stride(epochs: int, log_every: int, lines: int | None) -> int:
+    """Every how many epochs an epoch line is printed: every logged epoch while there are at
+    most `lines` of them (the blog's 1000 epochs at log_every=10 print all 100), else every
+    k-th logged epoch, so that about `lines` are printed. metrics.csv keeps every one."""
+    logged = -(-epochs // log_every)
+    return log_every if lines is None or logged <= lines else log_every * math.ceil(logged / lines)
+
+
+def on_console(cfg: DictConfig, epoch: int) -> bool:
+    trainer = cfg.trainer
+    stride = console_stride(trainer.epochs, trainer.log_every, trainer.console_lines)
+    return epoch % stride == 0 or epoch == trainer.epochs - 1
 
 
 def full_log(verbose: Any, overrides: Sequence[str] | None) -> bool:
@@ -45,40 +56,6 @@ class JobConsole(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         return not self.quiet or record.levelno >= logging.WARNING or bool(getattr(record, JOB_LINE, False))
-
-
-class HydraConsole(logging.Filter):
-    def __init__(
-        self,
-        sweeper: str = "",
-        verbose: Any = False,
-        overrides: Sequence[str] | None = None,
-        job_lines: bool = False,
-    ) -> None:
-        super().__init__()
-        self.optuna = "optuna" in sweeper
-        self.launches = not job_lines or full_log(verbose, overrides)
-        if self.optuna:
-            import optuna
-
-            # Optuna's records go to this console, plain (no colour codes), from warnings up
-            # unless hydra.verbose asks for everything.
-            optuna.logging.disable_default_handler()
-            optuna.logging.enable_propagation()
-            optuna.logging.set_verbosity(logging.INFO if verbose else logging.WARNING)
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if record.levelno >= logging.WARNING:
-            return True
-        message = record.getMessage()
-        if record.name.startswith("alembic") or message.startswith(OPTUNA_SETTINGS):
-            return False
-        if not self.launches:
-            # the launcher's "#3 : key=value ..." before each job, and, for Optuna's
-            # one-trial batches, "Launching 1 jobs locally" each time
-            launch = message.lstrip().startswith("#") or (self.optuna and message.startswith("Launching "))
-            return not launch
-        return True
 
 
 def shown_value(text: str) -> str:

@@ -27,14 +27,14 @@ import torch
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
 
-from net221.app import checkpoints, plots, run_dir, sweep_log
-from net221.app.atomic import atomic
-from net221.app.cli import error_line, fail_job, run_app, shown_path, stop_job, write_error
+from net221.app import outputs, plots, process, resume, sweep_log
+from net221.app.config import validate_train
 from net221.app.experiment import Experiment, build_experiment
-from net221.app.interrupt import Interrupted, StopSignals, catch_stop_signals
 from net221.app.loggers import progress_bar, tensorboard
-from net221.app.run import SingleResult, chunk_size, ensemble_factory, train_seed_study, train_single
-from net221.app.schemas import register_schemas, validate_train
+from net221.app.outputs import MetricsFile, atomic
+from net221.app.process import Interrupted, StopSignals, catch_stop_signals, fail_job, shown_path, stop_job
+from net221.app.run import SingleResult, study_state, train_seed_study, train_single
+from net221.app.sweep_log import on_console
 from net221.errors import OutputError, UserError
 from net221.loop import TrainingStopped
 from net221.seed_study import StudyState
@@ -42,7 +42,6 @@ from net221.seed_study import StudyState
 PROG = "net221-train"
 log = logging.getLogger("net221")
 Row = dict[str, float]
-register_schemas()
 
 
 def _single(
@@ -54,14 +53,14 @@ def _single(
     resume_from: Path | None,
 ) -> float:
     data = experiment.data
-    columns = run_dir.metric_columns(data.val is not None, ensemble=False)
-    metrics = run_dir.MetricsFile(output_dir / "metrics.csv", columns)
+    columns = outputs.metric_columns(data.val is not None, ensemble=False)
+    metrics = MetricsFile(output_dir / "metrics.csv", columns)
     try:
         sink = tensorboard(None if cfg.logger is None else output_dir / cfg.logger.log_dir)
     except BaseException:
         metrics.close()
         raise
-    saver = checkpoints.Saver(output_dir / checkpoints.CHECKPOINT, cfg, data)
+    saver = resume.Saver(output_dir / resume.CHECKPOINT, cfg, data)
 
     def record(row: dict[str, float]) -> None:
         metrics.write(row)
@@ -75,11 +74,13 @@ def _single(
         line = f"Epoch {int(row['epoch'])} loss: {row['loss']:.3f}"
         if "val_loss" in row:
             line += f" val_loss: {row['val_loss']:.3f}"
-        log.info(line)
+        if on_console(cfg, int(row["epoch"])):
+            log.info(line)
 
-    def resume(model: torch.nn.Module, optimizer: torch.optim.Optimizer) -> tuple[int, int, list[Row]]:
+    def resumed(model: torch.nn.Module, optimizer: torch.optim.Optimizer) -> tuple[int, int, list[Row]]:
         assert resume_from is not None
-        epoch, step, history = checkpoints.resume_single(resume_from, model, optimizer, cfg, data)
+        epoch, step, history = resume.resume_single(resume_from, model, optimizer, cfg, data)
+        log.info(f"Resumed from {resume_from} at epoch {epoch}" + (f", step {step}" if step else ""))
         for row in history:  # into metrics.csv again; the console shows only new epochs
             record(row)
         return epoch, step, history
@@ -90,15 +91,13 @@ def _single(
                 experiment,
                 on_log,
                 on_epoch=lambda _: advance(1),
-                resume=None if resume_from is None else resume,
+                resume=None if resume_from is None else resumed,
                 should_stop=stop.requested,
                 save=saver.single,
                 save_every=cfg.trainer.checkpoint_every,
             )
     except TrainingStopped:
-        raise stop.interrupted(
-            f"interrupted at {saver.saved_at}; resume with trainer.resume={shown_path(saver.path)}"
-        ) from None
+        raise stop.interrupted(saver.stopped()) from None
     finally:
         metrics.close()
         if sink is not None:
@@ -114,7 +113,7 @@ def _single(
                 [r["val_loss"] for r in history] if data.val is not None else None,
                 loss_name(cfg),
             )
-        run_dir.draw_decision_boundary(
+        outputs.draw_decision_boundary(
             model, data, output_dir / "decision_boundary.png", "Decision boundary (P = 0.5)"
         )
     summary["final_loss"] = float(result.final.loss[0])
@@ -128,27 +127,13 @@ def _single(
             f"{history[-1]['loss']:.3f} at epoch {history[-1]['epoch']}); "
             "saturated neurons after too large a step (optimizer.lr) are a common cause"
         )
-    summary["evaluation"] = run_dir.evaluation_report(model, data)
-    run_dir.describe_model(model, data, summary)
+    summary["evaluation"] = outputs.evaluation_report(model, data)
+    outputs.describe_model(model, data, summary)
     return float(summary.get("final_val_loss", summary["final_loss"]))
 
 
 def loss_name(cfg: DictConfig) -> str:
     return str(cfg.loss._target_).rsplit(".", 1)[-1]
-
-
-def _study_state(cfg: DictConfig, experiment: Experiment, resume_from: Path | None) -> StudyState:
-    """A new seed study, or the one the checkpoint holds with its current chunk rebuilt."""
-    members = cfg.trainer.members
-    if resume_from is None:
-        return StudyState(members, chunk_size(experiment, members, cfg.trainer.chunk_size, cfg.model.width))
-    probe = experiment.make_model()
-    state, checkpoint = checkpoints.resume_study(resume_from, cfg, probe, experiment.data, experiment.plan)
-    if state.first < members:
-        model = ensemble_factory(experiment)(state.first, min(state.chunk_size, members - state.first))
-        optimizer = experiment.make_optimizer(model)
-        checkpoints.load_study_chunk(state, checkpoint, model, optimizer, cfg, resume_from)
-    return state
 
 
 def _seed_study(
@@ -157,14 +142,13 @@ def _seed_study(
     output_dir: Path,
     summary: dict[str, Any],
     stop: StopSignals,
-    resume_from: Path | None,
+    state: StudyState,
 ) -> float:
     trainer, data = cfg.trainer, experiment.data
     members, epochs = trainer.members, trainer.epochs
-    columns = run_dir.metric_columns(data.val is not None, ensemble=True)
-    run_dir.MetricsFile(output_dir / "metrics.csv", columns).close()  # its header; rows need every member
-    saver = checkpoints.Saver(output_dir / checkpoints.CHECKPOINT, cfg, data)
-    state = _study_state(cfg, experiment, resume_from)
+    columns = outputs.metric_columns(data.val is not None, ensemble=True)
+    MetricsFile(output_dir / "metrics.csv", columns).close()  # its header; rows need every member
+    saver = resume.Saver(output_dir / resume.CHECKPOINT, cfg, data)
     try:
         with progress_bar(trainer.progress, members * epochs, "member-epochs") as advance:
             result = train_seed_study(
@@ -178,9 +162,7 @@ def _seed_study(
                 save_every=trainer.checkpoint_every,
             )
     except TrainingStopped:
-        raise stop.interrupted(
-            f"interrupted at {saver.saved_at}; resume with trainer.resume={shown_path(saver.path)}"
-        ) from None
+        raise stop.interrupted(saver.stopped()) from None
     saver.study(state, best=result.best_model)  # first: the work is safe
     with np.errstate(all="ignore"):
         p10, median, p90 = np.nanpercentile(result.loss, [10, 50, 90], axis=1)
@@ -191,45 +173,32 @@ def _seed_study(
         sink = tensorboard(None if cfg.logger is None else output_dir / cfg.logger.log_dir)
         if sink is not None:
             files.callback(sink.close)
-        metrics = run_dir.MetricsFile(output_dir / "metrics.csv", columns)
+        metrics = MetricsFile(output_dir / "metrics.csv", columns)
         files.callback(metrics.close)
         for i, epoch in enumerate(result.epochs):
-            row = {
-                "epoch": epoch,
-                "loss": median[i],
-                "accuracy": accuracy[i],
-                "loss_p10": p10[i],
-                "loss_p90": p90[i],
-            }
+            row = {"epoch": epoch, "loss": median[i], "accuracy": accuracy[i]}
+            row |= {"loss_p10": p10[i], "loss_p90": p90[i]}
             if val_median is not None and val_accuracy is not None:
                 row |= {"val_loss": val_median[i], "val_accuracy": val_accuracy[i]}
             metrics.write(row)
-            log.info(f"Epoch {epoch} loss: {median[i]:.3f} (median; 10-90 %: {p10[i]:.3f}-{p90[i]:.3f})")
+            if on_console(cfg, epoch):
+                log.info(f"Epoch {epoch} loss: {median[i]:.3f} (median; 10-90 %: {p10[i]:.3f}-{p90[i]:.3f})")
             if sink is not None:
-                scalars = {
-                    "loss/median": float(median[i]),
-                    "loss/p10": float(p10[i]),
-                    "loss/p90": float(p90[i]),
-                }
-                sink.write(epoch, scalars)
+                scalars = {"loss/median": median[i], "loss/p10": p10[i], "loss/p90": p90[i]}
+                sink.write(epoch, {name: float(value) for name, value in scalars.items()})
 
     threshold = trainer.converged_below
     final = result.final_val_loss if result.final_val_loss is not None else result.final_loss
     converged = np.nan_to_num(result.final_loss, nan=np.inf) < threshold
-    run_dir.write_members(output_dir / "members.csv", result, trainer.seed, converged)
+    outputs.write_members(output_dir / "members.csv", result, trainer.seed, converged)
     best_seed = trainer.seed + result.best_member
-    median_loss = run_dir.finite_or_none(float(np.median(np.nan_to_num(result.final_loss, nan=np.inf))))
+    median_loss = outputs.finite_or_none(float(np.median(np.nan_to_num(result.final_loss, nan=np.inf))))
     summary["ensemble"] = {
-        "members": members,
-        "first_seed": trainer.seed,
-        "converged_below": threshold,
-        "converged": int(converged.sum()),
-        "convergence_rate": float(converged.mean()),
-        "diverged": int(np.sum(~np.isfinite(result.final_loss))),
-        "best_member": result.best_member,
-        "best_seed": best_seed,
-        "final_loss_median": median_loss,
-    }
+        "members": members, "first_seed": trainer.seed, "converged_below": threshold,
+        "converged": int(converged.sum()), "convergence_rate": float(converged.mean()),
+        "diverged": int(np.sum(~np.isfinite(result.final_loss))), "best_member": result.best_member,
+        "best_seed": best_seed, "final_loss_median": median_loss,
+    }  # fmt: skip
     summary["final_loss"] = median_loss
     summary["final_accuracy"] = float(np.nanmean(result.final_accuracy))
     share = np.floor(1000 * converged.mean()) / 10  # rounded down: 9,999 of 10,000 is not 100 %
@@ -242,50 +211,68 @@ def _seed_study(
         with atomic(output_dir / "loss.png") as path:
             plots.ensemble_band(path, result.epochs, p10, median, p90, members, loss_name(cfg))
         title = f"Decision boundary of the best member, {result.best_member} (seed {best_seed})"
-        run_dir.draw_decision_boundary(model, data, output_dir / "decision_boundary.png", title)
-    summary["evaluation"] = run_dir.evaluation_report(model, data)
-    run_dir.describe_model(model, data, summary)
+        outputs.draw_decision_boundary(model, data, output_dir / "decision_boundary.png", title)
+    summary["evaluation"] = outputs.evaluation_report(model, data)
+    outputs.describe_model(model, data, summary)
     return float(np.median(np.nan_to_num(final, nan=np.inf)))
 
 
 def run(cfg: DictConfig, output_dir: Path) -> float:
     """Validate, train, write the run directory; return the metric to minimize.
 
-    SIGINT and SIGTERM stop the training at the next step with a checkpoint, and
-    raise `Interrupted`. Whatever ends the run early leaves error.txt saying why."""
+    Everything that can refuse the run (the config, the data, the checkpoint to resume)
+    is checked before an earlier run's files are touched. SIGINT and SIGTERM stop the
+    training at the next step with a checkpoint, and raise `Interrupted`. Whatever ends
+    the run early leaves error.txt saying why."""
     started = time.perf_counter()
-    resume_from = checkpoints.resume_path(cfg.trainer.resume, output_dir)
-    run_dir.clear(output_dir, keep=resume_from)
-    reserve = run_dir.reserve_error(output_dir)
+    resume_from = resume.resume_path(cfg.trainer.resume, output_dir)
+    outputs.clear(output_dir, keep=resume_from)  # a run that fails leaves nothing of an earlier one
     try:
-        validate_train(cfg)
-        if cfg.trainer.threads is not None:
-            torch.set_num_threads(cfg.trainer.threads)
         with catch_stop_signals() as stop:
+            validate_train(cfg)
             experiment = build_experiment(cfg)
+            study = None
+            if cfg.trainer.members > 1:
+                study = study_state(cfg, experiment, resume_from)
+            elif resume_from is not None:  # its refusals, before anything is written
+                model = experiment.make_model()
+                resume.resume_single(
+                    resume_from, model, experiment.make_optimizer(model), cfg, experiment.data
+                )
+            if stop.requested():  # a signal while the run was set up: it ends before it starts
+                raise stop.interrupted("interrupted")
             summary: dict[str, Any] = {"epochs": cfg.trainer.epochs, "members": cfg.trainer.members}
             summary["device"] = str(experiment.device)
             try:
-                train_job = _single if cfg.trainer.members == 1 else _seed_study
-                objective = train_job(cfg, experiment, output_dir, summary, stop, resume_from)
-                summary["objective"] = run_dir.finite_or_none(objective)
+                if study is None:
+                    objective = _single(cfg, experiment, output_dir, summary, stop, resume_from)
+                else:
+                    objective = _seed_study(cfg, experiment, output_dir, summary, stop, study)
+                summary["objective"] = outputs.finite_or_none(objective)
                 summary["wall_time_s"] = time.perf_counter() - started
-                run_dir.write_json(output_dir / "summary.json", summary)
+                outputs.write_json(output_dir / "summary.json", summary)
             except OSError as error:
                 where = error.filename if error.filename is not None else output_dir
                 raise OutputError(f"cannot write {where}: {error.strerror or error}") from None
     except Exception as error:
-        write_error(output_dir, error_line(error))
+        line = (
+            str(error)
+            if isinstance(error, UserError | Interrupted)
+            else f"internal error: {type(error).__name__}: {error}"
+        )
+        outputs.write_error(output_dir, process.one_line(line))
         raise
-    finally:
-        reserve.unlink(missing_ok=True)
     log.info(f"Outputs in {shown_path(output_dir)}")
     return float(objective)
 
 
 @hydra.main(version_base="1.3", config_path="pkg://net221.configs", config_name="train")
 def task(cfg: DictConfig) -> float:
+    """net221-train's Hydra task: one run, or one job of a sweep."""
     output_dir = Path(HydraConfig.get().runtime.output_dir)
+    process.set_threads(
+        cfg.trainer.threads if isinstance(cfg.trainer.threads, int) and cfg.trainer.threads > 0 else None
+    )
     try:
         objective = run(cfg, output_dir)
     except UserError as error:
@@ -300,7 +287,8 @@ def task(cfg: DictConfig) -> float:
 
 
 def main() -> None:
-    run_app(task, PROG)
+    """net221-train (`python -m net221.app.train` too)."""
+    process.train_command()
 
 
 if __name__ == "__main__":

@@ -11,12 +11,14 @@ import numpy as np
 import pytest
 import torch
 
+from net221.app.checkpoint import FORMAT, load_checkpoint, load_network
 from net221.app.report import main as report_main
 from net221.data import BLOG_SHIFT, blog_dataset
+from net221.errors import UserError
 from net221.init import BLOG_NAMES
 from net221.numpy_trainer import NumpyNetwork
 
-from conftest import NO_FIGURES, assert_one_line_error, run_cli, run_in_process, train_in_process
+from conftest import NO_FIGURES, assert_one_line_error, run_in_process, train_in_process
 
 START = dict(zip(BLOG_NAMES, [0.3, -1.2, 0.8, 0.5, -0.4, 1.1, -0.2, 0.6, 0.05], strict=True))
 START_OVERRIDE = "init.values={" + ",".join(f"{k}:{v}" for k, v in START.items()) + "}"
@@ -28,10 +30,10 @@ def read_metrics(run_dir: Path) -> list[dict[str, str]]:
 
 
 def test_no_arguments_reproduces_the_blog(tmp_path: Path) -> None:
-    """`net221-train` with no arguments, in an empty directory: the headline, in a child process.
-    Its run directory and net221-predict on its checkpoint are checked here as well, not in tests
-    of their own that share it: each xdist worker running one of those would start it again."""
-    result = run_cli("net221-train", cwd=tmp_path)
+    """`net221-train` with no arguments, in an empty directory: the headline (its main() in this
+    process; real processes: test_python_dash_m_runs_the_same_app, test_faults.py). Its run
+    directory, net221-predict and `load_network` on its checkpoint are checked here as well."""
+    result = run_in_process("net221-train", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     run_dirs = [p.parent for p in tmp_path.glob("outputs/*/*/summary.json")]
     assert len(run_dirs) == 1
@@ -83,8 +85,8 @@ def assert_the_run_directory_contents(run_dir: Path) -> None:
     assert float(rows[-1]["accuracy"]) == summary["final_accuracy"]
     log_text = (run_dir / "train.log").read_text()
     assert log_text.count("Epoch ") == 101
-    checkpoint = torch.load(run_dir / "checkpoint.pt", weights_only=True)
-    assert checkpoint["format_version"] == 3
+    assert torch.load(run_dir / "checkpoint.pt", weights_only=True)["format"] == FORMAT  # torch's own loader
+    checkpoint = load_checkpoint(run_dir / "checkpoint.pt")
     assert checkpoint["epoch"] == 1000
     assert checkpoint["model"] == {
         "target": "net221.network.Net221",
@@ -101,13 +103,18 @@ def assert_the_run_directory_contents(run_dir: Path) -> None:
 
 def assert_predictions_in_raw_units(run_dir: Path, cwd: Path) -> None:
     checkpoint = run_dir / "checkpoint.pt"
-    # the installed command, once, in a child process; the rest of net221-predict runs in this one
-    emily = run_cli("net221-predict", f"checkpoint={checkpoint}", "weight=128", "height=63", cwd=cwd)
+    emily = run_in_process("net221-predict", f"checkpoint={checkpoint}", "weight=128", "height=63", cwd=cwd)
     assert emily.returncode == 0, emily.stderr
     probability, label = emily.stdout.split()
     assert float(probability) > 0.9 and label == "female"
     summary = json.loads((run_dir / "summary.json").read_text())
     assert probability == f"{summary['predictions']['Emily']:.3f}"
+    # the public loader: the network and the normalization its raw inputs need
+    model, normalization = load_network(checkpoint)
+    x = torch.tensor(normalization.apply(np.array([[128.0, 63.0], [155.0, 68.0]])), dtype=torch.float64)
+    with torch.no_grad():
+        emily_p, frank_p = model(x).reshape(-1).tolist()
+    assert (emily_p, frank_p) == (summary["predictions"]["Emily"], summary["predictions"]["Frank"])
     frank = run_in_process("net221-predict", f"checkpoint={checkpoint}", "x=[155,68]", cwd=cwd)
     assert frank.returncode == 0, frank.stderr
     assert frank.stdout.split() == [f"{summary['predictions']['Frank']:.3f}", "male"]
@@ -134,7 +141,7 @@ def checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
             ["checkpoint={tmp}/corrupt.pt", "weight=128", "height=63"],
             ["corrupt.pt", "not a readable checkpoint"],
         ),
-        (["checkpoint={tmp}/future.pt", "weight=128", "height=63"], ["future.pt", "format version 99"]),
+        (["checkpoint={tmp}/future.pt", "weight=128", "height=63"], ["future.pt", "not a net221 checkpoint"]),
         (["checkpoint={ckpt}", "128", "63"], ["expected KEY=VALUE"]),
     ],
 )
@@ -142,9 +149,7 @@ def test_predict_bad_arguments(
     checkpoint: Path, tmp_path: Path, args: list[str], fragments: list[str]
 ) -> None:
     (tmp_path / "corrupt.pt").write_bytes(checkpoint.read_bytes()[:300])
-    future = torch.load(checkpoint, weights_only=True)
-    future["format_version"] = 99
-    torch.save(future, tmp_path / "future.pt")
+    torch.save({"format": "net221-checkpoint-99"}, tmp_path / "future.pt")
     words = [arg.format(ckpt=checkpoint, tmp=tmp_path) for arg in args]
     assert_one_line_error(
         run_in_process("net221-predict", *words, cwd=tmp_path), "net221-predict", *fragments
@@ -162,8 +167,8 @@ def test_predict_bad_arguments(
         ("model.width=0", ["model.width=0"]),
         ("trainer.log_every=0", ["trainer.log_every=0"]),
         ("model.activation=gelu", ["model.activation='gelu'", "sigmoid, tanh, relu"]),
-        ("loss=hinge", ["loss/hinge", "bce, mse"]),
-        ("optimizer=rmsprop", ["optimizer/rmsprop", "adam, momentum, sgd"]),
+        ("loss=hinge", ["loss=hinge: no such option", "bce, mse"]),
+        ("optimizer=rmsprop", ["optimizer=rmsprop", "adam, momentum, sgd"]),
         ("trainer.device=tpu", ["trainer.device='tpu'"]),
         (
             "init.values={w1:1,w2:1,w3:1,w4:1,w5:1,w6:1,b1:0,b2:0,b4:0}",
@@ -252,8 +257,8 @@ def test_same_config_and_seed_reproduce_exactly(tmp_path: Path) -> None:
             tmp_path / name, "trainer.seed=5", "trainer.epochs=20", "trainer.shuffle=true", NO_FIGURES
         )
     assert (tmp_path / "a" / "metrics.csv").read_bytes() == (tmp_path / "b" / "metrics.csv").read_bytes()
-    first = torch.load(tmp_path / "a" / "checkpoint.pt", weights_only=True)["state_dict"]
-    second = torch.load(tmp_path / "b" / "checkpoint.pt", weights_only=True)["state_dict"]
+    first = load_checkpoint(tmp_path / "a" / "checkpoint.pt")["state_dict"]
+    second = load_checkpoint(tmp_path / "b" / "checkpoint.pt")["state_dict"]
     for key, tensor in first.items():
         assert torch.equal(tensor, second[key]), key
     train_in_process(
@@ -291,7 +296,7 @@ def test_resume_matches_an_uninterrupted_run(
     resumed = json.loads((tmp_path / "resumed" / "summary.json").read_text())["blog_weights"]
     assert max(abs(full[name] - resumed[name]) for name in BLOG_NAMES) <= 1e-12
     assert read_metrics(tmp_path / "resumed") == read_metrics(tmp_path / "full")
-    assert torch.load(tmp_path / "resumed" / "checkpoint.pt", weights_only=True)["epoch"] == 24
+    assert load_checkpoint(tmp_path / "resumed" / "checkpoint.pt")["epoch"] == 24
 
 
 def test_resume_refuses_a_checkpoint_that_does_not_fit(tmp_path: Path) -> None:
@@ -321,10 +326,12 @@ def test_multirun_and_report(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     jobs = len(LRS) * len(SEEDS)
-    # the console: Hydra's launch line, then one line per finished job (train.log has the rest)
-    lines = result.stdout.splitlines()
-    assert lines[0].endswith(f"[HYDRA] Launching {jobs} jobs locally"), result.stdout
-    assert len(lines) == 1 + jobs, result.stdout
+    # the console: Hydra's own lines as Hydra prints them, and one line per finished job
+    # (train.log has the rest)
+    everything = result.stdout.splitlines()
+    assert everything[0].endswith(f"[HYDRA] Launching {jobs} jobs locally"), result.stdout
+    lines = [everything[0]] + [line for line in everything if line.startswith("#")]
+    assert len(everything) == 1 + 2 * jobs and len(lines) == 1 + jobs, result.stdout
     first = json.loads((sweep / "0" / "summary.json").read_text())
     assert lines[1] == (  # each job's overrides as Hydra's sweeper gives them (False, not false)
         f"#0 optimizer.lr=0.01 trainer.seed=0 trainer.epochs=20 trainer.figures=False: final loss {first['final_loss']:.4g}, "
@@ -410,7 +417,7 @@ def test_a_module_of_your_own_trains_through_the_app(tmp_path: Path, monkeypatch
     assert "blog_weights" not in summary  # blog names only where the module has them
     for name in ("loss.png", "decision_boundary.png", "metrics.csv"):
         assert (run_dir / name).is_file(), name
-    checkpoint = torch.load(run_dir / "checkpoint.pt", weights_only=True)
+    checkpoint = load_checkpoint(run_dir / "checkpoint.pt")
     assert checkpoint["model"]["target"] == "my_net.MyNet"
     assert checkpoint["state_dict"]["layers.0.weight"].shape == (4, 2)
 
@@ -432,3 +439,29 @@ def test_figures_can_be_left_out(tmp_path: Path, members: int) -> None:
             tmp_path / "with", "trainer.epochs=3", "trainer.resume=auto", "trainer.figures=false"
         )
         assert {p.name for p in (tmp_path / "with").iterdir()} == made - figures
+
+
+def test_long_runs_print_a_bounded_number_of_epoch_lines(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from net221.app.sweep_log import console_stride
+
+    assert console_stride(1000, 10, 200) == 10  # the blog: each of its 100 logged epochs
+    assert console_stride(100_000, 10, 200) == 500  # 10,000 logged epochs: 200 lines
+    assert console_stride(100_000, 10, None) == 10
+    with caplog.at_level(logging.INFO, logger="net221"):
+        train_in_process(
+            tmp_path, "trainer.epochs=60", "trainer.log_every=1", "trainer.console_lines=10", NO_FIGURES
+        )
+    shown = [int(m.split()[1]) for m in caplog.messages if m.startswith("Epoch ")]
+    assert shown == [*range(0, 60, 6), 59]
+    assert [int(row["epoch"]) for row in read_metrics(tmp_path)] == list(range(60))  # every epoch kept
+
+
+def test_a_refused_resume_writes_nothing(tmp_path: Path) -> None:
+    train_in_process(tmp_path, "trainer.epochs=20", NO_FIGURES)
+    saved = (tmp_path / "checkpoint.pt").read_bytes()
+    with pytest.raises(UserError, match="already has 20 epochs"):
+        train_in_process(tmp_path, "trainer.epochs=10", "trainer.resume=auto", NO_FIGURES)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["checkpoint.pt", "error.txt"]  # no new metrics.csv
+    assert (tmp_path / "checkpoint.pt").read_bytes() == saved

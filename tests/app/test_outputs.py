@@ -9,8 +9,8 @@ from pathlib import Path
 from hydra import compose, initialize_config_module
 from omegaconf import OmegaConf
 
-from net221.app.output_dirs import RESOLVER, unique_dir
-from net221.app.schemas import register_schemas
+from net221.app.config import register_schemas
+from net221.app.outputs import RESOLVER, unique_dir
 
 from conftest import BIN
 

@@ -10,8 +10,8 @@ from hydra.errors import ConfigCompositionException
 from hydra.utils import instantiate
 from omegaconf import OmegaConf
 
+from net221.app.config import validate_train
 from net221.app.experiment import build_experiment
-from net221.app.schemas import validate_train
 from net221.app.sources import PreparedData
 from net221.network import Net221
 

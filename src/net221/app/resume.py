@@ -1,5 +1,6 @@
 """A run's checkpoint.pt: written every `trainer.checkpoint_every` epochs, on a stop and
-at the end; read back by `trainer.resume` to continue exactly where it stood.
+at the end; read back by `trainer.resume` to continue exactly where it stood (the file
+itself: `net221.app.checkpoint`).
 
 The periodic checkpoints are atomic but not forced to the disk (a killed process
 cannot damage them; fsync would cost more than the save itself); the one written
@@ -21,9 +22,8 @@ import torch
 from omegaconf import DictConfig
 from torch import nn
 
-from net221.app.checkpoint import NET221_TARGET, load_checkpoint, save_checkpoint
-from net221.app.checkpoint_checks import ENSEMBLE_TARGET
-from net221.app.schemas import is_net221, plain
+from net221.app.checkpoint import ENSEMBLE_TARGET, NET221_TARGET, load_checkpoint, save_checkpoint
+from net221.app.config import is_net221, plain
 from net221.app.sources import PreparedData
 from net221.ensemble import Ensemble
 from net221.errors import CheckpointError, ConfigValueError
@@ -34,13 +34,9 @@ log = logging.getLogger("net221")
 CHECKPOINT = "checkpoint.pt"
 # settings that do not change what is computed: an ensemble may resume with others
 FREE_ON_RESUME = {
-    "trainer.resume",
-    "trainer.progress",
-    "trainer.figures",
-    "trainer.threads",
-    "trainer.checkpoint_every",
+    f"trainer.{key}" for key in ("resume", "progress", "figures", "threads", "checkpoint_every")
 }
-FREE_ON_RESUME |= {"trainer.chunk_size", "trainer.device", "logger"}
+FREE_ON_RESUME |= {"trainer.chunk_size", "trainer.device", "trainer.console_lines", "logger"}
 
 
 def resume_path(setting: str | None, output_dir: Path) -> Path | None:
@@ -72,6 +68,12 @@ class Saver:
         self.path, self.cfg, self.data = path, cfg, data
         self.config = plain(cfg)
         self.saved_at = ""  # where the last checkpoint stands: "epoch 120", "epoch 7 of members 0-999"
+
+    def stopped(self) -> str:
+        """What a run stopped by a signal says: where its checkpoint stands, how to resume."""
+        from net221.app.process import shown_path
+
+        return f"interrupted at {self.saved_at}; resume with trainer.resume={shown_path(self.path)}"
 
     def _payload(self, model: nn.Module, epoch: int, step: int) -> dict[str, Any]:
         data, cfg = self.data, self.cfg
@@ -214,7 +216,6 @@ def resume_single(
             f"trainer.resume={str(path)!r}: the checkpoint's tensors do not fit this model"
         ) from None
     _load_optimizer(checkpoint, optimizer, cfg, path)
-    log.info(f"Resumed from {path} at epoch {epoch}" + (f", step {step}" if step else ""))
     history: list[dict[str, float]] = checkpoint["history"]
     if epoch < epochs and history and int(history[-1]["epoch"]) % cfg.trainer.log_every != 0:
         history.pop()  # the earlier run's last epoch, logged as its last: this run goes on past it

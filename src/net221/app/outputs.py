@@ -1,8 +1,11 @@
-"""A run directory's files: metrics.csv, members.csv, summary.json, checkpoint.pt and figures.
+"""A run directory's files: each appears whole or not at all.
 
-Layer: app. Takes plain results; every file a run writes is written here (the
-checkpoint: `checkpoints`). Each file appears whole or not at all: it is written
-to a temporary file and renamed, and metrics.csv holds whole rows only.
+Layer: app. Every file is written to a temporary file beside its target and renamed over
+it with `os.replace` (`atomic`); only a killed process leaves a temporary behind, and the
+next run in the directory clears it. metrics.csv is the one file written as the run goes
+(`MetricsFile`). Run and sweep directories are made unique by the resolver
+`net221.unique_dir` (configs/hydra/default.yaml): two commands started in the same second
+get outputs/DATE/TIME and outputs/DATE/TIME_2.
 """
 
 from __future__ import annotations
@@ -10,9 +13,13 @@ from __future__ import annotations
 import csv
 import errno
 import io
+import itertools
 import json
 import logging
 import os
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -21,42 +28,59 @@ import torch
 from torch import nn
 
 from net221.app import plots
-from net221.app.atomic import atomic, is_temporary, temporary_path
 from net221.app.sources import PreparedData
 from net221.data import BLOG_FEATURES, BLOG_UNITS, held_out_people
 from net221.metrics import classification_report
 from net221.seed_study import SeedStudyResult
 
 log = logging.getLogger("net221")
-
-
-def metric_columns(has_val: bool, ensemble: bool) -> list[str]:
-    columns = ["epoch", "loss", "accuracy"]
-    if ensemble:
-        columns += ["loss_p10", "loss_p90"]
-    if has_val:
-        columns += ["val_loss", "val_accuracy"]
-    return columns
-
-
+RESOLVER = "net221.unique_dir"
+TEMPORARY_MARK = ".tmp"
 # What a run writes beside Hydra's files; a new run in the same directory starts without them.
 OUTPUTS = ("metrics.csv", "members.csv", "summary.json", "checkpoint.pt", "loss.png", "decision_boundary.png")
 ERROR_FILE = "error.txt"
 
 
-def reserve_error(output_dir: Path) -> Path:
-    """A page set aside for error.txt (`cli.write_error` fills it), so that even a full disk
-    cannot keep a failed run from saying why. Removed when the run ends."""
-    reserve = temporary_path(output_dir / ERROR_FILE)
+def temporary_path(target: Path) -> Path:
+    """`.NAME.PID.tmp.SUFFIX` beside the target: hidden, this process's, the suffix kept (for matplotlib)."""
+    return target.with_name(f".{target.stem}.{os.getpid()}{TEMPORARY_MARK}{target.suffix}")
+
+
+def is_temporary(path: Path) -> bool:
+    return re.fullmatch(rf"\..+\.\d+{re.escape(TEMPORARY_MARK)}(\.[^.]*)?", path.name) is not None
+
+
+@contextmanager
+def atomic(path: Path) -> Iterator[Path]:
+    """A temporary path to write `path` to, renamed over it once written (a writer that wrote
+    nothing leaves `path` as it was). An OSError names `path`, not the temporary file."""
+    temporary = temporary_path(path)
     try:
-        reserve.write_bytes(b"\n" * 4096)
-    except OSError:
-        reserve.unlink(missing_ok=True)
-    return reserve
+        yield temporary
+        if temporary.exists():
+            temporary.replace(path)  # os.replace
+    except OSError as error:
+        raise OSError(error.errno, error.strerror, str(path)) from None
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+def unique_dir(path: str) -> str:
+    """Create the directory `path`, or `path_2`, `path_3`, ... when taken; return its name."""
+    base = Path(path)
+    base.parent.mkdir(parents=True, exist_ok=True)
+    for n in itertools.count(1):
+        candidate = base if n == 1 else base.with_name(f"{base.name}_{n}")
+        try:
+            candidate.mkdir()
+        except FileExistsError:
+            continue
+        return str(candidate)
+    raise AssertionError("unreachable")
 
 
 def clear(output_dir: Path, keep: Path | None = None) -> None:
-    """Remove an earlier run's outputs and error, and files a killed write left behind;
+    """Remove an earlier run's outputs and error, and temporaries a killed write left behind;
     `keep` (the checkpoint this run resumes from) stays."""
     if not output_dir.is_dir():
         return
@@ -67,6 +91,30 @@ def clear(output_dir: Path, keep: Path | None = None) -> None:
             continue
         if path.is_file() or path.is_symlink():
             path.unlink()
+
+
+def write_text(path: Path, text: str) -> None:
+    with atomic(path) as temporary:
+        temporary.write_text(text)
+
+
+def write_json(path: Path, payload: Any) -> None:
+    write_text(path, json.dumps(payload, indent=2, allow_nan=False) + "\n")
+
+
+def write_error(output_dir: Path, message: str) -> None:
+    """error.txt: the line a failed run ended with; on a disk too full even for that, nothing."""
+    with suppress(OSError):
+        write_text(output_dir / ERROR_FILE, message + "\n")
+
+
+def metric_columns(has_val: bool, ensemble: bool) -> list[str]:
+    columns = ["epoch", "loss", "accuracy"]
+    if ensemble:
+        columns += ["loss_p10", "loss_p90"]
+    if has_val:
+        columns += ["val_loss", "val_accuracy"]
+    return columns
 
 
 class MetricsFile:
@@ -108,11 +156,6 @@ class MetricsFile:
 
     def close(self) -> None:
         self._handle.close()
-
-
-def write_json(path: Path, payload: dict[str, Any]) -> None:
-    with atomic(path) as temporary:
-        temporary.write_text(json.dumps(payload, indent=2, allow_nan=False) + "\n")
 
 
 def finite_or_none(value: float) -> float | None:
@@ -167,39 +210,25 @@ def draw_decision_boundary(model: nn.Module, data: PreparedData, path: Path, tit
     raw = data.train.features if data.val is None else np.vstack([data.train.features, data.val.features])
     xs, ys = plots.decision_grid(raw)
     grid = np.column_stack([g.ravel() for g in np.meshgrid(xs, ys)])
+    names = [
+        f"{name} ({BLOG_UNITS[name]})" if name in BLOG_UNITS else name for name in data.train.feature_names
+    ]
+    val = None if data.val is None else (data.val.features, data.val.labels)
+    z = probabilities(model, data, grid).reshape(ys.size, xs.size)
     with atomic(path) as temporary:
-        plots.decision_boundary(
-            temporary,
-            xs,
-            ys,
-            probabilities(model, data, grid).reshape(ys.size, xs.size),
-            (data.train.features, data.train.labels),
-            None if data.val is None else (data.val.features, data.val.labels),
-            [
-                f"{name} ({BLOG_UNITS[name]})" if name in BLOG_UNITS else name
-                for name in data.train.feature_names
-            ],
-            data.train.label_names,
-            title,
-        )
+        train = (data.train.features, data.train.labels)
+        plots.decision_boundary(temporary, xs, ys, z, train, val, names, data.train.label_names, title)
 
 
 def write_members(path: Path, result: SeedStudyResult, first_seed: int, converged: np.ndarray) -> None:
-    has_val = result.final_val_loss is not None and result.final_val_accuracy is not None
+    with_val = result.final_val_loss is not None and result.final_val_accuracy is not None
     with atomic(path) as temporary, temporary.open("w", newline="") as handle:
         writer = csv.writer(handle)
-        writer.writerow(
-            ["member", "seed", "final_loss", "accuracy", "converged"]
-            + (["val_loss", "val_accuracy"] if has_val else [])
-        )
+        extra = ["val_loss", "val_accuracy"] if with_val else []
+        writer.writerow(["member", "seed", "final_loss", "accuracy", "converged", *extra])
         for k in range(result.final_loss.size):
-            row: list[Any] = [
-                k,
-                first_seed + k,
-                repr(float(result.final_loss[k])),
-                repr(float(result.final_accuracy[k])),
-                int(converged[k]),
-            ]
+            row: list[Any] = [k, first_seed + k, repr(float(result.final_loss[k]))]
+            row += [repr(float(result.final_accuracy[k])), int(converged[k])]
             if result.final_val_loss is not None and result.final_val_accuracy is not None:
                 row += [repr(float(result.final_val_loss[k])), repr(float(result.final_val_accuracy[k]))]
             writer.writerow(row)

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 import torch
 
+from net221.app.checkpoint import load_checkpoint
 from net221.app.predict import main as predict_main
 from net221.app.sources import load_csv, split
 from net221.data import BLOG_SHIFT, blog_dataset
@@ -62,7 +63,7 @@ def test_csv_round_trip_train_then_predict_in_raw_units(
     rows = list(csv.DictReader((run_dir / "metrics.csv").open()))
     assert list(rows[0]) == ["epoch", "loss", "accuracy", "val_loss", "val_accuracy"]
 
-    checkpoint = torch.load(run_dir / "checkpoint.pt", weights_only=True)
+    checkpoint = load_checkpoint(run_dir / "checkpoint.pt")
     assert checkpoint["data"]["features"] == ["a", "b"]
     assert checkpoint["data"]["label_names"] == ["no", "yes"]
     # standardize: the training split's mean and std, in the checkpoint
@@ -83,7 +84,7 @@ def test_any_number_of_features_widens_the_input(tmp_path: Path, features: list[
     table = write_table(tmp_path / "t.csv", two_clusters(40))
     args = [*CSV_ARGS[:1], f"data.features=[{','.join(features)}]", *CSV_ARGS[2:]]
     train_in_process(tmp_path / "run", *args, f"data.path={table}", "trainer.epochs=20", "model.width=3")
-    checkpoint = torch.load(tmp_path / "run" / "checkpoint.pt", weights_only=True)
+    checkpoint = load_checkpoint(tmp_path / "run" / "checkpoint.pt")
     assert checkpoint["model"]["input_dim"] == len(features)
     assert checkpoint["state_dict"]["hidden.weight"].shape == (3, len(features))
     summary = json.loads((tmp_path / "run" / "summary.json").read_text())
@@ -160,7 +161,7 @@ CASE_NAMES = [
 # Two cases go through net221-train's main() in this process, for the one line on stderr and the
 # exit status 2 the user gets; the others go straight to the task (no Hydra run around it: half
 # the cost) and must be refused with a one-line DataError, which main() prints as that line.
-# Bad input through a real child process: test_train_app.py::test_python_dash_m_runs_the_same_app.
+# Bad input through a real child process: test_train.py::test_python_dash_m_runs_the_same_app.
 THROUGH_THE_COMMAND = ("missing file", "too few rows for the split")
 
 

@@ -1,9 +1,10 @@
-"""Structured-config schemas for the apps, and the value checks run before any work.
+"""Config schemas for the apps, and the value checks run before any work.
 
-Layer: app. The dataclasses are registered in Hydra's ConfigStore and sit first in
-each app's defaults list, so a wrong type (`trainer.epochs=abc`) fails while the
-config is composed; `validate_train` then checks values (`trainer.epochs=0`) and
-reports the first problem as one line naming the key and the bad value.
+Layer: app. The dataclasses are registered in Hydra's ConfigStore by `register_schemas`
+(called by each command's entry) and sit first in each app's defaults list, so a wrong
+type (`trainer.epochs=abc`) fails while the config is composed; `validate_train` then
+checks values (`trainer.epochs=0`) and reports the first problem in one line naming the
+key and the bad value (keys of `_target_` nodes: `net221.app.experiment`).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any
 from hydra.core.config_store import ConfigStore
 from omegaconf import DictConfig, OmegaConf
 
-from net221.app.target_checks import HYDRA_KEYS, fits_dtype, known_arguments
+from net221.app.process import did_you_mean
 from net221.errors import ConfigValueError
 from net221.init import BLOG_NAMES, INIT_SCHEMES
 from net221.network import ACTIVATIONS, DTYPES
@@ -53,6 +54,7 @@ class TrainerConfig:
     converged_below: float = 0.01  # a member converged if its final loss is below this
     progress: bool = True  # a progress bar, when attached to a terminal
     figures: bool = True  # loss.png and decision_boundary.png (about 0.1 s a run)
+    console_lines: int | None = 200  # at most about this many epoch lines; null = every logged epoch
 
 
 @dataclass
@@ -72,26 +74,9 @@ class TrainConfig:
     logger: LoggerConfig | None = None
 
 
-@dataclass
-class CompareConfig:
-    impl: str | None = None  # path/to/network.py:ClassName or package.module:ClassName
-    trajectory: str | None = None  # a trajectory file (CSV) written in any language
-    lr: float = 0.1  # the reference's SGD learning rate
-    epochs: int = 1000  # the reference's epochs (a trajectory: up to its last logged epoch)
-    points: int = 100  # random inputs of the forward check, besides the six people
-    seed: int = 0  # ... drawn from this seed
-    tolerance: float = 1e-9  # relative: weights, predictions, losses written to full precision
-    forward_tolerance: float = 1e-9  # relative: feedforward at the initial weights
-    abs_floor: float = 1e-6  # errors are relative to max(|reference|, abs_floor)
-    timeout: float = 60.0  # seconds each call into the implementation may take
-    report: str = "compare.json"  # in the run's output directory
-    figure: str = "compare.png"
-
-
 def register_schemas() -> None:
     store = ConfigStore.instance()
     store.store(name="train_schema", node=TrainConfig)
-    store.store(name="compare_schema", node=CompareConfig)
     # model.input_dim: ${len:${data.features}}
     OmegaConf.register_new_resolver("len", len, replace=True)
 
@@ -118,15 +103,13 @@ def _known_keys(node: DictConfig, schema: type, where: str) -> None:
     known = {f.name for f in fields(schema)}
     for key in map(str, node):
         if key not in known:
-            raise _fail(f"{where}.{key}", node[key], f"unknown key; {where} takes {', '.join(sorted(known))}")
+            near = did_you_mean(key, known, f"{where}.") or f"; {where} takes {', '.join(sorted(known))}"
+            raise _fail(f"{where}.{key}", node[key], f"unknown key{near}")
 
 
 def _positive(key: str, value: Any) -> None:
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, int | float)
-        or not (value > 0 and math.isfinite(value))
-    ):
+    number = isinstance(value, int | float) and not isinstance(value, bool)
+    if not (number and value > 0 and math.isfinite(value)):
         raise _fail(key, value, "must be a finite number > 0")
 
 
@@ -144,7 +127,6 @@ def is_net221(model: DictConfig) -> bool:
 def _validate_data(data: Any) -> None:
     if not isinstance(data, DictConfig) or "_target_" not in data:
         raise _fail("data", data, "choose a data config (blog, csv, penguins) or give data._target_")
-    known_arguments(data, "data")
     features = data.get("features")
     if features is not None:
         if len(features) < 1:
@@ -164,15 +146,11 @@ def _validate_data(data: Any) -> None:
 def _validate_model(model: Any, init: DictConfig, features: int | None) -> None:
     if not isinstance(model, DictConfig) or "_target_" not in model:
         raise _fail("model", model, "choose a model config or give model._target_")
-    known_arguments(model, "model")
     scheme = init_scheme(init)
     if not is_net221(model):
         if init.scheme is not None or init["values"] is not None:
-            raise _fail(
-                "init.scheme",
-                scheme,
-                f"init applies to {NET221} only; a model of your own initializes itself",
-            )
+            own = f"init applies to {NET221} only; a model of your own initializes itself"
+            raise _fail("init.scheme", scheme, own)
         return
     _at_least("model.width", model.width, 1)
     _one_of("model.activation", model.activation, ACTIVATIONS)
@@ -187,12 +165,12 @@ def _validate_model(model: Any, init: DictConfig, features: int | None) -> None:
         for name, value in given.items():
             if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
                 raise _fail(f"init.values.{name}", value, "must be a finite number")
-        unknown = sorted(set(given) - set(BLOG_NAMES))
-        missing = [name for name in BLOG_NAMES if name not in given]
-        if unknown:
-            raise _fail("init.values", given, f"unknown name(s) {', '.join(unknown)}")
-        if missing:
-            raise _fail("init.values", given, f"missing name(s) {', '.join(missing)}")
+        for problem, names in (
+            ("unknown", sorted(set(given) - set(BLOG_NAMES))),
+            ("missing", sorted(set(BLOG_NAMES) - set(given), key=BLOG_NAMES.index)),
+        ):
+            if names:
+                raise _fail("init.values", given, f"{problem} name(s) {', '.join(names)}")
         if model.width != 2 or features != 2:
             raise _fail("init.values", given, "values by blog name need width 2 and two features")
     elif init["values"] is not None:
@@ -203,6 +181,9 @@ def _validate_model(model: Any, init: DictConfig, features: int | None) -> None:
 
 def validate_train(cfg: DictConfig) -> None:
     """Raise ConfigValueError for the first value that cannot work."""
+    missing = sorted(OmegaConf.missing_keys(cfg))
+    if missing:
+        raise ConfigValueError(f"{missing[0]}: a value is needed ({missing[0]}=...)")
     trainer = cfg.trainer
     _known_keys(trainer, TrainerConfig, "trainer")
     _known_keys(cfg.init, InitConfig, "init")
@@ -213,48 +194,29 @@ def validate_train(cfg: DictConfig) -> None:
     optimizer = cfg.optimizer
     if not isinstance(optimizer, DictConfig) or "_target_" not in optimizer:
         raise _fail("optimizer", optimizer, "choose an optimizer config (sgd, momentum, adam)")
-    known_arguments(optimizer, "optimizer")
-    lr = optimizer.get("lr")
-    if not isinstance(lr, int | float) or isinstance(lr, bool) or not (lr > 0 and math.isfinite(lr)):
-        raise _fail("optimizer.lr", lr, "must be a finite number > 0")
+    _positive("optimizer.lr", optimizer.get("lr"))
     loss = cfg.loss
     if not isinstance(loss, DictConfig) or "_target_" not in loss:
         raise _fail("loss", loss, "choose a loss config (mse, bce)")
-    known_arguments(loss, "loss")
 
     _one_of("trainer.dtype", trainer.dtype, DTYPES)
-    for key in ("optimizer", "loss"):
-        fits_dtype(key, {k: v for k, v in cfg[key].items() if k not in HYDRA_KEYS}, trainer.dtype)
-    if is_net221(cfg.model):
-        fits_dtype("init.values", cfg.init["values"], trainer.dtype)
-        fits_dtype("init.noise_std", cfg.init.noise_std, trainer.dtype)
 
-    _at_least("trainer.epochs", trainer.epochs, 1)
-    _at_least("trainer.batch_size", trainer.batch_size, 1)
-    _at_least("trainer.log_every", trainer.log_every, 1)
-    _at_least("trainer.members", trainer.members, 1)
+    for key in ("epochs", "batch_size", "log_every", "members"):
+        _at_least(f"trainer.{key}", trainer[key], 1)
+    for key in ("threads", "chunk_size", "console_lines", "checkpoint_every"):  # null: a default
+        if trainer[key] is not None:
+            _at_least(f"trainer.{key}", trainer[key], 1)
     if not 0 <= trainer.seed <= 2**63 - trainer.members:
-        raise _fail(
-            "trainer.seed",
-            trainer.seed,
-            f"member seeds seed..seed+{trainer.members - 1} must lie in [0, 2^63)",
-        )
-    if trainer.threads is not None:
-        _at_least("trainer.threads", trainer.threads, 1)
-    if trainer.chunk_size is not None:
-        _at_least("trainer.chunk_size", trainer.chunk_size, 1)
+        seeds = f"member seeds seed..seed+{trainer.members - 1} must lie in [0, 2^63)"
+        raise _fail("trainer.seed", trainer.seed, seeds)
     if not trainer.converged_below > 0:
         raise _fail("trainer.converged_below", trainer.converged_below, "must be > 0")
     _one_of("trainer.device", trainer.device, DEVICES)
     if trainer.members > 1 and not is_net221(cfg.model):
         raise _fail("trainer.members", trainer.members, f"ensembles are of {NET221} networks")
-    if trainer.checkpoint_every is not None:
-        _at_least("trainer.checkpoint_every", trainer.checkpoint_every, 1)
-    if trainer.resume is not None and trainer.resume != "auto":
-        if not Path(trainer.resume).exists():
-            raise _fail("trainer.resume", trainer.resume, "no such checkpoint file")
-        if not Path(trainer.resume).is_file():
-            raise _fail("trainer.resume", trainer.resume, "not a checkpoint file")
+    if trainer.resume not in (None, "auto") and not Path(trainer.resume).is_file():
+        problem = "not a checkpoint file" if Path(trainer.resume).exists() else "no such checkpoint file"
+        raise _fail("trainer.resume", trainer.resume, problem)
 
     if cfg.logger is not None:
         _one_of("logger.kind", cfg.logger.kind, ("tensorboard",))
@@ -265,22 +227,3 @@ def plain(cfg: DictConfig) -> dict[str, Any]:
     container = OmegaConf.to_container(cfg, resolve=True)
     assert isinstance(container, dict)
     return {str(k): v for k, v in container.items()}
-
-
-def validate_compare(cfg: DictConfig) -> None:
-    """Raise ConfigValueError for the first compare value that cannot work."""
-    given = [key for key in ("impl", "trajectory") if cfg[key] is not None and str(cfg[key]).strip()]
-    if len(given) != 1:
-        raise ConfigValueError(
-            "give exactly one of impl=path/to/network.py:ClassName or trajectory=path/to/run.csv"
-            + (f" (got {' and '.join(given)})" if given else "")
-        )
-    _positive("lr", cfg.lr)
-    _at_least("epochs", cfg.epochs, 1)
-    _at_least("points", cfg.points, 0)
-    _at_least("seed", cfg.seed, 0)
-    for key in ("tolerance", "forward_tolerance", "abs_floor", "timeout"):
-        _positive(key, cfg[key])
-    for key in ("report", "figure"):
-        if not str(cfg[key]).strip():
-            raise _fail(key, cfg[key], "needs a file name")

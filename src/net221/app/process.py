@@ -1,0 +1,309 @@
+"""What every command's entry shares: signals, logging, threads, exit status, one-line errors.
+
+Layer: app. Nothing here runs on import; a command's entry calls `run_app` (net221-train:
+`train_command`), and only then is process state set. Bad input of any kind is one line on
+stderr and exit status 2 (an unknown key or option with a "did you mean"); Hydra raises its
+errors for this (HYDRA_FULL_ERROR=1, its documented switch). Anything else keeps its
+traceback (NET221_TRACEBACK=1: everything does). SIGINT, SIGTERM and SIGUSR2 (where a job
+manager handles it) only raise a flag that the training asks for before every step; it
+saves a checkpoint there and the command exits with 128 + the signal. A closed stdout
+(`net221-train | head -1`) is not an error: what cannot be printed is dropped.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import difflib
+import gc
+import logging
+import os
+import signal
+import sys
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from types import FrameType
+from typing import Any, NoReturn
+
+from net221.errors import UserError
+
+EXIT_BAD_INPUT = 2
+EXIT_SIGINT = 130
+log = logging.getLogger("net221")
+
+
+def say(line: str) -> None:
+    """One line on stderr, if there is a stderr to write to."""
+    with contextlib.suppress(OSError):  # closed: the exit status still tells
+        if sys.stderr is not None:
+            print(line, file=sys.stderr, flush=True)
+
+
+def fail(prog: str, message: str) -> NoReturn:
+    say(f"{prog}: error: {message}")
+    raise SystemExit(EXIT_BAD_INPUT)
+
+
+def one_line(text: str) -> str:
+    return " ".join(part.strip() for part in str(text).splitlines() if part.strip())
+
+
+def shown_path(path: Path) -> str:
+    """The path relative to the working directory when it lies below it, else as it is."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def describe_os_error(error: OSError, verb: str = "cannot write") -> str:
+    name = "" if error.filename is None else f" {error.filename}"
+    name = name if len(name) <= 160 else f"{name[:78]}...{name[-78:]}"  # too long for one line
+    return f"{verb}{name}: {error.strerror or error}"
+
+
+def did_you_mean(name: str, known: Iterable[str], prefix: str = "") -> str:
+    """'; did you mean PREFIX+X?' when a known name X is close to `name`, else ''."""
+    close = difflib.get_close_matches(name, [str(k) for k in known], n=1, cutoff=0.6)
+    return f"; did you mean {prefix}{close[0]}?" if close else ""
+
+
+def describe_config_error(error: BaseException) -> str | None:
+    """One line, in net221's words, for Hydra's and OmegaConf's config errors; None for others."""
+    from hydra.errors import HydraException, MissingConfigException
+    from omegaconf.errors import ConfigAttributeError, ConfigKeyError, OmegaConfBaseException
+
+    cause = error.__cause__
+    if isinstance(cause, ConfigAttributeError | ConfigKeyError) and cause.full_key:
+        known = list(cause.parent_node.keys()) if cause.parent_node is not None else []
+        parent = str(cause.full_key).rpartition(".")[0]
+        near = did_you_mean(str(cause.key), known, f"{parent}." if parent else "")
+        listed = f" ({parent or 'the config'} has {', '.join(map(str, known))})" if known and not near else ""
+        return f"{cause.full_key}: no such key{near}{listed}"
+    if isinstance(error, MissingConfigException) and error.options is not None:
+        group, _, option = str(error.missing_cfg_file).rpartition("/")
+        options = [str(o) for o in error.options]
+        near = did_you_mean(option, options)
+        return f"{group}={option}: no such option{near} ({group}: {', '.join(options)})"
+    if isinstance(error, OmegaConfBaseException | HydraException):
+        text = getattr(error, "msg", None) or str(error)
+        lines = [line.strip() for line in text.splitlines() if line.strip()]
+        first = (lines[0] if lines else type(error).__name__).rstrip(".")
+        key = getattr(error, "full_key", None)
+        first = f"{key}: {first}" if key else first
+        detail = describe_config_error(cause) if isinstance(cause, BaseException) else None
+        return f"{first}: {detail}" if detail else first
+    return None
+
+
+class Interrupted(Exception):  # noqa: N818 (a stop asked for, not an error)
+    """A run stopped by a signal after its checkpoint; `exit_status` is 128 + the signal, and
+    `pass_on()` calls the handler the signal had before (a job manager's SIGUSR2)."""
+
+    def __init__(self, message: str, signum: int, pass_on: Callable[[], None] = lambda: None) -> None:
+        super().__init__(message)
+        self.signum, self.exit_status, self.pass_on = signum, 128 + signum, pass_on
+
+
+class StopSignals:
+    """Which stop signal arrived, if any; made by `catch_stop_signals`."""
+
+    def __init__(self) -> None:
+        self.received: int | None = None
+        self.acted = False  # the run stopped for it (else it is delivered again on leaving)
+        self.previous: dict[int, Any] = {}
+
+    def requested(self) -> bool:
+        return self.received is not None
+
+    def handle(self, signum: int, frame: FrameType | None) -> None:
+        if self.received is None:
+            self.received = signum
+            if log.hasHandlers():  # a run's log (not Python's last resort on stderr before it is set up)
+                log.warning(f"{signal.Signals(signum).name} received: stopping after this step")
+
+    def pass_on(self) -> None:
+        """Hand a borrowed signal (SIGUSR2) to the handler it had before; SIGINT and SIGTERM end here."""
+        handler = self.previous.get(self.received) if self.received is not None else None
+        if self.received not in (signal.SIGINT, signal.SIGTERM) and callable(handler):
+            handler(self.received, None)
+
+    def interrupted(self, what: str) -> Interrupted:
+        assert self.received is not None
+        self.acted = True
+        return Interrupted(what, self.received, self.pass_on)
+
+
+_active: StopSignals | None = None  # the one in place: a command's entry and its runs share it
+
+
+@contextlib.contextmanager
+def catch_stop_signals() -> Iterator[StopSignals]:
+    """Turn SIGINT, SIGTERM (and SIGUSR2 where a handler takes it) into a flag while inside.
+    Inside another (the command's entry's), the outer one is shared; outside the main thread,
+    nothing changes. On leaving, the previous handlers are back, and a signal the run did not
+    stop for (it came after the training) is raised again to them."""
+    global _active
+    if _active is not None or threading.current_thread() is not threading.main_thread():
+        yield _active or StopSignals()
+        return
+    stop = _active = StopSignals()
+    usr2 = getattr(signal, "SIGUSR2", None)
+    borrowed = [usr2] if usr2 is not None and callable(signal.getsignal(usr2)) else []
+    for signum in [signal.SIGINT, signal.SIGTERM, *borrowed]:
+        stop.previous[signum] = signal.signal(signum, stop.handle)
+    try:
+        yield stop
+    finally:
+        _active = None
+        for signum, handler in stop.previous.items():
+            signal.signal(signum, handler)
+        if stop.received is not None and not stop.acted:
+            signal.raise_signal(stop.received)
+
+
+def set_threads(threads: int | None) -> None:
+    """torch's intra-op threads for this process (None: torch's default)."""
+    import torch
+
+    if threads is not None and torch.get_num_threads() != threads:
+        torch.set_num_threads(threads)
+
+
+def _quiet_writer_threads(args: threading.ExceptHookArgs) -> None:
+    """A writer thread (TensorBoard's) that cannot write ends quietly: the main thread meets the
+    same error next and reports it in one line."""
+    if args.exc_type is None or not issubclass(args.exc_type, OSError):
+        threading.__excepthook__(args)
+
+
+def _setup() -> None:
+    """Process-wide settings, once per command (idempotent when a program runs several)."""
+    from omegaconf import OmegaConf
+
+    from net221.app.outputs import RESOLVER, unique_dir
+
+    logging.raiseExceptions = False  # a log line that cannot be written is dropped, not reported
+    threading.excepthook = _quiet_writer_threads
+    if not OmegaConf.has_resolver(RESOLVER):
+        OmegaConf.register_new_resolver(RESOLVER, unique_dir, use_cache=True)
+    # The last collections at exit walk every object torch made (0.8 s of CPU a process,
+    # measured) to free memory the system takes back anyway; frozen objects are skipped.
+    atexit.unregister(gc.freeze)
+    atexit.register(gc.freeze)
+
+
+def _flush_or_drop() -> None:
+    """Flush stdout and stderr; one whose reader has gone now points at /dev/null (quiet at exit)."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            if stream is not None:
+                stream.flush()
+        except OSError:
+            with contextlib.suppress(OSError, ValueError):
+                devnull = os.open(os.devnull, os.O_WRONLY)
+                os.dup2(devnull, stream.fileno())
+                os.close(devnull)
+
+
+def tolerate_closed_output(main: Callable[..., None]) -> Callable[..., None]:
+    """For a command's main() that runs without Hydra: a reader that went away ends it quietly."""
+
+    def wrapper(*args: Any, **kwargs: Any) -> None:
+        logging.raiseExceptions = False
+        try:
+            main(*args, **kwargs)
+        except BrokenPipeError:
+            pass
+        finally:
+            _flush_or_drop()
+
+    return wrapper
+
+
+def run_app(hydra_main: Callable[[], Any], prog: str) -> None:
+    """Call a `@hydra.main` function: bad input is one line and exit status 2, Ctrl-C 130;
+    `--version` prints net221's version (Hydra's own flag would print Hydra's)."""
+    if "--version" in sys.argv[1:]:
+        from net221 import __version__
+
+        print(f"net221 {__version__}")
+        return
+    _setup()
+    os.environ["HYDRA_FULL_ERROR"] = "1"  # Hydra raises instead of printing its own report
+    if os.environ.get("NET221_TRACEBACK") == "1":
+        hydra_main()
+        return
+    try:
+        hydra_main()
+    except UserError as error:
+        fail(prog, one_line(str(error)))
+    except KeyboardInterrupt as interrupt:  # its message, where it has one, says where
+        say(f"{prog}: {one_line(str(interrupt)) or 'interrupted'}")
+        raise SystemExit(EXIT_SIGINT) from None
+    except BrokenPipeError:
+        return  # stdout was closed under a print; the work itself is done
+    except Exception as error:
+        message = describe_config_error(error)
+        if message is None and isinstance(error, OSError):
+            message = describe_os_error(error)  # Hydra making the run directory, its log file, .hydra/
+        if message is None:
+            raise
+        fail(prog, message)
+    finally:
+        _flush_or_drop()
+
+
+def train_command() -> None:
+    """net221-train's console script: the stop signals are caught from the start, before torch
+    loads (a Ctrl-C while the run is set up ends it before it trains: one line, status 130)."""
+
+    def task() -> None:
+        from net221.app.config import register_schemas
+        from net221.app.train import task
+
+        register_schemas()
+        task()
+
+    try:
+        with catch_stop_signals():
+            run_app(task, "net221-train")
+    except KeyboardInterrupt:  # delivered again on leaving: it came when nothing could act on it
+        say("net221-train: interrupted")
+        raise SystemExit(EXIT_SIGINT) from None
+
+
+def _record(message: str) -> None:
+    """The error in the run's log file (without printing it again) and in error.txt."""
+    from hydra.core.hydra_config import HydraConfig
+
+    from net221.app.outputs import write_error
+
+    record = logging.makeLogRecord({"msg": message, "levelno": logging.ERROR, "levelname": "ERROR"})
+    for handler in logging.getLogger().handlers:
+        if isinstance(handler, logging.FileHandler):
+            handler.handle(record)
+    write_error(Path(HydraConfig.get().runtime.output_dir), message.removeprefix("error: "))
+
+
+def fail_job(prog: str, error: UserError) -> None:
+    """Inside a Hydra task: record the error; a single run then exits with one line, a job of a
+    sweep returns (the caller raises, and the sweep counts it as failed)."""
+    from hydra.core.hydra_config import HydraConfig
+    from hydra.types import RunMode
+
+    message = one_line(str(error))
+    _record(f"error: {message}")
+    if HydraConfig.get().mode == RunMode.RUN:
+        fail(prog, message)
+
+
+def stop_job(prog: str, stopped: Interrupted) -> NoReturn:
+    """Inside a Hydra task: a run stopped by a signal, its checkpoint saved: one line, error.txt,
+    exit status 128 + signal (which also ends a sweep)."""
+    message = one_line(str(stopped))
+    _record(message)
+    say(f"{prog}: {message}")
+    stopped.pass_on()
+    raise SystemExit(stopped.exit_status)
