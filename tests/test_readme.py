@@ -13,7 +13,6 @@ else (sed) in a shell. What a command prints is compared line by line with what 
   float64, which differ between CPUs), and on such a line the point (#k, random k)
   where it happened to be largest.
 
-The same applies to the examples in net221-predict --help.
 """
 
 from __future__ import annotations
@@ -27,8 +26,6 @@ from importlib.metadata import entry_points
 from pathlib import Path
 
 import pytest
-
-from net221.app import predict
 
 from conftest import run_in_process
 
@@ -168,14 +165,6 @@ def test_the_console_samples_print_what_the_readme_shows(
     reads_a_run = any("outputs/" in command for command, _ in block)
     makes_it = block[0][0].split()[0] == "net221-train"
     check(Workspace(tmp_path), block if makes_it or not reads_a_run else [BLOG_RUN, *block])
-
-
-@pytest.mark.no_cover  # as the README's samples
-def test_the_examples_in_predict_help_print_what_they_show(tmp_path: Path) -> None:
-    (examples,) = [part for part in predict.HELP.split("\n\n") if part.startswith("  $ ")]
-    samples = sample_lines("\n".join(line.removeprefix("  ") for line in examples.splitlines()))
-    assert [command.split()[0] for command, _ in samples] == ["net221-predict", "net221-predict"]
-    check(Workspace(tmp_path), [BLOG_RUN, *samples])  # the blog's checkpoint first
 
 
 def test_rounding_noise_matches_rounding_noise() -> None:
