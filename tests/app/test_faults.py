@@ -641,7 +641,10 @@ def test_an_output_location_that_cannot_be_written_is_one_line(
         pytest.importorskip("tensorboard", reason="the optional [tensorboard] extra is not installed")
         with pytest.raises(OutputError, match=UNWRITABLE[where]):
             train_in_process(
-                tmp_path / "ok", "trainer.epochs=3", "logger=tensorboard", f"logger.log_dir={place}"
+                tmp_path / "ok",
+                "trainer.epochs=3",
+                "logger=tensorboard",
+                f"logger.tensorboard.log_dir={place}",
             )
         assert_consistent(tmp_path / "ok")
     finally:
@@ -657,7 +660,10 @@ def test_a_full_disk_for_tensorboard_is_one_line(
     place = unwritable("a full disk", tmp_path, small_disk)
     with pytest.raises(OutputError, match=f"cannot write {place}/tb: No space left on device"):
         train_in_process(
-            tmp_path / "run", "trainer.epochs=3", "logger=tensorboard", f"logger.log_dir={place}/tb"
+            tmp_path / "run",
+            "trainer.epochs=3",
+            "logger=tensorboard",
+            f"logger.tensorboard.log_dir={place}/tb",
         )
     assert_consistent(tmp_path / "run")
 

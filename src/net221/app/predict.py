@@ -6,6 +6,7 @@ configs/hydra/help/predict.yaml (with examples); torch loads only once a predict
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import math
 from dataclasses import dataclass
@@ -23,7 +24,6 @@ from net221.data import BLOG_FEATURES
 from net221.errors import UserError
 
 PROG = "net221-predict"
-SHOWN_ROWS = 10  # the console's table; the CSV file has every row
 
 
 @dataclass
@@ -43,9 +43,7 @@ def one_row(given: dict[str, Any], features: list[str]) -> list[float]:
     """The raw feature values from x=[...] or from one FEATURE=VALUE per feature."""
     if "x" in given:
         if len(given) > 1 or len(given["x"]) != len(features):
-            raise UserError(
-                f"x=[...] takes all of {', '.join(features)} in this order, and nothing beside it"
-            )
+            raise UserError(f"x=[...] takes all of {', '.join(features)} in this order, and nothing else")
         given = dict(zip(features, given["x"], strict=True))
     if set(given) != set(features):
         raise UserError(f"the network takes {', '.join(features)}, got {', '.join(given) or 'none'} "
@@ -65,14 +63,14 @@ def positive(name: str, value: float, where: str) -> None:  # weight and height 
 
 def csv_rows(path: Path, features: list[str]) -> tuple[list[str], list[list[str]], list[list[float]]]:
     """The header, the rows' cells and their features' values; a DataError names line and column."""
-    from net221.app.sources import _number, _read_rows, is_missing
+    from net221.app.sources import is_missing, read_number, read_rows
 
-    header, numbered = _read_rows(path)
+    header, numbered = read_rows(path)
     for name in features:
         if name not in header:
             raise UserError(f"{path}: no column {name!r} (the network takes {', '.join(features)})")
     rows: list[list[str]] = []
-    values: list[list[float]] = []
+    values: list[list[float]] = []  # per row, the features'
     for line, row in numbered:
         rows.append([row[i].strip() if i < len(row) else "" for i in range(len(header))])
         values.append([])
@@ -80,7 +78,7 @@ def csv_rows(path: Path, features: list[str]) -> tuple[list[str], list[list[str]
             place, cell = f"{path}, line {line}, column {name!r}", rows[-1][header.index(name)]
             if is_missing(cell):
                 raise UserError(f"{place}: missing value")
-            values[-1].append(_number(cell, place))
+            values[-1].append(read_number(cell, place))
             positive(name, values[-1][-1], f"{place}: {cell}")
     return header, rows, values
 
@@ -123,27 +121,29 @@ def predict(cfg: DictConfig) -> str:
 def table(
     header: list[str], rows: list[list[str]], features: list[str], p: list[float], labels: list[str], one: str
 ) -> str:
-    """The first rows as aligned columns: a name column if there is one, the features, P and label."""
+    """The first ten rows as aligned columns: a name column if there is one, the features, P and label."""
     shown = (["name"] if "name" in header else []) + features
     lines = [[*shown, f"P({one})", "label"]] + [
         [*(cells[header.index(c)] for c in shown), f"{probability:.3f}", label]
-        for cells, probability, label in list(zip(rows, p, labels, strict=True))[:SHOWN_ROWS]
+        for cells, probability, label in list(zip(rows, p, labels, strict=True))[:10]
     ]
     widths = [max(len(line[i]) for line in lines) for i in range(len(lines[0]))]
     text = ["  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip() for line in lines]
-    if len(rows) > SHOWN_ROWS:
-        text.append(f"... and {len(rows) - SHOWN_ROWS} more rows ({len(rows)} in all)")
+    if len(rows) > 10:  # the CSV file has every row
+        text.append(f"... and {len(rows) - 10} more rows ({len(rows)} in all)")
     return "\n".join(text)
 
 
 @hydra.main(version_base="1.3", config_path="pkg://net221.configs", config_name="predict")
 def _task(cfg: DictConfig) -> None:
     try:
-        print(predict(cfg), flush=True)
+        text = predict(cfg)
     except UserError as error:  # here, before Hydra would log it as a failed job
         fail(PROG, str(error))
     except OSError as error:  # the predictions' file
         fail(PROG, describe_os_error(error))
+    with contextlib.suppress(BrokenPipeError):  # the reader went away (`| head -1`)
+        print(text, flush=True)
 
 
 def main() -> None:

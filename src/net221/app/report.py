@@ -15,6 +15,7 @@ stop the report.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 from dataclasses import dataclass, field
@@ -204,11 +205,13 @@ def _task(cfg: DictConfig) -> None:
             raise UserError("dir=PATH is required: a sweep's directory, such as multirun/DATE/TIME")
         sweep_dir = Path(cfg.dir)
         csv_path = sweep_dir / "report.csv" if cfg.csv is None else Path(cfg.csv)
-        print(report(sweep_dir, csv_path, sweep_dir / "report.png" if cfg.plot is None else Path(cfg.plot)))
+        text = report(sweep_dir, csv_path, sweep_dir / "report.png" if cfg.plot is None else Path(cfg.plot))
     except UserError as error:  # here, before Hydra would log it as a failed job
         fail(PROG, str(error))
     except OSError as error:
         fail(PROG, f"{error.filename or cfg.dir}: {error.strerror or error}")
+    with contextlib.suppress(BrokenPipeError):  # the reader went away (`| head -1`)
+        print(text, flush=True)
 
 
 def main() -> None:

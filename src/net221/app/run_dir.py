@@ -1,20 +1,17 @@
 """A run directory's files: metrics.csv, members.csv, summary.json, checkpoint.pt and figures.
 
 Layer: app. Takes plain results; every file a run writes is written here (the
-checkpoint: `checkpoints`). Each file appears whole or not at all: it is written
-to a temporary file and renamed, and metrics.csv holds whole rows only.
+checkpoint: `checkpoints`; metrics.csv: `loggers`). Each file appears whole or not at
+all: it is written to a temporary file and renamed.
 """
 
 from __future__ import annotations
 
 import csv
-import errno
-import io
 import json
 import logging
-import os
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 import numpy as np
 import torch
@@ -67,47 +64,6 @@ def clear(output_dir: Path, keep: Path | None = None) -> None:
             continue
         if path.is_file() or path.is_symlink():
             path.unlink()
-
-
-class MetricsFile:
-    """metrics.csv, one row per logged epoch, written as it goes so that a run that
-    stops early keeps every row logged before it. A value a row lacks reads nan.
-
-    The file holds its header and whole rows only: a row that cannot be written
-    (a full disk) is cut off again before the error goes on."""
-
-    def __init__(self, path: Path, columns: list[str]) -> None:
-        self.path, self.columns, self._size = path, columns, 0
-        self._handle: BinaryIO = path.open("wb", buffering=0)
-        try:
-            self._append(columns)
-        except OSError:
-            self._handle.close()
-            path.unlink(missing_ok=True)
-            raise
-
-    def _append(self, cells: list[Any]) -> None:
-        line = io.StringIO()
-        csv.writer(line).writerow(cells)
-        data = line.getvalue().encode()
-        written = 0
-        try:
-            while written < len(data):
-                count = self._handle.write(data[written:])
-                if not count:
-                    raise OSError(errno.EIO, "nothing was written")
-                written += count
-        except OSError as error:
-            os.truncate(self._handle.fileno(), self._size)
-            raise OSError(error.errno, error.strerror, str(self.path)) from None
-        self._size += written
-
-    def write(self, row: dict[str, float]) -> None:
-        values = [row.get(c, float("nan")) for c in self.columns]
-        self._append([v if isinstance(v, int) else repr(float(v)) for v in values])
-
-    def close(self) -> None:
-        self._handle.close()
 
 
 def write_json(path: Path, payload: dict[str, Any]) -> None:

@@ -56,12 +56,6 @@ class TrainerConfig:
 
 
 @dataclass
-class LoggerConfig:
-    kind: str = "tensorboard"
-    log_dir: str = "tensorboard"
-
-
-@dataclass
 class TrainConfig:
     data: Any = None  # {_target_: net221.app.sources.blog | csv_table | penguins, ...}
     model: Any = None  # {_target_: net221.network.Net221, width: .., ...} or a module of your own
@@ -69,7 +63,7 @@ class TrainConfig:
     optimizer: Any = None  # {_target_: torch.optim.X, _partial_: true, lr: ...}
     loss: Any = None  # {_target_: torch.nn.MSELoss} or another torch loss module
     trainer: TrainerConfig = field(default_factory=TrainerConfig)
-    logger: LoggerConfig | None = None
+    logger: Any = None  # {csv: {_target_: net221.app.loggers.CSVLogger, ...}, mlflow: {...}}
 
 
 @dataclass
@@ -255,9 +249,6 @@ def validate_train(cfg: DictConfig) -> None:
             raise _fail("trainer.resume", trainer.resume, "no such checkpoint file")
         if not Path(trainer.resume).is_file():
             raise _fail("trainer.resume", trainer.resume, "not a checkpoint file")
-
-    if cfg.logger is not None:
-        _one_of("logger.kind", cfg.logger.kind, ("tensorboard",))
 
 
 def plain(cfg: DictConfig) -> dict[str, Any]:

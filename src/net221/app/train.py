@@ -15,9 +15,9 @@ minimize.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -32,16 +32,16 @@ from net221.app.atomic import atomic
 from net221.app.cli import error_line, fail_job, run_app, shown_path, stop_job, write_error
 from net221.app.experiment import Experiment, build_experiment
 from net221.app.interrupt import Interrupted, StopSignals, catch_stop_signals
-from net221.app.loggers import progress_bar, tensorboard
+from net221.app.loggers import Row, open_loggers
+from net221.app.progress import progress_bar
 from net221.app.run import SingleResult, chunk_size, ensemble_factory, train_seed_study, train_single
-from net221.app.schemas import register_schemas, validate_train
+from net221.app.schemas import plain, register_schemas, validate_train
 from net221.errors import OutputError, UserError
 from net221.loop import TrainingStopped
 from net221.seed_study import StudyState
 
 PROG = "net221-train"
 log = logging.getLogger("net221")
-Row = dict[str, float]
 register_schemas()
 
 
@@ -52,23 +52,10 @@ def _single(
     summary: dict[str, Any],
     stop: StopSignals,
     resume_from: Path | None,
+    record: Callable[[Row], None],
 ) -> float:
     data = experiment.data
-    columns = run_dir.metric_columns(data.val is not None, ensemble=False)
-    metrics = run_dir.MetricsFile(output_dir / "metrics.csv", columns)
-    try:
-        sink = tensorboard(None if cfg.logger is None else output_dir / cfg.logger.log_dir)
-    except BaseException:
-        metrics.close()
-        raise
     saver = checkpoints.Saver(output_dir / checkpoints.CHECKPOINT, cfg, data)
-
-    def record(row: dict[str, float]) -> None:
-        metrics.write(row)
-        if sink is not None:
-            sink.write(
-                int(row["epoch"]), {k.replace("val_", "val/"): v for k, v in row.items() if k != "epoch"}
-            )
 
     def on_log(row: dict[str, float]) -> None:
         record(row)
@@ -99,10 +86,6 @@ def _single(
         raise stop.interrupted(
             f"interrupted at {saver.saved_at}; resume with trainer.resume={shown_path(saver.path)}"
         ) from None
-    finally:
-        metrics.close()
-        if sink is not None:
-            sink.close()
     history, model = result.history, result.model
     saver.single(model, result.optimizer, result.epochs_done, 0, history)  # first: the work is safe
     if cfg.trainer.figures:
@@ -158,11 +141,10 @@ def _seed_study(
     summary: dict[str, Any],
     stop: StopSignals,
     resume_from: Path | None,
+    record: Callable[[Row], None],  # after the training: a row needs every member
 ) -> float:
     trainer, data = cfg.trainer, experiment.data
     members, epochs = trainer.members, trainer.epochs
-    columns = run_dir.metric_columns(data.val is not None, ensemble=True)
-    run_dir.MetricsFile(output_dir / "metrics.csv", columns).close()  # its header; rows need every member
     saver = checkpoints.Saver(output_dir / checkpoints.CHECKPOINT, cfg, data)
     state = _study_state(cfg, experiment, resume_from)
     try:
@@ -187,31 +169,18 @@ def _seed_study(
         accuracy = np.nanmean(result.accuracy, axis=1)
         val_median = None if result.val_loss is None else np.nanmedian(result.val_loss, axis=1)
         val_accuracy = None if result.val_accuracy is None else np.nanmean(result.val_accuracy, axis=1)
-    with contextlib.ExitStack() as files:
-        sink = tensorboard(None if cfg.logger is None else output_dir / cfg.logger.log_dir)
-        if sink is not None:
-            files.callback(sink.close)
-        metrics = run_dir.MetricsFile(output_dir / "metrics.csv", columns)
-        files.callback(metrics.close)
-        for i, epoch in enumerate(result.epochs):
-            row = {
-                "epoch": epoch,
-                "loss": median[i],
-                "accuracy": accuracy[i],
-                "loss_p10": p10[i],
-                "loss_p90": p90[i],
-            }
-            if val_median is not None and val_accuracy is not None:
-                row |= {"val_loss": val_median[i], "val_accuracy": val_accuracy[i]}
-            metrics.write(row)
-            log.info(f"Epoch {epoch} loss: {median[i]:.3f} (median; 10-90 %: {p10[i]:.3f}-{p90[i]:.3f})")
-            if sink is not None:
-                scalars = {
-                    "loss/median": float(median[i]),
-                    "loss/p10": float(p10[i]),
-                    "loss/p90": float(p90[i]),
-                }
-                sink.write(epoch, scalars)
+    for i, epoch in enumerate(result.epochs):
+        row = {
+            "epoch": epoch,
+            "loss": median[i],
+            "accuracy": accuracy[i],
+            "loss_p10": p10[i],
+            "loss_p90": p90[i],
+        }
+        if val_median is not None and val_accuracy is not None:
+            row |= {"val_loss": val_median[i], "val_accuracy": val_accuracy[i]}
+        record(row)
+        log.info(f"Epoch {epoch} loss: {median[i]:.3f} (median; 10-90 %: {p10[i]:.3f}-{p90[i]:.3f})")
 
     threshold = trainer.converged_below
     final = result.final_val_loss if result.final_val_loss is not None else result.final_loss
@@ -267,10 +236,12 @@ def run(cfg: DictConfig, output_dir: Path) -> float:
             summary["device"] = str(experiment.device)
             try:
                 train_job = _single if cfg.trainer.members == 1 else _seed_study
-                objective = train_job(cfg, experiment, output_dir, summary, stop, resume_from)
-                summary["objective"] = run_dir.finite_or_none(objective)
-                summary["wall_time_s"] = time.perf_counter() - started
-                run_dir.write_json(output_dir / "summary.json", summary)
+                columns = run_dir.metric_columns(experiment.data.val is not None, cfg.trainer.members > 1)
+                with open_loggers(cfg.logger, output_dir, columns, plain(cfg)) as record:
+                    objective = train_job(cfg, experiment, output_dir, summary, stop, resume_from, record)
+                    summary["objective"] = run_dir.finite_or_none(objective)
+                    summary["wall_time_s"] = time.perf_counter() - started
+                    run_dir.write_json(output_dir / "summary.json", summary)
             except OSError as error:
                 where = error.filename if error.filename is not None else output_dir
                 raise OutputError(f"cannot write {where}: {error.strerror or error}") from None
