@@ -1,20 +1,18 @@
 """Where logged epochs go: the logger components (metrics.csv, TensorBoard, MLflow).
 
-Layer: app. configs/logger/*.yaml build the loggers with `_target_` (`_partial_`: the run
-directory and the metric columns come at the start of a run); `open_loggers` opens those the
-config names, passes each logged row to every one and closes them when the run ends, each
-told whether it succeeded. metrics.csv is flushed per row: a run that stops keeps the rows
-before (a kill or a full disk may cut the last one short; a resume writes the file anew).
+Layer: app. configs/logger/*.yaml build them with `_target_` (`_partial_`: the run directory
+and the metric columns come when a run starts); `open_loggers` opens those the config names for
+a run, passes each logged row to every one and closes them, each told whether the run succeeded.
 """
 
 from __future__ import annotations
 
 import contextlib
 import csv
+import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from net221.app.atomic import is_temporary
 from net221.errors import ConfigValueError, OutputError
@@ -22,7 +20,7 @@ from net221.errors import ConfigValueError, OutputError
 Row = dict[str, float]  # a logged epoch: {epoch, loss, accuracy, ...}
 
 
-@contextmanager
+@contextlib.contextmanager
 def named(path: Path) -> Iterator[None]:
     """An OSError names `path` (the file or directory a logger writes), not an internal one."""
     try:
@@ -31,23 +29,18 @@ def named(path: Path) -> Iterator[None]:
         raise OSError(error.errno, error.strerror, str(path)) from None
 
 
-class Logger:
+class Logger(Protocol):
     """A logger component: `log_params` once (the run's config), `log_metrics` per logged epoch,
     `close` when the run ends (`ok`: False when it failed or was stopped)."""
 
-    def log_params(self, params: dict[str, Any]) -> None:
-        pass
-
-    def log_metrics(self, row: Row) -> None:
-        raise NotImplementedError
-
-    def close(self, ok: bool) -> None:
-        raise NotImplementedError
+    def log_params(self, params: dict[str, Any]) -> None: ...  # a logger without parameters: nothing
+    def log_metrics(self, row: Row) -> None: ...
+    def close(self, ok: bool) -> None: ...
 
 
 class CSVLogger(Logger):
-    """`filename` in the run directory: the header, then one row per logged epoch, flushed as it
-    is written so that a run that stops keeps every row before. A value a row lacks reads nan."""
+    """`filename` in the run directory: the header, then a row per logged epoch, flushed, so that a
+    run that stops keeps the rows before (a kill may cut the last short). A missing value reads nan."""
 
     def __init__(self, run_dir: Path, columns: list[str], filename: str = "metrics.csv") -> None:
         self.path, self.columns = run_dir / filename, columns
@@ -76,8 +69,7 @@ class CSVLogger(Logger):
             self.handle.close()
 
 
-def tag(column: str) -> str:
-    """A metric's name in TensorBoard: val_loss -> val/loss, loss_p10 -> loss/p10, loss -> loss."""
+def tag(column: str) -> str:  # a metric's name in TensorBoard: val_loss -> val/loss, loss_p10 -> loss/p10
     return column.replace("_", "/", 1)
 
 
@@ -122,8 +114,6 @@ class MLflowLogger(Logger):
     the run succeeds, the run directory's files as artifacts. Without `tracking_uri`, the store is
     a SQLite file in the run directory (mlflow/mlflow.db, artifacts in mlflow/artifacts)."""
 
-    STORE = "mlflow"  # the default store's directory, inside the run directory
-
     def __init__(
         self, run_dir: Path, columns: list[str], tracking_uri: str | None = None,
         experiment_name: str = "net221", run_name: str | None = None,
@@ -133,7 +123,7 @@ class MLflowLogger(Logger):
         except ImportError:
             raise ConfigValueError("logger=mlflow needs MLflow: pip install 'net221[mlflow]'") from None
         self.run_dir, self.pending = run_dir, list[Any]()
-        store = run_dir / self.STORE
+        self.store = store = run_dir / "mlflow"  # the default store, never an artifact
         if tracking_uri is None:
             with named(store):
                 (store / "artifacts").mkdir(parents=True, exist_ok=True)
@@ -146,9 +136,8 @@ class MLflowLogger(Logger):
                 found.experiment_id if found else self.client.create_experiment(experiment_name, location)
             )
             self.run_id = self.client.create_run(experiment, run_name=run_name).info.run_id
-        self.skip = None if tracking_uri else store
 
-    @contextmanager
+    @contextlib.contextmanager
     def _errors(self, where: str, kind: type[Exception] = OutputError) -> Iterator[None]:
         from mlflow.exceptions import MlflowException
 
@@ -166,8 +155,8 @@ class MLflowLogger(Logger):
     def log_metrics(self, row: Row) -> None:
         from mlflow.entities import Metric
 
-        epoch = int(row["epoch"])
-        self.pending += [Metric(k, float(v), 0, epoch) for k, v in row.items() if k != "epoch"]
+        epoch, now = int(row["epoch"]), int(time.time() * 1000)
+        self.pending += [Metric(k, float(v), now, epoch) for k, v in row.items() if k != "epoch"]
         if len(self.pending) >= 1000:  # MLflow's limit for one batch
             self._flush()
 
@@ -180,17 +169,15 @@ class MLflowLogger(Logger):
         with self._errors("MLflow"):
             self._flush()
             if ok:
-                for path in sorted(self.run_dir.iterdir()):
-                    if is_temporary(path):  # error.txt's reserved page, a write under way
-                        continue
-                    if path.is_dir() and path != self.skip:
+                for path in sorted(self.run_dir.iterdir()):  # not a temporary: error.txt's reserved page
+                    if path.is_dir() and path != self.store:
                         self.client.log_artifacts(self.run_id, str(path), artifact_path=path.name)
-                    elif path.is_file():
+                    elif path.is_file() and not is_temporary(path):
                         self.client.log_artifact(self.run_id, str(path))
             self.client.set_terminated(self.run_id, "FINISHED" if ok else "FAILED")
 
 
-@contextmanager
+@contextlib.contextmanager
 def open_loggers(
     config: Any, run_dir: Path, columns: list[str], params: dict[str, Any]
 ) -> Iterator[Callable[[Row], None]]:
