@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 
 from net221 import __version__
+from net221.app.predict import csv_rows, one_row
+from net221.errors import UserError
 
 from conftest import NO_FIGURES, assert_one_line_error, run_in_process, train_in_process
 
@@ -89,16 +91,10 @@ def test_a_csv_file_of_rows_gets_every_probability_in_a_file_and_a_table(
     [
         ("name,weight\nA,120\n", [], ["bad.csv: no column 'height'"]),
         ("weight,height\n120,63\n130,abc\n", [], ["bad.csv, line 3, column 'height': 'abc' is not a number"]),
-        ("weight,height\n120,\n", [], ["bad.csv, line 2, column 'height': missing value"]),
-        ("weight,height\n-120,63\n", [], ["bad.csv, line 2, column 'weight': -120: must be > 0"]),
-        ("weight,height\n1e400,63\n", [], ["column 'weight': infinite value '1e400'"]),
-        ("weight,height\n120,63\n", ["weight=3"], ["not both (got weight)"]),
-        (None, ["out=x.csv", "weight=1", "height=2"], ["not both"]),
-        (None, [], ["the network takes weight, height, got none", "+NAME=VALUE"]),
+        ("weight,height\n120,63\n", ["weight=3"], ["not both (got weight, csv)"]),
+        (None, ["out=x.csv"], ["give csv=FILE [out=FILE] or one row's features, not both (got out)"]),
         (None, ["weight=128", "+age=3"], ["the network takes weight, height, got weight, age"]),
         (None, ["x=[1,2,3]"], ["x=[...] takes all of weight, height"]),
-        (None, ["weight=0", "height=63"], ["weight=0: must be > 0"]),
-        (None, ["weight=abc"], ["weight", "abc"]),
     ],
 )
 def test_bad_input_is_one_line_and_writes_nothing(
@@ -110,6 +106,33 @@ def test_bad_input_is_one_line_and_writes_nothing(
     result = run_in_process(PROG, f"checkpoint={blog_run / 'checkpoint.pt'}", *words, cwd=tmp_path)
     assert_one_line_error(result, PROG, *fragments)
     assert sorted(path.name for path in tmp_path.iterdir()) == (["bad.csv"] if table is not None else [])
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        ("weight,height\n120,\n", "bad.csv, line 2, column 'height': missing value"),
+        ("weight,height\n120,63\n\n-120,63\n", "bad.csv, line 4, column 'weight': -120: must be > 0"),
+        ("weight,height\n1e400,63\n", "bad.csv, line 2, column 'weight': infinite value '1e400'"),
+        ("height,weight\n63,NaN\n", "bad.csv, line 2, column 'weight': missing value"),
+    ],
+)
+def test_a_bad_cell_names_its_line_and_column(tmp_path: Path, table: str, message: str) -> None:
+    (tmp_path / "bad.csv").write_text(table)
+    with pytest.raises(UserError) as error:
+        csv_rows(tmp_path / "bad.csv", ["weight", "height"])
+    assert str(error.value) == f"{tmp_path / 'bad.csv'}{message.removeprefix('bad.csv')}"
+
+
+def test_one_row_by_name_or_as_a_list() -> None:
+    features = ["weight", "height"]
+    assert one_row({"height": 63, "weight": 128.5}, features) == [128.5, 63.0]
+    assert one_row({"x": [155, 68]}, features) == [155.0, 68.0]
+    with pytest.raises(UserError, match=r"^weight=0: must be > 0$"):
+        one_row({"weight": 0.0, "height": 63.0}, features)
+    with pytest.raises(UserError, match=r"^age='old': must be a finite number$"):
+        one_row({"age": "old"}, ["age"])
+    assert one_row({"age": -3}, ["age"]) == [-3.0]  # only the blog's measures must be > 0
 
 
 def test_the_checkpoint_is_required_and_checked(tmp_path: Path) -> None:

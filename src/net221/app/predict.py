@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import csv
-import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -50,7 +49,7 @@ def one_row(given: dict[str, Any], features: list[str]) -> list[float]:
                         "(a feature other than weight and height is given as +NAME=VALUE)")  # fmt: skip
     for name in features:
         value = given[name]
-        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        if isinstance(value, bool) or not isinstance(value, int | float) or not np.isfinite(value):
             raise UserError(f"{name}={value!r}: must be a finite number")
         positive(name, value, f"{name}={value:g}")
     return [float(given[name]) for name in features]
@@ -100,7 +99,8 @@ def predict(cfg: DictConfig) -> str:
     elif cfg.csv is None and cfg.out is None:
         header, rows, values = [], [], [one_row(given, features)]
     else:
-        raise UserError(f"csv=FILE [out=FILE] or one row's features, not both (got {', '.join(given)})")
+        got = ", ".join(str(k) for k, v in cfg.items() if v is not None and k != "checkpoint")
+        raise UserError(f"give csv=FILE [out=FILE] or one row's features, not both (got {got})")
     model = model_from_checkpoint(checkpoint)
     with torch.no_grad():
         x = normalization_from_checkpoint(checkpoint).apply(np.array(values, dtype=np.float64))
