@@ -15,7 +15,6 @@ each. What a command prints is compared line by line with what the page shows:
   float64, which differ between CPUs), and on such a line the point (#k, random k)
   where it happened to be largest.
 
-The same applies to the examples in net221-predict --help.
 """
 
 from __future__ import annotations
@@ -30,8 +29,6 @@ from importlib.metadata import entry_points
 from pathlib import Path
 
 import pytest
-
-from net221.app import predict
 
 from conftest import run_in_process
 
@@ -206,15 +203,6 @@ def test_the_console_samples_print_what_the_pages_show(tmp_path: Path, commands:
             (BLOG_RUN[0], *commands),
             [(page, [BLOG_RUN, *samples]) for page, samples in shown],
         )
-
-
-@pytest.mark.no_cover  # as the pages' samples
-def test_the_examples_in_predict_help_print_what_they_show(tmp_path: Path) -> None:
-    (examples,) = [part for part in predict.HELP.split("\n\n") if part.startswith("  $ ")]
-    samples = sample_lines("\n".join(line.removeprefix("  ") for line in examples.splitlines()))
-    assert [command.split()[0] for command, _ in samples] == ["net221-predict", "net221-predict"]
-    commands = (BLOG_RUN[0], *(command for command, _ in samples))  # the blog's checkpoint first
-    check(Workspace(tmp_path), commands, [("net221-predict --help", [BLOG_RUN, *samples])])
 
 
 def test_rounding_noise_matches_rounding_noise() -> None:

@@ -573,7 +573,7 @@ def test_a_malformed_job_through_net221_report(tmp_path: Path) -> None:
     (sweep / "0" / ".hydra").mkdir(parents=True)
     (sweep / "0" / ".hydra" / "overrides.yaml").write_text("- trainer.seed=0\n")
     (sweep / "0" / "summary.json").write_text("[]")
-    result = run_cli("net221-report", str(sweep), cwd=tmp_path, timeout=120)
+    result = run_cli("net221-report", f"dir={sweep}", cwd=tmp_path, timeout=120)
     assert result.returncode == 0, result.stderr
     assert (
         "failed: summary.json is not a JSON object" in result.stdout and "1 job(s), 1 failed" in result.stdout

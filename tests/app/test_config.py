@@ -39,7 +39,7 @@ def test_default_is_the_blog() -> None:
     assert cfg.model._target_ == "net221.network.Net221" and cfg.model.input_dim == 2
     trainer = cfg.trainer
     assert (trainer.epochs, trainer.batch_size, trainer.shuffle, trainer.log_every) == (1000, 1, False, 10)
-    assert trainer.members == 1 and trainer.resume is None and cfg.logger is None
+    assert trainer.members == 1 and trainer.resume is None and list(cfg.logger) == ["csv"]
 
 
 @pytest.mark.parametrize("name", options("optimizer"))
@@ -89,10 +89,10 @@ def test_data_options_build(name: str, tmp_path: Path) -> None:
 
 def test_model_trainer_logger_hydra_options_compose() -> None:
     assert options("model") == ["default"] and options("trainer") == ["default"]
-    assert options("logger") == ["tensorboard"]
+    assert options("logger") == ["csv", "mlflow", "tensorboard"]
     cfg = compose_config("logger=tensorboard")
     validate_train(cfg)
-    assert cfg.logger.kind == "tensorboard"
+    assert list(cfg.logger) == ["csv", "tensorboard"] and cfg.logger.tensorboard.log_dir == "tensorboard"
     hydra_cfg = OmegaConf.load(CONFIGS / "hydra" / "default.yaml")
     assert hydra_cfg.job_logging.handlers.console.formatter == "plain"
 

@@ -432,7 +432,7 @@ def test_streams_closed_from_the_start_are_quiet(
     # predict into a pipe closed at once (`| true`)
     checkpoint = uninterrupted(single_args(table)) / "checkpoint.pt"
     done = subprocess.run(
-        f"{BIN / 'net221-predict'} checkpoint={checkpoint} a=0.5 b=-0.5 | true",
+        f"{BIN / 'net221-predict'} checkpoint={checkpoint} +a=0.5 +b=-0.5 | true",
         shell=True, capture_output=True, text=True, check=False, executable="/bin/bash",
     )  # fmt: skip
     assert done.stderr == "", done.stderr
@@ -638,7 +638,10 @@ def test_an_output_location_that_cannot_be_written_is_one_line(
         pytest.importorskip("tensorboard", reason="the optional [tensorboard] extra is not installed")
         with pytest.raises(OutputError, match=UNWRITABLE[where]):
             train_in_process(
-                tmp_path / "ok", "trainer.epochs=3", "logger=tensorboard", f"logger.log_dir={place}"
+                tmp_path / "ok",
+                "trainer.epochs=3",
+                "logger=tensorboard",
+                f"logger.tensorboard.log_dir={place}",
             )
         assert_consistent(tmp_path / "ok")
     finally:
@@ -654,7 +657,10 @@ def test_a_full_disk_for_tensorboard_is_one_line(
     place = unwritable("a full disk", tmp_path, small_disk)
     with pytest.raises(OutputError, match=f"cannot write {place}/tb: No space left on device"):
         train_in_process(
-            tmp_path / "run", "trainer.epochs=3", "logger=tensorboard", f"logger.log_dir={place}/tb"
+            tmp_path / "run",
+            "trainer.epochs=3",
+            "logger=tensorboard",
+            f"logger.tensorboard.log_dir={place}/tb",
         )
     assert_consistent(tmp_path / "run")
 
@@ -663,20 +669,15 @@ def test_a_full_disk_for_tensorboard_is_one_line(
 def test_a_report_that_cannot_be_written_is_one_line(
     where: str, tmp_path: Path, small_disk: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from net221.app.report import main as report_main
-
     sweep = tmp_path / "sweep"
     (sweep / "0" / ".hydra").mkdir(parents=True)
     (sweep / "0" / ".hydra" / "overrides.yaml").write_text("- optimizer.lr=0.1\n")
     (sweep / "0" / "summary.json").write_text('{"final_loss": 0.1, "final_accuracy": 1.0}')
     place = unwritable(where, tmp_path, small_disk).parent  # a directory the report cannot write in
     try:
-        for option in (["--csv", str(place / "report.csv")], ["--plot", str(place / "report.png")]):
-            with pytest.raises(SystemExit) as exit_:
-                report_main([str(sweep), *option])
-            assert exit_.value.code == 2
-            err = capsys.readouterr().err.strip().splitlines()
-            assert len(err) == 1 and UNWRITABLE[where] in err[0], err
+        for option in (f"csv={place / 'report.csv'}", f"plot={place / 'report.png'}"):
+            result = run_in_process("net221-report", f"dir={sweep}", option, cwd=tmp_path)
+            assert_one_line_error(result, "net221-report", UNWRITABLE[where])
         if where == "a full disk":  # nothing half written
             assert sorted(p.name for p in place.iterdir()) == ["filler", "run"]
     finally:

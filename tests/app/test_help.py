@@ -37,7 +37,7 @@ def test_version(command: str, tmp_path: Path) -> None:
         (
             "net221-report",
             "net221-report: a table and a plot",
-            "  net221-report multirun/2026-11-27/10-00-00",
+            "  net221-report dir=multirun/2026-11-27/10-00-00",
         ),
     ],
 )

@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 
 from net221 import __version__
-from net221.app.report import main, plot, read_jobs, report, swept_keys
+from net221.app.report import plot, read_jobs, report, swept_keys
+
+from conftest import assert_one_line_error, run_in_process
 
 
 def make_job(sweep: Path, number: int, overrides: list[str], summary: dict[str, object]) -> None:
@@ -44,16 +46,32 @@ def test_the_plot_of_an_optuna_search_shows_the_validation_loss(optuna_sweep: Pa
     assert figure.axes[0].get_ylabel() == "final validation loss, BCELoss"  # the loss from .hydra/config.yaml
 
 
-def test_help_starts_with_what_it_does_and_version(capsys: pytest.CaptureFixture[str]) -> None:
-    with pytest.raises(SystemExit) as stop:
-        main(["--help"])
-    assert stop.value.code == 0
-    help_text = capsys.readouterr().out
+def test_help_starts_with_what_it_does_and_version(tmp_path: Path) -> None:
+    help_text = run_in_process("net221-report", "--help", cwd=tmp_path).stdout
     assert help_text.startswith("net221-report: a table and a plot of a sweep (multirun) directory")
     assert (
-        "  net221-report multirun/2026-11-27/10-00-00\n" in help_text.split("usage:")[0]
+        "  net221-report dir=multirun/2026-11-27/10-00-00\n" in help_text.split("Usage:")[0]
     )  # an example first
-    with pytest.raises(SystemExit) as stop:
-        main(["--version"])
-    assert stop.value.code == 0
-    assert capsys.readouterr().out == f"net221 {__version__}\n"
+    assert run_in_process("net221-report", "--version", cwd=tmp_path).stdout == f"net221 {__version__}\n"
+
+
+def test_key_value_arguments_choose_the_files(optuna_sweep: Path, tmp_path: Path) -> None:
+    result = run_in_process(
+        "net221-report", f"dir={optuna_sweep}", "csv=table.csv", "plot=figure.png", cwd=tmp_path
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == "2 job(s), 0 failed. Table: table.csv; plot: figure.png"
+    with (tmp_path / "table.csv").open() as handle:
+        assert [row["model.width"] for row in csv.DictReader(handle)] == ["1", "4"]
+    assert (tmp_path / "figure.png").read_bytes().startswith(b"\x89PNG")
+    assert not (optuna_sweep / "report.csv").exists()
+
+
+def test_a_missing_or_empty_directory_is_one_line(tmp_path: Path) -> None:
+    assert_one_line_error(
+        run_in_process("net221-report", cwd=tmp_path), "net221-report", "dir=PATH is required"
+    )
+    missing = run_in_process("net221-report", "dir=nowhere", cwd=tmp_path)
+    assert_one_line_error(missing, "net221-report", "nowhere: no such directory")
+    empty = run_in_process("net221-report", f"dir={tmp_path}", cwd=tmp_path)
+    assert_one_line_error(empty, "net221-report", "no jobs found")

@@ -162,7 +162,7 @@ def test_a_sweep_runs_as_a_job_array_and_the_report_reads_it(sweep: Sweep, tmp_p
         # submitit learns the jobs' states from sacct without complaint
         assert "sacct" not in result.stdout + result.stderr
 
-    report = run_cli("net221-report", str(sweep.dir), cwd=tmp_path)
+    report = run_cli("net221-report", f"dir={sweep.dir}", cwd=tmp_path)
     assert report.returncode == 0, report.stderr
     assert "2 job(s), 0 failed" in report.stdout
     with (sweep.dir / "report.csv").open(newline="") as handle:
@@ -196,7 +196,7 @@ def test_an_ensemble_job(sweep: Sweep, tmp_path: Path) -> None:
     assert members == (here / "members.csv").read_text()
     assert summary["ensemble"] == json.loads((here / "summary.json").read_text())["ensemble"]
 
-    report = run_cli("net221-report", str(sweep.dir), cwd=tmp_path)
+    report = run_cli("net221-report", f"dir={sweep.dir}", cwd=tmp_path)
     assert report.returncode == 0, report.stderr
     assert "1 job(s), 0 failed" in report.stdout
 

@@ -11,7 +11,6 @@ import pytest
 import torch
 
 from net221.app.checkpoint import load_checkpoint
-from net221.app.predict import main as predict_main
 from net221.app.sources import load_csv, split
 from net221.data import BLOG_SHIFT, blog_dataset
 from net221.derivation import blog_partials
@@ -72,9 +71,11 @@ def test_csv_round_trip_train_then_predict_in_raw_units(
     np.testing.assert_allclose(checkpoint["data"]["normalization"]["shift"], train_rows.features.mean(axis=0))
     np.testing.assert_allclose(checkpoint["data"]["normalization"]["scale"], train_rows.features.std(axis=0))
 
-    for raw, expected in (("a=10 b=100", "yes"), ("a=14 b=80", "no"), ("x=[9.5,104]", "yes")):
-        predict_main([f"checkpoint={run_dir / 'checkpoint.pt'}", *raw.split()])
-        probability, label = capsys.readouterr().out.split()
+    for raw, expected in (("+a=10 +b=100", "yes"), ("+a=14 +b=80", "no"), ("x=[9.5,104]", "yes")):
+        result = run_in_process(
+            "net221-predict", f"checkpoint={run_dir / 'checkpoint.pt'}", *raw.split(), cwd=tmp_path
+        )
+        probability, label = result.stdout.split()
         assert label == expected and (float(probability) > 0.5) == (expected == "yes")
     assert (run_dir / "decision_boundary.png").is_file()
 

@@ -1,16 +1,14 @@
-"""Sweeps through real launchers and sweepers, and the optional TensorBoard logger."""
+"""Sweeps through real launchers and sweepers."""
 
 from __future__ import annotations
 
 import json
-import logging
 import os
-import sys
 from pathlib import Path
 
 import pytest
 
-from conftest import run_in_process, train_in_process
+from conftest import run_in_process
 
 QUICK = ["trainer.epochs=30", "trainer.log_every=10"]
 # Each job's train.log lines start with the id of the process that ran the job. The launcher
@@ -97,28 +95,6 @@ def test_optuna_search_with_two_trials(tmp_path: Path) -> None:
     assert losses[0] != losses[1]  # so that the best is one trial's, not both
     assert f"best_value: {min(losses)}" in results
     assert "optimizer.lr" in results and "model.width" in results
-
-
-def test_tensorboard_logger_writes_scalars(tmp_path: Path) -> None:
-    pytest.importorskip("tensorboard", reason="the optional [tensorboard] extra is not installed")
-    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
-
-    train_in_process(tmp_path, "logger=tensorboard", *QUICK)
-    events = EventAccumulator(str(tmp_path / "tensorboard"))
-    events.Reload()
-    loss = events.Scalars("loss")
-    assert [point.step for point in loss] == [0, 10, 20, 29]  # and the last epoch
-    assert loss[-1].value < loss[0].value
-
-
-def test_tensorboard_missing_is_skipped_with_a_message(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
-) -> None:
-    monkeypatch.setitem(sys.modules, "torch.utils.tensorboard", None)  # import fails as if not installed
-    with caplog.at_level(logging.WARNING, logger="net221"):
-        train_in_process(tmp_path, "logger=tensorboard", *QUICK)
-    assert "logger=tensorboard skipped: tensorboard is not installed" in caplog.text
-    assert (tmp_path / "summary.json").is_file() and not (tmp_path / "tensorboard").exists()
 
 
 def test_the_slurm_launcher_config_composes(tmp_path: Path) -> None:

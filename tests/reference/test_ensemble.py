@@ -12,7 +12,6 @@ import pytest
 import torch
 
 from net221.app.checkpoint import load_checkpoint
-from net221.app.report import main as report_main
 from net221.ensemble import ALONG_MEMBERS_FROM, Ensemble, MemberLoss
 from net221.init import initial_parameters
 from net221.loop import EpochPlan, train
@@ -260,8 +259,7 @@ def test_seed_study_sweep_reports_convergence_against_lr(
         "#1 optimizer.lr=1 experiment=seed_study trainer.members=20 trainer.epochs=100 trainer.figures=False: "
     )
     assert ", converged 100.0 % (sweep/1)" in jobs[1]
-    report_main([str(sweep)])
-    out = capsys.readouterr().out
+    out = run_in_process("net221-report", f"dir={sweep}", cwd=tmp_path).stdout
     header = next(line for line in out.splitlines() if line.startswith("| job"))
     assert "convergence_rate" in header
     rates = {r["optimizer.lr"]: float(r["convergence_rate"]) for r in read_rows(sweep / "report.csv")}

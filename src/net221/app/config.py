@@ -58,12 +58,6 @@ class TrainerConfig:
 
 
 @dataclass
-class LoggerConfig:
-    kind: str = "tensorboard"
-    log_dir: str = "tensorboard"
-
-
-@dataclass
 class TrainConfig:
     data: Any = None  # {_target_: net221.app.sources.blog | csv_table | penguins, ...}
     model: Any = None  # {_target_: net221.network.Net221, width: .., ...} or a module of your own
@@ -71,7 +65,7 @@ class TrainConfig:
     optimizer: Any = None  # {_target_: torch.optim.X, _partial_: true, lr: ...}
     loss: Any = None  # {_target_: torch.nn.MSELoss} or another torch loss module
     trainer: TrainerConfig = field(default_factory=TrainerConfig)
-    logger: LoggerConfig | None = None
+    logger: Any = None  # {csv: {_target_: net221.app.loggers.CSVLogger, ...}, mlflow: {...}}
 
 
 def register_schemas() -> None:
@@ -217,9 +211,6 @@ def validate_train(cfg: DictConfig) -> None:
     if trainer.resume not in (None, "auto") and not Path(trainer.resume).is_file():
         problem = "not a checkpoint file" if Path(trainer.resume).exists() else "no such checkpoint file"
         raise _fail("trainer.resume", trainer.resume, problem)
-
-    if cfg.logger is not None:
-        _one_of("logger.kind", cfg.logger.kind, ("tensorboard",))
 
 
 def plain(cfg: DictConfig) -> dict[str, Any]:

@@ -1,113 +1,200 @@
-"""Where logged epochs go besides metrics.csv: the console, a progress bar, TensorBoard.
+"""Where logged epochs go: the logger components (metrics.csv, TensorBoard, MLflow).
 
-Layer: app.
+Layer: app. configs/logger/*.yaml build them with `_target_` (`_partial_`: the run directory
+and the metric columns come when a run starts); `open_loggers` opens those the config names for
+a run, passes each logged row to every one and closes them, each told whether the run succeeded.
 """
 
 from __future__ import annotations
 
-import logging
-import sys
+import contextlib
+import csv
+import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
-log = logging.getLogger("net221")
+from net221.app.outputs import is_temporary
+from net221.errors import ConfigValueError, OutputError
 
-
-def _on_terminal(handler: logging.Handler) -> bool:
-    """A console handler (not a file's) writing to a terminal."""
-    if not isinstance(handler, logging.StreamHandler) or isinstance(handler, logging.FileHandler):
-        return False
-    isatty = getattr(handler.stream, "isatty", None)
-    return bool(callable(isatty) and isatty())
+Row = dict[str, float]  # a logged epoch: {epoch, loss, accuracy, ...}
 
 
-class _AboveTheBar(logging.Handler):
-    """Stands in for a terminal's log handler while a bar is live: each line is printed
-    through the bar's console, which draws it above the bar and redraws the bar below."""
-
-    def __init__(self, console: Any, original: logging.Handler) -> None:
-        super().__init__(original.level)
-        self.console = console
-        self.setFormatter(original.formatter)
-        self.filters = list(original.filters)
-
-    def emit(self, record: logging.LogRecord) -> None:
-        try:
-            text = self.format(record)
-            self.console.print(text, markup=False, highlight=False, emoji=False, soft_wrap=True)
-        except Exception:
-            self.handleError(record)
-
-
-@contextmanager
-def _log_through(console: Any) -> Iterator[None]:
-    root = logging.getLogger()
-    swapped = [(h, _AboveTheBar(console, h)) for h in list(root.handlers) if _on_terminal(h)]
-    for original, replacement in swapped:
-        root.removeHandler(original)
-        root.addHandler(replacement)
+@contextlib.contextmanager
+def named(path: Path) -> Iterator[None]:
+    """An OSError names `path` (the file or directory a logger writes), not an internal one."""
     try:
         yield
-    finally:
-        for original, replacement in swapped:
-            root.removeHandler(replacement)
-            root.addHandler(original)
+    except OSError as error:
+        raise OSError(error.errno, error.strerror, str(path)) from None
 
 
-@contextmanager
-def progress_bar(enabled: bool, total: int, description: str) -> Iterator[Callable[[int], None]]:
-    """A progress bar on a terminal (stderr), advanced by the returned function; elsewhere nothing.
+class Logger(Protocol):
+    """A logger component: `log_params` once (the run's config), `log_metrics` per logged epoch,
+    `close` when the run ends (`ok`: False when it failed or was stopped)."""
 
-    While it is live, log lines bound for a terminal are printed through the bar's console,
-    above the bar, so that a line never starts on the bar's leftover characters."""
-    if not (enabled and sys.stderr.isatty()):
-        yield lambda steps: None
-        return
-    from rich.console import Console
-    from rich.progress import Progress
-
-    console = Console(file=sys.stderr)
-    with Progress(console=console, transient=True) as bar, _log_through(console):
-        task = bar.add_task(description, total=total)
-        yield lambda steps: bar.advance(task, steps)
+    def log_params(self, params: dict[str, Any]) -> None: ...  # a logger without parameters: nothing
+    def log_metrics(self, row: Row) -> None: ...
+    def close(self, ok: bool) -> None: ...
 
 
-class TensorBoardSink:
-    """A SummaryWriter whose failures (its writer thread's too) are OSErrors naming the log dir."""
+class CSVLogger(Logger):
+    """`filename` in the run directory: the header, then a row per logged epoch, flushed, so that a
+    run that stops keeps the rows before (a kill may cut the last short). A missing value reads nan."""
 
-    def __init__(self, log_dir: Path) -> None:
-        from torch.utils.tensorboard import SummaryWriter
-
-        self.log_dir = log_dir
-        with self._named():
-            self.writer = SummaryWriter(log_dir=str(log_dir))
-
-    @contextmanager
-    def _named(self) -> Iterator[None]:
+    def __init__(self, run_dir: Path, columns: list[str], filename: str = "metrics.csv") -> None:
+        self.path, self.columns = run_dir / filename, columns
+        with named(self.path):
+            self.handle = self.path.open("w", newline="")
+        self.writer = csv.writer(self.handle)
         try:
-            yield
-        except OSError as error:
-            raise OSError(error.errno, error.strerror, str(self.log_dir)) from None
+            self._write(columns)
+        except OSError:  # not even the header: no file rather than an empty one
+            with contextlib.suppress(OSError):
+                self.handle.close()
+            self.path.unlink()
+            raise
 
-    def write(self, epoch: int, scalars: dict[str, float]) -> None:
-        with self._named():
-            for name, value in scalars.items():
-                self.writer.add_scalar(name, value, epoch)
+    def _write(self, cells: list[Any]) -> None:
+        with named(self.path):
+            self.writer.writerow(cells)
+            self.handle.flush()
 
-    def close(self) -> None:
-        with self._named():
+    def log_metrics(self, row: Row) -> None:
+        values = [row.get(c, float("nan")) for c in self.columns]
+        self._write([v if isinstance(v, int) else repr(float(v)) for v in values])
+
+    def close(self, ok: bool) -> None:
+        with named(self.path):
+            self.handle.close()
+
+
+def tag(column: str) -> str:  # a metric's name in TensorBoard: val_loss -> val/loss, loss_p10 -> loss/p10
+    return column.replace("_", "/", 1)
+
+
+class TensorBoardLogger(Logger):
+    """Scalars per logged epoch for TensorBoard, in `log_dir` (relative: inside the run directory)."""
+
+    def __init__(self, run_dir: Path, columns: list[str], log_dir: str = "tensorboard") -> None:
+        try:
+            from torch.utils.tensorboard import SummaryWriter
+        except ImportError:
+            raise ConfigValueError(
+                "logger=tensorboard needs TensorBoard: pip install 'net221[tensorboard]'"
+            ) from None
+        self.log_dir = run_dir / log_dir
+        with named(self.log_dir):
+            self.writer = SummaryWriter(log_dir=str(self.log_dir))
+
+    def log_metrics(self, row: Row) -> None:
+        with named(self.log_dir):
+            for column, value in row.items():
+                if column != "epoch":
+                    self.writer.add_scalar(tag(column), value, int(row["epoch"]))
+
+    def close(self, ok: bool) -> None:
+        with named(self.log_dir):
             self.writer.close()
 
 
-def tensorboard(log_dir: Path | None) -> TensorBoardSink | None:
-    if log_dir is None:
-        return None
-    try:
-        return TensorBoardSink(log_dir)
-    except ImportError:
-        log.warning(
-            "logger=tensorboard skipped: tensorboard is not installed (pip install 'net221[tensorboard]')"
-        )
-        return None
+def flat(params: dict[str, Any], prefix: str = "") -> dict[str, str]:
+    """Nested config as MLflow parameters: {"optimizer.lr": "0.1", ...}."""
+    out: dict[str, str] = {}
+    for key, value in params.items():
+        if isinstance(value, dict) and value:
+            out |= flat(value, f"{prefix}{key}.")
+        else:
+            out[f"{prefix}{key}"] = str(value)
+    return out
+
+
+class MLflowLogger(Logger):
+    """An MLflow run: the config as parameters, each logged epoch's metrics (step = epoch) and, when
+    the run succeeds, the run directory's files as artifacts. Without `tracking_uri`, the store is
+    a SQLite file in the run directory (mlflow/mlflow.db, artifacts in mlflow/artifacts)."""
+
+    def __init__(
+        self, run_dir: Path, columns: list[str], tracking_uri: str | None = None,
+        experiment_name: str = "net221", run_name: str | None = None,
+    ) -> None:  # fmt: skip
+        try:
+            from mlflow import MlflowClient
+        except ImportError:
+            raise ConfigValueError("logger=mlflow needs MLflow: pip install 'net221[mlflow]'") from None
+        self.run_dir, self.pending = run_dir, list[Any]()
+        self.store = store = run_dir / "mlflow"  # the default store, never an artifact
+        if tracking_uri is None:
+            with named(store):
+                (store / "artifacts").mkdir(parents=True, exist_ok=True)
+        uri = tracking_uri or f"sqlite:///{(store / 'mlflow.db').absolute()}"
+        with self._errors(f"logger.mlflow.tracking_uri={uri!r}", ConfigValueError):
+            self.client = MlflowClient(tracking_uri=uri)
+            found = self.client.get_experiment_by_name(experiment_name)
+            location = None if tracking_uri else (store / "artifacts").absolute().as_uri()
+            experiment = (
+                found.experiment_id if found else self.client.create_experiment(experiment_name, location)
+            )
+            self.run_id = self.client.create_run(experiment, run_name=run_name).info.run_id
+
+    @contextlib.contextmanager
+    def _errors(self, where: str, kind: type[Exception] = OutputError) -> Iterator[None]:
+        from mlflow.exceptions import MlflowException
+
+        try:
+            yield
+        except MlflowException as error:
+            raise kind(f"{where}: {str(error.message).splitlines()[0]}") from None
+
+    def log_params(self, params: dict[str, Any]) -> None:
+        from mlflow.entities import Param
+
+        with self._errors("MLflow"):
+            self.client.log_batch(self.run_id, params=[Param(k, v) for k, v in flat(params).items()])
+
+    def log_metrics(self, row: Row) -> None:
+        from mlflow.entities import Metric
+
+        epoch, now = int(row["epoch"]), int(time.time() * 1000)
+        self.pending += [Metric(k, float(v), now, epoch) for k, v in row.items() if k != "epoch"]
+        if len(self.pending) >= 1000:  # MLflow's limit for one batch
+            self._flush()
+
+    def _flush(self) -> None:
+        with self._errors("MLflow"):
+            self.client.log_batch(self.run_id, metrics=self.pending)
+        self.pending = []
+
+    def close(self, ok: bool) -> None:
+        with self._errors("MLflow"):
+            self._flush()
+            if ok:
+                for path in sorted(self.run_dir.iterdir()):  # not a temporary: error.txt's reserved page
+                    if path.is_dir() and path != self.store:
+                        self.client.log_artifacts(self.run_id, str(path), artifact_path=path.name)
+                    elif path.is_file() and not is_temporary(path):
+                        self.client.log_artifact(self.run_id, str(path))
+            self.client.set_terminated(self.run_id, "FINISHED" if ok else "FAILED")
+
+
+@contextlib.contextmanager
+def open_loggers(
+    config: Any, run_dir: Path, columns: list[str], params: dict[str, Any]
+) -> Iterator[Callable[[Row], None]]:
+    """The loggers `config` (the `logger` group: {name: {_target_: ..., ...}} or None) names, open
+    for one run: yields the function that logs a row to each of them."""
+    from hydra.utils import instantiate
+
+    with contextlib.ExitStack() as stack:
+        opened: list[Logger] = []
+        for node in (config or {}).values():
+            opened.append(instantiate(node)(run_dir=run_dir, columns=columns))
+            stack.push(lambda kind, *_, logger=opened[-1]: logger.close(ok=kind is None))
+        for logger in opened:
+            logger.log_params(params)
+
+        def log_row(row: Row) -> None:
+            for logger in opened:
+                logger.log_metrics(row)
+
+        yield log_row

@@ -11,8 +11,6 @@ get outputs/DATE/TIME and outputs/DATE/TIME_2.
 from __future__ import annotations
 
 import csv
-import errno
-import io
 import itertools
 import json
 import logging
@@ -21,7 +19,7 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 import numpy as np
 import torch
@@ -115,47 +113,6 @@ def metric_columns(has_val: bool, ensemble: bool) -> list[str]:
     if has_val:
         columns += ["val_loss", "val_accuracy"]
     return columns
-
-
-class MetricsFile:
-    """metrics.csv, one row per logged epoch, written as it goes so that a run that
-    stops early keeps every row logged before it. A value a row lacks reads nan.
-
-    The file holds its header and whole rows only: a row that cannot be written
-    (a full disk) is cut off again before the error goes on."""
-
-    def __init__(self, path: Path, columns: list[str]) -> None:
-        self.path, self.columns, self._size = path, columns, 0
-        self._handle: BinaryIO = path.open("wb", buffering=0)
-        try:
-            self._append(columns)
-        except OSError:
-            self._handle.close()
-            path.unlink(missing_ok=True)
-            raise
-
-    def _append(self, cells: list[Any]) -> None:
-        line = io.StringIO()
-        csv.writer(line).writerow(cells)
-        data = line.getvalue().encode()
-        written = 0
-        try:
-            while written < len(data):
-                count = self._handle.write(data[written:])
-                if not count:
-                    raise OSError(errno.EIO, "nothing was written")
-                written += count
-        except OSError as error:
-            os.truncate(self._handle.fileno(), self._size)
-            raise OSError(error.errno, error.strerror, str(self.path)) from None
-        self._size += written
-
-    def write(self, row: dict[str, float]) -> None:
-        values = [row.get(c, float("nan")) for c in self.columns]
-        self._append([v if isinstance(v, int) else repr(float(v)) for v in values])
-
-    def close(self) -> None:
-        self._handle.close()
 
 
 def finite_or_none(value: float) -> float | None:

@@ -1,133 +1,150 @@
-"""net221-predict: the probability and label a trained network gives one person or row.
+"""net221-predict: the probability and label a trained network gives one row or a CSV file of rows.
 
-Layer: app. Inputs are raw units; the checkpoint's normalization is applied.
-`HELP` is what --help prints; its examples are run by the tests.
+Layer: app. Inputs are in raw units; the checkpoint's normalization is applied. `--help` is
+configs/hydra/help/predict.yaml (with examples); torch loads only once a prediction is asked for.
 """
 
 from __future__ import annotations
 
-import math
-import sys
+import contextlib
+import csv
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-from net221.app.process import fail, tolerate_closed_output
+import hydra
+import numpy as np
+from hydra.core.config_store import ConfigStore
+from omegaconf import MISSING, DictConfig, OmegaConf
+
+from net221.app.outputs import atomic
+from net221.app.process import describe_os_error, fail, run_app, shown_path
 from net221.data import BLOG_FEATURES
 from net221.errors import UserError
 
 PROG = "net221-predict"
-USAGE = f"usage: {PROG} checkpoint=PATH FEATURE=VALUE ... | x=[V1,V2,...]"
-HELP = f"""\
-{PROG}: the probability (of label 1) and the label that a network trained by net221-train
-gives one person or one row, from its checkpoint.pt. Values are in raw units (pounds, inches,
-grams, ...); the checkpoint's normalization is applied.
-
-  $ {PROG} checkpoint=outputs/2026-11-27/10-00-00/checkpoint.pt weight=128 height=63
-  0.949 female
-  $ {PROG} checkpoint=outputs/2026-11-27/10-00-00/checkpoint.pt x=[155,68]
-  0.040 male
-
-{USAGE}
-  checkpoint=PATH   a checkpoint.pt written by net221-train (the blog's run above: no arguments)
-  FEATURE=VALUE     one per feature the network was trained on (the blog: weight, height)
-  x=[V1,V2,...]     or all of them in the checkpoint's feature order
-
-Prints P(label 1) to three decimals and the label it implies (P > 0.5). Bad input exits
-with status 2 and one line on stderr. --version prints net221's version.
-"""
 
 
-def parse_arguments(argv: list[str]) -> dict[str, str]:
-    """KEY=VALUE words into a dict; anything else is a UserError."""
-    arguments: dict[str, str] = {}
-    for word in argv:
-        key, sep, value = word.partition("=")
-        if not sep or not key:
-            raise UserError(f"expected KEY=VALUE, got {word!r} ({USAGE})")
-        if key in arguments:
-            raise UserError(f"{key} is given twice")
-        arguments[key] = value
-    return arguments
+@dataclass
+class PredictConfig:
+    checkpoint: str = MISSING  # a checkpoint.pt written by net221-train
+    weight: float | None = None  # the blog's features; others are given as +NAME=VALUE
+    height: float | None = None
+    x: list[float] | None = None  # every feature, in the checkpoint's order
+    csv: str | None = None  # a CSV file of rows with the training data's feature columns
+    out: str | None = None  # the predictions of csv= (default: beside it, .predictions.csv)
 
 
-def _number(key: str, text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise UserError(f"{key}={text!r} is not a number") from None
-    if not math.isfinite(value):
-        raise UserError(f"{key}={text!r} is not a finite number")
-    return value
+ConfigStore.instance().store(name="predict_schema", node=PredictConfig)
 
 
-def raw_features(arguments: dict[str, str], features: list[str]) -> list[float]:
-    """The raw feature values, from x=[...] or from one KEY=VALUE per feature."""
-    given = {key: value for key, value in arguments.items() if key != "checkpoint"}
-    if "x" in given and "x" not in features:
-        if len(given) > 1:
-            raise UserError("give either x=[...] or the named features, not both")
-        text = given["x"].strip()
-        if not (text.startswith("[") and text.endswith("]")):
-            raise UserError(f"x={text!r}: expected a list like x=[1.5,2]")
-        items = [item.strip() for item in text[1:-1].split(",") if item.strip()]
-        if len(items) != len(features):
-            raise UserError(
-                f"x has {len(items)} value(s); the network takes {len(features)}: {', '.join(features)}"
-            )
-        values = [_number(f"x[{i}]", item) for i, item in enumerate(items)]
-    else:
-        unknown = sorted(set(given) - set(features))
-        if unknown:
-            raise UserError(
-                f"unknown argument(s) {', '.join(unknown)}; the network takes {', '.join(features)} (or x=[...])"
-            )
-        missing = [name for name in features if name not in given]
-        if missing:
-            raise UserError(f"missing {', '.join(missing)} (the network takes {', '.join(features)})")
-        values = [_number(name, given[name]) for name in features]
-    for name, value in zip(features, values, strict=True):
-        if name in BLOG_FEATURES and value <= 0:
-            raise UserError(f"{name}={value:g}: must be > 0")
-    return values
+def one_row(given: dict[str, Any], features: list[str]) -> list[float]:
+    """The raw feature values from x=[...] or from one FEATURE=VALUE per feature."""
+    if "x" in given:
+        if len(given) > 1 or len(given["x"]) != len(features):
+            raise UserError(f"x=[...] takes all of {', '.join(features)} in this order, and nothing else")
+        given = dict(zip(features, given["x"], strict=True))
+    if set(given) != set(features):
+        raise UserError(f"the network takes {', '.join(features)}, got {', '.join(given) or 'none'} "
+                        "(a feature other than weight and height is given as +NAME=VALUE)")  # fmt: skip
+    for name in features:
+        value = given[name]
+        if isinstance(value, bool) or not isinstance(value, int | float) or not np.isfinite(value):
+            raise UserError(f"{name}={value!r}: must be a finite number")
+        positive(name, value, f"{name}={value:g}")
+    return [float(given[name]) for name in features]
 
 
-def predict(arguments: dict[str, str]) -> tuple[float, str]:
-    """P(label 1) and the label's name for the row the arguments describe."""
-    if "checkpoint" not in arguments:
-        raise UserError(f"missing checkpoint=PATH ({USAGE})")
-    import numpy as np
+def positive(name: str, value: float, where: str) -> None:  # weight and height are measures
+    if name in BLOG_FEATURES and value <= 0:
+        raise UserError(f"{where}: must be > 0")
+
+
+def csv_rows(path: Path, features: list[str]) -> tuple[list[str], list[list[str]], list[list[float]]]:
+    """The header, the rows' cells and their features' values; a DataError names line and column."""
+    from net221.app.sources import is_missing, read_number, read_rows
+
+    header, numbered = read_rows(path)
+    for name in features:
+        if name not in header:
+            raise UserError(f"{path}: no column {name!r} (the network takes {', '.join(features)})")
+    rows: list[list[str]] = []
+    values: list[list[float]] = []  # per row, the features'
+    for line, row in numbered:
+        rows.append([row[i].strip() if i < len(row) else "" for i in range(len(header))])
+        values.append([])
+        for name in features:
+            place, cell = f"{path}, line {line}, column {name!r}", rows[-1][header.index(name)]
+            if is_missing(cell):
+                raise UserError(f"{place}: missing value")
+            values[-1].append(read_number(cell, place))
+            positive(name, values[-1][-1], f"{place}: {cell}")
+    return header, rows, values
+
+
+def predict(cfg: DictConfig) -> str:
+    """What the command prints: one row's probability and label, or the table of a CSV file."""
+    if OmegaConf.is_missing(cfg, "checkpoint"):
+        raise UserError("checkpoint=PATH is required: the checkpoint.pt of a net221-train run")
     import torch
 
     from net221.app.checkpoint import load_checkpoint, model_from, normalization_from
 
-    checkpoint = load_checkpoint(arguments["checkpoint"])
+    checkpoint = load_checkpoint(cfg.checkpoint)
     features = [str(name) for name in checkpoint["data"]["features"]]
-    raw = np.array([raw_features(arguments, features)])
+    names = [str(name) for name in checkpoint["data"].get("label_names", ["0", "1"])]
+    given = {str(k): v for k, v in cfg.items() if k not in ("checkpoint", "csv", "out") and v is not None}
+    if cfg.csv is not None and not given:
+        header, rows, values = csv_rows(Path(cfg.csv), features)
+    elif cfg.csv is None and cfg.out is None:
+        header, rows, values = [], [], [one_row(given, features)]
+    else:
+        got = ", ".join(str(k) for k, v in cfg.items() if v is not None and k != "checkpoint")
+        raise UserError(f"give csv=FILE [out=FILE] or one row's features, not both (got {got})")
     model = model_from(checkpoint)
-    x = torch.tensor(normalization_from(checkpoint).apply(raw), dtype=model.hidden.weight.dtype)
     with torch.no_grad():
-        probability = float(model(x)[0, 0])
-    names: Any = checkpoint["data"].get("label_names", ["0", "1"])
-    label = str(names[1] if probability > 0.5 else names[0])
-    return probability, label
+        x = normalization_from(checkpoint).apply(np.array(values, dtype=np.float64))
+        p = [float(value) for value in model(torch.tensor(x, dtype=model.hidden.weight.dtype)).reshape(-1)]
+    labels = [names[1] if value > 0.5 else names[0] for value in p]
+    if cfg.csv is None:
+        return f"{p[0]:.3f} {labels[0]}"
+    source = Path(cfg.csv)
+    out = Path(cfg.out) if cfg.out is not None else source.with_name(f"{source.stem}.predictions.csv")
+    with atomic(out) as temporary, temporary.open("w", newline="") as handle:  # whole or not at all
+        csv.writer(handle).writerows(
+            [[*header, "probability", "predicted_label"]]
+            + [[*cells, repr(value), label] for cells, value, label in zip(rows, p, labels, strict=True)]
+        )
+    return f"{table(header, rows, features, p, labels, names[1])}\nPredictions: {shown_path(out)}"
 
 
-@tolerate_closed_output
-def main(argv: list[str] | None = None) -> None:
-    argv = sys.argv[1:] if argv is None else argv
-    if any(word in ("-h", "--help") for word in argv):
-        print(HELP, end="")
-        return
-    if "--version" in argv:
-        from net221 import __version__
+def table(
+    header: list[str], rows: list[list[str]], features: list[str], p: list[float], labels: list[str], one: str
+) -> str:
+    """The first ten rows as aligned columns: a name column if there is one, the features, P and label."""
+    shown = (["name"] if "name" in header else []) + features
+    lines = [[*shown, f"P({one})", "label"]] + [
+        [*(cells[header.index(c)] for c in shown), f"{probability:.3f}", label]
+        for cells, probability, label in list(zip(rows, p, labels, strict=True))[:10]
+    ]
+    widths = [max(len(line[i]) for line in lines) for i in range(len(lines[0]))]
+    text = ["  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip() for line in lines]
+    if len(rows) > 10:  # the CSV file has every row
+        text.append(f"... and {len(rows) - 10} more rows ({len(rows)} in all)")
+    return "\n".join(text)
 
-        print(f"net221 {__version__}")
-        return
+
+@hydra.main(version_base="1.3", config_path="pkg://net221.configs", config_name="predict")
+def _task(cfg: DictConfig) -> None:
     try:
-        probability, label = predict(parse_arguments(argv))
-    except UserError as error:
+        text = predict(cfg)
+    except UserError as error:  # here, before Hydra would log it as a failed job
         fail(PROG, str(error))
-    print(f"{probability:.3f} {label}")
+    except OSError as error:  # the predictions' file
+        fail(PROG, describe_os_error(error))
+    with contextlib.suppress(BrokenPipeError):  # the reader went away (`| head -1`)
+        print(text, flush=True)
 
 
-if __name__ == "__main__":
-    main()
+def main() -> None:
+    run_app(_task, PROG)

@@ -2,7 +2,7 @@
 
 Layer: app.
 
-    net221-report multirun/2026-11-27/10-00-00
+    net221-report dir=multirun/2026-11-27/10-00-00 [csv=FILE] [plot=FILE]
 
 prints a markdown table (one row per job: the swept values, the final loss and
 accuracy, the convergence rate of ensembles, the status; long numbers such as an
@@ -15,15 +15,19 @@ stop the report.
 
 from __future__ import annotations
 
-import argparse
+import contextlib
 import csv
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import hydra
+from hydra.core.config_store import ConfigStore
+from omegaconf import MISSING, DictConfig, OmegaConf
+
 from net221.app.outputs import atomic
-from net221.app.process import fail, tolerate_closed_output
+from net221.app.process import fail, run_app
 from net221.app.sweep_log import shown_value
 from net221.errors import UserError
 
@@ -184,38 +188,34 @@ def report(sweep_dir: Path, csv_path: Path, png_path: Path) -> str:
     return "\n".join(lines)
 
 
-SUMMARY = f"""\
-{PROG}: a table and a plot of a sweep (multirun) directory of net221-train. The table has a
-row per job (the swept values, final loss and accuracy, the convergence rate of ensembles, the
-status) and is written to report.csv; report.png plots the result against a swept value.
-
-  net221-train -m optimizer.lr=0.01,0.1,1 trainer.seed=0,1,2
-  {PROG} multirun/2026-11-27/10-00-00
-"""
+@dataclass
+class ReportConfig:
+    dir: str = MISSING  # the multirun directory (holding 0/, 1/, ...)
+    csv: str | None = None  # the table (default: DIR/report.csv)
+    plot: str | None = None  # the plot (default: DIR/report.png)
 
 
-class _Parser(argparse.ArgumentParser):
-    def format_help(self) -> str:  # what the command does comes first, then the usage
-        return f"{SUMMARY}\n{super().format_help()}"
+ConfigStore.instance().store(name="report_schema", node=ReportConfig)
 
 
-@tolerate_closed_output
-def main(argv: list[str] | None = None) -> None:
-    from net221 import __version__
-
-    parser = _Parser(prog=PROG, epilog="Bad input exits with status 2 and one line on stderr.")
-    parser.add_argument("sweep_dir", type=Path, help="the multirun directory (holding 0/, 1/, ...)")
-    parser.add_argument("--csv", type=Path, default=None, help="table file (default SWEEP_DIR/report.csv)")
-    parser.add_argument("--plot", type=Path, default=None, help="plot file (default SWEEP_DIR/report.png)")
-    parser.add_argument("--version", action="version", version=f"net221 {__version__}")
-    args = parser.parse_args(argv)
-    sweep_dir: Path = args.sweep_dir
+@hydra.main(version_base="1.3", config_path="pkg://net221.configs", config_name="report")
+def _task(cfg: DictConfig) -> None:
     try:
-        print(report(sweep_dir, args.csv or sweep_dir / "report.csv", args.plot or sweep_dir / "report.png"))
-    except UserError as error:
+        if OmegaConf.is_missing(cfg, "dir"):
+            raise UserError("dir=PATH is required: a sweep's directory, such as multirun/DATE/TIME")
+        sweep_dir = Path(cfg.dir)
+        csv_path = sweep_dir / "report.csv" if cfg.csv is None else Path(cfg.csv)
+        text = report(sweep_dir, csv_path, sweep_dir / "report.png" if cfg.plot is None else Path(cfg.plot))
+    except UserError as error:  # here, before Hydra would log it as a failed job
         fail(PROG, str(error))
     except OSError as error:
-        fail(PROG, f"{error.filename or sweep_dir}: {error.strerror or error}")
+        fail(PROG, f"{error.filename or cfg.dir}: {error.strerror or error}")
+    with contextlib.suppress(BrokenPipeError):  # the reader went away (`| head -1`)
+        print(text, flush=True)
+
+
+def main() -> None:
+    run_app(_task, PROG)
 
 
 if __name__ == "__main__":

@@ -54,7 +54,7 @@ def penguins_csv() -> Path:
     return Path(str(files / "data" / "penguins.csv"))
 
 
-def _read_rows(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
+def read_rows(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
     if not path.is_file():
         raise DataError(f"{path}: no such file")
     try:
@@ -93,7 +93,7 @@ def is_missing(cell: str) -> bool:
         return cell.lower().lstrip("+-").startswith("nan(")
 
 
-def _number(cell: str, where: str) -> float:
+def read_number(cell: str, where: str) -> float:
     try:
         value = float(cell)
     except ValueError:
@@ -112,7 +112,7 @@ def load_csv(
 ) -> LoadedData:
     """Rows of `features` with label 1 where `target` equals `positive`."""
     path = Path(path)
-    header, rows = _read_rows(path)
+    header, rows = read_rows(path)
     columns = {name: i for i, name in enumerate(header)}
     for name in (*features, target):
         if name not in columns:
@@ -135,7 +135,7 @@ def load_csv(
                 )
             dropped += 1
             continue
-        values.append([_number(cells[i], f"{path}, line {line}, column {header[i]!r}") for i in wanted])
+        values.append([read_number(cells[i], f"{path}, line {line}, column {header[i]!r}") for i in wanted])
         targets.append(cells[target_column])
         names.append(cells[name_column] if name_column is not None else f"line {line}")
 

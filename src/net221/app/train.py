@@ -15,9 +15,9 @@ minimize.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -28,11 +28,12 @@ from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
 
 from net221.app import outputs, plots, process, resume, sweep_log
-from net221.app.config import validate_train
+from net221.app.config import plain, validate_train
 from net221.app.experiment import Experiment, build_experiment
-from net221.app.loggers import progress_bar, tensorboard
-from net221.app.outputs import MetricsFile, atomic
+from net221.app.loggers import Row, open_loggers
+from net221.app.outputs import atomic
 from net221.app.process import Interrupted, StopSignals, catch_stop_signals, fail_job, shown_path, stop_job
+from net221.app.progress import progress_bar
 from net221.app.run import SingleResult, study_state, train_seed_study, train_single
 from net221.app.sweep_log import on_console
 from net221.errors import OutputError, UserError
@@ -41,7 +42,6 @@ from net221.seed_study import StudyState
 
 PROG = "net221-train"
 log = logging.getLogger("net221")
-Row = dict[str, float]
 
 
 def _single(
@@ -51,23 +51,10 @@ def _single(
     summary: dict[str, Any],
     stop: StopSignals,
     resume_from: Path | None,
+    record: Callable[[Row], None],
 ) -> float:
     data = experiment.data
-    columns = outputs.metric_columns(data.val is not None, ensemble=False)
-    metrics = MetricsFile(output_dir / "metrics.csv", columns)
-    try:
-        sink = tensorboard(None if cfg.logger is None else output_dir / cfg.logger.log_dir)
-    except BaseException:
-        metrics.close()
-        raise
     saver = resume.Saver(output_dir / resume.CHECKPOINT, cfg, data)
-
-    def record(row: dict[str, float]) -> None:
-        metrics.write(row)
-        if sink is not None:
-            sink.write(
-                int(row["epoch"]), {k.replace("val_", "val/"): v for k, v in row.items() if k != "epoch"}
-            )
 
     def on_log(row: dict[str, float]) -> None:
         record(row)
@@ -98,10 +85,6 @@ def _single(
             )
     except TrainingStopped:
         raise stop.interrupted(saver.stopped()) from None
-    finally:
-        metrics.close()
-        if sink is not None:
-            sink.close()
     history, model = result.history, result.model
     saver.single(model, result.optimizer, result.epochs_done, 0, history)  # first: the work is safe
     if cfg.trainer.figures:
@@ -143,11 +126,10 @@ def _seed_study(
     summary: dict[str, Any],
     stop: StopSignals,
     state: StudyState,
+    record: Callable[[Row], None],  # after the training: a row needs every member
 ) -> float:
     trainer, data = cfg.trainer, experiment.data
     members, epochs = trainer.members, trainer.epochs
-    columns = outputs.metric_columns(data.val is not None, ensemble=True)
-    MetricsFile(output_dir / "metrics.csv", columns).close()  # its header; rows need every member
     saver = resume.Saver(output_dir / resume.CHECKPOINT, cfg, data)
     try:
         with progress_bar(trainer.progress, members * epochs, "member-epochs") as advance:
@@ -169,23 +151,14 @@ def _seed_study(
         accuracy = np.nanmean(result.accuracy, axis=1)
         val_median = None if result.val_loss is None else np.nanmedian(result.val_loss, axis=1)
         val_accuracy = None if result.val_accuracy is None else np.nanmean(result.val_accuracy, axis=1)
-    with contextlib.ExitStack() as files:
-        sink = tensorboard(None if cfg.logger is None else output_dir / cfg.logger.log_dir)
-        if sink is not None:
-            files.callback(sink.close)
-        metrics = MetricsFile(output_dir / "metrics.csv", columns)
-        files.callback(metrics.close)
-        for i, epoch in enumerate(result.epochs):
-            row = {"epoch": epoch, "loss": median[i], "accuracy": accuracy[i]}
-            row |= {"loss_p10": p10[i], "loss_p90": p90[i]}
-            if val_median is not None and val_accuracy is not None:
-                row |= {"val_loss": val_median[i], "val_accuracy": val_accuracy[i]}
-            metrics.write(row)
-            if on_console(cfg, epoch):
-                log.info(f"Epoch {epoch} loss: {median[i]:.3f} (median; 10-90 %: {p10[i]:.3f}-{p90[i]:.3f})")
-            if sink is not None:
-                scalars = {"loss/median": median[i], "loss/p10": p10[i], "loss/p90": p90[i]}
-                sink.write(epoch, {name: float(value) for name, value in scalars.items()})
+    for i, epoch in enumerate(result.epochs):
+        row = {"epoch": epoch, "loss": median[i], "accuracy": accuracy[i]}
+        row |= {"loss_p10": p10[i], "loss_p90": p90[i]}
+        if val_median is not None and val_accuracy is not None:
+            row |= {"val_loss": val_median[i], "val_accuracy": val_accuracy[i]}
+        record(row)
+        if on_console(cfg, epoch):
+            log.info(f"Epoch {epoch} loss: {median[i]:.3f} (median; 10-90 %: {p10[i]:.3f}-{p90[i]:.3f})")
 
     threshold = trainer.converged_below
     final = result.final_val_loss if result.final_val_loss is not None else result.final_loss
@@ -244,13 +217,15 @@ def run(cfg: DictConfig, output_dir: Path) -> float:
             summary: dict[str, Any] = {"epochs": cfg.trainer.epochs, "members": cfg.trainer.members}
             summary["device"] = str(experiment.device)
             try:
-                if study is None:
-                    objective = _single(cfg, experiment, output_dir, summary, stop, resume_from)
-                else:
-                    objective = _seed_study(cfg, experiment, output_dir, summary, stop, study)
-                summary["objective"] = outputs.finite_or_none(objective)
-                summary["wall_time_s"] = time.perf_counter() - started
-                outputs.write_json(output_dir / "summary.json", summary)
+                columns = outputs.metric_columns(experiment.data.val is not None, study is not None)
+                with open_loggers(cfg.logger, output_dir, columns, plain(cfg)) as record:
+                    if study is None:
+                        objective = _single(cfg, experiment, output_dir, summary, stop, resume_from, record)
+                    else:
+                        objective = _seed_study(cfg, experiment, output_dir, summary, stop, study, record)
+                    summary["objective"] = outputs.finite_or_none(objective)
+                    summary["wall_time_s"] = time.perf_counter() - started
+                    outputs.write_json(output_dir / "summary.json", summary)
             except OSError as error:
                 where = error.filename if error.filename is not None else output_dir
                 raise OutputError(f"cannot write {where}: {error.strerror or error}") from None
