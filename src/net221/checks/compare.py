@@ -184,6 +184,8 @@ def compare_implementation(spec: str, settings: Settings) -> Comparison:
             (forward, _), (trained, train_output), (final, _), (predictions, _) = child.results()
     except usercode.UserCodeError as error:
         raise usernetwork.ImplementationError(f"{spec}: {network.explained(error)}") from error.__cause__
+    except usercode.CallInterrupted as interrupt:
+        raise KeyboardInterrupt(f"interrupted in impl={spec}: {interrupt.what}") from None
     logged = parse_printed(train_output)
     checks = [
         *number_checks(
