@@ -20,8 +20,7 @@ from hydra.utils import instantiate
 from omegaconf import DictConfig, ListConfig, OmegaConf
 from torch import nn
 
-from net221.app.config import init_scheme, is_net221
-from net221.app.process import did_you_mean
+from net221.app.config import did_you_mean, init_scheme, is_net221
 from net221.app.sources import PreparedData
 from net221.errors import ConfigValueError, UserError
 from net221.init import initial_parameters
