@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from net221.app.process import did_you_mean
+from net221.app.config import did_you_mean
 
 from conftest import assert_one_line_error, run_in_process
 

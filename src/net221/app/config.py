@@ -9,6 +9,7 @@ key and the bad value (keys of `_target_` nodes: `net221.app.experiment`).
 
 from __future__ import annotations
 
+import difflib
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
@@ -18,7 +19,6 @@ from typing import Any
 from hydra.core.config_store import ConfigStore
 from omegaconf import DictConfig, OmegaConf
 
-from net221.app.process import did_you_mean
 from net221.errors import ConfigValueError
 from net221.init import BLOG_NAMES, INIT_SCHEMES
 from net221.network import ACTIVATIONS, DTYPES
@@ -66,6 +66,12 @@ class TrainConfig:
     loss: Any = None  # {_target_: torch.nn.MSELoss} or another torch loss module
     trainer: TrainerConfig = field(default_factory=TrainerConfig)
     logger: Any = None  # {csv: {_target_: net221.app.loggers.CSVLogger, ...}, mlflow: {...}}
+
+
+def did_you_mean(name: str, known: Iterable[str], prefix: str = "") -> str:
+    """'; did you mean PREFIX+X?' when a known name X is close to `name`, else ''."""
+    close = difflib.get_close_matches(name, [str(k) for k in known], n=1, cutoff=0.6)
+    return f"; did you mean {prefix}{close[0]}?" if close else ""
 
 
 def register_schemas() -> None:

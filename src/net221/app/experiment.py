@@ -20,8 +20,7 @@ from hydra.utils import instantiate
 from omegaconf import DictConfig, ListConfig, OmegaConf
 from torch import nn
 
-from net221.app.config import init_scheme, is_net221
-from net221.app.process import did_you_mean
+from net221.app.config import did_you_mean, init_scheme, is_net221
 from net221.app.sources import PreparedData
 from net221.errors import ConfigValueError, UserError
 from net221.init import initial_parameters
@@ -229,6 +228,14 @@ def trial_step(experiment: Experiment, cfg: DictConfig) -> None:
 
 
 def build_experiment(cfg: DictConfig) -> Experiment:
+    """The data, model, optimizer and loss a config describes, tried on one training step."""
+    for key in ("optimizer", "loss"):  # numbers that the training dtype cannot hold, first
+        fits_dtype(key, {k: v for k, v in cfg[key].items() if k not in HYDRA_KEYS}, cfg.trainer.dtype)
+    if is_net221(cfg.model):
+        fits_dtype("init.values", cfg.init["values"], cfg.trainer.dtype)
+        fits_dtype("init.noise_std", cfg.init.noise_std, cfg.trainer.dtype)
+    for key in ("data", "model", "optimizer", "loss"):  # keys the targets do not take, too
+        known_arguments(cfg[key], key)
     data = build(cfg.data, "data")
     if not isinstance(data, PreparedData):
         raise ConfigValueError(f"data: {cfg.data._target_} did not return net221.app.sources.PreparedData")
@@ -238,11 +245,6 @@ def build_experiment(cfg: DictConfig) -> Experiment:
     log.info(f"Data: {data.description}; {rows}")
 
     trainer = cfg.trainer
-    for key in ("optimizer", "loss"):
-        fits_dtype(key, {k: v for k, v in cfg[key].items() if k not in HYDRA_KEYS}, trainer.dtype)
-    if is_net221(cfg.model):
-        fits_dtype("init.values", cfg.init["values"], trainer.dtype)
-        fits_dtype("init.noise_std", cfg.init.noise_std, trainer.dtype)
     dtype, device = DTYPES[trainer.dtype], choose_device(trainer.device)
     loss, losses = _losses(cfg, dtype)
     init = cfg.init

@@ -1,27 +1,25 @@
 """What every command's entry shares: signals, logging, threads, exit status, one-line errors.
 
 Layer: app. Nothing here runs on import; a command's entry calls `run_app` (net221-train:
-`train_command`), and only then is process state set. Bad input of any kind is one line on
-stderr and exit status 2 (an unknown key or option with a "did you mean"); Hydra raises its
-errors for this (HYDRA_FULL_ERROR=1, its documented switch). Anything else keeps its
-traceback (NET221_TRACEBACK=1: everything does). SIGINT, SIGTERM and SIGUSR2 (where a job
-manager handles it) only raise a flag that the training asks for before every step; it
-saves a checkpoint there and the command exits with 128 + the signal. A closed stdout
-(`net221-train | head -1`) is not an error: what cannot be printed is dropped.
+`train_command`), and only then is process state set. Bad input is one line on stderr and
+exit status 2 (an unknown name with a "did you mean"; Hydra raises its errors for this:
+HYDRA_FULL_ERROR=1, its documented switch); anything else keeps its traceback, and with
+NET221_TRACEBACK=1 everything does. SIGINT, SIGTERM and SIGUSR2 only raise a flag that the
+training asks for before every step: it saves a checkpoint there and the command exits with
+128 + the signal. A closed stdout (`| head -1`) is not an error: what cannot print is dropped.
 """
 
 from __future__ import annotations
 
 import atexit
 import contextlib
-import difflib
 import gc
 import logging
 import os
 import signal
 import sys
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import FrameType
 from typing import Any, NoReturn
@@ -51,10 +49,8 @@ def one_line(text: str) -> str:
 
 def shown_path(path: Path) -> str:
     """The path relative to the working directory when it lies below it, else as it is."""
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)
+    here, there = Path.cwd().resolve(), path.resolve()
+    return str(there.relative_to(here) if there.is_relative_to(here) else path)
 
 
 def describe_os_error(error: OSError, verb: str = "cannot write") -> str:
@@ -63,16 +59,12 @@ def describe_os_error(error: OSError, verb: str = "cannot write") -> str:
     return f"{verb}{name}: {error.strerror or error}"
 
 
-def did_you_mean(name: str, known: Iterable[str], prefix: str = "") -> str:
-    """'; did you mean PREFIX+X?' when a known name X is close to `name`, else ''."""
-    close = difflib.get_close_matches(name, [str(k) for k in known], n=1, cutoff=0.6)
-    return f"; did you mean {prefix}{close[0]}?" if close else ""
-
-
 def describe_config_error(error: BaseException) -> str | None:
     """One line, in net221's words, for Hydra's and OmegaConf's config errors; None for others."""
     from hydra.errors import HydraException, MissingConfigException
     from omegaconf.errors import ConfigAttributeError, ConfigKeyError, OmegaConfBaseException
+
+    from net221.app.config import did_you_mean
 
     cause = error.__cause__
     if isinstance(cause, ConfigAttributeError | ConfigKeyError) and cause.full_key:
@@ -114,7 +106,7 @@ class StopSignals:
         self.acted = False  # the run stopped for it (else it is delivered again on leaving)
         self.previous: dict[int, Any] = {}
 
-    def requested(self) -> bool:
+    def requested(self) -> bool:  # the training's should_stop
         return self.received is not None
 
     def handle(self, signum: int, frame: FrameType | None) -> None:
@@ -260,11 +252,10 @@ def train_command() -> None:
     loads (a Ctrl-C while the run is set up ends it before it trains: one line, status 130)."""
 
     def task() -> None:
-        from net221.app.config import register_schemas
-        from net221.app.train import task
+        from net221.app import config, train
 
-        register_schemas()
-        task()
+        config.register_schemas()
+        train.task()
 
     try:
         with catch_stop_signals():
@@ -300,8 +291,7 @@ def fail_job(prog: str, error: UserError) -> None:
 
 
 def stop_job(prog: str, stopped: Interrupted) -> NoReturn:
-    """Inside a Hydra task: a run stopped by a signal, its checkpoint saved: one line, error.txt,
-    exit status 128 + signal (which also ends a sweep)."""
+    """Inside a Hydra task: a run stopped, its checkpoint saved: one line, exit status 128 + signal."""
     message = one_line(str(stopped))
     _record(message)
     say(f"{prog}: {message}")
