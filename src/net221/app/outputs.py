@@ -3,7 +3,7 @@
 Layer: app. Every file is written to a temporary file beside its target and renamed over
 it with `os.replace` (`atomic`); only a killed process leaves a temporary behind, and the
 next run in the directory clears it. metrics.csv is the one file written as the run goes
-(`MetricsFile`). Run and sweep directories are made unique by the resolver
+(the csv logger, `loggers.CSVLogger`). Run and sweep directories are made unique by the resolver
 `net221.unique_dir` (configs/hydra/default.yaml): two commands started in the same second
 get outputs/DATE/TIME and outputs/DATE/TIME_2.
 """
