@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from net221.checks import report, usercode
+from net221.checks import report, usercode, usernetwork
 from net221.checks.compare import Settings, forward_inputs
 from net221.checks.diagnosis import (
     Diagnosis,
@@ -36,10 +36,10 @@ SETTINGS = Settings(epochs=60, points=20)
 START = dict(zip(BLOG_NAMES, [0.3, -1.2, 0.8, 0.5, -0.4, 1.1, -0.2, 0.6, 0.05], strict=True))
 
 
-def loaded(variant: str) -> tuple[usercode.UserNetwork, dict[str, float]]:
+def loaded(variant: str) -> tuple[usernetwork.UserNetwork, dict[str, float]]:
     """The variant's class, constructed in this process: (its calls, its initial values)."""
     spec = f"{VARIANTS / variant}.py:BlogNetwork"
-    network = usercode.UserNetwork(spec)
+    network = usernetwork.UserNetwork(spec)
     network.state["cls"] = usercode.load(spec, "class")
     return network, network.construct()[1]
 
@@ -54,7 +54,7 @@ def diagnosed(variant: str, follow: bool = True) -> Diagnosis:
     if forward is not None and not forward.agrees:
         return forward
     obj = network.state["obj"]
-    with contextlib.redirect_stdout(io.StringIO()) as printed, recording(obj, usercode.as_float) as events:
+    with contextlib.redirect_stdout(io.StringIO()) as printed, recording(obj, usernetwork.as_float) as events:
         network.train(*blog_training_data(), SETTINGS.lr, SETTINGS.epochs)
     final = network.parameters("after train")
     logged = parse_printed(printed.getvalue())
@@ -221,7 +221,7 @@ def test_recording_gives_the_object_its_class_back() -> None:
     cls = type(network.state["obj"])
     with (
         contextlib.redirect_stdout(io.StringIO()),
-        recording(network.state["obj"], usercode.as_float, 20) as events,
+        recording(network.state["obj"], usernetwork.as_float, 20) as events,
     ):
         network.train(*blog_training_data(), 0.1, 60)
     assert type(network.state["obj"]) is cls and events is not None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 from pathlib import Path
@@ -10,6 +11,7 @@ import numpy as np
 import pytest
 import torch
 
+from net221.checks.formula import load_formula
 from net221.checks.gradcheck import (
     INPUT_RANGE,
     Settings,
@@ -18,7 +20,6 @@ from net221.checks.gradcheck import (
     compare,
     finite_difference_partials,
     gradcheck_points,
-    load_formula,
     random_points,
     relative_error,
 )
@@ -287,3 +288,15 @@ def test_non_finite_and_huge_partials_fail_and_the_report_stays_json() -> None:
     assert data["parameters"]["b1"]["max_rel_error"] == "inf"  # 2e308 overflows
     assert "strings" in data["non_finite"]
     assert "nan #0" in result.table and "inf #0" in result.table
+
+
+def test_a_diagnosis_leads_the_summary_and_goes_to_the_report() -> None:
+    from net221.checks.report import Diagnosis
+
+    result = check("seed_notes_hidden", points=3)
+    cause = "your dL/dw1 equals the correct one with x2 for x1"
+    diagnosed = dataclasses.replace(result, diagnosis=Diagnosis(cause, [{"partial": "w1", "explains": True}]))
+    assert diagnosed.summary == f"FAIL: {cause}; {result.summary.removeprefix('FAIL: ')}"
+    report = json.loads(json.dumps(diagnosed.report, allow_nan=False))
+    assert report["diagnosis"] == {"cause": cause, "evidence": [{"partial": "w1", "explains": True}]}
+    assert result.report["diagnosis"] is None

@@ -16,7 +16,8 @@ from hydra import compose, initialize_config_module
 
 import net221
 from net221.app import gradcheck as app
-from net221.checks.gradcheck import BUILTIN_FORMULAS, Settings
+from net221.checks.formula import BUILTIN_FORMULAS
+from net221.checks.gradcheck import Settings
 from net221.errors import ConfigValueError, FormulaError
 from net221.init import BLOG_NAMES
 

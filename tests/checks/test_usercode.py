@@ -18,7 +18,8 @@ import numpy as np
 import pytest
 import torch
 
-from net221.checks.gradcheck import FormulaInterrupted, check, load_formula
+from net221.checks.formula import FormulaInterrupted, load_formula
+from net221.checks.gradcheck import check
 from net221.checks.usercode import CallError, run_calls
 from net221.derivation import blog_partials
 from net221.errors import FormulaError

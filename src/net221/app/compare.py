@@ -30,7 +30,7 @@ from omegaconf import DictConfig
 from net221.app.cli import fail_job, run_app, shown_path
 from net221.checks import report
 from net221.checks.compare import Comparison, Settings, compare_implementation, compare_trajectory
-from net221.checks.usercode import ImplementationError
+from net221.checks.usernetwork import ImplementationError
 from net221.errors import ConfigValueError, UserError
 
 PROG = "net221-compare"

@@ -24,7 +24,8 @@ from hydra.types import RunMode
 from omegaconf import DictConfig
 
 from net221.app.cli import fail_job, run_app, shown_path
-from net221.checks.gradcheck import SAMPLING, GradcheckResult, Settings, compare, load_formula
+from net221.checks.formula import load_formula
+from net221.checks.gradcheck import SAMPLING, GradcheckResult, Settings, compare
 from net221.checks.report import schema_fields
 from net221.errors import ConfigValueError, UserError
 

@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from net221.checks import report, usercode
+from net221.checks import report, usercode, usernetwork, verdict
 from net221.checks.trajectory import (
     LoggedEpoch,
     ReferenceRun,
@@ -43,6 +43,7 @@ from net221.checks.trajectory import (
 from net221.data import BLOG_SHIFT, blog_dataset
 from net221.init import BLOG_NAMES
 
+Numbers = Sequence[float] | np.ndarray
 INPUT_RANGE = 10.0  # random forward-check inputs: x1, x2 ~ U(-INPUT_RANGE, INPUT_RANGE)
 _TIE = 1e-9  # written numbers within half a unit of their last digit agree; a tie may go either way
 
@@ -125,13 +126,19 @@ def forward_inputs(points: int, seed: int) -> tuple[list[str], np.ndarray]:
     return names, np.concatenate([people.features - np.array(BLOG_SHIFT), held, random])
 
 
-def forward_checks(
-    initial: Mapping[str, float], names: Sequence[str], inputs: np.ndarray, yours: np.ndarray, s: Settings
+def number_checks(
+    stage: str,
+    labels: Sequence[str],
+    yours: Numbers,
+    reference: Numbers,
+    tolerance: float,
+    s: Settings,
 ) -> list[Check]:
-    reference = predict(initial, inputs)
+    """One Check per number, each within `tolerance` relative of the reference's (down to abs_floor)."""
+    pairs = zip(labels, yours, reference, strict=True)
     return [
-        Check("forward", name, float(a), float(b), limit(float(b), s.forward_tolerance, s.abs_floor))
-        for name, a, b in zip(names, yours, reference, strict=True)
+        Check(stage, label, float(a), float(b), limit(float(b), tolerance, s.abs_floor))
+        for label, a, b in pairs
     ]
 
 
@@ -148,23 +155,12 @@ def loss_checks(logged: Sequence[LoggedEpoch], run: ReferenceRun, s: Settings, s
 
 
 def weight_checks(
-    yours: Mapping[str, float], reference: Mapping[str, float], s: Settings, where: str = ""
+    yours: Mapping[str, float], reference: Mapping[str, float], s: Settings, at: str = ""
 ) -> list[Check]:
-    prefix = f"{where} " if where else ""
-    return [
-        Check(
-            "weights", f"{prefix}{n}", yours[n], reference[n], limit(reference[n], s.tolerance, s.abs_floor)
-        )
-        for n in BLOG_NAMES
-    ]
-
-
-def prediction_checks(yours: np.ndarray, run: ReferenceRun, s: Settings) -> list[Check]:
-    names = held_out_inputs()[0]
-    return [
-        Check("predictions", name, float(a), float(b), limit(float(b), s.tolerance, s.abs_floor))
-        for name, a, b in zip(names, yours, run.predictions, strict=True)
-    ]
+    labels = [f"{at} {n}".strip() for n in BLOG_NAMES]
+    return number_checks(
+        "weights", labels, [yours[n] for n in BLOG_NAMES], [reference[n] for n in BLOG_NAMES], s.tolerance, s
+    )
 
 
 def trajectory_checks(logged: Sequence[LoggedEpoch], run: ReferenceRun, s: Settings) -> list[Check]:
@@ -186,8 +182,8 @@ def compare_implementation(spec: str, settings: Settings) -> Comparison:
     spec = spec.strip()
     names, inputs = forward_inputs(settings.points, settings.seed)
     data, labels = blog_training_data()
-    held = held_out_inputs()[1]
-    network = usercode.UserNetwork(spec)
+    held_names, held = held_out_inputs()
+    network = usernetwork.UserNetwork(spec)
     calls = network.calls(inputs, data, labels, held, settings.lr, settings.epochs)
     try:
         with usercode.Child(calls, settings.timeout) as child:
@@ -195,13 +191,15 @@ def compare_implementation(spec: str, settings: Settings) -> Comparison:
             run = reference_run(initial, settings.lr, settings.epochs)  # while the child goes on
             (forward, _), (trained, train_output), (final, _), (predictions, _) = child.results()
     except usercode.UserCodeError as error:
-        raise usercode.ImplementationError(f"{spec}: {network.explained(error)}") from error.__cause__
+        raise usernetwork.ImplementationError(f"{spec}: {network.explained(error)}") from error.__cause__
     logged = parse_printed(train_output)
     checks = [
-        *forward_checks(initial, names, inputs, forward, settings),
+        *number_checks(
+            "forward", names, forward, predict(initial, inputs), settings.forward_tolerance, settings
+        ),
         *loss_checks(logged, run, settings),
         *weight_checks(final, run.final, settings),
-        *prediction_checks(predictions, run, settings),
+        *number_checks("predictions", held_names, predictions, run.predictions, settings.tolerance, settings),
     ]
     comparison = Comparison(
         spec,
@@ -216,7 +214,7 @@ def compare_implementation(spec: str, settings: Settings) -> Comparison:
         output={"import": imported, "constructor": constructed, "train": train_output},
         notes=[*note, *trained],
     )
-    comparison.stage, comparison.verdict = implementation_verdict(comparison)
+    comparison.stage, comparison.verdict = verdict.implementation_verdict(comparison)
     return comparison
 
 
@@ -235,7 +233,7 @@ def compare_trajectory(path: Path, settings: Settings) -> Comparison:
     comparison = Comparison(
         str(path), "trajectory", settings, trajectory.initial, checks, run, logged, logged[-1].weights
     )
-    comparison.stage, comparison.epoch, comparison.verdict = trajectory_verdict(comparison)
+    comparison.stage, comparison.epoch, comparison.verdict = verdict.trajectory_verdict(comparison)
     return comparison
 
 
@@ -245,129 +243,3 @@ def rerun(c: Comparison, **changes: Any) -> ReferenceRun:
     arguments: dict[str, Any] = {"initial": c.initial, "lr": c.settings.lr, "epochs": len(c.reference.loss)}
     arguments["weights_at"] = sorted(c.reference.weights)
     return reference_run(**(arguments | changes))
-
-
-# --- the verdicts --------------------------------------------------------------------------------
-
-LOW_PRECISION = 1e-5  # forward-pass differences all below this (relative) look like float32 rounding
-GRADCHECK_HINT = "check the partials with net221-gradcheck formula=FILE.py:FUNCTION, then the update"
-
-
-def show(yours: float, reference: float) -> tuple[str, str]:
-    """Both numbers with just enough significant digits (3 or more) to tell them apart."""
-    for digits in range(3, 18):
-        a, b = f"{yours:#.{digits}g}", f"{reference:#.{digits}g}"
-        if a != b:
-            break
-    return a, b
-
-
-def _loss_pair(check: Check) -> str:
-    """Yours as written; the reference to two more significant digits than yours has."""
-    text = check.text or ""
-    digits = len(text.lower().partition("e")[0].lstrip("+-0.").replace(".", "")) or 1
-    return f"yours {check.text}, reference {check.reference:.{digits + 2}g}"
-
-
-def _weight_list(checks: list[Check]) -> str:
-    shown = [(check.label.split()[-1], *show(check.yours, check.reference)) for check in checks]
-    return ", ".join(f"{name} (yours {a}, reference {b})" for name, a, b in shown)
-
-
-def _first_failure(checks: Sequence[Check]) -> Check | None:
-    return next((check for check in checks if not check.agrees), None)
-
-
-def hints(c: Comparison) -> list[str]:
-    """Likely causes read off the numbers: a parameter never updated, a loss logged one epoch late."""
-    found = []
-    if c.final is not None:
-        final = c.final
-        frozen = [n for n in BLOG_NAMES if final[n] == c.initial[n] and c.reference.final[n] != c.initial[n]]
-        if frozen:
-            found.append(f"{', '.join(frozen)} never changed from the initial value: is the update missing?")
-    late = loss_checks(c.logged, c.reference, c.settings, shift=1)
-    if len(late) >= 2 and all(x.agrees for x in late) and not all(x.agrees for x in c.stage_checks("loss")):
-        found.append(
-            "each loss equals the reference's one epoch earlier: count epochs from 0 and "
-            "compute the loss after the epoch's updates"
-        )
-    return found
-
-
-def implementation_verdict(c: Comparison) -> tuple[str | None, str]:
-    """(the first stage that disagrees or None, the verdict in words)."""
-    s = c.settings
-    forward = _first_failure(c.stage_checks("forward"))
-    if forward is not None:
-        a, b = show(forward.yours, forward.reference)
-        small = all(  # False for NaN
-            x.difference / max(abs(x.reference), s.abs_floor) < LOW_PRECISION
-            for x in c.stage_checks("forward")
-        )
-        rounding = (
-            f" (every difference is below {LOW_PRECISION:g} relative: if yours computes in float32, "
-            "raise forward_tolerance= and tolerance=)"
-        )
-        return "forward", (
-            f"forward pass disagrees at the initial weights ({forward.label}: yours {a}, reference {b}): "
-            f"look at feedforward{rounding if small else ''}"
-        )
-    extra = "".join(f"; {hint}" for hint in hints(c))
-    loss = _first_failure(c.stage_checks("loss"))
-    if loss is not None:
-        return "loss", (
-            f"forward pass agrees; the loss first differs at {loss.label} ({_loss_pair(loss)}): "
-            f"the gradients or the update are wrong: {GRADCHECK_HINT} and its learning rate "
-            f"(the reference trains with lr={s.lr:g} for {report.counted(s.epochs, 'epoch')}){extra}"
-        )
-    if c.beyond:
-        return "loss", (
-            f"forward pass agrees; your train logged epoch {c.beyond[-1]} but the reference trains "
-            f"{report.counted(s.epochs, 'epoch')} (set epochs= to the number yours trains){extra}"
-        )
-    trace = (
-        f"loss trace agrees to its printed precision at {report.counted(len(c.logged), 'epoch')}"
-        if c.logged
-        else "no loss trace to compare (train printed no 'Epoch N loss: X' lines)"
-    )
-    if weights := [check for check in c.stage_checks("weights") if not check.agrees]:
-        return "weights", f"{trace}, but final weights differ: {_weight_list(weights)}{extra}"
-    if (prediction := _first_failure(c.stage_checks("predictions"))) is not None:
-        a, b = show(prediction.yours, prediction.reference)
-        return "predictions", (
-            f"{trace} and final weights agree, but the prediction for {prediction.label} differs "
-            f"(yours {a}, reference {b}): feedforward after training is not the forward pass at the final weights"
-        )
-    return None, (
-        f"all agree: forward pass at {len(c.stage_checks('forward'))} inputs; {trace}; "
-        f"final weights (relative tolerance {s.tolerance:g}); predictions for Emily and Frank"
-    )
-
-
-def trajectory_verdict(c: Comparison) -> tuple[str | None, int | None, str]:
-    """(the first stage that disagrees, its epoch, the verdict in words)."""
-    s, first = c.settings, _first_failure(c.checks)
-    if first is None:
-        weights = sum(entry.weights is not None for entry in c.logged)
-        return (
-            None,
-            None,
-            (
-                f"all agree: the loss at {report.counted(len(c.logged), 'logged epoch')} (to its written precision) "
-                f"and the weights at {report.counted(weights, 'epoch')} (relative tolerance {s.tolerance:g})"
-            ),
-        )
-    epoch = int(first.label.split()[1])
-    at_epoch = [check for check in c.checks if check.label.split()[:2] == ["epoch", str(epoch)]]
-    what = [f"loss {_loss_pair(at_epoch[0])}"] if not at_epoch[0].agrees else []
-    if wrong := [check for check in at_epoch[1:] if not check.agrees]:
-        what.append(f"weights {_weight_list(wrong)}")
-    return (
-        first.stage,
-        epoch,
-        (
-            f"the trajectory first differs at epoch {epoch}: {'; '.join(what)}: the gradients or the update "
-            f"are wrong: {GRADCHECK_HINT} and its learning rate (the reference trains with lr={s.lr:g})"
-        ),
-    )

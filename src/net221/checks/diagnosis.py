@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 # The checks' public names used here, in one place.
-from net221.checks import report, usercode
+from net221.checks import report, usercode, usernetwork
 from net221.checks.steps import (
     CORRECT,
     Partial,
@@ -163,7 +163,7 @@ class Responses:
     moved: np.ndarray  # (9, M)
 
 
-def measure_responses(network: usercode.UserNetwork, inputs: np.ndarray) -> Responses:
+def measure_responses(network: usernetwork.UserNetwork, inputs: np.ndarray) -> Responses:
     """In the process that holds the object: its feedforward at its current values and at each
     of perturbed(values); the attributes are put back as they were."""
     obj = network.state["obj"]
@@ -725,13 +725,13 @@ def diagnose_partials(
 
 
 def followed(
-    network: usercode.UserNetwork, calls: list[usercode.Call], inputs: np.ndarray
+    network: usernetwork.UserNetwork, calls: list[usercode.Call], inputs: np.ndarray
 ) -> list[usercode.Call]:
     """network.calls(...) with train() followed step by step (its result becomes (result, the
     assignments to w1..b3)) and, last, feedforward's responses (measure_responses) at `inputs`."""
 
     def train(call: Callable[[], object]) -> tuple[object, list[tuple[str, float | None]] | None]:
-        with recording(network.state["obj"], usercode.as_float) as events:
+        with recording(network.state["obj"], usernetwork.as_float) as events:
             result = call()
         return result, events
 

@@ -1,50 +1,34 @@
 """Check a formula for the nine partials against autograd and finite differences.
 
-Layer: checks; no Hydra, no files. A formula takes the nine parameters by blog name, x1, x2
-and y_true as keyword arguments and returns the nine partials dL/dθ, L = (y_true - y_pred)^2,
-as a mapping by blog name (net221.derivation.blog_partials is one). It is named by a built-in
-name (BUILTIN_FORMULAS), `path/to/file.py:function` or `package.module:function`, or given as
-the function itself. At every point (the blog's worked example, then `points` random ones)
-three witnesses of each partial are compared in float64:
-
-    formula             the function under test, called in a child process (net221.checks.usercode);
-    autograd            loss.backward() on the net221 torch module;
-    finite difference   (L(θ + step) - L(θ - step)) / (2 step) from the module's forward pass.
-
-A parameter passes when, over all points, the formula's relative error against autograd is
-at most `tolerance` and against the finite difference at most `fd_tolerance`; the relative
-error of a against b is |a - b| / max(|b|, floor).
+Layer: checks; no Hydra, no files. A formula takes the nine parameters by blog name, x1, x2 and
+y_true as keyword arguments and returns dL/dθ, L = (y_true - y_pred)^2, as a mapping by blog
+name (net221.derivation.blog_partials is one): a built-in name (BUILTIN_FORMULAS),
+`path/to/file.py:function`, `package.module:function` or the function itself. At the blog's
+worked example and `points` random points it is compared, in float64, with loss.backward() on
+the net221 torch module and with central differences (L(θ + step) - L(θ - step)) / (2 step) of
+the module's loss; it runs in a child process (net221.checks.usercode) meanwhile. A parameter
+passes when its relative error |a - b| / max(|b|, floor) is at most `tolerance` against autograd
+and `fd_tolerance` against the finite difference at every point.
 
     >>> from net221.checks.gradcheck import check
-    >>> result = check("seed_notes_hidden", points=20)
-    >>> result.passed, result.failed
-    (False, ['w1', 'w2', 'w3', 'w4', 'b1', 'b2'])
-    >>> print(result.table)          # doctest: +SKIP
+    >>> check("seed_notes_hidden", points=20).failed
+    ['w1', 'w2', 'w3', 'w4', 'b1', 'b2']
 """
 
 from __future__ import annotations
 
 import dataclasses
-import importlib
-import numbers
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import partial
 from typing import Any
 
 import numpy as np
 
 from net221.checks import report
-from net221.checks.usercode import CallError, CallInterrupted, Child, UserCodeError, describe, load
-from net221.errors import FormulaError
+from net221.checks.formula import Formula, calls, collect, load_formula
+from net221.checks.usercode import Child
 from net221.init import BLOG_NAMES
 
-BUILTIN_FORMULAS: dict[str, tuple[str, str]] = {  # name -> (module, function)
-    "blog": ("net221.derivation", "blog_partials"),
-    "seed_notes": ("net221.errata", "seed_notes_partials"),
-    "seed_notes_loss": ("net221.errata", "squared_loss_partials"),
-    "seed_notes_hidden": ("net221.errata", "separate_inputs_partials"),
-}
 PARAMETER_STD = 1.0  # random points: weights and biases ~ N(0, PARAMETER_STD^2)
 INPUT_RANGE = 10.0  # x1, x2 ~ U(-INPUT_RANGE, INPUT_RANGE)
 SAMPLING = {
@@ -166,101 +150,63 @@ def finite_difference_partials(points: Sequence[Point], step: float) -> np.ndarr
     return np.array(rows, dtype=np.float64).reshape(len(points), len(BLOG_NAMES))
 
 
-# --- the formula -----------------------------------------------------------------------------------
-
-
-class FormulaInterrupted(KeyboardInterrupt):
-    """Ctrl-C (or a KeyboardInterrupt raised by the formula) while the formula ran."""
-
-
-class MalformedError(UserCodeError):
-    """The formula returned something that is not the nine partials: (what, hint)."""
-
-    def __init__(self, what: str, hint: str = "") -> None:
-        super().__init__(what, hint)
+# --- the check ------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
-class Formula:
-    spec: str  # as given: a built-in name, file.py:function, module:function
-    source: str  # where the function was found: module:function or file:function
-    function: Callable[..., object]
+class ParameterResult:
+    """One parameter's row: values at point 0, worst errors over all points and where."""
 
-    @classmethod
-    def of(cls, function: Callable[..., object]) -> Formula:
-        """A function given directly (say, from a notebook)."""
-        module = getattr(function, "__module__", None) or "?"
-        name = getattr(function, "__qualname__", None) or type(function).__name__
-        return cls(f"{module}:{name}", f"{module}:{name}", function)
+    name: str
+    formula_at_example: float
+    autograd_at_example: float
+    fd_at_example: float
+    max_abs_error: float  # formula vs autograd
+    abs_worst_point: int
+    max_rel_error: float
+    worst_point: int
+    fd_max_abs_error: float  # formula vs finite difference
+    fd_abs_worst_point: int
+    fd_max_rel_error: float
+    fd_worst_point: int
+    autograd_pass: bool
+    fd_pass: bool
+
+    @property
+    def passed(self) -> bool:
+        return self.autograd_pass and self.fd_pass
+
+    @property
+    def worst_errors(self) -> tuple[float, float, float, float]:
+        return self.max_abs_error, self.max_rel_error, self.fd_max_abs_error, self.fd_max_rel_error
+
+    @property
+    def worst_points(self) -> tuple[int, int, int, int]:
+        return self.abs_worst_point, self.worst_point, self.fd_abs_worst_point, self.fd_worst_point
 
 
-def load_formula(spec: str) -> Formula:
-    """The function a spec names; FormulaError (one line) when it cannot be loaded."""
-    spec = str(spec).strip()
-    if spec in BUILTIN_FORMULAS:
-        module, name = BUILTIN_FORMULAS[spec]
-        return Formula(spec, f"{module}:{name}", getattr(importlib.import_module(module), name))
-    if ":" not in spec and not spec.endswith(".py"):
-        raise FormulaError(
-            f"formula={spec}: unknown formula; expected one of {', '.join(BUILTIN_FORMULAS)}, "
-            "or path/to/file.py:function, or package.module:function"
+def parameter_results(
+    values: np.ndarray, autograd: np.ndarray, fd: np.ndarray, s: Any
+) -> list[ParameterResult]:
+    """Each parameter's worst errors over the points (NaN counts as the worst)."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        errors = [
+            np.abs(values - autograd),
+            np.abs(values - autograd) / np.maximum(np.abs(autograd), s.abs_floor),
+            np.abs(values - fd),
+            np.abs(values - fd) / np.maximum(np.abs(fd), s.fd_abs_floor),
+        ]
+    results = []
+    for j, name in enumerate(BLOG_NAMES):
+        (ae, ae_at), (re, re_at), (fe, fe_at), (fr, fr_at) = [
+            (float(e[i, j]), i) for e in errors for i in [int(np.argmax(e[:, j]))]
+        ]
+        at_example = (float(values[0, j]), float(autograd[0, j]), float(fd[0, j]))
+        passes = (bool(re <= s.tolerance), bool(fr <= s.fd_tolerance))  # False for NaN
+        results.append(
+            ParameterResult(name, *at_example, ae, ae_at, re, re_at, fe, fe_at, fr, fr_at, *passes)
         )
-    try:
-        return Formula(spec, spec, load(spec, "function"))
-    except UserCodeError as error:
-        raise FormulaError(f"formula={spec}: {error}") from error
-
-
-def partials_of(result: object) -> list[float]:
-    """A formula's result as nine floats in BLOG_NAMES order; MalformedError if it is not that."""
-    if not isinstance(result, Mapping):
-        shown = "None" if result is None else f"a {type(result).__name__}"
-        raise MalformedError(f"returned {shown}", "expected a dict of the nine partials by blog name")
-    try:
-        names = list(result)
-        values = {name: result[name] for name in BLOG_NAMES if name in names}
-    except Exception as exc:
-        raise MalformedError(
-            f"returned a {type(result).__name__} that cannot be read ({describe(exc)})"
-        ) from exc
-    unknown = [str(name) for name in names if name not in BLOG_NAMES]
-    if unknown:
-        raise MalformedError(
-            f"returned unknown name(s) {', '.join(unknown)}", f"expected exactly {', '.join(BLOG_NAMES)}"
-        )
-    missing = [name for name in BLOG_NAMES if name not in values]
-    if missing:
-        raise MalformedError(f"returned no value for {', '.join(missing)}")
-    for name, value in values.items():
-        if isinstance(value, bool) or not isinstance(value, numbers.Real):
-            shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:37] + "..."
-            raise MalformedError(
-                f"returned {shown} ({type(value).__name__}) for {name}", "expected a real number"
-            )
-    return [float(values[name]) for name in BLOG_NAMES]
-
-
-def _call(function: Callable[..., object], point: Point) -> list[float]:
-    return partials_of(function(**point.params, x1=point.x1, x2=point.x2, y_true=point.y_true))
-
-
-def formula_error(
-    formula: Formula, error: CallError | MalformedError, at: str, timeout: float | None
-) -> FormulaError:
-    """The one-line FormulaError for a call that failed `at` a point."""
-    if isinstance(error, MalformedError):
-        what, hint = error.args
-        return FormulaError(f"formula={formula.spec}: {what} {at}{'; ' if hint else ''}{hint}")
-    if error.timed_out:
-        stopped = f"; stopped in {error.where}" if error.where else ""
-        return FormulaError(
-            f"formula={formula.spec}: did not return within timeout={timeout:g} s {at}{stopped}"
-        )
-    where = f" in {error.where}" if error.where else ""
-    return FormulaError(f"formula={formula.spec}: the function {error.problem} {at}{where}")
-
-
-# --- the check ------------------------------------------------------------------------------------
+    return results
 
 
 @dataclass(frozen=True, repr=False)
@@ -272,7 +218,7 @@ class GradcheckResult:
     formula_values: np.ndarray  # (points, 9), BLOG_NAMES order
     autograd: np.ndarray
     finite_difference: np.ndarray
-    parameters: list[report.ParameterResult]
+    parameters: list[ParameterResult]
     diagnosis: report.Diagnosis | None = None  # the likely mistake, when one is found
 
     @property
@@ -309,17 +255,6 @@ def relative_error(a: np.ndarray, b: np.ndarray, floor: float) -> np.ndarray:
     return error
 
 
-def _collect(formula: Formula, child: Child, timeout: float | None) -> np.ndarray:
-    try:
-        return np.array([value for value, _ in child.results()], dtype=np.float64).reshape(-1, 9)
-    except MalformedError as error:
-        raise formula_error(formula, error, child.what, timeout) from None
-    except CallError as error:
-        raise formula_error(formula, error, child.what, timeout) from error.__cause__
-    except CallInterrupted as interrupt:
-        raise FormulaInterrupted(f"interrupted in formula={formula.spec} {interrupt.what}") from None
-
-
 def compare(formula: Formula, settings: Settings, points: Sequence[Point] | None = None) -> GradcheckResult:
     """The formula against autograd and finite differences at the points `settings` draws, or at
     `points` when given (point 0 is the one the table shows values at). The formula runs in a
@@ -328,14 +263,11 @@ def compare(formula: Formula, settings: Settings, points: Sequence[Point] | None
     points = gradcheck_points(settings.points, settings.seed) if points is None else list(points)
     if not points:
         raise ValueError("a check needs at least one point")
-    calls = [
-        (f"at {point.describe(i)}", partial(_call, formula.function, point)) for i, point in enumerate(points)
-    ]
-    with Child(calls, settings.timeout) as child:
+    with Child(calls(formula, points), settings.timeout) as child:
         autograd = autograd_partials(points)
         fd = finite_difference_partials(points, settings.step)
-        values = _collect(formula, child, settings.timeout)
-    parameters = report.parameter_results(values, autograd, fd, settings)
+        values = collect(formula, child, settings.timeout)
+    parameters = parameter_results(values, autograd, fd, settings)
     return GradcheckResult(formula, settings, points, seed, values, autograd, fd, parameters)
 
 

@@ -1,14 +1,10 @@
 """The checks' settings and results as people read them: one pattern for gradcheck and compare.
 
-Layer: checks. Both checks have a frozen Settings dataclass that `validate`s itself (the
-commands' config schemas are made from its fields: `schema_fields`), and a result that
-reads three ways:
-
-    a table          one row per checked number, the worst or first failures named;
-    one line         the verdict (PASS/FAIL, AGREE/DISAGREE), led by the diagnosis when
-                     there is one: a Diagnosis is one sentence naming the likely cause, and
-                     the evidence, each hypothesis tried and how well it explains the numbers;
-    JSON             everything, numbers that are not finite as the strings "nan", "inf", "-inf".
+Layer: checks. Each check has a frozen Settings dataclass that `validate`s itself (a command's
+config schema is made from its fields: `schema_fields`), and a result read three ways: a table;
+one line, the verdict, led by the Diagnosis when there is one (a sentence naming the likely
+cause; its evidence, each hypothesis tried, goes to the JSON); and JSON with everything, numbers
+that are not finite written as the strings "nan", "inf", "-inf".
 """
 
 from __future__ import annotations
@@ -64,7 +60,7 @@ class Diagnosis:
 
 
 def led_by(diagnosis: Diagnosis | None, line: str) -> str:
-    return f"{diagnosis.cause}; {line}" if diagnosis is not None else line
+    return line if diagnosis is None else f"{diagnosis.cause}; {line}"
 
 
 def json_ready(data: Any) -> Any:
@@ -99,10 +95,8 @@ def columns(rows: list[list[str]], left: set[int]) -> list[str]:
 
 
 def number(x: float) -> str:
-    if math.isnan(x):
-        return "nan"
-    if x == 0.0:
-        return "0"
+    if math.isnan(x) or x == 0.0:
+        return "nan" if x != x else "0"
     return f"{x:.10f}" if 1e-3 <= abs(x) < 1e3 else f"{x:.6e}"
 
 
@@ -110,60 +104,11 @@ def small(x: float) -> str:
     return "0" if x == 0.0 else f"{x:.1e}"
 
 
-def counted(n: int, noun: str) -> str:
-    """'1 point', '100 points'."""
+def counted(n: int, noun: str) -> str:  # '1 point', '100 points'
     return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 # --- gradcheck ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ParameterResult:
-    """One parameter's row: values at point 0, worst errors over all points and where."""
-
-    name: str
-    formula_at_example: float
-    autograd_at_example: float
-    fd_at_example: float
-    max_abs_error: float  # formula vs autograd
-    abs_worst_point: int
-    max_rel_error: float
-    worst_point: int
-    fd_max_abs_error: float  # formula vs finite difference
-    fd_abs_worst_point: int
-    fd_max_rel_error: float
-    fd_worst_point: int
-    autograd_pass: bool
-    fd_pass: bool
-
-    @property
-    def passed(self) -> bool:
-        return self.autograd_pass and self.fd_pass
-
-
-def parameter_results(
-    values: np.ndarray, autograd: np.ndarray, fd: np.ndarray, s: Any
-) -> list[ParameterResult]:
-    """Each parameter's worst errors over the points (NaN counts as the worst)."""
-    with np.errstate(over="ignore", invalid="ignore"):
-        errors = [
-            np.abs(values - autograd),
-            np.abs(values - autograd) / np.maximum(np.abs(autograd), s.abs_floor),
-            np.abs(values - fd),
-            np.abs(values - fd) / np.maximum(np.abs(fd), s.fd_abs_floor),
-        ]
-    results = []
-    for j, name in enumerate(BLOG_NAMES):
-        (ae, ae_at), (re, re_at), (fe, fe_at), (fr, fr_at) = [
-            (float(e[i, j]), i) for e in errors for i in [int(np.argmax(e[:, j]))]
-        ]
-        at_example = (float(values[0, j]), float(autograd[0, j]), float(fd[0, j]))
-        passes = (bool(re <= s.tolerance), bool(fr <= s.fd_tolerance))  # False for NaN
-        results.append(
-            ParameterResult(name, *at_example, ae, ae_at, re, re_at, fe, fe_at, fr, fr_at, *passes)
-        )
-    return results
 
 
 def gradcheck_table(result: GradcheckResult) -> str:
@@ -178,16 +123,9 @@ def gradcheck_table(result: GradcheckResult) -> str:
         ["param", "", "", "vs autograd", "vs autograd", "vs FD", "vs FD", "result"],
     ]
     rows = [
-        [
-            p.name,
-            number(p.formula_at_example),
-            number(p.autograd_at_example),
-            error(p.max_abs_error, p.abs_worst_point),
-            error(p.max_rel_error, p.worst_point),
-            error(p.fd_max_abs_error, p.fd_abs_worst_point),
-            error(p.fd_max_rel_error, p.fd_worst_point),
-            "PASS" if p.passed else "FAIL" if not p.autograd_pass else "FAIL (FD)",
-        ]
+        [p.name, number(p.formula_at_example), number(p.autograd_at_example)]
+        + [error(x, i) for x, i in zip(p.worst_errors, p.worst_points, strict=True)]
+        + ["PASS" if p.passed else "FAIL" if not p.autograd_pass else "FAIL (FD)"]
         for p in result.parameters
     ]
     lines = columns(headers + rows, left={0, 7})
@@ -201,13 +139,7 @@ def gradcheck_table(result: GradcheckResult) -> str:
         + worst.center(sum(widths[3:7]) + 3 * len(GAP))
     )
     rule = "-" * max(len(line) for line in lines)
-    named = sorted(
-        {
-            i
-            for p in result.parameters
-            for i in (p.abs_worst_point, p.worst_point, p.fd_abs_worst_point, p.fd_worst_point)
-        }
-    )
+    named = sorted({i for p in result.parameters for i in p.worst_points})
     listed = ["Points (x1, x2, y_true):"]
     for i in named:
         point = result.points[i]
@@ -243,47 +175,34 @@ def gradcheck_report(result: GradcheckResult) -> dict[str, Any]:
     def by_name(row: np.ndarray) -> dict[str, float]:
         return dict(zip(BLOG_NAMES, row.tolist(), strict=True))
 
-    settings = dataclasses.asdict(result.settings)
-    data = {
-        "formula": result.formula.spec,
-        "source": result.formula.source,
-        "passed": result.passed,
-        "failed": result.failed,
-        "diagnosis": result.diagnosis,
-        "loss": "(y_true - y_pred)^2",
-        "non_finite": NON_FINITE,
-        "settings": {
-            **settings,
-            "points": len(result.points),
-            "random_points": sum(p.kind == "random" for p in result.points),
-            "seed": result.seed,
-            "sampling": SAMPLING,
-            "relative_error": "|formula - reference| / max(|reference|, floor)",
-        },
-        "parameters": {
-            p.name: {**_renamed(dataclasses.asdict(p)), "pass": p.passed} for p in result.parameters
-        },
-        "points": [
+    random_points = sum(p.kind == "random" for p in result.points)
+    settings = {"points": len(result.points), "random_points": random_points, "seed": result.seed}
+    rows = {p.name: {**dataclasses.asdict(p), "pass": p.passed} for p in result.parameters}
+    for row in rows.values():
+        del row["name"]
+        row["finite_difference_at_example"] = row.pop("fd_at_example")
+    points = [
+        {**dataclasses.asdict(point), "index": i, "formula": by_name(result.formula_values[i])}
+        | {"autograd": by_name(result.autograd[i]), "finite_difference": by_name(result.finite_difference[i])}
+        for i, point in enumerate(result.points)
+    ]
+    return dict(
+        json_ready(
             {
-                "index": i,
-                "kind": point.kind,
-                "params": point.params,
-                "x1": point.x1,
-                "x2": point.x2,
-                "y_true": point.y_true,
-                "formula": by_name(result.formula_values[i]),
-                "autograd": by_name(result.autograd[i]),
-                "finite_difference": by_name(result.finite_difference[i]),
+                "formula": result.formula.spec,
+                "source": result.formula.source,
+                "passed": result.passed,
+                "failed": result.failed,
+                "diagnosis": result.diagnosis,
+                "loss": "(y_true - y_pred)^2",
+                "non_finite": NON_FINITE,
+                "settings": dataclasses.asdict(result.settings) | settings | {"sampling": SAMPLING},
+                "relative_error": "|formula - reference| / max(|reference|, floor)",
+                "parameters": rows,
+                "points": points,
             }
-            for i, point in enumerate(result.points)
-        ],
-    }
-    return dict(json_ready(data))
-
-
-def _renamed(row: dict[str, Any]) -> dict[str, Any]:
-    names = {"fd_at_example": "finite_difference_at_example"}
-    return {names.get(key, key): value for key, value in row.items() if key != "name"}
+        )
+    )
 
 
 # --- compare ------------------------------------------------------------------------------------
@@ -344,51 +263,37 @@ def compare_summary(c: Comparison) -> list[str]:
 
 
 def compare_report(c: Comparison) -> dict[str, Any]:
-    """Everything as JSON data; numbers that are not finite become null."""
-
-    def plain(x: float) -> float | None:
-        return x if math.isfinite(x) else None
-
+    """Everything, as JSON-ready data."""
     run, s = c.reference, c.settings
-    return {
+    checks = [
+        {"stage": x.stage, "label": x.label, "yours": x.yours, "text": x.text, "reference": x.reference}
+        | {"difference": x.difference, "allowed": x.limit, "agrees": x.agrees}
+        for x in c.checks
+    ]
+    data = {
         "source": c.source,
         "kind": c.kind,
         "agrees": c.agrees,
         "stage": c.stage,
         "epoch": c.epoch,
         "verdict": c.verdict,
-        "diagnosis": json_ready(c.diagnosis),
-        "settings": {
-            **dataclasses.asdict(s),
-            "epochs": s.epochs if c.kind == "implementation" else len(run.loss),
-            "agree_when": "|yours - reference| <= max(tol * max(|reference|, abs_floor), resolution / 2)",
-        },
+        "diagnosis": c.diagnosis,
+        "non_finite": NON_FINITE,
+        "settings": dataclasses.asdict(s) | {"epochs": len(run.loss)},
+        "agree_when": "|yours - reference| <= max(tol * max(|reference|, abs_floor), resolution / 2)",
+        "notes": c.notes,
         "initial": c.initial,
         "final": c.final,
         "loss_trace_compared": bool(c.stage_checks("loss")),
-        "loss_trace": [
-            {"epoch": e.epoch, "loss": plain(e.loss), "text": e.text, "resolution": e.resolution}
-            for e in c.logged
-        ],
+        "loss_trace": [dataclasses.asdict(e) for e in c.logged],
         "beyond_reference": c.beyond,
         "reference": {
-            "loss": [plain(float(x)) for x in run.loss],
+            "loss": run.loss,
             "weights": {str(epoch): values for epoch, values in sorted(run.weights.items())},
             "final": run.final,
-            "predictions": {"Emily": float(run.predictions[0]), "Frank": float(run.predictions[1])},
+            "predictions": dict(zip(("Emily", "Frank"), run.predictions, strict=True)),
         },
-        "checks": [
-            {
-                "stage": x.stage,
-                "label": x.label,
-                "yours": plain(x.yours),
-                "text": x.text,
-                "reference": plain(x.reference),
-                "difference": plain(x.difference),
-                "allowed": x.limit,
-                "agrees": x.agrees,
-            }
-            for x in c.checks
-        ],
+        "checks": checks,
         "printed_lines": {part: len(text.splitlines()) for part, text in c.output.items()},
     }
+    return dict(json_ready(data))

@@ -1,51 +1,37 @@
 """Someone else's code: found by name, then run in a child process with a time limit.
 
-Layer: checks. gradcheck (a formula) and compare (a class) share both parts:
-
-    load(spec, kind)        the function or class that `path/to/file.py:Name` or
-                            `package.module:Name` names. A file is imported as when it runs as
-                            a script (its folder first on sys.path), a module as with
-                            `python -m` (the current folder counts). UserCodeError (one line)
-                            when the spec names nothing of that kind.
-    Child(calls, timeout)   the calls, one after the other, in a child process forked from this
-                            one: each call's result and what it printed, in order.
-
-Why a child process: it is the one way to stop code that hangs (a loop, a sleep, a C
-extension) and leave nothing of it running, and whatever the code changes (torch's default
-dtype and random generators, sys.path, signal handlers, its module's globals) changes in the
-child only. Each call may take `timeout` seconds: faulthandler.dump_traceback_later in the
-child writes where the code was and ends the child, and the parent names the call and that
-line. In the child torch (if loaded) runs with one thread, as OpenMP's thread pool does not
-survive a fork. Needs os.fork (Linux, macOS).
+Layer: checks. gradcheck (a formula) and compare (a class) share both parts: `load(spec, kind)`
+imports `path/to/file.py:Name` (its folder first on sys.path, as when it runs as a script) or
+`package.module:Name` (the current folder counts, as with `python -m`); `Child(calls, timeout)`
+runs the calls one after the other in a child process forked from this one, and hands back each
+one's result and what it printed. A child process is the one way to stop code that hangs (a
+loop, a sleep, a C extension) and leave nothing of it running, and whatever the code changes
+(torch's defaults, sys.path, signal handlers) changes in the child only. Each call may take
+`timeout` seconds: faulthandler.dump_traceback_later in the child writes where the code was and
+ends the child. There torch, if loaded, runs on one thread (OpenMP's pool does not survive a
+fork). Needs os.fork (Linux, macOS).
 """
 
 from __future__ import annotations
 
-import difflib
 import faulthandler
 import importlib
 import importlib.util
-import inspect
 import io
-import math
 import multiprocessing
-import numbers
 import re
 import sys
 import tempfile
+import time
 import traceback
 from collections.abc import Callable, Sequence
 from contextlib import suppress
-from functools import partial
 from pathlib import Path
 from types import ModuleType, TracebackType
 from typing import Any
 
-import numpy as np
-
 import net221
 from net221.errors import UserError
-from net221.init import BLOG_NAMES
 
 Call = tuple[str, Callable[[], object]]  # (what the call is, for messages; the call)
 
@@ -127,14 +113,12 @@ def load(spec: str, kind: str) -> Any:
         raise UserCodeError(f"missing the {kind} name after ':'; {usage}")
     if not _IDENTIFIER.match(name):
         raise UserCodeError(f"{name!r} after ':' is not a {kind} name; {usage}")
-    if target.endswith(".py") or "/" in target or "\\" in target:
-        if not Path(target).is_file():
-            raise UserCodeError(f"no such file {target}")
-        module, where = _import_file(Path(target)), target
-    elif _MODULE.match(target):
-        module, where = _import_module(target), f"module {target}"
-    else:
+    is_file = target.endswith(".py") or "/" in target or "\\" in target
+    if is_file and not Path(target).is_file():
+        raise UserCodeError(f"no such file {target}")
+    if not is_file and not _MODULE.match(target):
         raise UserCodeError(f"{target!r} is neither a .py file nor a module name; {usage}")
+    module, where = _import(target, is_file), target if is_file else f"module {target}"
     found = getattr(module, name, None)
     if found is None:
         raise UserCodeError(f"{where} has no {kind} {name!r}")
@@ -143,45 +127,30 @@ def load(spec: str, kind: str) -> Any:
     return found
 
 
-def _import_failed(what: str, exc: BaseException) -> UserCodeError:
-    return UserCodeError(f"importing {what} raised {describe(exc)}")
-
-
-def _import_file(path: Path) -> ModuleType:
-    module_name = "_net221_user_" + re.sub(r"\W", "_", path.stem)
-    spec = importlib.util.spec_from_file_location(module_name, path)
-    if spec is None or spec.loader is None:
-        raise UserCodeError(f"{path} is not a Python source file")
-    module = importlib.util.module_from_spec(spec)
-    folder = str(path.resolve().parent)
-    sys.path.insert(0, folder)
-    sys.modules[module_name] = module
-    try:
-        spec.loader.exec_module(module)
-    except (Exception, SystemExit) as exc:
-        del sys.modules[module_name]
-        raise _import_failed(str(path), exc) from exc
-    finally:
-        sys.path.remove(folder)
-    return module
-
-
-def _import_module(name: str) -> ModuleType:
-    cwd = str(Path.cwd())
-    added = "" not in sys.path and cwd not in sys.path
+def _import(target: str, is_file: bool) -> ModuleType:
+    folder = str(Path(target).resolve().parent if is_file else Path.cwd())
+    added = is_file or ("" not in sys.path and folder not in sys.path)
     if added:
-        sys.path.insert(0, cwd)
+        sys.path.insert(0, folder)
+    name = "_net221_user_" + re.sub(r"\W", "_", Path(target).stem) if is_file else target
     try:
-        return importlib.import_module(name)
-    except ModuleNotFoundError as exc:
-        if exc.name and f"{name}.".startswith(f"{exc.name}."):
-            raise UserCodeError(f"no module named {exc.name!r}") from exc
-        raise _import_failed(name, exc) from exc
+        if not is_file:
+            return importlib.import_module(target)
+        spec = importlib.util.spec_from_file_location(name, target)
+        assert spec is not None and spec.loader is not None
+        module = sys.modules[name] = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module
     except (Exception, SystemExit) as exc:
-        raise _import_failed(name, exc) from exc
+        if is_file:
+            sys.modules.pop(name, None)
+        missing = exc.name if isinstance(exc, ModuleNotFoundError) and not is_file else None
+        if missing and f"{target}.".startswith(f"{missing}."):
+            raise UserCodeError(f"no module named {missing!r}") from exc
+        raise UserCodeError(f"importing {target} raised {describe(exc)}") from exc
     finally:
         if added:
-            sys.path.remove(cwd)
+            sys.path.remove(folder)
 
 
 # --- running ------------------------------------------------------------------------------------
@@ -196,6 +165,7 @@ def _run_calls(calls: Sequence[Call], timeout: float | None, conn: Any, dump: An
         sys.stdout = sys.stderr = printed
         if timeout is not None:
             faulthandler.dump_traceback_later(timeout, exit=True, file=dump)
+        start = time.monotonic()
         try:
             outcome: tuple[Any, ...] = ("ok", call())
         except UserCodeError as error:
@@ -205,6 +175,8 @@ def _run_calls(calls: Sequence[Call], timeout: float | None, conn: Any, dump: An
         except BaseException as exc:  # the user's error, SystemExit included
             outcome = ("raised", describe(exc), _user_line(exc.__traceback__), traceback.format_exc())
         faulthandler.cancel_dump_traceback_later()
+        if timeout is not None and time.monotonic() - start > timeout:  # returned, but too late
+            outcome = ("late",)
         conn.send((*outcome, printed.getvalue()))
         if outcome[0] != "ok":
             return
@@ -251,6 +223,8 @@ class Child:
             raise rest[0]
         if kind == "interrupted":
             raise CallInterrupted(what)
+        if kind == "late":
+            raise CallError(what, f"did not return within {self.timeout:g} s", timed_out=True)
         text, where, remote = rest
         raise CallError(what, f"raised {text}", where) from ChildError(remote)
 
@@ -273,144 +247,3 @@ def run_calls(calls: Sequence[Call], timeout: float | None) -> list[tuple[Any, s
     """Every call's (result, what it printed), in a child process."""
     with Child(calls, timeout) as child:
         return child.results()
-
-
-# --- a class in the blog's shape, as people write it ---------------------------------------------
-
-FEEDFORWARD = ("feedforward", "feed_forward", "forward", "predict")
-TRAIN = ("train", "fit")
-LEARNING_RATE = ("learn_rate", "learning_rate", "lr", "eta", "alpha", "rate", "step_size")
-EPOCHS = ("epochs", "n_epochs", "num_epochs", "epoch", "max_epochs", "iterations", "n_iter", "iters")
-ONE_SAMPLE = "feedforward receives one sample, an array of shape (2,), and returns a float"
-
-
-class ImplementationError(UserCodeError):
-    """The implementation under test cannot be loaded or run."""
-
-
-def as_float(value: object) -> float | None:
-    """A real number (a float, an int, a NumPy scalar or one-element array) as a float."""
-    if isinstance(value, bool | np.bool_):
-        return None
-    if isinstance(value, numbers.Real):
-        return float(value)
-    if isinstance(value, np.ndarray) and value.size == 1 and value.dtype.kind in "fiu":
-        return float(value.reshape(-1)[0])
-    return None
-
-
-def _method(obj: object, names: Sequence[str], cls: str) -> tuple[Callable[..., Any], list[str]]:
-    """The first of `names` that obj has as a method, and a note when it is not the blog's name."""
-    for name in names:
-        if callable(found := getattr(obj, name, None)):
-            return found, [] if name == names[0] else [f"{names[0]}: calling {name}()"]
-    others = [name for name in dir(obj) if not name.startswith("_") and callable(getattr(obj, name, None))]
-    close = difflib.get_close_matches(names[0], others, n=1, cutoff=0.6)
-    hint = f"; did you mean {close[0]}()?" if close else f"; its methods: {', '.join(others) or 'none'}"
-    raise UserCodeError(f"{cls} has no method {names[0]}() (nor {', '.join(names[1:])}){hint}")
-
-
-def _train_keywords(train: Callable[..., Any], cls: str, lr: float, epochs: int) -> dict[str, Any]:
-    """The reference's learning rate and epochs, by name, for a train() that takes them."""
-    try:
-        parameters = list(inspect.signature(train).parameters.values())[2:]
-    except (TypeError, ValueError):
-        return {}
-    keywords: dict[str, Any] = {}
-    for p in parameters:
-        if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
-            continue
-        if p.name.lower() in LEARNING_RATE or p.name.lower() in EPOCHS:
-            keywords[p.name] = lr if p.name.lower() in LEARNING_RATE else epochs
-        elif p.default is p.empty:
-            raise UserCodeError(
-                f"{cls}.train() needs {p.name}, which net221-compare cannot give: it passes data, "
-                f"all_y_trues and, by name, a learning rate ({', '.join(LEARNING_RATE)}) "
-                f"and an epoch count ({', '.join(EPOCHS)})"
-            )
-    return keywords
-
-
-class UserNetwork:
-    """The calls into the class `spec` names (path/to/network.py:ClassName), for a Child."""
-
-    def __init__(self, spec: str) -> None:
-        self.spec, (self.target, _, self.name) = spec, spec.rpartition(":")
-        self.state: dict[str, Any] = {}
-
-    def parameters(self, when: str) -> dict[str, float]:
-        """The nine values by blog name; `when` ("initial values", "after train") goes in errors."""
-        obj, values = self.state["obj"], {}
-        for name in BLOG_NAMES:
-            if not hasattr(obj, name):
-                raise UserCodeError(f"{self.name} has no attribute {name} ({when})")
-            value = getattr(obj, name)
-            number = as_float(value)
-            if number is None:
-                raise UserCodeError(f"{name} is a {type(value).__name__}, not a number ({when})")
-            if not math.isfinite(number):
-                raise UserCodeError(f"{name} is {number} ({when})")
-            values[name] = number
-        return values
-
-    def construct(self) -> tuple[list[str], dict[str, float]]:
-        obj = self.state["obj"] = self.state["cls"]()
-        self.state["feedforward"], notes = _method(obj, FEEDFORWARD, self.name)
-        self.state["train"], more = _method(obj, TRAIN, self.name)
-        return notes + more, self.parameters("initial values")
-
-    def feedforward(self, inputs: np.ndarray) -> np.ndarray:
-        """feedforward on each row of inputs (M, 2), each given as a fresh (2,) array."""
-        out = np.empty(len(inputs))
-        for i, row in enumerate(inputs):
-            result = self.state["feedforward"](row.copy())
-            number = as_float(result)
-            if number is None:
-                shape = np.shape(result) if isinstance(result, np.ndarray | list | tuple) else None
-                raise UserCodeError(
-                    f"feedforward({row.tolist()}) returned a {type(result).__name__}, expected a float"
-                    + (f" (of shape {shape}: {ONE_SAMPLE})" if shape is not None else "")
-                )
-            out[i] = number
-        return out
-
-    def train(self, data: np.ndarray, labels: np.ndarray, lr: float, epochs: int) -> list[str]:
-        """train(data, all_y_trues) on copies, with the learning rate and epochs if it takes them."""
-        keywords = _train_keywords(self.state["train"], self.name, lr, epochs)
-        self.state["train"](data.copy(), labels.copy(), **keywords)
-        given = ", ".join(f"{key}={value:g}" for key, value in keywords.items())
-        return [f"train: called with {given}"] if given else []
-
-    def calls(
-        self,
-        inputs: np.ndarray,
-        data: np.ndarray,
-        labels: np.ndarray,
-        held: np.ndarray,
-        lr: float,
-        epochs: int,
-    ) -> list[Call]:
-        """Import, construct (-> notes, initial values), feedforward on `inputs`, train (-> notes),
-        the values after training, feedforward on `held`."""
-
-        def imported() -> None:
-            self.state["cls"] = load(self.spec, "class")
-
-        return [
-            (f"importing {self.target}", imported),
-            (f"{self.name}()", self.construct),
-            ("feedforward", partial(self.feedforward, inputs)),
-            ("train", partial(self.train, data, labels, lr, epochs)),
-            ("after train", partial(self.parameters, "after train")),
-            ("feedforward", partial(self.feedforward, held)),
-        ]
-
-    def explained(self, error: UserCodeError) -> str:
-        """The error's line, with what to do where that is known."""
-        if not isinstance(error, CallError):
-            return str(error)
-        if error.timed_out:
-            return f"{error} (raise the limit with timeout=SECONDS)"
-        where = f" in {error.where}" if error.where else ""
-        batch = error.what == "feedforward" and error.exception in ("IndexError", "ValueError", "TypeError")
-        return f"{error}{where}" + (f" ({ONE_SAMPLE})" if batch else "")
