@@ -57,6 +57,11 @@ EPS32 = float(np.finfo(np.float32).eps)
 # two float64 codes of one training part by rounding that grows with the epochs, wrong causes by 1e-3
 HYPOTHESIS_TOLERANCE = 1e-7
 RESPONSE_INPUTS = 20  # the inputs at which feedforward's response to each parameter is measured
+LOSS_FACTORS = {
+    0.5: " (½·MSE)",
+    4 / 3: " (a sum over the four divided by 3, not 4)",
+    4.0: " (a sum, not a mean)",
+}
 FACTORS = (0.5, 2.0, 0.25, 4.0, 0.1, 0.2, 0.3, 3.0, 5.0, 10.0, 0.01)
 
 
@@ -207,6 +212,10 @@ def diagnose_forward(
     texts, rows = _forward_catalogue(theta)
     for text, out in zip(texts, _outputs(rows, inputs), strict=True):
         evidence.append(Evidence(text, (r := residual(yours, out, limits)) <= 1, r))
+    with np.errstate(over="ignore"):  # the output neuron wired to the inputs, not to h1, h2
+        wired = 1 / (1 + np.exp(-(theta[4] * inputs[:, 0] + theta[5] * inputs[:, 1] + theta[8])))
+    text = "your output neuron takes x1, x2 where h1, h2 belong (o1 = f(w5·x1 + w6·x2 + b3))"
+    evidence.append(Evidence(text, (r := residual(yours, wired, limits)) <= 1, r))
     found = _conclude(evidence, "feedforward")
     if responses is None or found.explained:
         return found
@@ -459,9 +468,16 @@ class _Observed:
 
 
 def _misfit(
-    run_w: np.ndarray, run_l: np.ndarray, seen: _Observed, shifted: bool, s: Settings, slack: np.ndarray
+    run_w: np.ndarray,
+    run_l: np.ndarray,
+    seen: _Observed,
+    shifted: bool,
+    s: Settings,
+    slack: np.ndarray,
+    loss_slack: np.ndarray,
 ) -> float:
-    """Residual of one run (weights (E+1, 9), loss (E+1,)) against your numbers."""
+    """Residual of one run (weights (E+1, 9), loss (E+1,)) against your numbers; slack and
+    loss_slack (E+1, 1) and (E+1,) widen the limits (float32 rounding)."""
     worst, last = 0.0, len(run_l) - 1
     for a, b, w in seen.weights:
         i = b if shifted else a
@@ -474,7 +490,7 @@ def _misfit(
         i = b if shifted else a
         if i <= last:
             ref = run_l[i]
-            lim = max(s.tolerance * max(abs(ref), s.abs_floor), res / 2 * (1 + 1e-9))
+            lim = max(s.tolerance * max(abs(ref), s.abs_floor), res / 2 * (1 + 1e-9)) + loss_slack[i]
             worst = max(worst, residual(np.array(loss), ref, np.array(lim)))
     return worst
 
@@ -486,12 +502,19 @@ def _shift_text(seen: _Observed) -> str:
 
 
 def _fits(
-    run: Rerun, k: int, seen: _Observed, s: Settings, slack: np.ndarray | None = None
+    run: Rerun,
+    k: int,
+    seen: _Observed,
+    s: Settings,
+    slack: np.ndarray | None = None,
+    loss_slack: np.ndarray | None = None,
 ) -> tuple[float, float]:
     """Row k's residuals: with the epochs as logged, and shifted by one."""
     slack = np.zeros((len(run.loss), 1)) if slack is None else slack
-    after = _misfit(run.weights[:, k], run.loss[:, k], seen, False, s, slack)
-    return after, _misfit(run.weights[:, k], run.loss[:, k], seen, True, s, slack) if seen.losses else np.inf
+    loss_slack = np.zeros(len(run.loss)) if loss_slack is None else loss_slack
+    w, loss = run.weights[:, k], run.loss[:, k]
+    after = _misfit(w, loss, seen, False, s, slack, loss_slack)
+    return after, _misfit(w, loss, seen, True, s, slack, loss_slack) if seen.losses else np.inf
 
 
 def _judge(
@@ -521,8 +544,10 @@ def _judge(
     if seen.losses:
         evidence.append(Evidence(_shift_text(seen), moved <= 1, moved))
     if single or all(min(fit) > 1 for fit in fits):
-        slack = 10 * np.abs(rerun([named[0][1]], _datasets(), epochs, np.float32).weights[:, 0] - w)
-        r32 = _fits(run, 0, seen, s, slack + 4 * EPS32 * np.abs(w))[0]
+        single_run, loss = rerun([named[0][1]], _datasets(), epochs, np.float32), run.loss[:, 0]
+        slack = 10 * np.abs(single_run.weights[:, 0] - w) + 4 * EPS32 * np.abs(w)
+        loss_slack = 10 * np.abs(single_run.loss[:, 0] - loss) + 4 * EPS32 * np.abs(loss)
+        r32 = _fits(run, 0, seen, s, slack, loss_slack)[0]
         evidence.append(Evidence("float32 arithmetic", r32 <= 1, r32))
         if r32 <= 1:
             return found("your train() agrees within float32 rounding (it computes in float32)", True)
@@ -579,6 +604,18 @@ def _observed_losses(logged: Sequence[LoggedEpoch]) -> list[tuple[int, int, floa
     return [(e.epoch + 1, e.epoch, e.loss, e.resolution) for e in logged]
 
 
+def _loss_factor(
+    yours: np.ndarray, reference: np.ndarray, limits: np.ndarray, where: str = ""
+) -> Evidence | None:
+    """When your losses are the MSE `reference` times one constant (another formula for the
+    loss: ½·MSE, a sum, ...): that, as evidence that explains them."""
+    median = float(np.median(yours / reference))
+    for c in (*LOSS_FACTORS, median):
+        if abs(c - 1) > 1e-6 and (r := residual(yours, c * reference, max(c, 1.0) * limits)) <= 1:
+            return Evidence(f"your loss is {c:.6g}× the MSE{where}{LOSS_FACTORS.get(c, '')}", True, r)
+    return None
+
+
 def diagnose_training(
     initial: Mapping[str, float],
     s: Settings,
@@ -602,6 +639,21 @@ def diagnose_training(
     elif steps is None:
         named += catalogue(base)
     found = _judge(named, seen, s, epochs, s.epochs, steps, single)
+    if trace and not found.explained:
+        run = rerun([base], _datasets(), epochs)
+        if _fits(run, 0, _Observed(seen.weights, []), s)[0] <= 1:  # train() agrees, its printed loss not
+            at = [a for a, _, _, _ in trace]
+            yours, reference = np.array([t[2] for t in trace]), run.loss[at, 0]
+            lims = np.array(
+                [
+                    max(s.tolerance * max(abs(r), s.abs_floor), t[3] / 2)
+                    for r, t in zip(reference, trace, strict=True)
+                ]
+            )
+            if (scaled := _loss_factor(yours, reference, lims)) is not None:
+                cause = f"{scaled.hypothesis}: it prints another loss; train() agrees (its final weights)"
+                evidence = [*found.evidence, scaled.to_json()]
+                return replace(found, cause=cause, explained=True, evidence=evidence)
     if repeated:
         note = "train() prints its loss inside the per-sample loop (an epoch printed more than once): judged from the final weights"
         cause = note if found.agrees else f"{found.cause} ({note})"
@@ -639,11 +691,15 @@ def diagnose_trajectory(
                 for b, e in zip(blog, own, strict=True)
             ]
         )
-        r = residual(np.array([e.loss for e in own]), blog, lims)
+        yours = np.array([e.loss for e in own])
+        r = residual(yours, blog, lims)
         text = "the losses are of other data: they are not the blog data's loss at your own weights"
-        found = replace(found, evidence=[*found.evidence, Evidence(text, r > 1, r).to_json()])
+        # the same loss times a constant is another formula for it: the training is not in question
+        scaled = _loss_factor(yours, blog, lims, " at your own weights") if r > 1 else None
+        evidence = scaled or Evidence(text, r > 1, r)
+        found = replace(found, evidence=[*found.evidence, evidence.to_json()])
         if r > 1:
-            found = replace(found, cause=text, explained=True)
+            found = replace(found, cause=evidence.hypothesis, explained=True)
     return found
 
 
