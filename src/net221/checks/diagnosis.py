@@ -556,16 +556,21 @@ def _judge(
     for (text, _), (after, moved) in zip(named[1:], fits[1:], strict=True):
         if min(after, moved) <= 1:
             return found(text if after <= 1 else f"{text}; and {_shift_text(seen)}")
-    if final_at is not None:
-        per_epoch = np.max(
-            np.abs(w - seen.weights[0][2]) / (s.tolerance * np.maximum(np.abs(w), s.abs_floor)), axis=1
-        )
+    for k, (what, _) in enumerate(named if final_at is not None else []):  # another epoch count
+        wk, tolerance = run.weights[:, k], (loose if k else s).tolerance
+        yours = seen.weights[0][2]
+        per_epoch = np.max(np.abs(wk - yours) / (tolerance * np.maximum(np.abs(wk), s.abs_floor)), axis=1)
         per_epoch[final_at] = np.inf
         e = int(np.argmin(per_epoch))
-        text = f"your train() runs {e} epochs, the reference {final_at} (set epochs={e})"
-        evidence.append(Evidence(text, bool(per_epoch[e] <= 1), float(per_epoch[e])))
+        text = (
+            f"your train() runs {e} epoch{'' if e == 1 else 's'}, the reference {final_at} (set epochs={e})"
+        )
+        if k == 0 or per_epoch[e] <= 1:
+            evidence.append(
+                Evidence(f"{what}; and {text}" if k else text, bool(per_epoch[e] <= 1), float(per_epoch[e]))
+            )
         if per_epoch[e] <= 1:
-            return found(text)
+            return found(f"{what}; and {text}" if k else text)
     if steps and steps.causes:
         return found("; ".join(steps.causes), explained=steps.complete)
     a, *others = sorted(range(len(named)), key=lambda k: min(fits[k]) if k else np.inf)  # two bugs
