@@ -89,6 +89,7 @@ CAUSES = {
 STEPS_ONLY = {
     "shuffled": (["the rows are shuffled every epoch"], None),
     "reinitialised": (["re-initialised"], None),
+    "starts_from_another": (["w6's update starts from w5's value: w6 = w5 - ..."], None),
     "shared_factor": (["your updates of w1, w2, b1 use their partials with f'(o1) for f'(sum_o1)"], None),
     "wrong_parameter": (
         ["w5 never changes", "w6 receives w5's update as well as its own"],
@@ -169,14 +170,17 @@ def test_rerun_is_the_reference() -> None:
     assert np.allclose(run.weights[-1, 0], [reference.final[n] for n in BLOG_NAMES], rtol=1e-12, atol=0)
 
 
-def trajectory(values: dict[str, float], features: np.ndarray, lr: float, epochs: int) -> list[LoggedEpoch]:
+def trajectory(
+    values: dict[str, float], features: np.ndarray, lr: float, epochs: int, dtype: type = float
+) -> list[LoggedEpoch]:
     """Per-sample SGD by the hand-written partials, logged every epoch with its weights, as a
-    program in another language would write it (the loss over the data it trained on)."""
-    params, labels, logged = dict(values), blog_dataset().labels, []
+    program in another language would write it (the loss over the data it trained on); the
+    parameters kept in `dtype`."""
+    params, labels, logged = {n: float(dtype(v)) for n, v in values.items()}, blog_dataset().labels, []
     for epoch in range(epochs):
         for (x1, x2), y in zip(features, labels, strict=True):
             partials = blog_partials(**params, x1=float(x1), x2=float(x2), y_true=float(y))
-            params = {name: params[name] - lr * partials[name] for name in BLOG_NAMES}
+            params = {name: float(dtype(params[name] - lr * partials[name])) for name in BLOG_NAMES}
         losses = []
         for (x1, x2), y in zip(features, labels, strict=True):
             h1 = 1 / (1 + np.exp(-(params["w1"] * x1 + params["w2"] * x2 + params["b1"])))
@@ -187,6 +191,15 @@ def trajectory(values: dict[str, float], features: np.ndarray, lr: float, epochs
         text = f"{np.mean(losses):.8f}"
         logged.append(LoggedEpoch(epoch, float(text), text, 1e-8, dict(params)))
     return logged
+
+
+def test_a_float32_trajectory_agrees_within_float32_rounding() -> None:
+    start = {name: float(np.float32(value)) for name, value in START.items()}
+    shifted = blog_dataset().features - np.array([135.0, 66.0])
+    found = diagnose_trajectory(start, SETTINGS, trajectory(start, shifted, 0.1, 30, np.float32))
+    assert (
+        found.agrees and found.cause == "your train() agrees within float32 rounding (it computes in float32)"
+    )
 
 
 def test_a_trajectory_trained_on_other_data() -> None:
@@ -207,10 +220,16 @@ def test_a_trajectory_with_another_learning_rate() -> None:
         ("partials_b1_slope_at_activation", "your dL/db1 equals the correct one with f'(h1) for f'(sum_h1)"),
         ("partials_half_mse", "every partial is 0.5× the correct one"),
         ("partials_w5_h2_and_w4_x1", "your dL/dw4 equals the correct one with x1 for x2; your dL/dw5 equals"),
+        (
+            "seed_notes_loss",
+            "every partial is the correct one times a factor that changes from point to point",
+        ),
     ],
 )
 def test_gradcheck_says_why(variant: str, cause: str) -> None:
-    result = check(f"{VARIANTS / variant}.py:my_partials", points=20)
+    result = check(
+        variant if variant.startswith("seed") else f"{VARIANTS / variant}.py:my_partials", points=20
+    )
     inputs = np.array([[p.x1, p.x2, p.y_true] for p in result.points])
     found = diagnose_partials([p.params for p in result.points], inputs, result.formula_values)
     assert found.explained and found.cause.startswith(cause), found.cause
