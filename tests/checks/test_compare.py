@@ -712,3 +712,10 @@ def test_cli_help_and_version(tmp_path: Path) -> None:
     assert "== Configuration groups ==" not in help_text.stdout
     version = run_compare(tmp_path, "--version", in_process=True)
     assert (version.returncode, version.stdout) == (0, "net221 0.1.0\n")
+
+
+def test_ctrl_c_in_the_implementation_says_where(tmp_path: Path) -> None:
+    spec = shaped(tmp_path, train="raise KeyboardInterrupt")
+    with pytest.raises(KeyboardInterrupt, match=r"^interrupted in impl=.*shaped\.py:Net: train$"):
+        compare(spec, epochs=10)
+    assert multiprocessing.active_children() == []

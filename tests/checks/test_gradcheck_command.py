@@ -148,7 +148,7 @@ def test_a_sweep_runs_every_job_and_exits_1_when_one_fails(gradcheck: Run, tmp_p
         ),
         (
             ["formula=bad.py:f", "timeout=0.2"],
-            "def f(**kw):\n    while True:\n        pass\n",
+            "def f(**kw):\n    while True: pass\n",  # the loop on one line: stopped on line 2
             f"formula=bad.py:f: did not return within timeout=0.2 s {WORKED}; stopped in bad.py:2",
         ),
         (["points=abc"], None, "points"),
