@@ -4,15 +4,23 @@ Layer: checks. A hypothesis is a way of training or logging that real implementa
 show (another learning rate, float32, epochs counted from 1, a mistake in one
 partial, ...). Each is tested by re-running the blog's SGD under it (net221.checks.steps,
 from the same initial values) and comparing with your numbers, every number within its
-tolerance: `residual` is the largest difference in units of that tolerance, so a
-hypothesis with residual <= 1 explains your numbers exactly. A Python implementation is
+tolerance (the check's, at least 1e-6 relative: two float64 codes of one training part by
+rounding over many epochs): `residual` is the largest difference in units of that
+tolerance, so a hypothesis with residual <= 1 explains your numbers; a wrong one is off by
+thousands. A Python implementation is
 also followed step by step: the first steps of its train() against the reference's from
 the same state, parameter by parameter. docs/diagnoses.md explains each cause.
 
-    diagnose_forward(initial, inputs, yours, settings)     feedforward at the initial values
-    diagnose_training(initial, settings, logged, final, events=, float32=)
-    diagnose_trajectory(initial, settings, logged)          a trajectory file
-    diagnose_partials(points, formula_values, tolerance, floor)   gradcheck's failing partials
+    diagnose_forward(initial, inputs, yours, settings, responses)   feedforward at the initial values
+    diagnose_training(initial, settings, logged, final, events, float32)   train() of a Python class
+    diagnose_trajectory(initial, settings, logged)   a trajectory file
+    diagnose_partials(params, inputs, formula_values, tolerance, floor)   gradcheck's wrong partials
+
+and the wiring: followed(network, calls, inputs) makes the child process follow train() and
+measure feedforward's responses; attach(comparison, events, responses) gives a comparison
+that disagrees its Diagnosis (and one whose differences are benign its agreement);
+for_gradcheck(points, values, settings) diagnoses a failing check. Many hypotheses are run
+over the first SCREEN epochs, and only those still close run to the end.
 """
 
 from __future__ import annotations
