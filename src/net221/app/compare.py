@@ -1,15 +1,10 @@
 """net221-compare: another implementation of the blog's network against the reference.
 
-Layer: app. The comparison is net221.checks.compare; this module is its command line: the
-config schema (impl or trajectory, the files' names and net221.checks.compare.Settings'
-fields), the table and the verdict, and compare.json (every number), compare.png (both loss
-traces and the weight differences) and output.txt (what the implementation printed) in the
-run directory. Exit status: 0 all agree, 1 they disagree, 2 the implementation or file cannot
-be used, 130 interrupted.
-
-    net221-compare impl=scripts/blog_network.py:BlogNetwork
-    net221-compare impl=mypackage.network:Network lr=0.05 epochs=2000
-    net221-compare trajectory=run.csv
+Layer: app. The comparison is net221.checks.compare; this is its command line: the config
+schema (impl or trajectory, the files' names, and net221.checks.compare.Settings' fields), the
+table and the verdict, and compare.json, compare.png and output.txt (what the implementation
+printed) in the run directory. Exit status: 0 all agree, 1 they disagree, 2 the implementation
+or file cannot be used, 130 interrupted.
 """
 
 from __future__ import annotations

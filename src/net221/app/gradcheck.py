@@ -1,12 +1,9 @@
 """net221-gradcheck: a formula for the nine partials, against autograd and finite differences.
 
-Layer: app. The check is net221.checks.gradcheck; this module is its command line: the config
-schema (the formula, the report's file name and net221.checks.gradcheck.Settings' fields), the
-run directory with the JSON report, and the exit status (0 all nine pass, 1 the formula
-disagrees, 2 bad input, 130 interrupted). `--help` is configs/hydra/help/gradcheck.yaml.
-
-    net221-gradcheck                                        # the blog's partials
-    net221-gradcheck formula=scripts/my_partials.py:my_partials points=1000
+Layer: app. The check is net221.checks.gradcheck; this is its command line: the config schema
+(the formula, the report's file name, and net221.checks.gradcheck.Settings' fields), the run
+directory with the JSON report, and the exit status (0 all nine pass, 1 the formula disagrees,
+2 bad input, 130 interrupted). `--help` is configs/hydra/help/gradcheck.yaml.
 """
 
 from __future__ import annotations

@@ -1,23 +1,15 @@
 """Compare another implementation of the blog's network with the reference; say where they part.
 
-Layer: checks. Two entry points, each giving a Comparison: every check, the reference run, and a
-verdict naming the first stage that disagrees, with the numbers.
-
-    compare_implementation("path/to/network.py:ClassName", settings)
-        a Python class in the blog's shape, run in a child process (net221.checks.usercode):
-        constructed with no arguments; the nine parameters as attributes w1..w6, b1..b3;
-        feedforward(x) (or feed_forward, forward, predict) on one input of shape (2,) -> a float;
-        train(data, all_y_trues) on the blog's (4, 2) data in place, passed the reference's
-        learning rate and epochs by name when it takes them (learn_rate, lr, epochs, ...);
-    compare_trajectory(Path("run.csv"), settings)
-        a trajectory file written by a program in any language (net221.checks.trajectory).
-
-Stages, in the order a bug shows up in: forward (feedforward at the initial weights: the blog's
-four people, Emily, Frank and `points` random inputs, x1 and x2 ~ U(-10, 10)); loss (each
-logged loss, to the precision it was written at); weights (after training, or at each epoch a
-trajectory gives them); predictions (Emily and Frank after training). Numbers agree when
-|yours - reference| <= max(tolerance * max(|reference|, abs_floor), resolution / 2),
-resolution being one unit in the last written digit (0 for numbers read from an object).
+Layer: checks. `compare_implementation("path/to/network.py:ClassName", settings)` runs a Python
+class in the blog's shape (net221.checks.usernetwork) in a child process; `compare_trajectory(
+Path("run.csv"), settings)` reads what a program in any language wrote (net221.checks.trajectory).
+Either gives a Comparison: every check, the reference run (trained from the same nine initial
+values), and a verdict naming the first stage that disagrees (net221.checks.verdict). Stages,
+in the order a bug shows up in: forward (feedforward at the initial weights: the six people and
+`points` random inputs), loss (each logged loss, to the precision it was written at), weights,
+predictions (Emily and Frank). Numbers agree when |yours - reference| <= max(tolerance *
+max(|reference|, abs_floor), resolution / 2), resolution being one unit in the last written
+digit (0 for numbers read from an object).
 """
 
 from __future__ import annotations
@@ -29,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from net221.checks import report, usercode, usernetwork, verdict
+from net221.checks import diagnosis, report, usercode, usernetwork, verdict
 from net221.checks.trajectory import (
     LoggedEpoch,
     ReferenceRun,
@@ -184,14 +176,20 @@ def compare_implementation(spec: str, settings: Settings) -> Comparison:
     data, labels = blog_training_data()
     held_names, held = held_out_inputs()
     network = usernetwork.UserNetwork(spec)
-    calls = network.calls(inputs, data, labels, held, settings.lr, settings.epochs)
+    calls = diagnosis.followed(
+        network, network.calls(inputs, data, labels, held, settings.lr, settings.epochs), inputs
+    )
     try:
         with usercode.Child(calls, settings.timeout) as child:
             (_, imported), ((note, initial), constructed) = child.result(), child.result()
             run = reference_run(initial, settings.lr, settings.epochs)  # while the child goes on
-            (forward, _), (trained, train_output), (final, _), (predictions, _) = child.results()
+            (forward, _), ((trained, events), train_output), (final, _), (predictions, _), (responses, _) = (
+                child.results()
+            )
     except usercode.UserCodeError as error:
         raise usernetwork.ImplementationError(f"{spec}: {network.explained(error)}") from error.__cause__
+    except usercode.CallInterrupted as interrupt:
+        raise KeyboardInterrupt(f"interrupted in impl={spec}: {interrupt.what}") from None
     logged = parse_printed(train_output)
     checks = [
         *number_checks(
@@ -215,6 +213,7 @@ def compare_implementation(spec: str, settings: Settings) -> Comparison:
         notes=[*note, *trained],
     )
     comparison.stage, comparison.verdict = verdict.implementation_verdict(comparison)
+    diagnosis.attach(comparison, events, responses)
     return comparison
 
 
@@ -234,6 +233,7 @@ def compare_trajectory(path: Path, settings: Settings) -> Comparison:
         str(path), "trajectory", settings, trajectory.initial, checks, run, logged, logged[-1].weights
     )
     comparison.stage, comparison.epoch, comparison.verdict = verdict.trajectory_verdict(comparison)
+    diagnosis.attach(comparison)
     return comparison
 
 

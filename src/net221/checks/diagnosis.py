@@ -4,15 +4,23 @@ Layer: checks. A hypothesis is a way of training or logging that real implementa
 show (another learning rate, float32, epochs counted from 1, a mistake in one
 partial, ...). Each is tested by re-running the blog's SGD under it (net221.checks.steps,
 from the same initial values) and comparing with your numbers, every number within its
-tolerance: `residual` is the largest difference in units of that tolerance, so a
-hypothesis with residual <= 1 explains your numbers exactly. A Python implementation is
+tolerance (the check's, at least 1e-6 relative: two float64 codes of one training part by
+rounding over many epochs): `residual` is the largest difference in units of that
+tolerance, so a hypothesis with residual <= 1 explains your numbers; a wrong one is off by
+thousands. A Python implementation is
 also followed step by step: the first steps of its train() against the reference's from
 the same state, parameter by parameter. docs/diagnoses.md explains each cause.
 
-    diagnose_forward(initial, inputs, yours, settings)     feedforward at the initial values
-    diagnose_training(initial, settings, logged, final, events=, float32=)
-    diagnose_trajectory(initial, settings, logged)          a trajectory file
-    diagnose_partials(points, formula_values, tolerance, floor)   gradcheck's failing partials
+    diagnose_forward(initial, inputs, yours, settings, responses)   feedforward at the initial values
+    diagnose_training(initial, settings, logged, final, events, float32)   train() of a Python class
+    diagnose_trajectory(initial, settings, logged)   a trajectory file
+    diagnose_partials(params, inputs, formula_values, tolerance, floor)   gradcheck's wrong partials
+
+and the wiring: followed(network, calls, inputs) makes the child process follow train() and
+measure feedforward's responses; attach(comparison, events, responses) gives a comparison
+that disagrees its Diagnosis (and one whose differences are benign its agreement);
+for_gradcheck(points, values, settings) diagnoses a failing check. Many hypotheses are run
+over the first SCREEN epochs, and only those still close run to the end.
 """
 
 from __future__ import annotations
@@ -56,7 +64,9 @@ if TYPE_CHECKING:  # compare imports this module
 # learning-rate factors tried when no step shows the factor itself
 # a hypothesis's run explains numbers within this relative tolerance (or the check's, if larger):
 # two float64 codes of one training part by rounding that grows with the epochs, wrong causes by 1e-3
-HYPOTHESIS_TOLERANCE = 1e-7
+# and more
+HYPOTHESIS_TOLERANCE = 1e-6
+SCREEN = 30  # epochs over which the whole catalogue runs before the closest run to the end
 RESPONSE_INPUTS = 20  # the inputs at which feedforward's response to each parameter is measured
 LOSS_FACTORS = {
     0.5: " (½·MSE)",
@@ -327,11 +337,11 @@ def _judge(
 ) -> Diagnosis:
     """The first of: agreement, float32 rounding, a shifted loss trace, a hypothesis of `named`
     (the reference's training first), another epoch count, the steps' causes, two hypotheses."""
-    run = rerun([v for _, v in named], datasets(), epochs)
-    loose = replace(s, tolerance=max(s.tolerance, HYPOTHESIS_TOLERANCE))
-    fits = [_fits(run, k, seen, loose if k else s) for k in range(len(named))]
+    loose = replace(s, tolerance=max(s.tolerance, HYPOTHESIS_TOLERANCE), abs_floor=max(s.abs_floor, 1e-3))
+    everything = named
+    named, run, fits, screened = _screened(named, seen, s, loose, epochs)
     best = [fits[0][0], *(min(fit) for fit in fits[1:])]  # the reference's own shifted trace is tried below
-    evidence = [Evidence(text, r <= 1, r) for (text, _), r in zip(named, best, strict=True)]
+    evidence = [Evidence(text, r <= 1, r) for (text, _), r in zip(named, best, strict=True)] + screened
     lead = tuple(steps.sentences) if steps else ()
 
     def found(cause: str, agrees: bool = False, explained: bool = True) -> Diagnosis:
@@ -374,20 +384,44 @@ def _judge(
             return found(text)
     if steps and steps.causes:
         return found("; ".join(steps.causes), explained=steps.complete)
-    a, *others = sorted(range(len(named)), key=lambda k: min(fits[k]) if k else np.inf)  # two bugs
+    anchors = sorted(range(1, len(named)), key=lambda k: min(fits[k]))[
+        :3
+    ]  # two bugs: a close one and another
     pairs = [
-        (f"{named[a][0]}; and {named[b][0]}", merged)
-        for b in others[:40]
-        if b and (merged := _merge(named[0][1], named[a][1], named[b][1])) is not None
+        (f"{named[a][0]}; and {text}", merged)
+        for a in anchors
+        for text, other in everything[1:]
+        if other != named[a][1] and (merged := _merge(named[0][1], named[a][1], other)) is not None
     ]
     if pairs:
-        run = rerun([v for _, v in pairs], datasets(), epochs)
-        for k, (text, _) in enumerate(pairs):
-            after, moved = _fits(run, k, seen, loose)
+        pairs, run, fits, screened = _screened([everything[0], *pairs], seen, s, loose, epochs)
+        evidence += screened
+        for (text, _), (after, moved) in zip(pairs[1:], fits[1:], strict=True):
             evidence.append(Evidence(text, min(after, moved) <= 1, min(after, moved)))
             if min(after, moved) <= 1:
                 return found(text if after <= 1 else f"{text}; and {_shift_text(seen)}")
     return _conclude(evidence, "numbers", lead)
+
+
+def _screened(
+    named: list[tuple[str, Variant]], seen: _Observed, s: Settings, loose: Settings, epochs: int
+) -> tuple[list[tuple[str, Variant]], Rerun, list[tuple[float, float]], list[Evidence]]:
+    """The hypotheses run to the end (the first, the reference's, always; of many, those not already
+    off in the first SCREEN epochs, and the closest eight), that run, their fits, and the others."""
+    screened: list[Evidence] = []
+    if len(named) > 12 and epochs > SCREEN:
+        early = rerun([v for _, v in named], datasets(), SCREEN)
+        off = [min(_fits(early, k, seen, loose)) for k in range(len(named))]
+        closest = sorted(range(1, len(named)), key=lambda k: off[k])[:8]
+        kept = [k for k in range(len(named)) if k == 0 or off[k] <= 1 or k in closest]
+        screened = [
+            Evidence(f"{text} (off within the first {SCREEN} epochs)", False, off[k])
+            for k, (text, _) in enumerate(named)
+            if k not in kept
+        ]
+        named = [named[k] for k in kept]
+    run = rerun([v for _, v in named], datasets(), epochs)
+    return named, run, [_fits(run, k, seen, loose if k else s) for k in range(len(named))], screened
 
 
 def _merge(base: Variant, a: Variant, b: Variant) -> Variant | None:
