@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from net221.checks import report, usercode, usernetwork
-from net221.checks.compare import Settings, forward_inputs
+from net221.checks.compare import Settings, compare_implementation, compare_trajectory, forward_inputs
 from net221.checks.diagnosis import (
     Diagnosis,
     diagnose_forward,
@@ -246,3 +246,46 @@ def test_recording_gives_the_object_its_class_back() -> None:
     assert type(network.state["obj"]) is cls and events is not None
     assert [name for name, _ in events[:9]] == ["w1", "w2", "b1", "w3", "w4", "b2", "w5", "w6", "b3"]
     assert len(events) == 20
+
+
+# --- the diagnosis in net221-compare and net221-gradcheck ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("variant", "agrees", "cause"),
+    [
+        ("half_mse", False, "every update is 0.5× the reference's"),
+        ("float32", True, "your train() agrees within float32 rounding (it computes in float32)"),
+        ("loss_per_sample", True, "train() prints its loss inside the per-sample loop"),
+    ],
+)
+def test_compare_leads_with_the_cause_and_reports_the_evidence(
+    variant: str, agrees: bool, cause: str
+) -> None:
+    c = compare_implementation(f"{VARIANTS / variant}.py:BlogNetwork", SETTINGS)
+    assert c.agrees is agrees and c.diagnosis is not None and c.diagnosis.cause.startswith(cause)
+    line = report.compare_summary(c)[-1]
+    assert line.startswith(("AGREE: " if agrees else "DISAGREE: ") + cause)
+    written = json.loads(json.dumps(report.compare_report(c), allow_nan=False))["diagnosis"]
+    assert written["cause"] == c.diagnosis.cause and written["evidence"]
+    assert all(set(e) == {"hypothesis", "explains", "residual"} for e in written["evidence"])
+
+
+def test_compare_of_a_trajectory_file_is_diagnosed(tmp_path: Path) -> None:
+    shifted = blog_dataset().features - np.array([135.0, 66.0])
+    rows = ["epoch,loss," + ",".join(BLOG_NAMES), "init,," + ",".join(repr(START[n]) for n in BLOG_NAMES)]
+    for entry in trajectory(START, shifted, 0.2, 20):
+        assert entry.weights is not None
+        rows.append(f"{entry.epoch},{entry.text}," + ",".join(repr(entry.weights[n]) for n in BLOG_NAMES))
+    (tmp_path / "run.csv").write_text("\n".join(rows) + "\n")
+    c = compare_trajectory(tmp_path / "run.csv", SETTINGS)
+    assert not c.agrees and c.diagnosis is not None
+    assert c.diagnosis.cause.startswith("every update is 2× the reference's: learning rate 0.2")
+
+
+def test_gradcheck_leads_with_the_mistake() -> None:
+    result = check(f"{VARIANTS / 'partials_w5_without_slope'}.py:my_partials", points=5)
+    cause = "your dL/dw5 equals the correct one without the factor f'(sum_o1)"
+    assert result.summary.startswith(f"FAIL: {cause}; ")
+    assert result.report["diagnosis"]["cause"] == cause
+    assert check("blog", points=5).diagnosis is None

@@ -111,7 +111,8 @@ def test_disagreeing_formulas_exit_1(gradcheck: Run, tmp_path: Path) -> None:
     status, out, err = gradcheck("formula=seed_notes", "points=20")
     assert status == 1 and "Traceback" not in err
     assert table_verdicts(out) == dict.fromkeys(BLOG_NAMES, "FAIL")
-    assert "FAIL: seed_notes disagrees on 9 of 9 partials: w1, w2, w3, w4, w5, w6, b1, b2, b3" in out
+    assert "FAIL: no usual mistake explains your dL/dw1, dL/dw2," in out  # the diagnosis leads
+    assert "; seed_notes disagrees on 9 of 9 partials: w1, w2, w3, w4, w5, w6, b1, b2, b3" in out
     data = read_report(tmp_path)
     assert data["failed"] == list(BLOG_NAMES)
     # the notes drop w3 and w4 from the hidden neurons: their partials are 0
@@ -122,7 +123,7 @@ def test_disagreeing_formulas_exit_1(gradcheck: Run, tmp_path: Path) -> None:
 def test_the_hidden_layer_mistake_disagrees_on_six_partials(gradcheck: Run) -> None:
     status, out, err = gradcheck("formula=seed_notes_hidden", "points=5")
     assert status == 1 and "Traceback" not in err
-    assert "FAIL: seed_notes_hidden disagrees on 6 of 9 partials: w1, w2, w3, w4, b1, b2" in out
+    assert "; seed_notes_hidden disagrees on 6 of 9 partials: w1, w2, w3, w4, b1, b2" in out
 
 
 def test_a_sweep_runs_every_job_and_exits_1_when_one_fails(gradcheck: Run, tmp_path: Path) -> None:

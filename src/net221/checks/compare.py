@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from net221.checks import report, usercode, usernetwork, verdict
+from net221.checks import diagnosis, report, usercode, usernetwork, verdict
 from net221.checks.trajectory import (
     LoggedEpoch,
     ReferenceRun,
@@ -176,12 +176,16 @@ def compare_implementation(spec: str, settings: Settings) -> Comparison:
     data, labels = blog_training_data()
     held_names, held = held_out_inputs()
     network = usernetwork.UserNetwork(spec)
-    calls = network.calls(inputs, data, labels, held, settings.lr, settings.epochs)
+    calls = diagnosis.followed(
+        network, network.calls(inputs, data, labels, held, settings.lr, settings.epochs), inputs
+    )
     try:
         with usercode.Child(calls, settings.timeout) as child:
             (_, imported), ((note, initial), constructed) = child.result(), child.result()
             run = reference_run(initial, settings.lr, settings.epochs)  # while the child goes on
-            (forward, _), (trained, train_output), (final, _), (predictions, _) = child.results()
+            (forward, _), ((trained, events), train_output), (final, _), (predictions, _), (responses, _) = (
+                child.results()
+            )
     except usercode.UserCodeError as error:
         raise usernetwork.ImplementationError(f"{spec}: {network.explained(error)}") from error.__cause__
     except usercode.CallInterrupted as interrupt:
@@ -209,6 +213,7 @@ def compare_implementation(spec: str, settings: Settings) -> Comparison:
         notes=[*note, *trained],
     )
     comparison.stage, comparison.verdict = verdict.implementation_verdict(comparison)
+    diagnosis.attach(comparison, events, responses)
     return comparison
 
 
@@ -228,6 +233,7 @@ def compare_trajectory(path: Path, settings: Settings) -> Comparison:
         str(path), "trajectory", settings, trajectory.initial, checks, run, logged, logged[-1].weights
     )
     comparison.stage, comparison.epoch, comparison.verdict = verdict.trajectory_verdict(comparison)
+    diagnosis.attach(comparison)
     return comparison
 
 

@@ -4,15 +4,23 @@ Layer: checks. A hypothesis is a way of training or logging that real implementa
 show (another learning rate, float32, epochs counted from 1, a mistake in one
 partial, ...). Each is tested by re-running the blog's SGD under it (net221.checks.steps,
 from the same initial values) and comparing with your numbers, every number within its
-tolerance: `residual` is the largest difference in units of that tolerance, so a
-hypothesis with residual <= 1 explains your numbers exactly. A Python implementation is
+tolerance (the check's, at least 1e-6 relative: two float64 codes of one training part by
+rounding over many epochs): `residual` is the largest difference in units of that
+tolerance, so a hypothesis with residual <= 1 explains your numbers; a wrong one is off by
+thousands. A Python implementation is
 also followed step by step: the first steps of its train() against the reference's from
 the same state, parameter by parameter. docs/diagnoses.md explains each cause.
 
-    diagnose_forward(initial, inputs, yours, settings)     feedforward at the initial values
-    diagnose_training(initial, settings, logged, final, events=, float32=)
-    diagnose_trajectory(initial, settings, logged)          a trajectory file
-    diagnose_partials(points, formula_values, tolerance, floor)   gradcheck's failing partials
+    diagnose_forward(initial, inputs, yours, settings, responses)   feedforward at the initial values
+    diagnose_training(initial, settings, logged, final, events, float32)   train() of a Python class
+    diagnose_trajectory(initial, settings, logged)   a trajectory file
+    diagnose_partials(params, inputs, formula_values, tolerance, floor)   gradcheck's wrong partials
+
+and the wiring: followed(network, calls, inputs) makes the child process follow train() and
+measure feedforward's responses; attach(comparison, events, responses) gives a comparison
+that disagrees its Diagnosis (and one whose differences are benign its agreement);
+for_gradcheck(points, values, settings) diagnoses a failing check. Many hypotheses are run
+over the first SCREEN epochs, and only those still close run to the end.
 """
 
 from __future__ import annotations
@@ -56,8 +64,15 @@ if TYPE_CHECKING:  # compare imports this module
 # learning-rate factors tried when no step shows the factor itself
 # a hypothesis's run explains numbers within this relative tolerance (or the check's, if larger):
 # two float64 codes of one training part by rounding that grows with the epochs, wrong causes by 1e-3
-HYPOTHESIS_TOLERANCE = 1e-7
+# and more
+HYPOTHESIS_TOLERANCE = 1e-6
+SCREEN = 30  # epochs over which the whole catalogue runs before the closest run to the end
 RESPONSE_INPUTS = 20  # the inputs at which feedforward's response to each parameter is measured
+LOSS_FACTORS = {
+    0.5: " (½·MSE)",
+    4 / 3: " (a sum over the four divided by 3, not 4)",
+    4.0: " (a sum, not a mean)",
+}
 FACTORS = (0.5, 2.0, 0.25, 4.0, 0.1, 0.2, 0.3, 3.0, 5.0, 10.0, 0.01)
 
 
@@ -188,6 +203,10 @@ def diagnose_forward(
     texts, rows = _forward_catalogue(theta)
     for text, out in zip(texts, _outputs(rows, inputs), strict=True):
         evidence.append(Evidence(text, (r := residual(yours, out, limits)) <= 1, r))
+    with np.errstate(over="ignore"):  # the output neuron wired to the inputs, not to h1, h2
+        wired = 1 / (1 + np.exp(-(theta[4] * inputs[:, 0] + theta[5] * inputs[:, 1] + theta[8])))
+    text = "your output neuron takes x1, x2 where h1, h2 belong (o1 = f(w5·x1 + w6·x2 + b3))"
+    evidence.append(Evidence(text, (r := residual(yours, wired, limits)) <= 1, r))
     found = _conclude(evidence, "feedforward")
     if responses is None or found.explained:
         return found
@@ -318,11 +337,11 @@ def _judge(
 ) -> Diagnosis:
     """The first of: agreement, float32 rounding, a shifted loss trace, a hypothesis of `named`
     (the reference's training first), another epoch count, the steps' causes, two hypotheses."""
-    run = rerun([v for _, v in named], datasets(), epochs)
-    loose = replace(s, tolerance=max(s.tolerance, HYPOTHESIS_TOLERANCE))
-    fits = [_fits(run, k, seen, loose if k else s) for k in range(len(named))]
+    loose = replace(s, tolerance=max(s.tolerance, HYPOTHESIS_TOLERANCE), abs_floor=max(s.abs_floor, 1e-3))
+    everything = named
+    named, run, fits, screened = _screened(named, seen, s, loose, epochs)
     best = [fits[0][0], *(min(fit) for fit in fits[1:])]  # the reference's own shifted trace is tried below
-    evidence = [Evidence(text, r <= 1, r) for (text, _), r in zip(named, best, strict=True)]
+    evidence = [Evidence(text, r <= 1, r) for (text, _), r in zip(named, best, strict=True)] + screened
     lead = tuple(steps.sentences) if steps else ()
 
     def found(cause: str, agrees: bool = False, explained: bool = True) -> Diagnosis:
@@ -348,32 +367,61 @@ def _judge(
     for (text, _), (after, moved) in zip(named[1:], fits[1:], strict=True):
         if min(after, moved) <= 1:
             return found(text if after <= 1 else f"{text}; and {_shift_text(seen)}")
-    if final_at is not None:
+    for k, (what, _) in enumerate(named if final_at is not None else []):  # another epoch count
+        wk, tolerance = run.weights[:, k], (loose if k else s).tolerance
         per_epoch = np.max(
-            np.abs(w - seen.weights[0][2]) / (s.tolerance * np.maximum(np.abs(w), s.abs_floor)), axis=1
+            np.abs(wk - seen.weights[0][2]) / (tolerance * np.maximum(np.abs(wk), s.abs_floor)), axis=1
         )
         per_epoch[final_at] = np.inf
         e = int(np.argmin(per_epoch))
-        text = f"your train() runs {e} epochs, the reference {final_at} (set epochs={e})"
-        evidence.append(Evidence(text, bool(per_epoch[e] <= 1), float(per_epoch[e])))
+        text = (
+            f"your train() runs {e} epoch{'' if e == 1 else 's'}, the reference {final_at} (set epochs={e})"
+        )
+        text = f"{what}; and {text}" if k else text
+        if k == 0 or per_epoch[e] <= 1:
+            evidence.append(Evidence(text, bool(per_epoch[e] <= 1), float(per_epoch[e])))
         if per_epoch[e] <= 1:
             return found(text)
     if steps and steps.causes:
         return found("; ".join(steps.causes), explained=steps.complete)
-    a, *others = sorted(range(len(named)), key=lambda k: min(fits[k]) if k else np.inf)  # two bugs
+    anchors = sorted(range(1, len(named)), key=lambda k: min(fits[k]))[
+        :3
+    ]  # two bugs: a close one and another
     pairs = [
-        (f"{named[a][0]}; and {named[b][0]}", merged)
-        for b in others[:40]
-        if b and (merged := _merge(named[0][1], named[a][1], named[b][1])) is not None
+        (f"{named[a][0]}; and {text}", merged)
+        for a in anchors
+        for text, other in everything[1:]
+        if other != named[a][1] and (merged := _merge(named[0][1], named[a][1], other)) is not None
     ]
     if pairs:
-        run = rerun([v for _, v in pairs], datasets(), epochs)
-        for k, (text, _) in enumerate(pairs):
-            after, moved = _fits(run, k, seen, loose)
+        pairs, run, fits, screened = _screened([everything[0], *pairs], seen, s, loose, epochs)
+        evidence += screened
+        for (text, _), (after, moved) in zip(pairs[1:], fits[1:], strict=True):
             evidence.append(Evidence(text, min(after, moved) <= 1, min(after, moved)))
             if min(after, moved) <= 1:
                 return found(text if after <= 1 else f"{text}; and {_shift_text(seen)}")
     return _conclude(evidence, "numbers", lead)
+
+
+def _screened(
+    named: list[tuple[str, Variant]], seen: _Observed, s: Settings, loose: Settings, epochs: int
+) -> tuple[list[tuple[str, Variant]], Rerun, list[tuple[float, float]], list[Evidence]]:
+    """The hypotheses run to the end (the first, the reference's, always; of many, those not already
+    off in the first SCREEN epochs, and the closest eight), that run, their fits, and the others."""
+    screened: list[Evidence] = []
+    if len(named) > 12 and epochs > SCREEN:
+        early = rerun([v for _, v in named], datasets(), SCREEN)
+        off = [min(_fits(early, k, seen, loose)) for k in range(len(named))]
+        closest = sorted(range(1, len(named)), key=lambda k: off[k])[:8]
+        kept = [k for k in range(len(named)) if k == 0 or off[k] <= 1 or k in closest]
+        screened = [
+            Evidence(f"{text} (off within the first {SCREEN} epochs)", False, off[k])
+            for k, (text, _) in enumerate(named)
+            if k not in kept
+        ]
+        named = [named[k] for k in kept]
+    run = rerun([v for _, v in named], datasets(), epochs)
+    return named, run, [_fits(run, k, seen, loose if k else s) for k in range(len(named))], screened
 
 
 def _merge(base: Variant, a: Variant, b: Variant) -> Variant | None:
@@ -394,6 +442,18 @@ def _merge(base: Variant, a: Variant, b: Variant) -> Variant | None:
 
 def _observed_losses(logged: Sequence[LoggedEpoch]) -> list[tuple[int, int, float, float]]:
     return [(e.epoch + 1, e.epoch, e.loss, e.resolution) for e in logged]
+
+
+def _loss_factor(
+    yours: np.ndarray, reference: np.ndarray, limits: np.ndarray, where: str = ""
+) -> Evidence | None:
+    """When your losses are the MSE `reference` times one constant (another formula for the
+    loss: ½·MSE, a sum, ...): that, as evidence that explains them."""
+    median = float(np.median(yours / reference))
+    for c in (*LOSS_FACTORS, median):
+        if abs(c - 1) > 1e-6 and (r := residual(yours, c * reference, max(c, 1.0) * limits)) <= 1:
+            return Evidence(f"your loss is {c:.6g}× the MSE{where}{LOSS_FACTORS.get(c, '')}", True, r)
+    return None
 
 
 def diagnose_training(
@@ -419,6 +479,21 @@ def diagnose_training(
     elif steps is None:
         named += catalogue(base)
     found = _judge(named, seen, s, epochs, s.epochs, steps, single)
+    if trace and not found.explained:
+        run = rerun([base], datasets(), epochs)
+        if _fits(run, 0, _Observed(seen.weights, []), s)[0] <= 1:  # train() agrees, its printed loss not
+            yours, reference = np.array([t[2] for t in trace]), run.loss[[t[0] for t in trace], 0]
+            lims = np.array(
+                [
+                    max(s.tolerance * max(r, s.abs_floor), t[3] / 2)
+                    for r, t in zip(reference, trace, strict=True)
+                ]
+            )
+            if (scaled := _loss_factor(yours, reference, lims)) is not None:
+                cause = f"{scaled.hypothesis}: it prints another loss; train() agrees (its final weights)"
+                return replace(
+                    found, cause=cause, explained=True, evidence=[*found.evidence, scaled.to_json()]
+                )
     if repeated:
         note = "train() prints its loss inside the per-sample loop (an epoch printed more than once): judged from the final weights"
         cause = note if found.agrees else f"{found.cause} ({note})"
@@ -456,11 +531,15 @@ def diagnose_trajectory(
                 for b, e in zip(blog, own, strict=True)
             ]
         )
-        r = residual(np.array([e.loss for e in own]), blog, lims)
+        yours = np.array([e.loss for e in own])
+        r = residual(yours, blog, lims)
         text = "the losses are of other data: they are not the blog data's loss at your own weights"
-        found = replace(found, evidence=[*found.evidence, Evidence(text, r > 1, r).to_json()])
+        # the same loss times a constant is another formula for it: the training is not in question
+        scaled = _loss_factor(yours, blog, lims, " at your own weights") if r > 1 else None
+        evidence = scaled or Evidence(text, r > 1, r)
+        found = replace(found, evidence=[*found.evidence, evidence.to_json()])
         if r > 1:
-            found = replace(found, cause=text, explained=True)
+            found = replace(found, cause=evidence.hypothesis, explained=True)
     return found
 
 

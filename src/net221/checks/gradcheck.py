@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from net221.checks import report
+from net221.checks import diagnosis, report
 from net221.checks.formula import Formula, calls, collect, load_formula
 from net221.checks.usercode import Child
 from net221.init import BLOG_NAMES
@@ -268,7 +268,8 @@ def compare(formula: Formula, settings: Settings, points: Sequence[Point] | None
         fd = finite_difference_partials(points, settings.step)
         values = collect(formula, child, settings.timeout)
     parameters = parameter_results(values, autograd, fd, settings)
-    return GradcheckResult(formula, settings, points, seed, values, autograd, fd, parameters)
+    why = None if all(p.passed for p in parameters) else diagnosis.for_gradcheck(points, values, settings)
+    return GradcheckResult(formula, settings, points, seed, values, autograd, fd, parameters, why)
 
 
 def check(

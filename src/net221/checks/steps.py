@@ -412,7 +412,7 @@ def _steps_from(
         )
         counts = np.array([len(cut.changes[k].get(name, [])) for k in ks])
         cause = ""
-        if not counts.any():
+        if not d[:, p].any():  # not assigned, or assigned its own value
             cause = f"{name} never changes"
             lost.add(p)
         elif not counts.all():
