@@ -1,4 +1,4 @@
-"""scripts/blog_network.py, training 60 epochs: the correct variant the others differ from by one change.
+"""scripts/blog_network.py training 60 epochs, with the change its file name says (none in correct.py).
 
 A correct implementation to compare with the reference, and to copy:
 
