@@ -4,6 +4,7 @@ The comparisons run in-process; a few tests run the console script end to end.""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import multiprocessing
 import os
@@ -717,7 +718,18 @@ def test_cli_help_and_version(tmp_path: Path) -> None:
     help_text = run_compare(tmp_path, "--help", in_process=True)
     assert help_text.returncode == 0
     assert help_text.stdout.startswith("net221-compare: check an implementation of the blog's 2-2-1 network")
-    assert "impl: null" in help_text.stdout and "timeout: 60.0" in help_text.stdout
+    described = {
+        line.split()[0]: line.rsplit("[", 1)[-1]
+        for line in help_text.stdout.splitlines()
+        if line.endswith("]")
+    }
+    schema = {
+        field.name: field.default for field in dataclasses.fields(Settings)
+    }  # every key, with its default
+    assert {name: described.get(name) for name in schema} == {
+        name: f"{value}]" for name, value in schema.items()
+    }
+    assert described["impl"] == described["trajectory"] == "None]"
     assert "== Configuration groups ==" not in help_text.stdout
     version = run_compare(tmp_path, "--version", in_process=True)
     assert (version.returncode, version.stdout) == (0, "net221 0.1.0\n")
