@@ -7,7 +7,7 @@ Layer: app.
 prints a markdown table (one row per job: the swept values, the final loss and
 accuracy, the convergence rate of ensembles, the status; long numbers such as an
 Optuna trial's learning rate to 4 significant digits), writes it with every
-digit as report.csv, and draws report.png (see `sweep_figure`): the final loss,
+digit as report.csv, and draws report.png (`plots.sweep_figure`): the final loss,
 validation loss or convergence rate against a swept value, seeds as the spread.
 Jobs that failed or have not finished are listed with their status; they never
 stop the report.
@@ -158,8 +158,8 @@ def _loss_name(job_dir: Path) -> str | None:
 
 
 def plot(jobs: list[Job], keys: list[str], path: Path, sweep_dir: Path | None = None) -> Any:
-    """report.png (see `sweep_figure`): the figure, or None if there is nothing to plot."""
-    from net221.app import sweep_figure
+    """report.png (`plots.sweep_figure`): the figure, or None if there is nothing to plot."""
+    from net221.app.plots import sweep_figure
 
     finished = [
         (job.overrides, job.metrics, None if sweep_dir is None else _loss_name(sweep_dir / job.name))
@@ -167,7 +167,7 @@ def plot(jobs: list[Job], keys: list[str], path: Path, sweep_dir: Path | None = 
         if job.status == "ok"
     ]
     optuna = sweep_dir is not None and (sweep_dir / "optimization_results.yaml").is_file()
-    return sweep_figure.draw(path, finished, keys, optuna)
+    return sweep_figure(path, finished, keys, optuna)
 
 
 def report(sweep_dir: Path, csv_path: Path, png_path: Path) -> str:
