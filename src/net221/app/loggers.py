@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, Protocol
 
-from net221.app.outputs import is_temporary
+from net221.app.outputs import atomic, is_temporary
 from net221.errors import ConfigValueError, OutputError
 
 Row = dict[str, float]  # a logged epoch: {epoch, loss, accuracy, ...}
@@ -46,25 +46,17 @@ class CSVLogger(Logger):
 
     def __init__(self, run_dir: Path, columns: list[str], filename: str = "metrics.csv") -> None:
         self.path, self.columns = run_dir / filename, columns
+        with atomic(self.path) as temporary, temporary.open("w", newline="") as handle:
+            csv.writer(handle).writerow(columns)  # the header, whole or not at all
         with named(self.path):
-            self.handle = self.path.open("w", newline="")
+            self.handle = self.path.open("a", newline="")
         self.writer = csv.writer(self.handle)
-        try:
-            self._write(columns)
-        except OSError:  # not even the header: no file rather than an empty one
-            with contextlib.suppress(OSError):
-                self.handle.close()
-            self.path.unlink()
-            raise
-
-    def _write(self, cells: list[Any]) -> None:
-        with named(self.path):
-            self.writer.writerow(cells)
-            self.handle.flush()
 
     def log_metrics(self, row: Row) -> None:
         values = [row.get(c, float("nan")) for c in self.columns]
-        self._write([v if isinstance(v, int) else repr(float(v)) for v in values])
+        with named(self.path):
+            self.writer.writerow([v if isinstance(v, int) else repr(float(v)) for v in values])
+            self.handle.flush()
 
     def close(self, ok: bool) -> None:
         with named(self.path):
