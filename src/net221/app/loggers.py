@@ -162,7 +162,7 @@ class MLflowLogger(Logger):
         with self._errors("MLflow"):
             self._flush()
             if ok:
-                for path in sorted(self.run_dir.iterdir()):  # not a temporary: error.txt's reserved page
+                for path in sorted(self.run_dir.iterdir()):  # the store and temporaries are no results
                     if path.is_dir() and path != self.store:
                         self.client.log_artifacts(self.run_id, str(path), artifact_path=path.name)
                     elif path.is_file() and not is_temporary(path):
