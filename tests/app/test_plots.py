@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from net221.app import plots, sweep_figure
+from net221.app import plots
 
 from conftest import train_in_process
 
@@ -81,7 +81,7 @@ def finished(x_key: str, values: tuple[str, ...], loss: dict[str, str] | None = 
 
 def test_categories_are_slots_with_seeds_as_their_spread(tmp_path: Path) -> None:
     jobs = finished("optimizer", ("sgd", "momentum", "adam"))
-    figure = sweep_figure.draw(tmp_path / "report.png", jobs, ["optimizer", "trainer.seed"])
+    figure = plots.sweep_figure(tmp_path / "report.png", jobs, ["optimizer", "trainer.seed"])
     assert (tmp_path / "report.png").read_bytes()[:8] == PNG
     axes = figure.axes[0]
     assert [label.get_text() for label in axes.get_xticklabels()] == ["sgd", "momentum", "adam"]
@@ -97,16 +97,16 @@ def test_categories_are_slots_with_seeds_as_their_spread(tmp_path: Path) -> None
 
 def test_different_losses_get_a_panel_each(tmp_path: Path) -> None:
     jobs = finished("loss", ("mse", "bce"), {"mse": "MSELoss", "bce": "BCELoss"})
-    figure = sweep_figure.draw(tmp_path / "report.png", jobs, ["loss", "trainer.seed"])
+    figure = plots.sweep_figure(tmp_path / "report.png", jobs, ["loss", "trainer.seed"])
     assert [ax.get_ylabel() for ax in figure.axes] == ["final loss, MSELoss", "final loss, BCELoss"]
     assert "not comparable" in figure.texts[0].get_text()
-    one = sweep_figure.draw(tmp_path / "one.png", finished("optimizer", ("sgd", "adam")), ["optimizer"])
+    one = plots.sweep_figure(tmp_path / "one.png", finished("optimizer", ("sgd", "adam")), ["optimizer"])
     assert len(one.axes) == 1
 
 
 def test_integer_values_get_integer_ticks_all_labelled(tmp_path: Path) -> None:
     jobs = finished("model.width", ("1", "2", "4", "8"))
-    axes = sweep_figure.draw(tmp_path / "report.png", jobs, ["model.width", "trainer.seed"]).axes[0]
+    axes = plots.sweep_figure(tmp_path / "report.png", jobs, ["model.width", "trainer.seed"]).axes[0]
     assert list(axes.get_xticks()) == [1, 2, 4, 8]
     assert [label.get_text() for label in axes.get_xticklabels()] == ["1", "2", "4", "8"]
     assert axes.get_xscale() == "log" and not axes.xaxis.get_minorticklocs().size
@@ -121,8 +121,8 @@ def test_an_optuna_search_plots_its_objective(tmp_path: Path) -> None:
         for lr, width, val in (("0.0123456789", "2", 0.5), ("0.5", "4", 0.4), ("1.5", "2", 0.6))
     ]
     keys = ["optimizer.lr", "model.width"]
-    assert sweep_figure.y_metric(trials, optuna=True) == "final_val_loss"
-    figure = sweep_figure.draw(tmp_path / "report.png", trials, keys, optuna=True)
+    assert plots.sweep_y(trials, optuna=True) == "final_val_loss"
+    figure = plots.sweep_figure(tmp_path / "report.png", trials, keys, optuna=True)
     axes = figure.axes[0]
     assert axes.get_ylabel() == "final validation loss, BCELoss"
     assert "the objective Optuna minimized" in figure.texts[0].get_text()
@@ -132,9 +132,9 @@ def test_an_optuna_search_plots_its_objective(tmp_path: Path) -> None:
 
 def test_ensembles_plot_their_convergence_rate() -> None:
     jobs = [({"optimizer.lr": "0.1"}, {"final_loss": 0.002, "convergence_rate": 0.9999}, "MSELoss")]
-    assert sweep_figure.y_metric(jobs, optuna=False) == "convergence_rate"
-    assert sweep_figure.x_key(jobs, ["optimizer.lr"]) == ("optimizer.lr", True)
-    assert sweep_figure.x_key(jobs, ["trainer.seed"]) == (None, False)  # seeds are never an axis
+    assert plots.sweep_y(jobs, optuna=False) == "convergence_rate"
+    assert plots.sweep_x(jobs, ["optimizer.lr"]) == ("optimizer.lr", True)
+    assert plots.sweep_x(jobs, ["trainer.seed"]) == (None, False)  # seeds are never an axis
 
 
 def test_a_runs_figures_say_what_they_show(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

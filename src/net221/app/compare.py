@@ -98,9 +98,9 @@ def run(cfg: DictConfig, output_dir: Path) -> Comparison:
         path.parent.mkdir(parents=True, exist_ok=True)
     files["Report"].write_text(json.dumps(report.compare_report(c), indent=2, allow_nan=False) + "\n")
     log.info(f"Report: {shown_path(files['Report'])}")
-    from net221.app.compare_figure import draw  # matplotlib: only when a figure is drawn
+    from net221.app.plots import compare_figure  # matplotlib: only when a figure is drawn
 
-    draw(files["Figure"], c)
+    compare_figure(files["Figure"], c)
     log.info(f"Figure: {shown_path(files['Figure'])}")
     return c
 

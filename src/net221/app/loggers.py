@@ -1,20 +1,22 @@
-"""Where logged epochs go: the logger components (metrics.csv, TensorBoard, MLflow).
+"""What a run reports as it trains: the logger components (metrics.csv, TensorBoard, MLflow) and,
+on a terminal, a progress bar with the log lines printed above it.
 
-Layer: app. configs/logger/*.yaml build them with `_target_` (`_partial_`: the run directory
-and the metric columns come when a run starts); `open_loggers` opens those the config names for
-a run, passes each logged row to every one and closes them, each told whether the run succeeded.
+Layer: app. configs/logger/*.yaml build the loggers with `_target_` (`_partial_`: the run directory
+and the metric columns come when a run starts); `open_loggers` opens those the config names.
 """
 
 from __future__ import annotations
 
 import contextlib
 import csv
+import logging
+import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, Protocol
 
-from net221.app.outputs import is_temporary
+from net221.app.outputs import atomic, is_temporary
 from net221.errors import ConfigValueError, OutputError
 
 Row = dict[str, float]  # a logged epoch: {epoch, loss, accuracy, ...}
@@ -30,8 +32,8 @@ def named(path: Path) -> Iterator[None]:
 
 
 class Logger(Protocol):
-    """A logger component: `log_params` once (the run's config), `log_metrics` per logged epoch,
-    `close` when the run ends (`ok`: False when it failed or was stopped)."""
+    """`log_params` once (the run's config), `log_metrics` per logged epoch, `close` when the run ends
+    (`ok`: False when it failed or was stopped)."""
 
     def log_params(self, params: dict[str, Any]) -> None: ...  # a logger without parameters: nothing
     def log_metrics(self, row: Row) -> None: ...
@@ -39,30 +41,22 @@ class Logger(Protocol):
 
 
 class CSVLogger(Logger):
-    """`filename` in the run directory: the header, then a row per logged epoch, flushed, so that a
+    """`filename` in the run directory: the header, then each logged epoch's row, flushed, so that a
     run that stops keeps the rows before (a kill may cut the last short). A missing value reads nan."""
 
     def __init__(self, run_dir: Path, columns: list[str], filename: str = "metrics.csv") -> None:
         self.path, self.columns = run_dir / filename, columns
+        with atomic(self.path) as temporary, temporary.open("w", newline="") as handle:
+            csv.writer(handle).writerow(columns)  # the header, whole or not at all
         with named(self.path):
-            self.handle = self.path.open("w", newline="")
+            self.handle = self.path.open("a", newline="")
         self.writer = csv.writer(self.handle)
-        try:
-            self._write(columns)
-        except OSError:  # not even the header: no file rather than an empty one
-            with contextlib.suppress(OSError):
-                self.handle.close()
-            self.path.unlink()
-            raise
-
-    def _write(self, cells: list[Any]) -> None:
-        with named(self.path):
-            self.writer.writerow(cells)
-            self.handle.flush()
 
     def log_metrics(self, row: Row) -> None:
         values = [row.get(c, float("nan")) for c in self.columns]
-        self._write([v if isinstance(v, int) else repr(float(v)) for v in values])
+        with named(self.path):
+            self.writer.writerow([v if isinstance(v, int) else repr(float(v)) for v in values])
+            self.handle.flush()
 
     def close(self, ok: bool) -> None:
         with named(self.path):
@@ -80,9 +74,8 @@ class TensorBoardLogger(Logger):
         try:
             from torch.utils.tensorboard import SummaryWriter
         except ImportError:
-            raise ConfigValueError(
-                "logger=tensorboard needs TensorBoard: pip install 'net221[tensorboard]'"
-            ) from None
+            message = "logger=tensorboard needs TensorBoard: pip install 'net221[tensorboard]'"
+            raise ConfigValueError(message) from None
         self.log_dir = run_dir / log_dir
         with named(self.log_dir):
             self.writer = SummaryWriter(log_dir=str(self.log_dir))
@@ -122,16 +115,16 @@ class MLflowLogger(Logger):
             from mlflow import MlflowClient
         except ImportError:
             raise ConfigValueError("logger=mlflow needs MLflow: pip install 'net221[mlflow]'") from None
-        self.run_dir, self.pending = run_dir, list[Any]()
-        self.store = store = run_dir / "mlflow"  # the default store, never an artifact
+        self.run_dir, self.store = run_dir, run_dir / "mlflow"  # the default store, never an artifact
+        self.pending: list[Any] = []  # metrics not yet sent: a batch holds up to 1000
         if tracking_uri is None:
-            with named(store):
-                (store / "artifacts").mkdir(parents=True, exist_ok=True)
-        uri = tracking_uri or f"sqlite:///{(store / 'mlflow.db').absolute()}"
+            with named(self.store):
+                (self.store / "artifacts").mkdir(parents=True, exist_ok=True)
+        uri = tracking_uri or f"sqlite:///{(self.store / 'mlflow.db').absolute()}"
         with self._errors(f"logger.mlflow.tracking_uri={uri!r}", ConfigValueError):
             self.client = MlflowClient(tracking_uri=uri)
             found = self.client.get_experiment_by_name(experiment_name)
-            location = None if tracking_uri else (store / "artifacts").absolute().as_uri()
+            location = None if tracking_uri else (self.store / "artifacts").absolute().as_uri()
             experiment = (
                 found.experiment_id if found else self.client.create_experiment(experiment_name, location)
             )
@@ -157,7 +150,7 @@ class MLflowLogger(Logger):
 
         epoch, now = int(row["epoch"]), int(time.time() * 1000)
         self.pending += [Metric(k, float(v), now, epoch) for k, v in row.items() if k != "epoch"]
-        if len(self.pending) >= 1000:  # MLflow's limit for one batch
+        if len(self.pending) >= 1000:
             self._flush()
 
     def _flush(self) -> None:
@@ -169,7 +162,7 @@ class MLflowLogger(Logger):
         with self._errors("MLflow"):
             self._flush()
             if ok:
-                for path in sorted(self.run_dir.iterdir()):  # not a temporary: error.txt's reserved page
+                for path in sorted(self.run_dir.iterdir()):  # the store and temporaries are no results
                     if path.is_dir() and path != self.store:
                         self.client.log_artifacts(self.run_id, str(path), artifact_path=path.name)
                     elif path.is_file() and not is_temporary(path):
@@ -182,7 +175,8 @@ def open_loggers(
     config: Any, run_dir: Path, columns: list[str], params: dict[str, Any]
 ) -> Iterator[Callable[[Row], None]]:
     """The loggers `config` (the `logger` group: {name: {_target_: ..., ...}} or None) names, open
-    for one run: yields the function that logs a row to each of them."""
+    for one run: yields the function that logs a row to each; each is closed told whether the run
+    succeeded."""
     from hydra.utils import instantiate
 
     with contextlib.ExitStack() as stack:
@@ -198,3 +192,33 @@ def open_loggers(
                 logger.log_metrics(row)
 
         yield log_row
+
+
+@contextlib.contextmanager
+def progress_bar(enabled: bool, total: int, description: str) -> Iterator[Callable[[int], None]]:
+    """A progress bar on a terminal (stderr), advanced by the returned function; elsewhere nothing.
+
+    While it is live, rich prints what goes to stdout and stderr above it, and the log handlers that
+    write to a terminal write there too: a line never starts on the bar's leftover characters."""
+    if not (enabled and sys.stderr.isatty()):
+        yield lambda steps: None
+        return
+    from rich.console import Console
+    from rich.progress import Progress
+
+    console = Console(file=sys.stderr, soft_wrap=True)
+    on_terminal = {
+        h: h.stream
+        for h in logging.getLogger().handlers
+        if isinstance(h, logging.StreamHandler) and getattr(h.stream, "isatty", lambda: False)()
+    }
+    with Progress(console=console, transient=True) as bar:
+        if console.is_terminal:  # rich prints sys.stdout and sys.stderr above the bar now: so do these
+            for handler in on_terminal:
+                handler.setStream(sys.stderr)
+        try:
+            task = bar.add_task(description, total=total)
+            yield lambda steps: bar.advance(task, steps)
+        finally:
+            for handler, stream in on_terminal.items():
+                handler.setStream(stream)

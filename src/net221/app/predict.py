@@ -35,9 +35,6 @@ class PredictConfig:
     out: str | None = None  # the predictions of csv= (default: beside it, .predictions.csv)
 
 
-ConfigStore.instance().store(name="predict_schema", node=PredictConfig)
-
-
 def one_row(given: dict[str, Any], features: list[str]) -> list[float]:
     """The raw feature values from x=[...] or from one FEATURE=VALUE per feature."""
     if "x" in given:
@@ -147,4 +144,5 @@ def _task(cfg: DictConfig) -> None:
 
 
 def main() -> None:
+    ConfigStore.instance().store(name="predict_schema", node=PredictConfig)
     run_app(_task, PROG)

@@ -1,16 +1,8 @@
-"""net221-report: one table and one plot for a multirun (sweep) directory.
+"""net221-report dir=SWEEP [csv=FILE] [plot=FILE]: a sweep's (multirun's) table and plot.
 
-Layer: app.
-
-    net221-report dir=multirun/2026-11-27/10-00-00 [csv=FILE] [plot=FILE]
-
-prints a markdown table (one row per job: the swept values, the final loss and
-accuracy, the convergence rate of ensembles, the status; long numbers such as an
-Optuna trial's learning rate to 4 significant digits), writes it with every
-digit as report.csv, and draws report.png (see `sweep_figure`): the final loss,
-validation loss or convergence rate against a swept value, seeds as the spread.
-Jobs that failed or have not finished are listed with their status; they never
-stop the report.
+Layer: app. Prints a markdown table (a row per job: swept values, final metrics, status; long
+numbers to 4 significant digits), writes it with every digit as report.csv and draws report.png
+(`plots.sweep_figure`). Jobs that failed or did not finish are listed with their status.
 """
 
 from __future__ import annotations
@@ -43,98 +35,67 @@ class Job:
 
 
 def _read_overrides(path: Path) -> dict[str, str]:
-    overrides: dict[str, str] = {}
-    for line in path.read_text(errors="replace").splitlines():
-        item = line.strip()
-        if not item.startswith("- "):
-            continue
-        item = item[2:].strip().strip("'\"")
-        key, _, value = item.partition("=")
-        overrides[key.lstrip("+~")] = value
-    return overrides
-
-
-def _job_number(path: Path) -> tuple[int, str]:
-    return (int(path.name), path.name) if path.name.isdigit() else (1 << 30, path.name)
+    """Hydra's .hydra/overrides.yaml (`- key=value` lines) as {key: value}, keys without + or ~."""
+    lines = [line.strip() for line in path.read_text(errors="replace").splitlines()]
+    items = (line[2:].strip().strip("'\"").partition("=") for line in lines if line.startswith("- "))
+    return {key.lstrip("+~"): value for key, _, value in items}
 
 
 def read_jobs(sweep_dir: Path) -> list[Job]:
     if not sweep_dir.is_dir():
         raise UserError(f"{sweep_dir}: no such directory")
-    job_dirs = sorted((p.parent.parent for p in sweep_dir.glob("*/.hydra/overrides.yaml")), key=_job_number)
+    job_dirs = sorted(
+        (p.parent.parent for p in sweep_dir.glob("*/.hydra/overrides.yaml")),
+        key=lambda d: (int(d.name), "") if d.name.isdigit() else (1 << 30, d.name),
+    )
     if not job_dirs:
         raise UserError(f"{sweep_dir}: no jobs found (expected job directories with .hydra/overrides.yaml)")
     jobs = []
     for job_dir in job_dirs:
         job = Job(job_dir.name, _read_overrides(job_dir / ".hydra" / "overrides.yaml"))
-        summary_path = job_dir / "summary.json"
-        error_path = job_dir / "error.txt"
-        if summary_path.is_file():
-            try:
-                summary = json.loads(summary_path.read_bytes().decode("utf-8"))
-            except (UnicodeDecodeError, json.JSONDecodeError, OSError):
-                job.status = "failed: unreadable summary.json"
-            else:
-                if isinstance(summary, dict):
-                    job.metrics = _metrics(summary)
-                else:
-                    job.status = "failed: summary.json is not a JSON object"
-        elif error_path.is_file():
-            job.status = "failed: " + error_path.read_text(errors="replace").strip()
-        else:
-            job.status = "failed: no summary.json (did not finish)"
         jobs.append(job)
+        if not (job_dir / "summary.json").is_file():
+            error = job_dir / "error.txt"
+            job.status = "failed: no summary.json (did not finish)"
+            if error.is_file():
+                job.status = "failed: " + error.read_text(errors="replace").strip()
+            continue
+        try:
+            summary = json.loads((job_dir / "summary.json").read_text(encoding="utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError, OSError):
+            job.status = "failed: unreadable summary.json"
+            continue
+        if not isinstance(summary, dict):
+            job.status = "failed: summary.json is not a JSON object"
+            continue
+        names = ["final_loss", "final_accuracy"]
+        names += ["final_val_loss", "final_val_accuracy"] if "final_val_loss" in summary else []
+        job.metrics = {name: summary.get(name) for name in names}
+        if isinstance(summary.get("ensemble"), dict):
+            job.metrics["convergence_rate"] = summary["ensemble"].get("convergence_rate")
+        job.metrics["wall_time_s"] = summary.get("wall_time_s")
     return jobs
-
-
-def _metrics(summary: dict[str, Any]) -> dict[str, Any]:
-    metrics = {
-        "final_loss": summary.get("final_loss"),
-        "final_accuracy": summary.get("final_accuracy"),
-    }
-    if "final_val_loss" in summary:
-        metrics["final_val_loss"] = summary["final_val_loss"]
-        metrics["final_val_accuracy"] = summary.get("final_val_accuracy")
-    ensemble = summary.get("ensemble")
-    if isinstance(ensemble, dict):
-        metrics["convergence_rate"] = ensemble.get("convergence_rate")
-    metrics["wall_time_s"] = summary.get("wall_time_s")
-    return metrics
 
 
 def swept_keys(jobs: list[Job]) -> list[str]:
     """Override keys whose values differ between jobs (every key, for a single job)."""
-    keys: list[str] = []
-    for job in jobs:
-        keys.extend(key for key in job.overrides if key not in keys)
-    if len(jobs) == 1:
-        return keys
-    return [key for key in keys if len({job.overrides.get(key) for job in jobs}) > 1]
-
-
-def _format(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        return f"{value:.4g}"
-    return str(value)
+    keys = dict.fromkeys(key for job in jobs for key in job.overrides)
+    return [key for key in keys if len(jobs) == 1 or len({job.overrides.get(key) for job in jobs}) > 1]
 
 
 def table(jobs: list[Job], keys: list[str]) -> tuple[list[str], list[list[str]]]:
-    metric_names: list[str] = []
-    for job in jobs:
-        metric_names.extend(name for name in job.metrics if name not in metric_names)
-    header = ["job", *keys, *metric_names, "status"]
+    """The header and a row per job: its name, swept values, metrics (4 significant digits) and status."""
+    metrics = list(dict.fromkeys(name for job in jobs for name in job.metrics))
+    values = [[job.metrics.get(name) for name in metrics] for job in jobs]
     rows = [
-        [
-            job.name,
-            *(job.overrides.get(key, "") for key in keys),
-            *(_format(job.metrics.get(m)) for m in metric_names),
-            job.status,
-        ]
-        for job in jobs
+        [job.name, *(job.overrides.get(key, "") for key in keys), *map(_cell, row), job.status]
+        for job, row in zip(jobs, values, strict=True)
     ]
-    return header, rows
+    return ["job", *keys, *metrics, "status"], rows
+
+
+def _cell(value: Any) -> str:
+    return "" if value is None else f"{value:.4g}" if isinstance(value, float) else str(value)
 
 
 def markdown(header: list[str], rows: list[list[str]]) -> str:
@@ -148,8 +109,6 @@ def markdown(header: list[str], rows: list[list[str]]) -> str:
 
 def _loss_name(job_dir: Path) -> str | None:
     """The loss a job minimized (its config's loss._target_: MSELoss, BCELoss), for the plot."""
-    from omegaconf import OmegaConf
-
     try:
         target = OmegaConf.load(job_dir / ".hydra" / "config.yaml").loss._target_
     except Exception:  # missing, unreadable, no loss: the plot then does not tell losses apart
@@ -157,27 +116,23 @@ def _loss_name(job_dir: Path) -> str | None:
     return str(target).rsplit(".", 1)[-1]
 
 
-def plot(jobs: list[Job], keys: list[str], path: Path, sweep_dir: Path | None = None) -> Any:
-    """report.png (see `sweep_figure`): the figure, or None if there is nothing to plot."""
-    from net221.app import sweep_figure
+def plot(jobs: list[Job], keys: list[str], path: Path, sweep_dir: Path) -> Any:
+    """report.png (`plots.sweep_figure`): the figure, or None if there is nothing to plot."""
+    from net221.app.plots import sweep_figure
 
     finished = [
-        (job.overrides, job.metrics, None if sweep_dir is None else _loss_name(sweep_dir / job.name))
-        for job in jobs
-        if job.status == "ok"
+        (job.overrides, job.metrics, _loss_name(sweep_dir / job.name)) for job in jobs if job.status == "ok"
     ]
-    optuna = sweep_dir is not None and (sweep_dir / "optimization_results.yaml").is_file()
-    return sweep_figure.draw(path, finished, keys, optuna)
+    return sweep_figure(path, finished, keys, optuna=(sweep_dir / "optimization_results.yaml").is_file())
 
 
 def report(sweep_dir: Path, csv_path: Path, png_path: Path) -> str:
+    """Write the table and the plot; return the markdown table and a line that counts the jobs."""
     jobs = read_jobs(sweep_dir)
     keys = swept_keys(jobs)
     header, rows = table(jobs, keys)
     with atomic(csv_path) as temporary, temporary.open("w", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(header)
-        writer.writerows(rows)
+        csv.writer(handle).writerows([header, *rows])
     with atomic(png_path) as temporary:  # whole or not at all (a full disk)
         plotted = plot(jobs, keys, temporary, sweep_dir) is not None
     failed = sum(job.status != "ok" for job in jobs)
@@ -193,9 +148,6 @@ class ReportConfig:
     dir: str = MISSING  # the multirun directory (holding 0/, 1/, ...)
     csv: str | None = None  # the table (default: DIR/report.csv)
     plot: str | None = None  # the plot (default: DIR/report.png)
-
-
-ConfigStore.instance().store(name="report_schema", node=ReportConfig)
 
 
 @hydra.main(version_base="1.3", config_path="pkg://net221.configs", config_name="report")
@@ -215,6 +167,7 @@ def _task(cfg: DictConfig) -> None:
 
 
 def main() -> None:
+    ConfigStore.instance().store(name="report_schema", node=ReportConfig)
     run_app(_task, PROG)
 
 

@@ -30,10 +30,9 @@ from omegaconf import DictConfig
 from net221.app import outputs, plots, process, resume, sweep_log
 from net221.app.config import plain, validate_train
 from net221.app.experiment import Experiment, build_experiment
-from net221.app.loggers import Row, open_loggers
+from net221.app.loggers import Row, open_loggers, progress_bar
 from net221.app.outputs import atomic
 from net221.app.process import Interrupted, StopSignals, catch_stop_signals, fail_job, shown_path, stop_job
-from net221.app.progress import progress_bar
 from net221.app.run import SingleResult, study_state, train_seed_study, train_single
 from net221.app.sweep_log import on_console
 from net221.errors import OutputError, UserError
