@@ -93,7 +93,12 @@ def test_a_csv_file_of_rows_gets_every_probability_in_a_file_and_a_table(
         ("weight,height\n120,63\n130,abc\n", [], ["bad.csv, line 3, column 'height': 'abc' is not a number"]),
         ("weight,height\n120,63\n", ["weight=3"], ["not both (got weight, csv)"]),
         (None, ["out=x.csv"], ["give csv=FILE [out=FILE] or one row's features, not both (got out)"]),
-        (None, ["weight=128", "+age=3"], ["the network takes weight, height, got weight, age"]),
+        (None, ["weight=128", "+age=3"], ["missing height=VALUE: the network takes weight, height"]),
+        (
+            None,
+            ["weight=128", "height=63", "+age=3"],
+            ["age: not a feature of this network; the network takes"],
+        ),
         (None, ["x=[1,2,3]"], ["x=[...] takes all of weight, height"]),
     ],
 )

@@ -131,7 +131,7 @@ def checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
     ("args", "fragments"),
     [
         (["weight=128"], ["checkpoint=PATH is required"]),
-        (["checkpoint={ckpt}", "height=63"], ["the network takes weight, height, got height"]),
+        (["checkpoint={ckpt}", "height=63"], ["missing weight=VALUE: the network takes weight, height"]),
         (["checkpoint={ckpt}", "weight=-5", "height=63"], ["weight=-5", "must be > 0"]),
         (
             ["checkpoint={ckpt}", "weight=heavy", "height=63"],

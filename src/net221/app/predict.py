@@ -41,9 +41,17 @@ def one_row(given: dict[str, Any], features: list[str]) -> list[float]:
         if len(given) > 1 or len(given["x"]) != len(features):
             raise UserError(f"x=[...] takes all of {', '.join(features)} in this order, and nothing else")
         given = dict(zip(features, given["x"], strict=True))
-    if set(given) != set(features):
-        raise UserError(f"the network takes {', '.join(features)}, got {', '.join(given) or 'none'} "
-                        "(a feature other than weight and height is given as +NAME=VALUE)")  # fmt: skip
+    missing, extra = [f for f in features if f not in given], [g for g in given if g not in features]
+    takes = f"the network takes {', '.join(features)}"
+    if missing:  # a feature the schema does not know is given with a +, as Hydra adds keys
+        plus = (
+            " (a feature other than weight and height as +NAME=VALUE)"
+            if set(missing) - set(BLOG_FEATURES)
+            else ""
+        )
+        raise UserError(f"missing {', '.join(f'{name}=VALUE' for name in missing)}: {takes}{plus}")
+    if extra:
+        raise UserError(f"{', '.join(extra)}: not a feature of this network; {takes}")
     for name in features:
         value = given[name]
         if isinstance(value, bool) or not isinstance(value, int | float) or not np.isfinite(value):
