@@ -573,11 +573,18 @@ def test_a_malformed_job_through_net221_report(tmp_path: Path) -> None:
     (sweep / "0" / ".hydra").mkdir(parents=True)
     (sweep / "0" / ".hydra" / "overrides.yaml").write_text("- trainer.seed=0\n")
     (sweep / "0" / "summary.json").write_text("[]")
+    (sweep / "1" / ".hydra").mkdir(parents=True)
+    (sweep / "1" / ".hydra" / "overrides.yaml").write_text("- trainer.seed=1\n")  # did not finish
     result = run_cli("net221-report", f"dir={sweep}", cwd=tmp_path, timeout=120)
-    assert result.returncode == 0, result.stderr
     assert (
-        "failed: summary.json is not a JSON object" in result.stdout and "1 job(s), 1 failed" in result.stdout
+        "failed: summary.json is not a JSON object" in result.stdout and "2 job(s), 2 failed" in result.stdout
     )
-    assert result.stderr == ""
+    # the table is whole; then the damaged file, not the unfinished job, is bad input: one line, status 2
+    assert_one_line_error(
+        result,
+        "net221-report",
+        f"damaged summary.json (not a readable JSON object): {sweep / '0' / 'summary.json'}",
+    )
+    assert str(sweep / "1") not in result.stderr
     with (sweep / "report.csv").open() as handle:
         assert next(csv.DictReader(handle))["status"] == "failed: summary.json is not a JSON object"

@@ -33,7 +33,8 @@ def optuna_sweep(tmp_path: Path) -> Path:
 
 
 def test_the_table_shows_long_numbers_to_4_digits_and_the_csv_keeps_them(optuna_sweep: Path) -> None:
-    text = report(optuna_sweep, optuna_sweep / "report.csv", optuna_sweep / "report.png")
+    text, damaged = report(optuna_sweep, optuna_sweep / "report.csv", optuna_sweep / "report.png")
+    assert damaged is None
     rows = [line for line in text.splitlines() if line.startswith("| 0 ")]
     assert rows == ["| 0 | 0.08096 | 1 | 0.3 | 0.9 | 0.5795 |  |  | ok |"]
     with (optuna_sweep / "report.csv").open() as handle:

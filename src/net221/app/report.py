@@ -32,6 +32,7 @@ class Job:
     overrides: dict[str, str]
     status: str = "ok"
     metrics: dict[str, Any] = field(default_factory=dict)
+    damaged: bool = False  # its summary.json is unreadable or not a JSON object
 
 
 def _read_overrides(path: Path) -> dict[str, str]:
@@ -63,10 +64,10 @@ def read_jobs(sweep_dir: Path) -> list[Job]:
         try:
             summary = json.loads((job_dir / "summary.json").read_text(encoding="utf-8"))
         except (UnicodeDecodeError, json.JSONDecodeError, OSError):
-            job.status = "failed: unreadable summary.json"
+            job.status, job.damaged = "failed: unreadable summary.json", True
             continue
         if not isinstance(summary, dict):
-            job.status = "failed: summary.json is not a JSON object"
+            job.status, job.damaged = "failed: summary.json is not a JSON object", True
             continue
         names = ["final_loss", "final_accuracy"]
         names += ["final_val_loss", "final_val_accuracy"] if "final_val_loss" in summary else []
@@ -126,8 +127,15 @@ def plot(jobs: list[Job], keys: list[str], path: Path, sweep_dir: Path) -> Any:
     return sweep_figure(path, finished, keys, optuna=(sweep_dir / "optimization_results.yaml").is_file())
 
 
-def report(sweep_dir: Path, csv_path: Path, png_path: Path) -> str:
-    """Write the table and the plot; return the markdown table and a line that counts the jobs."""
+def damaged(sweep_dir: Path, jobs: list[Job]) -> str | None:
+    """One line naming the jobs whose summary.json is damaged (every other job is reported)."""
+    bad = [str(sweep_dir / job.name / "summary.json") for job in jobs if job.damaged]
+    return f"damaged summary.json (not a readable JSON object): {', '.join(bad)}" if bad else None
+
+
+def report(sweep_dir: Path, csv_path: Path, png_path: Path) -> tuple[str, str | None]:
+    """Write the table and the plot; return the markdown table with a line that counts the jobs,
+    and the line naming damaged jobs, if any."""
     jobs = read_jobs(sweep_dir)
     keys = swept_keys(jobs)
     header, rows = table(jobs, keys)
@@ -140,7 +148,7 @@ def report(sweep_dir: Path, csv_path: Path, png_path: Path) -> str:
     lines = [markdown(header, shown), "", f"{len(jobs)} job(s), {failed} failed. Table: {csv_path}"]
     if plotted:
         lines[-1] += f"; plot: {png_path}"
-    return "\n".join(lines)
+    return "\n".join(lines), damaged(sweep_dir, jobs)
 
 
 @dataclass
@@ -157,13 +165,17 @@ def _task(cfg: DictConfig) -> None:
             raise UserError("dir=PATH is required: a sweep's directory, such as multirun/DATE/TIME")
         sweep_dir = Path(cfg.dir)
         csv_path = sweep_dir / "report.csv" if cfg.csv is None else Path(cfg.csv)
-        text = report(sweep_dir, csv_path, sweep_dir / "report.png" if cfg.plot is None else Path(cfg.plot))
+        text, bad = report(
+            sweep_dir, csv_path, sweep_dir / "report.png" if cfg.plot is None else Path(cfg.plot)
+        )
     except UserError as error:  # here, before Hydra would log it as a failed job
         fail(PROG, str(error))
     except OSError as error:
         fail(PROG, f"{error.filename or cfg.dir}: {error.strerror or error}")
     with contextlib.suppress(BrokenPipeError):  # the reader went away (`| head -1`)
         print(text, flush=True)
+    if bad is not None:
+        fail(PROG, bad)
 
 
 def main() -> None:
