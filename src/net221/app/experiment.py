@@ -75,7 +75,6 @@ def fits_dtype(key: str, value: Any, dtype: str) -> None:
 
 def build(node: DictConfig, key: str, **overrides: Any) -> Any:
     """instantiate(node), with a failure reported as one line naming the config key."""
-    known_arguments(node, key)
     try:
         return instantiate(node, **overrides)
     except InstantiationException as error:
@@ -139,9 +138,8 @@ def _losses(cfg: DictConfig, dtype: torch.dtype) -> tuple[LossFunction, Losses]:
         value = loss(probe, probe)
         losses = Losses(build(cfg.loss, "loss", reduction="sum"), build(cfg.loss, "loss", reduction="none"))
     except Exception as error:  # whatever the configured target raises
-        raise ConfigValueError(
-            f"loss: {cfg.loss._target_} is not a torch loss taking (y_pred, y_true) and reduction=: {_first_line(error)}"
-        ) from None
+        not_loss = f"is not a torch loss taking (y_pred, y_true) and reduction=: {_first_line(error)}"
+        raise ConfigValueError(f"loss: {cfg.loss._target_} {not_loss}") from None
     if not isinstance(value, torch.Tensor) or value.dim() != 0:
         raise ConfigValueError(f"loss: {cfg.loss._target_} does not return a scalar tensor")
     return loss, losses
@@ -155,9 +153,8 @@ def _optimizer_factory(cfg: DictConfig) -> Callable[[nn.Module], torch.optim.Opt
         try:
             optimizer = make(model.parameters())
         except Exception as error:  # whatever the configured target raises
-            raise ConfigValueError(
-                f"optimizer: {target} rejects these settings: {_first_line(error)}"
-            ) from None
+            rejects = f"optimizer: {target} rejects these settings: {_first_line(error)}"
+            raise ConfigValueError(rejects) from None
         if not isinstance(optimizer, torch.optim.Optimizer):
             raise ConfigValueError(f"optimizer: {target} did not build a torch.optim.Optimizer")
         return optimizer
@@ -170,10 +167,8 @@ def trial_step(experiment: Experiment, cfg: DictConfig) -> None:
     used fails here, in one line naming it, before anything is trained or written."""
     model = experiment.make_model()
     optimizer = experiment.make_optimizer(model)
-    x, y = (
-        experiment.tensors.x[: experiment.plan.batch_size],
-        experiment.tensors.y[: experiment.plan.batch_size],
-    )
+    batch = experiment.plan.batch_size
+    x, y = experiment.tensors.x[:batch], experiment.tensors.y[:batch]
     stage = "optimizer"
     try:
         optimizer.zero_grad()
@@ -190,12 +185,9 @@ def trial_step(experiment: Experiment, cfg: DictConfig) -> None:
         stage = "optimizer"
         optimizer.step()
     except Exception as error:  # anything a configured target raises is a problem of the config
-        detail = (
-            str(error)
-            if isinstance(error, ConfigValueError)
-            else f"fails in a training step: {_first_line(error)}"
-        )
-        raise ConfigValueError(f"{stage}: {cfg[stage]._target_} {detail}") from None
+        if not isinstance(error, ConfigValueError):
+            error = ConfigValueError(f"fails in a training step: {_first_line(error)}")
+        raise ConfigValueError(f"{stage}: {cfg[stage]._target_} {error}") from None
 
 
 def build_experiment(cfg: DictConfig) -> Experiment:

@@ -45,10 +45,10 @@ def shown_path(path: Path) -> str:
     return str(there.relative_to(here) if there.is_relative_to(here) else path)
 
 
-def describe_os_error(error: OSError, verb: str = "cannot write") -> str:
+def describe_os_error(error: OSError) -> str:
     name = "" if error.filename is None else f" {error.filename}"
     name = name if len(name) <= 160 else f"{name[:78]}...{name[-78:]}"  # too long for one line
-    return f"{verb}{name}: {error.strerror or error}"
+    return f"cannot write{name}: {error.strerror or error}"
 
 
 def describe_config_error(error: BaseException) -> str | None:

@@ -138,13 +138,8 @@ def _seed_study(
         val_median = None if result.val_loss is None else np.nanmedian(result.val_loss, axis=1)
         val_accuracy = None if result.val_accuracy is None else np.nanmean(result.val_accuracy, axis=1)
     for i, epoch in enumerate(result.epochs):
-        row = {
-            "epoch": epoch,
-            "loss": median[i],
-            "accuracy": accuracy[i],
-            "loss_p10": p10[i],
-            "loss_p90": p90[i],
-        }
+        row = {"epoch": epoch, "loss": median[i], "accuracy": accuracy[i]}
+        row |= {"loss_p10": p10[i], "loss_p90": p90[i]}
         if val_median is not None and val_accuracy is not None:
             row |= {"val_loss": val_median[i], "val_accuracy": val_accuracy[i]}
         record(row)
@@ -157,16 +152,11 @@ def _seed_study(
     best_seed = trainer.seed + result.best_member
     median_loss = outputs.finite_or_none(float(np.median(np.nan_to_num(result.final_loss, nan=np.inf))))
     summary["ensemble"] = {
-        "members": members,
-        "first_seed": trainer.seed,
-        "converged_below": threshold,
-        "converged": int(converged.sum()),
-        "convergence_rate": float(converged.mean()),
-        "diverged": int(np.sum(~np.isfinite(result.final_loss))),
-        "best_member": result.best_member,
-        "best_seed": best_seed,
-        "final_loss_median": median_loss,
-    }
+        "members": members, "first_seed": trainer.seed, "converged_below": threshold,
+        "converged": int(converged.sum()), "convergence_rate": float(converged.mean()),
+        "diverged": int(np.sum(~np.isfinite(result.final_loss))), "best_member": result.best_member,
+        "best_seed": best_seed, "final_loss_median": median_loss,
+    }  # fmt: skip
     summary["final_loss"] = median_loss
     summary["final_accuracy"] = float(np.nanmean(result.final_accuracy))
     share = np.floor(1000 * converged.mean()) / 10  # rounded down: 9,999 of 10,000 is not 100 %
@@ -225,11 +215,8 @@ def run(cfg: DictConfig, output_dir: Path) -> float:
                 where = error.filename if error.filename is not None else output_dir
                 raise OutputError(f"cannot write {where}: {error.strerror or error}") from None
     except Exception as error:
-        line = (
-            str(error)
-            if isinstance(error, UserError | Interrupted)
-            else f"internal error: {type(error).__name__}: {error}"
-        )
+        internal = f"internal error: {type(error).__name__}: {error}"
+        line = str(error) if isinstance(error, UserError | Interrupted) else internal
         outputs.write_error(output_dir, process.one_line(line))
         raise
     log.info(f"Outputs in {shown_path(output_dir)}")
