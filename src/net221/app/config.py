@@ -129,6 +129,7 @@ def _require(ok: bool, key: str, value: Any, problem: str) -> None:
 
 def _check(cfg: DictConfig, checks: dict[str, Check]) -> None:
     for key, (ok, problem) in checks.items():
+        # a data key that is not given takes its target's default, which passes
         value = OmegaConf.select(cfg, key, default=0 if key.startswith("data.") else None)
         _require(ok(value), key, value, problem)
 
