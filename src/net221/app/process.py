@@ -84,9 +84,9 @@ def describe_config_error(error: BaseException) -> str | None:
 class Interrupted(Exception):  # noqa: N818 (a stop asked for, not an error)
     """A run stopped by a signal after its checkpoint; `pass_on()` calls the signal's previous handler."""
 
-    def __init__(self, message: str, signum: int, pass_on: Callable[[], None] = lambda: None) -> None:
+    def __init__(self, message: str, signum: int, pass_on: Callable[[], None]) -> None:
         super().__init__(message)
-        self.signum, self.exit_status, self.pass_on = signum, 128 + signum, pass_on
+        self.exit_status, self.pass_on = 128 + signum, pass_on
 
 
 class StopSignals:
