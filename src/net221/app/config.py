@@ -137,9 +137,9 @@ def _check(cfg: DictConfig, checks: dict[str, Check]) -> None:
 def _known_keys(node: DictConfig, schema: type, where: str) -> None:
     """Keys added with `+` that the schema does not know are refused, not ignored."""
     known = {f.name for f in fields(schema)}
-    for key in map(str, node):
+    for key in (key for key in map(str, node) if key not in known):
         near = did_you_mean(key, known, f"{where}.") or f"; {where} takes {', '.join(sorted(known))}"
-        _require(key in known, f"{where}.{key}", node[key], f"unknown key{near}")
+        raise value_error(f"{where}.{key}", node[key], f"unknown key{near}")
 
 
 def init_scheme(init: DictConfig) -> str:
