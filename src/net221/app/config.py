@@ -1,17 +1,14 @@
-"""Config schemas for the apps, and the value checks run before any work.
+"""Config schemas (types checked as Hydra composes) and the value checks run before any work.
 
-Layer: app. The dataclasses are registered in Hydra's ConfigStore by `register_schemas`
-(called by each command's entry) and sit first in each app's defaults list, so a wrong
-type (`trainer.epochs=abc`) fails while the config is composed; `validate_train` then
-checks values (`trainer.epochs=0`) and reports the first problem in one line naming the
-key and the bad value (keys of `_target_` nodes: `net221.app.experiment`).
+Layer: app. `validate_train` reports the first bad value in one line naming the key; the keys
+of `_target_` nodes are checked against their targets in `net221.app.experiment`.
 """
 
 from __future__ import annotations
 
 import difflib
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -69,7 +66,6 @@ class TrainConfig:
 
 
 def did_you_mean(name: str, known: Iterable[str], prefix: str = "") -> str:
-    """'; did you mean PREFIX+X?' when a known name X is close to `name`, else ''."""
     close = difflib.get_close_matches(name, [str(k) for k in known], n=1, cutoff=0.6)
     return f"; did you mean {prefix}{close[0]}?" if close else ""
 
@@ -83,34 +79,67 @@ def register_schemas() -> None:
 
 # --- value checks ------------------------------------------------------------------
 
+Check = tuple[Callable[[Any], bool], str]  # (is the value fine, what is wrong when it is not)
 
-def _fail(key: str, value: Any, problem: str) -> ConfigValueError:
+
+def _one_of(choices: Iterable[str]) -> Check:
+    return (lambda value: value in choices), f"expected one of {', '.join(choices)}"
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+AT_LEAST_1: Check = (lambda value: value >= 1), "must be >= 1"
+NULL_OR_AT_LEAST_1: Check = (lambda value: value is None or value >= 1), "must be >= 1"
+# KEY -> check, in the order they are checked; NET221_CHECKS apply to net221's own network only
+CHECKS: dict[str, Check] = {
+    "optimizer.lr": ((lambda value: _number(value) and value > 0), "must be a finite number > 0"),
+    "trainer.dtype": _one_of(DTYPES),
+    **dict.fromkeys(
+        ("trainer.epochs", "trainer.batch_size", "trainer.log_every", "trainer.members"), AT_LEAST_1
+    ),
+    **dict.fromkeys(
+        ("trainer.threads", "trainer.chunk_size", "trainer.console_lines", "trainer.checkpoint_every"),
+        NULL_OR_AT_LEAST_1,
+    ),
+    "trainer.converged_below": ((lambda value: value > 0), "must be > 0"),
+    "trainer.device": _one_of(DEVICES),
+    "data.val_fraction": ((lambda value: _number(value) and 0 <= value < 1), "must be a number in [0, 1)"),
+    "data.seed": (
+        (lambda value: isinstance(value, int) and 0 <= value < 2**63),
+        "must be an integer in [0, 2^63)",
+    ),
+}
+NET221_CHECKS: dict[str, Check] = {
+    "model.width": AT_LEAST_1,
+    "model.activation": _one_of(ACTIVATIONS),
+    "init.noise_std": ((lambda value: value >= 0), "must be >= 0"),
+}
+
+
+def value_error(key: str, value: Any, problem: str) -> ConfigValueError:
     return ConfigValueError(f"{key}={value!r}: {problem}")
 
 
-def _one_of(key: str, value: Any, choices: Iterable[str]) -> None:
-    if value not in choices:
-        raise _fail(key, value, f"expected one of {', '.join(choices)}")
+def _require(ok: bool, key: str, value: Any, problem: str) -> None:
+    if not ok:
+        raise value_error(key, value, problem)
 
 
-def _at_least(key: str, value: Any, low: int) -> None:
-    if value < low:
-        raise _fail(key, value, f"must be >= {low}")
+def _check(cfg: DictConfig, checks: dict[str, Check]) -> None:
+    for key, (ok, problem) in checks.items():
+        # a data key that is not given takes its target's default, which passes
+        value = OmegaConf.select(cfg, key, default=0 if key.startswith("data.") else None)
+        _require(ok(value), key, value, problem)
 
 
 def _known_keys(node: DictConfig, schema: type, where: str) -> None:
     """Keys added with `+` that the schema does not know are refused, not ignored."""
     known = {f.name for f in fields(schema)}
-    for key in map(str, node):
-        if key not in known:
-            near = did_you_mean(key, known, f"{where}.") or f"; {where} takes {', '.join(sorted(known))}"
-            raise _fail(f"{where}.{key}", node[key], f"unknown key{near}")
-
-
-def _positive(key: str, value: Any) -> None:
-    number = isinstance(value, int | float) and not isinstance(value, bool)
-    if not (number and value > 0 and math.isfinite(value)):
-        raise _fail(key, value, "must be a finite number > 0")
+    for key in (key for key in map(str, node) if key not in known):
+        near = did_you_mean(key, known, f"{where}.") or f"; {where} takes {', '.join(sorted(known))}"
+        raise value_error(f"{where}.{key}", node[key], f"unknown key{near}")
 
 
 def init_scheme(init: DictConfig) -> str:
@@ -124,59 +153,29 @@ def is_net221(model: DictConfig) -> bool:
     return bool(model.get("_target_") == NET221)
 
 
-def _validate_data(data: Any) -> None:
-    if not isinstance(data, DictConfig) or "_target_" not in data:
-        raise _fail("data", data, "choose a data config (blog, csv, penguins) or give data._target_")
-    features = data.get("features")
-    if features is not None:
-        if len(features) < 1:
-            raise _fail("data.features", list(features), "at least one feature is needed")
-        if len(set(features)) != len(features):
-            raise _fail("data.features", list(features), "a feature is listed twice")
-        if data.get("target") in features:
-            raise _fail("data.target", data.target, "the target is also listed as a feature")
-    fraction = data.get("val_fraction", 0.0)
-    if not isinstance(fraction, int | float) or not 0.0 <= fraction < 1.0:
-        raise _fail("data.val_fraction", fraction, "must be a number in [0, 1)")
-    seed = data.get("seed", 0)
-    if not isinstance(seed, int) or not 0 <= seed < 2**63:
-        raise _fail("data.seed", seed, "must be an integer in [0, 2^63)")
-
-
-def _validate_model(model: Any, init: DictConfig, features: int | None) -> None:
-    if not isinstance(model, DictConfig) or "_target_" not in model:
-        raise _fail("model", model, "choose a model config or give model._target_")
-    scheme = init_scheme(init)
-    if not is_net221(model):
-        if init.scheme is not None or init["values"] is not None:
-            own = f"init applies to {NET221} only; a model of your own initializes itself"
-            raise _fail("init.scheme", scheme, own)
+def _check_init(init: DictConfig, width: int, features: int | None) -> None:
+    scheme, values = init_scheme(init), init["values"]
+    _require(scheme in INIT_SCHEMES, "init.scheme", scheme, _one_of(INIT_SCHEMES)[1])
+    if scheme != "values":
+        _require(
+            values is None, "init.scheme", scheme, "init.values are given but the scheme is not 'values'"
+        )
         return
-    _at_least("model.width", model.width, 1)
-    _one_of("model.activation", model.activation, ACTIVATIONS)
-    _one_of("init.scheme", scheme, INIT_SCHEMES)
-    if scheme == "values":
-        values = init["values"]
-        if values is None:
-            raise _fail("init.values", None, "init scheme 'values' needs the nine values by blog name")
-        if not isinstance(values, DictConfig):
-            raise _fail("init.values", values, "expected a mapping {w1: .., ..., b3: ..}")
-        given = {str(name): value for name, value in values.items()}
-        for name, value in given.items():
-            if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-                raise _fail(f"init.values.{name}", value, "must be a finite number")
-        for problem, names in (
-            ("unknown", sorted(set(given) - set(BLOG_NAMES))),
-            ("missing", sorted(set(BLOG_NAMES) - set(given), key=BLOG_NAMES.index)),
-        ):
-            if names:
-                raise _fail("init.values", given, f"{problem} name(s) {', '.join(names)}")
-        if model.width != 2 or features != 2:
-            raise _fail("init.values", given, "values by blog name need width 2 and two features")
-    elif init["values"] is not None:
-        raise _fail("init.scheme", scheme, "init.values are given but the scheme is not 'values'")
-    if not init.noise_std >= 0:
-        raise _fail("init.noise_std", init.noise_std, "must be >= 0")
+    _require(
+        values is not None, "init.values", None, "init scheme 'values' needs the nine values by blog name"
+    )
+    _require(
+        isinstance(values, DictConfig), "init.values", values, "expected a mapping {w1: .., ..., b3: ..}"
+    )
+    given = {str(name): value for name, value in values.items()}
+    for name, value in given.items():
+        _require(_number(value), f"init.values.{name}", value, "must be a finite number")
+    unknown = sorted(set(given) - set(BLOG_NAMES))
+    missing = sorted(set(BLOG_NAMES) - set(given), key=BLOG_NAMES.index)
+    _require(not unknown, "init.values", given, f"unknown name(s) {', '.join(unknown)}")
+    _require(not missing, "init.values", given, f"missing name(s) {', '.join(missing)}")
+    ok = width == 2 and features == 2
+    _require(ok, "init.values", given, "values by blog name need width 2 and two features")
 
 
 def validate_train(cfg: DictConfig) -> None:
@@ -184,39 +183,39 @@ def validate_train(cfg: DictConfig) -> None:
     missing = sorted(OmegaConf.missing_keys(cfg))
     if missing:
         raise ConfigValueError(f"{missing[0]}: a value is needed ({missing[0]}=...)")
-    trainer = cfg.trainer
-    _known_keys(trainer, TrainerConfig, "trainer")
+    _known_keys(cfg.trainer, TrainerConfig, "trainer")
     _known_keys(cfg.init, InitConfig, "init")
-    _validate_data(cfg.data)
+    for key, choose in (
+        ("data", "choose a data config (blog, csv, penguins) or give data._target_"),
+        ("model", "choose a model config or give model._target_"),
+        ("optimizer", "choose an optimizer config (sgd, momentum, adam)"),
+        ("loss", "choose a loss config (mse, bce)"),
+    ):
+        _require(isinstance(cfg[key], DictConfig) and "_target_" in cfg[key], key, cfg[key], choose)
     features = cfg.data.get("features")
-    _validate_model(cfg.model, cfg.init, None if features is None else len(features))
-
-    optimizer = cfg.optimizer
-    if not isinstance(optimizer, DictConfig) or "_target_" not in optimizer:
-        raise _fail("optimizer", optimizer, "choose an optimizer config (sgd, momentum, adam)")
-    _positive("optimizer.lr", optimizer.get("lr"))
-    loss = cfg.loss
-    if not isinstance(loss, DictConfig) or "_target_" not in loss:
-        raise _fail("loss", loss, "choose a loss config (mse, bce)")
-
-    _one_of("trainer.dtype", trainer.dtype, DTYPES)
-
-    for key in ("epochs", "batch_size", "log_every", "members"):
-        _at_least(f"trainer.{key}", trainer[key], 1)
-    for key in ("threads", "chunk_size", "console_lines", "checkpoint_every"):  # null: a default
-        if trainer[key] is not None:
-            _at_least(f"trainer.{key}", trainer[key], 1)
-    if not 0 <= trainer.seed <= 2**63 - trainer.members:
-        seeds = f"member seeds seed..seed+{trainer.members - 1} must lie in [0, 2^63)"
-        raise _fail("trainer.seed", trainer.seed, seeds)
-    if not trainer.converged_below > 0:
-        raise _fail("trainer.converged_below", trainer.converged_below, "must be > 0")
-    _one_of("trainer.device", trainer.device, DEVICES)
-    if trainer.members > 1 and not is_net221(cfg.model):
-        raise _fail("trainer.members", trainer.members, f"ensembles are of {NET221} networks")
+    if features is not None:
+        _require(len(features) >= 1, "data.features", list(features), "at least one feature is needed")
+        twice = len(set(features)) != len(features)
+        _require(not twice, "data.features", list(features), "a feature is listed twice")
+        target = cfg.data.get("target")
+        _require(target not in features, "data.target", target, "the target is also listed as a feature")
+    _check(cfg, CHECKS)
+    if is_net221(cfg.model):
+        _check(cfg, NET221_CHECKS)
+        _check_init(cfg.init, cfg.model.width, None if features is None else len(features))
+    else:
+        own = f"init applies to {NET221} only; a model of your own initializes itself"
+        _require(
+            cfg.init.scheme is None and cfg.init["values"] is None, "init.scheme", init_scheme(cfg.init), own
+        )
+    trainer = cfg.trainer
+    seeds = f"member seeds seed..seed+{trainer.members - 1} must lie in [0, 2^63)"
+    _require(0 <= trainer.seed <= 2**63 - trainer.members, "trainer.seed", trainer.seed, seeds)
+    ensemble = trainer.members == 1 or is_net221(cfg.model)
+    _require(ensemble, "trainer.members", trainer.members, f"ensembles are of {NET221} networks")
     if trainer.resume not in (None, "auto") and not Path(trainer.resume).is_file():
         problem = "not a checkpoint file" if Path(trainer.resume).exists() else "no such checkpoint file"
-        raise _fail("trainer.resume", trainer.resume, problem)
+        raise value_error("trainer.resume", trainer.resume, problem)
 
 
 def plain(cfg: DictConfig) -> dict[str, Any]:

@@ -1,7 +1,7 @@
 """From a config to objects: data, model, optimizer and loss, built with `hydra.utils.instantiate`.
 
-Layer: app. This is the one place a training config is read; what it returns is
-plain objects, and nothing after it looks at the config again except to record it.
+Layer: app. The one place a training config is read; nothing after it looks at the config again
+except to record it.
 """
 
 from __future__ import annotations
@@ -16,11 +16,11 @@ from typing import Any
 import numpy as np
 import torch
 from hydra.errors import InstantiationException
-from hydra.utils import instantiate
+from hydra.utils import get_object, instantiate
 from omegaconf import DictConfig, ListConfig, OmegaConf
 from torch import nn
 
-from net221.app.config import did_you_mean, init_scheme, is_net221
+from net221.app.config import did_you_mean, init_scheme, is_net221, value_error
 from net221.app.sources import PreparedData
 from net221.errors import ConfigValueError, UserError
 from net221.init import initial_parameters
@@ -30,37 +30,26 @@ from net221.seed_study import Losses
 
 log = logging.getLogger("net221")
 
-
 # keys of a `_target_` node that are Hydra's, not arguments of the target
 HYDRA_KEYS = frozenset({"_target_", "_partial_", "_args_", "_recursive_", "_convert_"})
 
 
 def known_arguments(node: DictConfig, where: str) -> None:
     """Keys of a `_target_` node must be arguments of the target (unless it takes **kwargs)."""
-    from hydra.utils import get_object
-
     try:
-        parameters: list[inspect.Parameter] | None = list(
-            inspect.signature(get_object(node._target_)).parameters.values()
-        )
+        parameters = list(inspect.signature(get_object(node._target_)).parameters.values())
     except Exception:  # not found (instantiate says why), or no signature to read (a builtin)
-        parameters = None
-    if parameters is None or any(p.kind is p.VAR_KEYWORD for p in parameters):
+        return
+    if any(p.kind is p.VAR_KEYWORD for p in parameters):
         return
     names = {p.name for p in parameters if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
+    given = OmegaConf.to_container(node, resolve=False)
+    assert isinstance(given, dict)
     for key in map(str, node):
-        if key not in names and key not in HYDRA_KEYS:
-            given = OmegaConf.to_container(node, resolve=False)
-            assert isinstance(given, dict)
-            near = (
-                did_you_mean(key, names, f"{where}.")
-                or f"; {node._target_} takes {', '.join(sorted(names)) or 'nothing'}"
-            )
-            raise _fail(f"{where}.{key}", given[key], f"unknown key{near}")
-
-
-def _fail(key: str, value: Any, problem: str) -> ConfigValueError:
-    return ConfigValueError(f"{key}={value!r}: {problem}")
+        if key not in names | HYDRA_KEYS:
+            takes = f"; {node._target_} takes {', '.join(sorted(names)) or 'nothing'}"
+            near = did_you_mean(key, names, f"{where}.") or takes
+            raise value_error(f"{where}.{key}", given[key], f"unknown key{near}")
 
 
 def fits_dtype(key: str, value: Any, dtype: str) -> None:
@@ -73,29 +62,32 @@ def fits_dtype(key: str, value: Any, dtype: str) -> None:
         for i, item in enumerate(value):
             fits_dtype(f"{key}[{i}]", item, dtype)
     elif isinstance(value, int | float) and not isinstance(value, bool):
-        if not math.isfinite(value):
-            raise _fail(key, value, "must be a finite number")
         info = np.finfo(dtype)
+        if not math.isfinite(value):
+            raise value_error(key, value, "must be a finite number")
         if abs(value) > float(info.max):
-            raise _fail(
+            raise value_error(
                 key, value, f"does not fit in {dtype} (largest {info.max:.3g}; trainer.dtype={dtype})"
             )
         if value != 0 and abs(value) < float(info.smallest_subnormal):
-            raise _fail(key, value, f"rounds to 0 in {dtype} (trainer.dtype={dtype})")
+            raise value_error(key, value, f"rounds to 0 in {dtype} (trainer.dtype={dtype})")
 
 
 def build(node: DictConfig, key: str, **overrides: Any) -> Any:
     """instantiate(node), with a failure reported as one line naming the config key."""
-    known_arguments(node, key)
     try:
         return instantiate(node, **overrides)
     except InstantiationException as error:
-        cause = error.__cause__
-        if isinstance(cause, UserError):  # the target's own one-line complaint (a data file, ...)
-            raise cause from None
-        text = str(error if cause is None else cause).strip()
+        if isinstance(error.__cause__, UserError):  # the target's own one-line complaint (a data file, ...)
+            raise error.__cause__ from None
+        text = str(error.__cause__ or error).strip()
         first = text.splitlines()[0] if text else type(error).__name__
         raise ConfigValueError(f"{key}: cannot build {node.get('_target_')!r}: {first}") from None
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return f"{type(error).__name__}: {text.splitlines()[0]}" if text else type(error).__name__
 
 
 @dataclass(frozen=True)
@@ -116,20 +108,10 @@ class Experiment:
     loss: LossFunction  # as configured: a batch's mean loss
     losses: Losses  # the same loss summed, and per value
     make_model: Callable[[], nn.Module]  # one network, initialized from trainer.seed
-    initial_values: (
-        Callable[[int, int], np.ndarray] | None
-    )  # (first member, count) -> (count, P); Net221 only
+    initial_values: Callable[[int, int], np.ndarray] | None  # (first member, count) -> (count, P); Net221
     make_optimizer: Callable[[nn.Module], torch.optim.Optimizer]
     dtype: torch.dtype
     device: torch.device
-
-
-def choose_device(requested: str) -> torch.device:
-    if requested == "cuda" and not torch.cuda.is_available():
-        raise ConfigValueError("trainer.device='cuda': CUDA is not available on this machine")
-    if requested == "auto":
-        requested = "cuda" if torch.cuda.is_available() else "cpu"
-    return torch.device(requested)
 
 
 def _tensors(data: PreparedData, dtype: torch.dtype, device: torch.device) -> Tensors:
@@ -137,10 +119,9 @@ def _tensors(data: PreparedData, dtype: torch.dtype, device: torch.device) -> Te
         x = torch.tensor(data.normalization.apply(features), dtype=dtype, device=device)
         overflowed = (~torch.isfinite(x)).any(dim=0).nonzero().flatten().tolist()
         if overflowed:
-            name = data.train.feature_names[overflowed[0]]
             raise ConfigValueError(
-                f"data: feature {name!r} has values too large for {str(dtype).removeprefix('torch.')} "
-                "once normalized (trainer.dtype, data.normalize)"
+                f"data: feature {data.train.feature_names[overflowed[0]]!r} has values too large for "
+                f"{str(dtype).removeprefix('torch.')} once normalized (trainer.dtype, data.normalize)"
             )
         return x, torch.tensor(labels, dtype=dtype, device=device).reshape(-1, 1)
 
@@ -155,42 +136,30 @@ def _losses(cfg: DictConfig, dtype: torch.dtype) -> tuple[LossFunction, Losses]:
     probe = torch.full((1, 1), 0.5, dtype=dtype)
     try:
         value = loss(probe, probe)
-        summed, per_value = (
-            build(cfg.loss, "loss", reduction="sum"),
-            build(cfg.loss, "loss", reduction="none"),
-        )
+        losses = Losses(build(cfg.loss, "loss", reduction="sum"), build(cfg.loss, "loss", reduction="none"))
     except Exception as error:  # whatever the configured target raises
-        raise ConfigValueError(
-            f"loss: {cfg.loss._target_} is not a torch loss taking (y_pred, y_true) and reduction=: {_first_line(error)}"
-        ) from None
+        not_loss = f"is not a torch loss taking (y_pred, y_true) and reduction=: {_first_line(error)}"
+        raise ConfigValueError(f"loss: {cfg.loss._target_} {not_loss}") from None
     if not isinstance(value, torch.Tensor) or value.dim() != 0:
         raise ConfigValueError(f"loss: {cfg.loss._target_} does not return a scalar tensor")
-    return loss, Losses(summed, per_value)
+    return loss, losses
 
 
 def _optimizer_factory(cfg: DictConfig) -> Callable[[nn.Module], torch.optim.Optimizer]:
     # plain lists, not OmegaConf's (Adam's betas): a checkpoint's optimizer state must hold plain data
-    make = build(cfg.optimizer, "optimizer", _convert_="all")
+    make, target = build(cfg.optimizer, "optimizer", _convert_="all"), cfg.optimizer._target_
 
     def make_optimizer(model: nn.Module) -> torch.optim.Optimizer:
         try:
             optimizer = make(model.parameters())
         except Exception as error:  # whatever the configured target raises
-            raise ConfigValueError(
-                f"optimizer: {cfg.optimizer._target_} rejects these settings: {_first_line(error)}"
-            ) from None
+            rejects = f"optimizer: {target} rejects these settings: {_first_line(error)}"
+            raise ConfigValueError(rejects) from None
         if not isinstance(optimizer, torch.optim.Optimizer):
-            raise ConfigValueError(
-                f"optimizer: {cfg.optimizer._target_} did not build a torch.optim.Optimizer"
-            )
+            raise ConfigValueError(f"optimizer: {target} did not build a torch.optim.Optimizer")
         return optimizer
 
     return make_optimizer
-
-
-def _first_line(error: BaseException) -> str:
-    text = str(error).strip()
-    return f"{type(error).__name__}: {text.splitlines()[0]}" if text else type(error).__name__
 
 
 def trial_step(experiment: Experiment, cfg: DictConfig) -> None:
@@ -198,10 +167,8 @@ def trial_step(experiment: Experiment, cfg: DictConfig) -> None:
     used fails here, in one line naming it, before anything is trained or written."""
     model = experiment.make_model()
     optimizer = experiment.make_optimizer(model)
-    x, y = (
-        experiment.tensors.x[: experiment.plan.batch_size],
-        experiment.tensors.y[: experiment.plan.batch_size],
-    )
+    batch = experiment.plan.batch_size
+    x, y = experiment.tensors.x[:batch], experiment.tensors.y[:batch]
     stage = "optimizer"
     try:
         optimizer.zero_grad()
@@ -213,27 +180,24 @@ def trial_step(experiment: Experiment, cfg: DictConfig) -> None:
                 f"returns {shape} for a batch of {tuple(x.shape)}; expected {tuple(y.shape)}"
             )
         stage = "loss"
-        loss = experiment.loss(y_pred, y)
-        loss.backward()
+        experiment.loss(y_pred, y).backward()
         evaluate(model, experiment.losses.per_value, x, y)  # the loss per value, as every log uses it
         stage = "optimizer"
         optimizer.step()
     except Exception as error:  # anything a configured target raises is a problem of the config
-        detail = (
-            str(error)
-            if isinstance(error, ConfigValueError)
-            else f"fails in a training step: {_first_line(error)}"
-        )
-        raise ConfigValueError(f"{stage}: {cfg[stage]._target_} {detail}") from None
+        if not isinstance(error, ConfigValueError):
+            error = ConfigValueError(f"fails in a training step: {_first_line(error)}")
+        raise ConfigValueError(f"{stage}: {cfg[stage]._target_} {error}") from None
 
 
 def build_experiment(cfg: DictConfig) -> Experiment:
     """The data, model, optimizer and loss a config describes, tried on one training step."""
+    trainer, init = cfg.trainer, cfg.init
     for key in ("optimizer", "loss"):  # numbers that the training dtype cannot hold, first
-        fits_dtype(key, {k: v for k, v in cfg[key].items() if k not in HYDRA_KEYS}, cfg.trainer.dtype)
+        fits_dtype(key, {k: v for k, v in cfg[key].items() if k not in HYDRA_KEYS}, trainer.dtype)
     if is_net221(cfg.model):
-        fits_dtype("init.values", cfg.init["values"], cfg.trainer.dtype)
-        fits_dtype("init.noise_std", cfg.init.noise_std, cfg.trainer.dtype)
+        fits_dtype("init.values", init["values"], trainer.dtype)
+        fits_dtype("init.noise_std", init.noise_std, trainer.dtype)
     for key in ("data", "model", "optimizer", "loss"):  # keys the targets do not take, too
         known_arguments(cfg[key], key)
     data = build(cfg.data, "data")
@@ -244,10 +208,11 @@ def build_experiment(cfg: DictConfig) -> Experiment:
     rows = f"{len(data.train)} training rows" + (f", {len(data.val)} validation rows" if data.val else "")
     log.info(f"Data: {data.description}; {rows}")
 
-    trainer = cfg.trainer
-    dtype, device = DTYPES[trainer.dtype], choose_device(trainer.device)
+    if trainer.device == "cuda" and not torch.cuda.is_available():
+        raise ConfigValueError("trainer.device='cuda': CUDA is not available on this machine")
+    auto = "cuda" if torch.cuda.is_available() else "cpu"
+    dtype, device = DTYPES[trainer.dtype], torch.device(auto if trainer.device == "auto" else trainer.device)
     loss, losses = _losses(cfg, dtype)
-    init = cfg.init
     initial_values = None
     if is_net221(cfg.model):
         scheme = init_scheme(init)
@@ -255,14 +220,9 @@ def build_experiment(cfg: DictConfig) -> Experiment:
 
         def initial_values(first: int, count: int) -> np.ndarray:
             return initial_parameters(
-                scheme,
-                input_dim=int(cfg.model.input_dim),
-                width=int(cfg.model.width),
-                members=count,
-                seed=trainer.seed + first,
-                values=values,
-                noise_std=init.noise_std,
-            )
+                scheme, input_dim=int(cfg.model.input_dim), width=int(cfg.model.width), members=count,
+                seed=trainer.seed + first, values=values, noise_std=init.noise_std,
+            )  # fmt: skip
 
     def make_model() -> nn.Module:
         torch.manual_seed(trainer.seed)  # a model of your own initializes itself from this seed
@@ -275,17 +235,9 @@ def build_experiment(cfg: DictConfig) -> Experiment:
         return model
 
     plan = EpochPlan(trainer.epochs, trainer.batch_size, trainer.shuffle, trainer.log_every, data.seed)
+    tensors = _tensors(data, dtype, device)
     experiment = Experiment(
-        data=data,
-        tensors=_tensors(data, dtype, device),
-        plan=plan,
-        loss=loss,
-        losses=losses,
-        make_model=make_model,
-        initial_values=initial_values,
-        make_optimizer=_optimizer_factory(cfg),
-        dtype=dtype,
-        device=device,
+        data, tensors, plan, loss, losses, make_model, initial_values, _optimizer_factory(cfg), dtype, device
     )
     trial_step(experiment, cfg)
     return experiment

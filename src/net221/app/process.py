@@ -1,12 +1,7 @@
 """What every command's entry shares: signals, logging, threads, exit status, one-line errors.
 
-Layer: app. Nothing here runs on import; a command's entry calls `run_app` (net221-train:
-`train_command`), and only then is process state set. Bad input is one line on stderr and
-exit status 2 (an unknown name with a "did you mean"; Hydra raises its errors for this:
-HYDRA_FULL_ERROR=1, its documented switch); anything else keeps its traceback, and with
-NET221_TRACEBACK=1 everything does. SIGINT, SIGTERM and SIGUSR2 only raise a flag that the
-training asks for before every step: it saves a checkpoint there and the command exits with
-128 + the signal. A closed stdout (`| head -1`) is not an error: what cannot print is dropped.
+Layer: app. Nothing here runs on import: process state is set by `run_app` (net221-train:
+`train_command`) only. Bad input: one line, exit 2. A stop signal: a checkpoint, exit 128 + it.
 """
 
 from __future__ import annotations
@@ -26,21 +21,18 @@ from typing import Any, NoReturn
 
 from net221.errors import UserError
 
-EXIT_BAD_INPUT = 2
-EXIT_SIGINT = 130
 log = logging.getLogger("net221")
 
 
 def say(line: str) -> None:
-    """One line on stderr, if there is a stderr to write to."""
-    with contextlib.suppress(OSError):  # closed: the exit status still tells
+    with contextlib.suppress(OSError):  # stderr closed: the exit status still tells
         if sys.stderr is not None:
             print(line, file=sys.stderr, flush=True)
 
 
 def fail(prog: str, message: str) -> NoReturn:
     say(f"{prog}: error: {message}")
-    raise SystemExit(EXIT_BAD_INPUT)
+    raise SystemExit(2)
 
 
 def one_line(text: str) -> str:
@@ -53,10 +45,10 @@ def shown_path(path: Path) -> str:
     return str(there.relative_to(here) if there.is_relative_to(here) else path)
 
 
-def describe_os_error(error: OSError, verb: str = "cannot write") -> str:
+def describe_os_error(error: OSError) -> str:
     name = "" if error.filename is None else f" {error.filename}"
     name = name if len(name) <= 160 else f"{name[:78]}...{name[-78:]}"  # too long for one line
-    return f"{verb}{name}: {error.strerror or error}"
+    return f"cannot write{name}: {error.strerror or error}"
 
 
 def describe_config_error(error: BaseException) -> str | None:
@@ -90,12 +82,11 @@ def describe_config_error(error: BaseException) -> str | None:
 
 
 class Interrupted(Exception):  # noqa: N818 (a stop asked for, not an error)
-    """A run stopped by a signal after its checkpoint; `exit_status` is 128 + the signal, and
-    `pass_on()` calls the handler the signal had before (a job manager's SIGUSR2)."""
+    """A run stopped by a signal after its checkpoint; `pass_on()` calls the signal's previous handler."""
 
-    def __init__(self, message: str, signum: int, pass_on: Callable[[], None] = lambda: None) -> None:
+    def __init__(self, message: str, signum: int, pass_on: Callable[[], None]) -> None:
         super().__init__(message)
-        self.signum, self.exit_status, self.pass_on = signum, 128 + signum, pass_on
+        self.exit_status, self.pass_on = 128 + signum, pass_on
 
 
 class StopSignals:
@@ -115,8 +106,7 @@ class StopSignals:
             if log.hasHandlers():  # a run's log (not Python's last resort on stderr before it is set up)
                 log.warning(f"{signal.Signals(signum).name} received: stopping after this step")
 
-    def pass_on(self) -> None:
-        """Hand a borrowed signal (SIGUSR2) to the handler it had before; SIGINT and SIGTERM end here."""
+    def pass_on(self) -> None:  # a borrowed signal (SIGUSR2) goes on to its previous handler
         handler = self.previous.get(self.received) if self.received is not None else None
         if self.received not in (signal.SIGINT, signal.SIGTERM) and callable(handler):
             handler(self.received, None)
@@ -132,10 +122,8 @@ _active: StopSignals | None = None  # the one in place: a command's entry and it
 
 @contextlib.contextmanager
 def catch_stop_signals() -> Iterator[StopSignals]:
-    """Turn SIGINT, SIGTERM (and SIGUSR2 where a handler takes it) into a flag while inside.
-    Inside another (the command's entry's), the outer one is shared; outside the main thread,
-    nothing changes. On leaving, the previous handlers are back, and a signal the run did not
-    stop for (it came after the training) is raised again to them."""
+    """SIGINT, SIGTERM (and a handled SIGUSR2) raise a flag while inside; nested, the outer one is
+    shared. On leaving, a signal the run did not stop for is raised again to the previous handlers."""
     global _active
     if _active is not None or threading.current_thread() is not threading.main_thread():
         yield _active or StopSignals()
@@ -155,8 +143,7 @@ def catch_stop_signals() -> Iterator[StopSignals]:
             signal.raise_signal(stop.received)
 
 
-def set_threads(threads: int | None) -> None:
-    """torch's intra-op threads for this process (None: torch's default)."""
+def set_threads(threads: int | None) -> None:  # None: torch's default
     import torch
 
     if threads is not None and torch.get_num_threads() != threads:
@@ -164,14 +151,13 @@ def set_threads(threads: int | None) -> None:
 
 
 def _quiet_writer_threads(args: threading.ExceptHookArgs) -> None:
-    """A writer thread (TensorBoard's) that cannot write ends quietly: the main thread meets the
-    same error next and reports it in one line."""
+    """A writer thread (TensorBoard's) that cannot write ends quietly: the main thread reports it."""
     if args.exc_type is None or not issubclass(args.exc_type, OSError):
         threading.__excepthook__(args)
 
 
 def _setup() -> None:
-    """Process-wide settings, once per command (idempotent when a program runs several)."""
+    """Process-wide settings, once per command (idempotent)."""
     from omegaconf import OmegaConf
 
     from net221.app.outputs import RESOLVER, unique_dir
@@ -186,37 +172,8 @@ def _setup() -> None:
     atexit.register(gc.freeze)
 
 
-def _flush_or_drop() -> None:
-    """Flush stdout and stderr; one whose reader has gone now points at /dev/null (quiet at exit)."""
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            if stream is not None:
-                stream.flush()
-        except OSError:
-            with contextlib.suppress(OSError, ValueError):
-                devnull = os.open(os.devnull, os.O_WRONLY)
-                os.dup2(devnull, stream.fileno())
-                os.close(devnull)
-
-
-def tolerate_closed_output(main: Callable[..., None]) -> Callable[..., None]:
-    """For a command's main() that runs without Hydra: a reader that went away ends it quietly."""
-
-    def wrapper(*args: Any, **kwargs: Any) -> None:
-        logging.raiseExceptions = False
-        try:
-            main(*args, **kwargs)
-        except BrokenPipeError:
-            pass
-        finally:
-            _flush_or_drop()
-
-    return wrapper
-
-
 def run_app(hydra_main: Callable[[], Any], prog: str) -> None:
-    """Call a `@hydra.main` function: bad input is one line and exit status 2, Ctrl-C 130;
-    `--version` prints net221's version (Hydra's own flag would print Hydra's)."""
+    """Call a `@hydra.main` function: bad input is one line and exit 2, Ctrl-C 130; `--version` is ours."""
     if "--version" in sys.argv[1:]:
         from net221 import __version__
 
@@ -233,7 +190,7 @@ def run_app(hydra_main: Callable[[], Any], prog: str) -> None:
         fail(prog, one_line(str(error)))
     except KeyboardInterrupt as interrupt:  # its message, where it has one, says where
         say(f"{prog}: {one_line(str(interrupt)) or 'interrupted'}")
-        raise SystemExit(EXIT_SIGINT) from None
+        raise SystemExit(130) from None
     except BrokenPipeError:
         return  # stdout was closed under a print; the work itself is done
     except Exception as error:
@@ -243,13 +200,20 @@ def run_app(hydra_main: Callable[[], Any], prog: str) -> None:
         if message is None:
             raise
         fail(prog, message)
-    finally:
-        _flush_or_drop()
+    finally:  # a stream whose reader has gone now points at /dev/null: quiet at exit
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                if stream is not None:
+                    stream.flush()
+            except OSError:
+                with contextlib.suppress(OSError, ValueError):
+                    devnull = os.open(os.devnull, os.O_WRONLY)
+                    os.dup2(devnull, stream.fileno())
+                    os.close(devnull)
 
 
 def train_command() -> None:
-    """net221-train's console script: the stop signals are caught from the start, before torch
-    loads (a Ctrl-C while the run is set up ends it before it trains: one line, status 130)."""
+    """net221-train: the stop signals are caught before torch loads (a Ctrl-C while set up ends it)."""
 
     def task() -> None:
         from net221.app import config, train
@@ -262,11 +226,10 @@ def train_command() -> None:
             run_app(task, "net221-train")
     except KeyboardInterrupt:  # delivered again on leaving: it came when nothing could act on it
         say("net221-train: interrupted")
-        raise SystemExit(EXIT_SIGINT) from None
+        raise SystemExit(130) from None
 
 
-def _record(message: str) -> None:
-    """The error in the run's log file (without printing it again) and in error.txt."""
+def _record(message: str) -> None:  # into the run's log file (not printed again) and error.txt
     from hydra.core.hydra_config import HydraConfig
 
     from net221.app.outputs import write_error
@@ -279,8 +242,7 @@ def _record(message: str) -> None:
 
 
 def fail_job(prog: str, error: UserError) -> None:
-    """Inside a Hydra task: record the error; a single run then exits with one line, a job of a
-    sweep returns (the caller raises, and the sweep counts it as failed)."""
+    """Record the error; a single run exits with one line, a sweep's job returns (the caller raises)."""
     from hydra.core.hydra_config import HydraConfig
     from hydra.types import RunMode
 
@@ -291,7 +253,6 @@ def fail_job(prog: str, error: UserError) -> None:
 
 
 def stop_job(prog: str, stopped: Interrupted) -> NoReturn:
-    """Inside a Hydra task: a run stopped, its checkpoint saved: one line, exit status 128 + signal."""
     message = one_line(str(stopped))
     _record(message)
     say(f"{prog}: {message}")

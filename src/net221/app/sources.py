@@ -1,9 +1,7 @@
-"""Data sources for the apps: the blog's people, any CSV table, Palmer penguins.
+"""Data sources (the data configs' `_target_`): the blog's people, any CSV table, Palmer penguins.
 
-Layer: app. The data configs name `blog`, `csv_table` or `penguins` as their
-`_target_`; each returns `PreparedData`: the training rows, the validation rows
-if any, and the normalization fitted on the training rows. Everything wrong with
-a table is a DataError naming the file and, where it applies, the line and column.
+Layer: app. Each returns `PreparedData`; anything wrong with a table is a one-line DataError
+naming the file and, where it applies, the line and column.
 """
 
 from __future__ import annotations
@@ -11,7 +9,7 @@ from __future__ import annotations
 import csv
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
 
@@ -20,11 +18,7 @@ import numpy as np
 from net221.data import BLOG_FEATURES, NORMALIZE_MODES, Dataset, Normalization, blog_dataset
 from net221.errors import DataError
 
-# cells read as missing values, besides every spelling of NaN (`is_missing`)
-MISSING_MARKERS = frozenset({"", "na", "n/a", "nan", "null", "none"})
-
-
-ON_MISSING = ("drop", "error")
+MISSING_MARKERS = frozenset({"", "na", "n/a", "nan", "null", "none"})  # and any spelling of NaN
 
 
 @dataclass(frozen=True)
@@ -42,16 +36,6 @@ class PreparedData:
     seed: int  # the validation split's, and the shuffled epochs'
     description: str
     dropped: int = 0
-
-
-def penguins_csv() -> Path:
-    try:
-        files = resources.files("palmerpenguins")
-    except ModuleNotFoundError:
-        raise DataError(
-            "data=penguins needs the palmerpenguins package: pip install 'net221[penguins]'"
-        ) from None
-    return Path(str(files / "data" / "penguins.csv"))
 
 
 def read_rows(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
@@ -74,10 +58,8 @@ def read_rows(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
     names = [cell.strip() for cell in header]
     for i, name in enumerate(names):
         if name in names[:i]:
-            raise DataError(
-                f"{path}, line {header_line}: column {name!r} appears twice in the header "
-                f"(columns {names.index(name) + 1} and {i + 1})"
-            )
+            where = f"{path}, line {header_line}: column {name!r} appears twice in the header"
+            raise DataError(f"{where} (columns {names.index(name) + 1} and {i + 1})")
     if not rows:
         raise DataError(f"{path}: no data rows after the header")
     return names, rows
@@ -111,6 +93,8 @@ def load_csv(
     on_missing: str = "drop",
 ) -> LoadedData:
     """Rows of `features` with label 1 where `target` equals `positive`."""
+    if on_missing not in ("drop", "error"):
+        raise DataError(f"data.on_missing={on_missing!r}: expected one of drop, error")
     path = Path(path)
     header, rows = read_rows(path)
     columns = {name: i for i, name in enumerate(header)}
@@ -165,8 +149,7 @@ def load_csv(
 
 
 def split(dataset: Dataset, val_fraction: float, seed: int) -> tuple[Dataset, Dataset | None]:
-    """A seeded split stratified by label: each class gives the same fraction to
-    validation (at least one row), and keeps at least one row for training."""
+    """A seeded split stratified by label: each class gives the same fraction (at least one row)."""
     if val_fraction == 0.0:
         return dataset, None
     rng = np.random.default_rng(seed)
@@ -208,11 +191,6 @@ def blog(
     return prepare(LoadedData(blog_dataset(), 0, "the blog's four people"), normalize, val_fraction, seed)
 
 
-def _check_on_missing(on_missing: str) -> None:
-    if on_missing not in ON_MISSING:
-        raise DataError(f"data.on_missing={on_missing!r}: expected one of {', '.join(ON_MISSING)}")
-
-
 def csv_table(
     path: str,
     features: Sequence[str],
@@ -224,7 +202,6 @@ def csv_table(
     seed: int = 0,
 ) -> PreparedData:
     """Any CSV file with a header: `features` -> label 1 where `target` equals `positive`."""
-    _check_on_missing(on_missing)
     loaded = load_csv(path, list(features), str(target), str(positive), on_missing)
     return prepare(loaded, normalize, val_fraction, seed)
 
@@ -239,7 +216,12 @@ def penguins(
     seed: int = 0,
 ) -> PreparedData:
     """Palmer penguins (pip install palmerpenguins)."""
-    _check_on_missing(on_missing)
-    loaded = load_csv(penguins_csv(), list(features), str(target), str(positive), on_missing)
-    described = LoadedData(loaded.dataset, loaded.dropped, f"Palmer penguins ({len(loaded.dataset)} rows)")
+    try:
+        table = Path(str(resources.files("palmerpenguins") / "data" / "penguins.csv"))
+    except ModuleNotFoundError:
+        raise DataError(
+            "data=penguins needs the palmerpenguins package: pip install 'net221[penguins]'"
+        ) from None
+    loaded = load_csv(table, list(features), str(target), str(positive), on_missing)
+    described = replace(loaded, description=f"Palmer penguins ({len(loaded.dataset)} rows)")
     return prepare(described, normalize, val_fraction, seed)

@@ -1,10 +1,7 @@
 """What the console shows: a bounded number of epoch lines; in a sweep, one line per finished job.
 
-Layer: app. `JobConsole`, a logging filter on each job's console handler (named in
-configs/train.yaml): in a sweep, only warnings, errors and the job's one-line result
-(`job_line`), unless `hydra.verbose` is set or `trainer.log_every` is overridden on the
-command line, which bring every line back. train.log keeps everything. Hydra's own lines
-(and the sweeper's) are Hydra's, as it prints them.
+Layer: app. `JobConsole` (a logging filter named in configs/train.yaml) keeps a sweep's console to
+warnings and each job's line, unless `hydra.verbose` or a `trainer.log_every` override asks for all.
 """
 
 from __future__ import annotations
@@ -18,18 +15,16 @@ from typing import Any
 
 from omegaconf import DictConfig
 
-from net221.app.process import shown_path
+from net221.app.process import one_line, shown_path
 
 log = logging.getLogger("net221")
 
-# Records with this attribute set are a job's one-line result.
-JOB_LINE = "net221_job_line"
+JOB_LINE = "net221_job_line"  # a record with this attribute set is a job's one-line result
 
 
 def console_stride(epochs: int, log_every: int, lines: int | None) -> int:
-    """Every how many epochs an epoch line is printed: every logged epoch while there are at
-    most `lines` of them (the blog's 1000 epochs at log_every=10 print all 100), else every
-    k-th logged epoch, so that about `lines` are printed. metrics.csv keeps every one."""
+    """Every how many epochs an epoch line is printed: every logged one while there are at most
+    `lines`, else every k-th, so that about `lines` are printed."""
     logged = -(-epochs // log_every)
     return log_every if lines is None or logged <= lines else log_every * math.ceil(logged / lines)
 
@@ -40,38 +35,27 @@ def on_console(cfg: DictConfig, epoch: int) -> bool:
     return epoch % stride == 0 or epoch == trainer.epochs - 1
 
 
-def full_log(verbose: Any, overrides: Sequence[str] | None) -> bool:
-    """`hydra.verbose` set, or `trainer.log_every` given on the command line."""
-    asked = any(str(item).lstrip("+~").startswith("trainer.log_every=") for item in overrides or ())
-    return bool(verbose) or asked
-
-
 class JobConsole(logging.Filter):
     def __init__(
         self, mode: Any = None, verbose: Any = False, overrides: Sequence[str] | None = None
     ) -> None:
         super().__init__()
         in_sweep = getattr(mode, "name", str(mode)).endswith("MULTIRUN")
-        self.quiet = in_sweep and not full_log(verbose, overrides)
+        asked = any(str(item).lstrip("+~").startswith("trainer.log_every=") for item in overrides or ())
+        self.quiet = in_sweep and not (verbose or asked)
 
     def filter(self, record: logging.LogRecord) -> bool:
         return not self.quiet or record.levelno >= logging.WARNING or bool(getattr(record, JOB_LINE, False))
 
 
 def shown_value(text: str) -> str:
-    """A swept value as given, or to 4 significant digits when it is a long number
-    (an Optuna trial's optimizer.lr=0.08096384026619578 reads 0.08096)."""
+    """A swept value as given, or to 4 significant digits when it is a long number (0.08096384 -> 0.08096)."""
     try:
         value = float(text)
     except ValueError:
         return text
     short = f"{value:.4g}"
     return short if float(short) != value and len(text) > len(short) + 2 else text
-
-
-def shown_override(override: str) -> str:
-    key, sep, value = override.partition("=")
-    return f"{key}{sep}{shown_value(value)}" if sep else override
 
 
 def describe_result(summary: dict[str, Any]) -> str:
@@ -93,7 +77,7 @@ def describe_result(summary: dict[str, Any]) -> str:
 
 
 def job_line(output_dir: Path, error: str | None = None) -> None:
-    """In a sweep, log the job's one line: number, overrides, result (or error), directory."""
+    """In a sweep, the job's line: number, overrides, result (or error), directory."""
     from hydra.core.hydra_config import HydraConfig
     from hydra.types import RunMode
 
@@ -101,11 +85,13 @@ def job_line(output_dir: Path, error: str | None = None) -> None:
     if config.mode != RunMode.MULTIRUN:
         return
     if error is not None:
-        result = "failed: " + " ".join(part.strip() for part in error.splitlines() if part.strip())
+        result = f"failed: {one_line(error)}"
     else:
         try:
             result = describe_result(json.loads((output_dir / "summary.json").read_text()))
         except (OSError, ValueError):
             result = "finished (no readable summary.json)"
-    overrides = " ".join(shown_override(item) for item in config.overrides.task)
+    overrides = " ".join(
+        f"{k}{sep}{shown_value(v)}" for k, sep, v in (o.partition("=") for o in config.overrides.task)
+    )
     log.info(f"#{config.job.num} {overrides}: {result} ({shown_path(output_dir)})", extra={JOB_LINE: True})

@@ -1,12 +1,8 @@
 """net221-train: train the network under a Hydra config and write a run directory.
 
-Layer: app. With no arguments it reproduces the blog. Each run's directory holds
-Hydra's composed config (.hydra/), train.log, metrics.csv, checkpoint.pt,
-summary.json, loss.png and, where they apply, decision_boundary.png (two
-features) and members.csv (an ensemble); trainer.figures=false leaves the
-figures out. The task returns the final loss (validation loss when there is a
-validation split; the median over members for an ensemble) for sweepers to
-minimize.
+Layer: app. With no arguments it reproduces the blog; what a run directory holds is listed in
+docs/training.md. The task returns the final loss (the validation loss when there is a split; the
+members' median for an ensemble) for sweepers to minimize.
 
     net221-train                                  # the blog
     net221-train optimizer.lr=0.5 model.width=4   # any override
@@ -26,6 +22,7 @@ import numpy as np
 import torch
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
+from torch import nn
 
 from net221.app import outputs, plots, process, resume, sweep_log
 from net221.app.config import plain, validate_train
@@ -33,7 +30,7 @@ from net221.app.experiment import Experiment, build_experiment
 from net221.app.loggers import Row, open_loggers, progress_bar
 from net221.app.outputs import atomic
 from net221.app.process import Interrupted, StopSignals, catch_stop_signals, fail_job, shown_path, stop_job
-from net221.app.run import SingleResult, study_state, train_seed_study, train_single
+from net221.app.run import study_state, train_seed_study, train_single
 from net221.app.sweep_log import on_console
 from net221.errors import OutputError, UserError
 from net221.loop import TrainingStopped
@@ -51,19 +48,17 @@ def _single(
     stop: StopSignals,
     resume_from: Path | None,
     record: Callable[[Row], None],
-) -> float:
+) -> tuple[float, nn.Module, str]:
     data = experiment.data
     saver = resume.Saver(output_dir / resume.CHECKPOINT, cfg, data)
 
-    def on_log(row: dict[str, float]) -> None:
+    def on_log(row: Row) -> None:
         record(row)
-        line = f"Epoch {int(row['epoch'])} loss: {row['loss']:.3f}"
-        if "val_loss" in row:
-            line += f" val_loss: {row['val_loss']:.3f}"
+        val = f" val_loss: {row['val_loss']:.3f}" if "val_loss" in row else ""
         if on_console(cfg, int(row["epoch"])):
-            log.info(line)
+            log.info(f"Epoch {int(row['epoch'])} loss: {row['loss']:.3f}{val}")
 
-    def resumed(model: torch.nn.Module, optimizer: torch.optim.Optimizer) -> tuple[int, int, list[Row]]:
+    def resumed(model: nn.Module, optimizer: torch.optim.Optimizer) -> tuple[int, int, list[Row]]:
         assert resume_from is not None
         epoch, step, history = resume.resume_single(resume_from, model, optimizer, cfg, data)
         log.info(f"Resumed from {resume_from} at epoch {epoch}" + (f", step {step}" if step else ""))
@@ -73,11 +68,11 @@ def _single(
 
     try:
         with progress_bar(cfg.trainer.progress, cfg.trainer.epochs, "training") as advance:
-            result: SingleResult = train_single(
+            result = train_single(
                 experiment,
                 on_log,
                 on_epoch=lambda _: advance(1),
-                resume=None if resume_from is None else resumed,
+                resume=resumed if resume_from else None,
                 should_stop=stop.requested,
                 save=saver.single,
                 save_every=cfg.trainer.checkpoint_every,
@@ -85,19 +80,12 @@ def _single(
     except TrainingStopped:
         raise stop.interrupted(saver.stopped()) from None
     history, model = result.history, result.model
-    saver.single(model, result.optimizer, result.epochs_done, 0, history)  # first: the work is safe
+    saver.single(model, result.optimizer, cfg.trainer.epochs, 0, history)  # first: the work is safe
     if cfg.trainer.figures:
         with atomic(output_dir / "loss.png") as path:
-            plots.loss_curve(
-                path,
-                [int(r["epoch"]) for r in history],
-                [r["loss"] for r in history],
-                [r["val_loss"] for r in history] if data.val is not None else None,
-                loss_name(cfg),
-            )
-        outputs.draw_decision_boundary(
-            model, data, output_dir / "decision_boundary.png", "Decision boundary (P = 0.5)"
-        )
+            val_loss = [r["val_loss"] for r in history] if data.val is not None else None
+            loss = [r["loss"] for r in history]
+            plots.loss_curve(path, [int(r["epoch"]) for r in history], loss, val_loss, loss_name(cfg))
     summary["final_loss"] = float(result.final.loss[0])
     summary["final_accuracy"] = float(result.final.accuracy[0])
     if result.final_val is not None:
@@ -109,9 +97,7 @@ def _single(
             f"{history[-1]['loss']:.3f} at epoch {history[-1]['epoch']}); "
             "saturated neurons after too large a step (optimizer.lr) are a common cause"
         )
-    summary["evaluation"] = outputs.evaluation_report(model, data)
-    outputs.describe_model(model, data, summary)
-    return float(summary.get("final_val_loss", summary["final_loss"]))
+    return float(summary.get("final_val_loss", summary["final_loss"])), model, "Decision boundary (P = 0.5)"
 
 
 def loss_name(cfg: DictConfig) -> str:
@@ -126,9 +112,9 @@ def _seed_study(
     stop: StopSignals,
     state: StudyState,
     record: Callable[[Row], None],  # after the training: a row needs every member
-) -> float:
+) -> tuple[float, nn.Module, str]:
     trainer, data = cfg.trainer, experiment.data
-    members, epochs = trainer.members, trainer.epochs
+    members, epochs, threshold = trainer.members, trainer.epochs, trainer.converged_below
     saver = resume.Saver(output_dir / resume.CHECKPOINT, cfg, data)
     try:
         with progress_bar(trainer.progress, members * epochs, "member-epochs") as advance:
@@ -159,7 +145,6 @@ def _seed_study(
         if on_console(cfg, epoch):
             log.info(f"Epoch {epoch} loss: {median[i]:.3f} (median; 10-90 %: {p10[i]:.3f}-{p90[i]:.3f})")
 
-    threshold = trainer.converged_below
     final = result.final_val_loss if result.final_val_loss is not None else result.final_loss
     converged = np.nan_to_num(result.final_loss, nan=np.inf) < threshold
     outputs.write_members(output_dir / "members.csv", result, trainer.seed, converged)
@@ -178,24 +163,19 @@ def _seed_study(
         f"Converged (final loss < {threshold:g}): {int(converged.sum()):,} of {members:,} members "
         f"({share:.1f} %); best member {result.best_member} (seed {best_seed})"
     )
-    model = result.best_model
     if trainer.figures:
         with atomic(output_dir / "loss.png") as path:
             plots.ensemble_band(path, result.epochs, p10, median, p90, members, loss_name(cfg))
-        title = f"Decision boundary of the best member, {result.best_member} (seed {best_seed})"
-        outputs.draw_decision_boundary(model, data, output_dir / "decision_boundary.png", title)
-    summary["evaluation"] = outputs.evaluation_report(model, data)
-    outputs.describe_model(model, data, summary)
-    return float(np.median(np.nan_to_num(final, nan=np.inf)))
+    title = f"Decision boundary of the best member, {result.best_member} (seed {best_seed})"
+    return float(np.median(np.nan_to_num(final, nan=np.inf))), result.best_model, title
 
 
 def run(cfg: DictConfig, output_dir: Path) -> float:
     """Validate, train, write the run directory; return the metric to minimize.
 
-    Everything that can refuse the run (the config, the data, the checkpoint to resume)
-    is checked before an earlier run's files are touched. SIGINT and SIGTERM stop the
-    training at the next step with a checkpoint, and raise `Interrupted`. Whatever ends
-    the run early leaves error.txt saying why."""
+    Everything that can refuse the run (the config, the data, the checkpoint to resume) is checked
+    before an earlier run's files are touched. A stop signal ends the training at the next step with
+    a checkpoint and raises `Interrupted`. Whatever ends the run early leaves error.txt saying why."""
     started = time.perf_counter()
     resume_from = resume.resume_path(cfg.trainer.resume, output_dir)
     outputs.clear(output_dir, keep=resume_from)  # a run that fails leaves nothing of an earlier one
@@ -203,25 +183,30 @@ def run(cfg: DictConfig, output_dir: Path) -> float:
         with catch_stop_signals() as stop:
             validate_train(cfg)
             experiment = build_experiment(cfg)
-            study = None
+            data, study = experiment.data, None
             if cfg.trainer.members > 1:
                 study = study_state(cfg, experiment, resume_from)
             elif resume_from is not None:  # its refusals, before anything is written
                 model = experiment.make_model()
-                resume.resume_single(
-                    resume_from, model, experiment.make_optimizer(model), cfg, experiment.data
-                )
+                resume.resume_single(resume_from, model, experiment.make_optimizer(model), cfg, data)
             if stop.requested():  # a signal while the run was set up: it ends before it starts
                 raise stop.interrupted("interrupted")
             summary: dict[str, Any] = {"epochs": cfg.trainer.epochs, "members": cfg.trainer.members}
             summary["device"] = str(experiment.device)
             try:
-                columns = outputs.metric_columns(experiment.data.val is not None, study is not None)
+                columns = outputs.metric_columns(data.val is not None, study is not None)
                 with open_loggers(cfg.logger, output_dir, columns, plain(cfg)) as record:
                     if study is None:
-                        objective = _single(cfg, experiment, output_dir, summary, stop, resume_from, record)
+                        trained = _single(cfg, experiment, output_dir, summary, stop, resume_from, record)
                     else:
-                        objective = _seed_study(cfg, experiment, output_dir, summary, stop, study, record)
+                        trained = _seed_study(cfg, experiment, output_dir, summary, stop, study, record)
+                    objective, model, title = trained
+                    if cfg.trainer.figures:
+                        outputs.draw_decision_boundary(
+                            model, data, output_dir / "decision_boundary.png", title
+                        )
+                    summary["evaluation"] = outputs.evaluation_report(model, data)
+                    outputs.describe_model(model, data, summary)
                     summary["objective"] = outputs.finite_or_none(objective)
                     summary["wall_time_s"] = time.perf_counter() - started
                     outputs.write_json(output_dir / "summary.json", summary)
@@ -229,11 +214,8 @@ def run(cfg: DictConfig, output_dir: Path) -> float:
                 where = error.filename if error.filename is not None else output_dir
                 raise OutputError(f"cannot write {where}: {error.strerror or error}") from None
     except Exception as error:
-        line = (
-            str(error)
-            if isinstance(error, UserError | Interrupted)
-            else f"internal error: {type(error).__name__}: {error}"
-        )
+        internal = f"internal error: {type(error).__name__}: {error}"
+        line = str(error) if isinstance(error, UserError | Interrupted) else internal
         outputs.write_error(output_dir, process.one_line(line))
         raise
     log.info(f"Outputs in {shown_path(output_dir)}")
@@ -244,9 +226,8 @@ def run(cfg: DictConfig, output_dir: Path) -> float:
 def task(cfg: DictConfig) -> float:
     """net221-train's Hydra task: one run, or one job of a sweep."""
     output_dir = Path(HydraConfig.get().runtime.output_dir)
-    process.set_threads(
-        cfg.trainer.threads if isinstance(cfg.trainer.threads, int) and cfg.trainer.threads > 0 else None
-    )
+    threads = cfg.trainer.threads
+    process.set_threads(threads if isinstance(threads, int) and threads > 0 else None)
     try:
         objective = run(cfg, output_dir)
     except UserError as error:
