@@ -35,3 +35,24 @@ def test_an_unknown_name_is_one_line_in_our_words_with_a_suggestion(override: st
 def test_did_you_mean_only_for_close_names() -> None:
     assert did_you_mean("lrr", ["lr", "momentum"], "optimizer.") == "; did you mean optimizer.lr?"
     assert did_you_mean("colour", ["lr", "momentum"]) == ""
+
+
+# a value of the wrong type, or a word that is no key=value -> one line, for any command
+WRONG_WORDS = {
+    ("net221-train", "trainer.epochs=1.5"): "trainer.epochs=1.5: not a whole number",
+    ("net221-train", "trainer.shuffle=maybe"): "trainer.shuffle=maybe: not true or false",
+    ("net221-gradcheck", "tolerance=abc"): "tolerance=abc: not a number",
+    ("net221-report", "multirun/2026-11-27/10-00-00"): (
+        "multirun/2026-11-27/10-00-00: every argument is key=value (--help lists the keys)"
+    ),
+}
+
+
+@pytest.mark.parametrize(("command", "word"), list(WRONG_WORDS))
+def test_a_wrong_type_or_a_bare_word_is_one_line_in_our_words(
+    command: str, word: str, tmp_path: Path
+) -> None:
+    result = run_in_process(command, word, f"hydra.run.dir={tmp_path / 'run'}", cwd=tmp_path)
+    assert_one_line_error(result, command, WRONG_WORDS[command, word])
+    assert "could not be converted" not in result.stderr and "Exception" not in result.stderr
+    assert not (tmp_path / "run").exists()

@@ -53,12 +53,18 @@ def describe_os_error(error: OSError) -> str:
 
 def describe_config_error(error: BaseException) -> str | None:
     """One line, in net221's words, for Hydra's and OmegaConf's config errors; None for others."""
-    from hydra.errors import HydraException, MissingConfigException
-    from omegaconf.errors import ConfigAttributeError, ConfigKeyError, OmegaConfBaseException
+    from hydra.errors import HydraException, MissingConfigException, OverrideParseException
+    from omegaconf import BooleanNode, FloatNode, IntegerNode
+    from omegaconf.errors import ConfigAttributeError, ConfigKeyError, OmegaConfBaseException, ValidationError
 
     from net221.app.config import did_you_mean
 
+    if isinstance(error, OverrideParseException) and "=" not in error.override:
+        return f"{error.override}: every argument is key=value (--help lists the keys)"
     cause = error.__cause__
+    kinds = {FloatNode: "a number", IntegerNode: "a whole number", BooleanNode: "true or false"}
+    if isinstance(cause, ValidationError) and cause.full_key and type(cause.child_node) in kinds:
+        return f"{cause.full_key}={cause.value}: not {kinds[type(cause.child_node)]}"
     if isinstance(cause, ConfigAttributeError | ConfigKeyError) and cause.full_key:
         known = list(cause.parent_node.keys()) if cause.parent_node is not None else []
         parent = str(cause.full_key).rpartition(".")[0]
