@@ -1,16 +1,6 @@
-"""Someone else's code: found by name, then run in a child process with a time limit.
-
-Layer: checks. gradcheck (a formula) and compare (a class) share both parts: `load(spec, kind)`
-imports `path/to/file.py:Name` (its folder first on sys.path, as when it runs as a script) or
-`package.module:Name` (the current folder counts, as with `python -m`); `Child(calls, timeout)`
-runs the calls one after the other in a child process forked from this one, and hands back each
-one's result and what it printed. A child process is the one way to stop code that hangs (a
-loop, a sleep, a C extension) and leave nothing of it running, and whatever the code changes
-(torch's defaults, sys.path, signal handlers) changes in the child only. Each call may take
-`timeout` seconds: faulthandler.dump_traceback_later in the child writes where the code was and
-ends the child. There torch, if loaded, runs on one thread (OpenMP's pool does not survive a
-fork). Needs os.fork (Linux, macOS).
-"""
+"""Someone else's code: `load` finds it by name; `Child` runs calls into it in a forked child
+process, each within one time limit (faulthandler ends the child and says where it was). Needs
+os.fork; docs/gradcheck.md and docs/compare.md say how specs are read."""
 
 from __future__ import annotations
 
@@ -63,7 +53,7 @@ class CallInterrupted(KeyboardInterrupt):
 
 
 class ChildError(Exception):
-    """An exception raised in the child: its traceback, as text (the cause of a CallError)."""
+    """An exception raised in the child: its traceback, as text."""
 
 
 def describe(exc: BaseException) -> str:
@@ -158,7 +148,7 @@ def _import(target: str, is_file: bool) -> ModuleType:
 
 def _run_calls(calls: Sequence[Call], timeout: float | None, conn: Any, dump: Any) -> None:
     """The child: each call in turn, its outcome sent to the parent; the first failure ends it."""
-    if "torch" in sys.modules:
+    if "torch" in sys.modules:  # OpenMP's thread pool does not survive a fork
         sys.modules["torch"].set_num_threads(1)
     for _, call in calls:
         printed = io.StringIO()
@@ -183,15 +173,13 @@ def _run_calls(calls: Sequence[Call], timeout: float | None, conn: Any, dump: An
 
 
 class Child:
-    """Calls run in a child process: `with Child(calls, timeout) as child:` then child.result()
-    once per call, in order. Leaving the block ends the child if it still runs."""
+    """`with Child(calls, timeout) as child:`, then child.result() once per call, in order."""
 
     def __init__(self, calls: Sequence[Call], timeout: float | None) -> None:
         self.calls, self.timeout, self.done, self.what = list(calls), timeout, 0, ""
 
     def __enter__(self) -> Child:
-        context = multiprocessing.get_context("fork")
-        self._dump = tempfile.TemporaryFile()
+        context, self._dump = multiprocessing.get_context("fork"), tempfile.TemporaryFile()
         self._conn, child_end = context.Pipe(duplex=False)
         args = (self.calls, self.timeout, child_end, self._dump)
         self._process = context.Process(target=_run_calls, args=args, name="net221 user code", daemon=True)
@@ -200,8 +188,7 @@ class Child:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self._process.is_alive():
-            self._process.kill()
+        self._process.kill()  # a no-op once it has ended
         self._process.join()
         self._process.close()
         self._conn.close()
