@@ -25,9 +25,6 @@ from net221.errors import UserError
 
 Call = tuple[str, Callable[[], object]]  # (what the call is, for messages; the call)
 
-_IDENTIFIER = re.compile(r"[A-Za-z_]\w*\Z")
-_MODULE = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*\Z")
-
 
 class UserCodeError(UserError):
     """Code that cannot be loaded, or a call into it that failed: one line."""
@@ -39,9 +36,6 @@ class CallError(UserCodeError):
     def __init__(self, what: str, problem: str, where: str = "", *, timed_out: bool = False) -> None:
         super().__init__(f"{what} {problem}")
         self.what, self.problem, self.where, self.timed_out = what, problem, where, timed_out
-        self.exception = (
-            problem.removeprefix("raised ").partition(":")[0] if problem.startswith("raised") else ""
-        )
 
 
 class CallInterrupted(KeyboardInterrupt):
@@ -84,16 +78,10 @@ def _user_line(tb: TracebackType | None) -> str:
     return f"{shown_path(frames[-1].filename)}:{frames[-1].lineno}" if frames else ""
 
 
-# --- loading ------------------------------------------------------------------------------------
-
-
 def load(spec: str, kind: str) -> Any:
     """The function (kind="function") or class (kind="class") that `spec` names."""
-    usage = (
-        "expected path/to/network.py:ClassName or package.module:ClassName"
-        if kind == "class"
-        else "expected path/to/file.py:function or package.module:function"
-    )
+    shape = "network.py:ClassName" if kind == "class" else "file.py:function"
+    usage = f"expected path/to/{shape} or package.module:{shape.partition(':')[2]}"
     target, _, name = spec.strip().rpartition(":")
     if not target:
         if spec.strip().endswith(".py"):
@@ -101,12 +89,12 @@ def load(spec: str, kind: str) -> Any:
         raise UserCodeError(f"missing the file or module before ':'; {usage}")
     if not name:
         raise UserCodeError(f"missing the {kind} name after ':'; {usage}")
-    if not _IDENTIFIER.match(name):
+    if not name.isidentifier():
         raise UserCodeError(f"{name!r} after ':' is not a {kind} name; {usage}")
     is_file = target.endswith(".py") or "/" in target or "\\" in target
     if is_file and not Path(target).is_file():
         raise UserCodeError(f"no such file {target}")
-    if not is_file and not _MODULE.match(target):
+    if not is_file and not all(part.isidentifier() for part in target.split(".")):
         raise UserCodeError(f"{target!r} is neither a .py file nor a module name; {usage}")
     module, where = _import(target, is_file), target if is_file else f"module {target}"
     found = getattr(module, name, None)
@@ -141,9 +129,6 @@ def _import(target: str, is_file: bool) -> ModuleType:
     finally:
         if added:
             sys.path.remove(folder)
-
-
-# --- running ------------------------------------------------------------------------------------
 
 
 def _run_calls(calls: Sequence[Call], timeout: float | None, conn: Any, dump: Any) -> None:

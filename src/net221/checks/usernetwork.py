@@ -152,5 +152,6 @@ class UserNetwork:
         if error.timed_out:
             return f"{error} (raise the limit with timeout=SECONDS)"
         where = f" in {error.where}" if error.where else ""
-        batch = error.what == "feedforward" and error.exception in ("IndexError", "ValueError", "TypeError")
+        raised = error.problem.partition(":")[0].removeprefix("raised ")
+        batch = error.what == "feedforward" and raised in ("IndexError", "ValueError", "TypeError")
         return f"{error}{where}" + (f" ({ONE_SAMPLE})" if batch else "")
