@@ -98,9 +98,6 @@ class Comparison:
         return [check for check in self.checks if check.stage == stage]
 
 
-# --- the stages ---------------------------------------------------------------------------------
-
-
 def forward_inputs(points: int, seed: int) -> tuple[list[str], np.ndarray]:
     """Names and inputs (M, 2) of the forward check: the six people, then random points."""
     people, (held_names, held) = blog_dataset(), held_out_inputs()
@@ -137,9 +134,6 @@ def weight_checks(
 ) -> list[Check]:
     a, b = ([values[n] for n in BLOG_NAMES] for values in (yours, reference))
     return number_checks("weights", [f"{at} {n}".strip() for n in BLOG_NAMES], a, b, s.tolerance, s)
-
-
-# --- a Python class in the blog's shape ------------------------------------------------------------
 
 
 def compare_implementation(spec: str, settings: Settings) -> Comparison:
@@ -181,9 +175,6 @@ def compare_implementation(spec: str, settings: Settings) -> Comparison:
     comparison.stage, comparison.verdict = verdict.implementation_verdict(comparison)
     diagnosis.attach(comparison, events, responses)
     return comparison
-
-
-# --- a trajectory file from any language ---------------------------------------------------------
 
 
 def compare_trajectory(path: Path, settings: Settings) -> Comparison:

@@ -47,9 +47,6 @@ class Settings:
         report.validate(self)
 
 
-# --- the points -----------------------------------------------------------------------------------
-
-
 @dataclass(frozen=True)
 class Point:
     params: dict[str, float]
@@ -86,9 +83,6 @@ def gradcheck_points(count: int, seed: int) -> list[Point]:
     return [worked_example(), *random_points(count, seed)]
 
 
-# --- the witnesses ----------------------------------------------------------------------------------
-
-
 def _module_and_loss() -> tuple[Any, Callable[[Any, Point], Any]]:
     import torch  # here: the command's --help and the formula's child process go without it
 
@@ -123,6 +117,11 @@ def finite_difference_partials(points: Sequence[Point], step: float) -> np.ndarr
     import torch
 
     (net, loss), rows = _module_and_loss(), []
+
+    def loss_at(point: Point, name: str, value: float) -> float:
+        net.set_blog_parameters({name: value})
+        return float(loss(net, point))
+
     with torch.no_grad():
         for point in points:
             net.set_blog_parameters(point.params)
@@ -130,17 +129,10 @@ def finite_difference_partials(points: Sequence[Point], step: float) -> np.ndarr
             for name in BLOG_NAMES:
                 theta = point.params[name]
                 plus, minus = theta + step, theta - step
-                net.set_blog_parameters({name: plus})
-                loss_plus = float(loss(net, point))
-                net.set_blog_parameters({name: minus})
-                loss_minus = float(loss(net, point))
+                row.append((loss_at(point, name, plus) - loss_at(point, name, minus)) / (plus - minus))
                 net.set_blog_parameters({name: theta})
-                row.append((loss_plus - loss_minus) / (plus - minus))
             rows.append(row)
     return np.array(rows, dtype=np.float64).reshape(len(points), len(BLOG_NAMES))
-
-
-# --- the check ------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)

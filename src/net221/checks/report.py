@@ -102,9 +102,6 @@ def counted(n: int, noun: str) -> str:  # '1 point', '100 points'
     return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
-# --- gradcheck ---------------------------------------------------------------------------------
-
-
 def gradcheck_table(result: GradcheckResult) -> str:
     """The per-parameter table, and the points where the worst errors occur."""
     digits = len(str(len(result.points) - 1))
@@ -180,26 +177,18 @@ def gradcheck_report(result: GradcheckResult) -> dict[str, Any]:
         | {"autograd": by_name(result.autograd[i]), "finite_difference": by_name(result.finite_difference[i])}
         for i, point in enumerate(result.points)
     ]
-    return dict(
-        json_ready(
-            {
-                "formula": result.formula.spec,
-                "source": result.formula.source,
-                "passed": result.passed,
-                "failed": result.failed,
-                "diagnosis": result.diagnosis,
-                "loss": "(y_true - y_pred)^2",
-                "non_finite": NON_FINITE,
-                "settings": dataclasses.asdict(result.settings) | settings | {"sampling": SAMPLING},
-                "relative_error": "|formula - reference| / max(|reference|, floor)",
-                "parameters": rows,
-                "points": points,
-            }
-        )
-    )
-
-
-# --- compare ------------------------------------------------------------------------------------
+    data = {
+        "formula": result.formula.spec,
+        "source": result.formula.source,
+        **{key: getattr(result, key) for key in ("passed", "failed", "diagnosis")},
+        "loss": "(y_true - y_pred)^2",
+        "non_finite": NON_FINITE,
+        "settings": dataclasses.asdict(result.settings) | settings | {"sampling": SAMPLING},
+        "relative_error": "|formula - reference| / max(|reference|, floor)",
+        "parameters": rows,
+        "points": points,
+    }
+    return dict(json_ready(data))
 
 
 def compare_rows(c: Comparison) -> list[tuple[str, Check]]:
@@ -261,19 +250,14 @@ def compare_report(c: Comparison) -> dict[str, Any]:
         for x in c.checks
     ]
     data = {
-        "source": c.source,
-        "kind": c.kind,
-        "agrees": c.agrees,
-        "stage": c.stage,
-        "epoch": c.epoch,
-        "verdict": c.verdict,
-        "diagnosis": c.diagnosis,
+        **{
+            key: getattr(c, key)
+            for key in ("source", "kind", "agrees", "stage", "epoch", "verdict", "diagnosis")
+        },
         "non_finite": NON_FINITE,
         "settings": dataclasses.asdict(s) | {"epochs": len(run.loss)},
         "agree_when": "|yours - reference| <= max(tol * max(|reference|, abs_floor), resolution / 2)",
-        "notes": c.notes,
-        "initial": c.initial,
-        "final": c.final,
+        **{key: getattr(c, key) for key in ("notes", "initial", "final")},
         "loss_trace_compared": bool(c.stage_checks("loss")),
         "loss_trace": [dataclasses.asdict(e) for e in c.logged],
         "beyond_reference": c.beyond,

@@ -137,9 +137,6 @@ def read_trajectory(path: Path) -> Trajectory:
     return Trajectory(initial, epochs)
 
 
-# --- the reference ------------------------------------------------------------------------------
-
-
 def blog_training_data() -> tuple[np.ndarray, np.ndarray]:
     """The blog's `data` (4, 2) and `all_y_trues` (4,), shifted, as whole numbers (int64)."""
     people = blog_dataset()
