@@ -139,18 +139,16 @@ def weight_checks(
 def compare_implementation(spec: str, settings: Settings) -> Comparison:
     """Run the class `spec` names in a child process and check every stage; ImplementationError
     (one line, starting with `spec`) when the implementation cannot be run."""
-    spec = spec.strip()
-    names, inputs = forward_inputs(settings.points, settings.seed)
-    data, labels = blog_training_data()
-    held_names, held = held_out_inputs()
+    spec, s = spec.strip(), settings
+    (names, inputs), (held_names, held) = forward_inputs(s.points, s.seed), held_out_inputs()
     network = usernetwork.UserNetwork(spec)
     calls = diagnosis.followed(
-        network, network.calls(inputs, data, labels, held, settings.lr, settings.epochs), inputs
+        network, network.calls(inputs, *blog_training_data(), held, s.lr, s.epochs), inputs
     )
     try:
-        with usercode.Child(calls, settings.timeout) as child:
+        with usercode.Child(calls, s.timeout) as child:
             (_, imported), ((note, initial), constructed) = child.result(), child.result()
-            run = reference_run(initial, settings.lr, settings.epochs)  # while the child goes on
+            run = reference_run(initial, s.lr, s.epochs)  # while the child goes on
             (forward, _), ((trained, events), train_output), (final, _), (predictions, _), (responses, _) = (
                 child.results()
             )
@@ -159,18 +157,12 @@ def compare_implementation(spec: str, settings: Settings) -> Comparison:
     except usercode.CallInterrupted as interrupt:
         raise KeyboardInterrupt(f"interrupted in impl={spec}: {interrupt.what}") from None
     logged = parse_printed(train_output)
-    checks = number_checks(
-        "forward", names, forward, predict(initial, inputs), settings.forward_tolerance, settings
-    )
-    checks += loss_checks(logged, run, settings) + weight_checks(final, run.final, settings)
-    checks += number_checks(
-        "predictions", held_names, predictions, run.predictions, settings.tolerance, settings
-    )
-    beyond = [entry.epoch for entry in logged if entry.epoch >= settings.epochs]
+    checks = number_checks("forward", names, forward, predict(initial, inputs), s.forward_tolerance, s)
+    checks += loss_checks(logged, run, s) + weight_checks(final, run.final, s)
+    checks += number_checks("predictions", held_names, predictions, run.predictions, s.tolerance, s)
+    beyond = [entry.epoch for entry in logged if entry.epoch >= s.epochs]
     output = {"import": imported, "constructor": constructed, "train": train_output}
-    comparison = Comparison(
-        spec, "implementation", settings, initial, checks, run, logged, final, beyond, output
-    )
+    comparison = Comparison(spec, "implementation", s, initial, checks, run, logged, final, beyond, output)
     comparison.notes = [*note, *trained]
     comparison.stage, comparison.verdict = verdict.implementation_verdict(comparison)
     diagnosis.attach(comparison, events, responses)

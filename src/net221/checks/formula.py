@@ -75,13 +75,10 @@ def partials_of(result: object) -> list[float]:
         raise MalformedError(
             f"returned a {type(result).__name__} that cannot be read ({describe(exc)})"
         ) from exc
-    unknown = [str(name) for name in names if name not in BLOG_NAMES]
-    if unknown:
-        raise MalformedError(
-            f"returned unknown name(s) {', '.join(unknown)}", f"expected exactly {', '.join(BLOG_NAMES)}"
-        )
-    missing = [name for name in BLOG_NAMES if name not in values]
-    if missing:
+    if unknown := [str(name) for name in names if name not in BLOG_NAMES]:
+        expected = f"expected exactly {', '.join(BLOG_NAMES)}"
+        raise MalformedError(f"returned unknown name(s) {', '.join(unknown)}", expected)
+    if missing := [name for name in BLOG_NAMES if name not in values]:
         raise MalformedError(f"returned no value for {', '.join(missing)}")
     for name, value in values.items():
         if isinstance(value, bool) or not isinstance(value, numbers.Real):
