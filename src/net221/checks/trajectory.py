@@ -67,19 +67,16 @@ def parse_printed(output: str) -> list[LoggedEpoch]:
 
 def _number(text: str, where: str, column: str) -> float:
     try:
-        value = float(text)
+        if math.isfinite(value := float(text)):
+            return value
     except ValueError:
         raise TrajectoryError(f"{where}: {column} {text!r} is not a number") from None
-    if not math.isfinite(value):
-        raise TrajectoryError(f"{where}: {column} is {text}")
-    return value
+    raise TrajectoryError(f"{where}: {column} is {text}")
 
 
 def _weights(cells: dict[str, str], where: str, required: bool) -> dict[str, float] | None:
-    given = [name for name in BLOG_NAMES if cells[name]]
-    if not given and not required:
+    if (missing := [name for name in BLOG_NAMES if not cells[name]]) == list(BLOG_NAMES) and not required:
         return None
-    missing = [name for name in BLOG_NAMES if not cells[name]]
     if missing:
         needed = "the init row needs all nine values" if required else "give all nine weights or none"
         raise TrajectoryError(f"{where}: no value for {', '.join(missing)} ({needed})")
@@ -101,11 +98,9 @@ def read_trajectory(path: Path) -> Trajectory:
     ]
     if not rows:
         raise TrajectoryError(f"{path}: empty; expected the header {','.join(COLUMNS)}")
-    line, header = rows[0]
-    header = [cell.strip() for cell in header]
-    if header != list(COLUMNS):
+    if (header := [cell.strip() for cell in rows[0][1]]) != list(COLUMNS):
         raise TrajectoryError(
-            f"{path}:{line}: the header must be {','.join(COLUMNS)}, got {','.join(header)}"
+            f"{path}:{rows[0][0]}: the header must be {','.join(COLUMNS)}, got {','.join(header)}"
         )
     initial: dict[str, float] | None = None
     epochs: list[LoggedEpoch] = []
