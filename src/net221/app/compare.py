@@ -8,7 +8,6 @@ import dataclasses
 import json
 import logging
 from pathlib import Path
-from typing import Any
 
 import hydra
 from hydra.core.config_store import ConfigStore
@@ -54,14 +53,6 @@ def settings(cfg: DictConfig) -> Settings:
     return Settings(**{f.name: cfg[f.name] for f in dataclasses.fields(Settings)})
 
 
-def printed(c: Comparison) -> str:
-    """What the implementation printed, part by part."""
-    return "".join(
-        f"--- {part} ---\n{text}" + ("" if not text or text.endswith("\n") else "\n")
-        for part, text in c.output.items()
-    )
-
-
 def run(cfg: DictConfig, output_dir: Path) -> Comparison:
     """Compare, log the table and the verdict, write the report, the figure and the output."""
     s = settings(cfg)
@@ -83,17 +74,21 @@ def run(cfg: DictConfig, output_dir: Path) -> Comparison:
     for line in [*report.compare_table(c).splitlines(), *report.compare_summary(c)]:
         log.info(line)
     output_dir.mkdir(parents=True, exist_ok=True)
-    if c.output:
-        (output_dir / "output.txt").write_text(printed(c))
-    files: dict[str, Any] = {"Report": output_dir / cfg.report, "Figure": output_dir / cfg.figure}
-    for path in files.values():
+    if c.output:  # what the implementation printed, part by part
+        parts = [
+            f"--- {part} ---\n{text}" + ("" if not text or text.endswith("\n") else "\n")
+            for part, text in c.output.items()
+        ]
+        (output_dir / "output.txt").write_text("".join(parts))
+    report_path, figure_path = output_dir / cfg.report, output_dir / cfg.figure
+    for path in (report_path, figure_path):
         path.parent.mkdir(parents=True, exist_ok=True)
-    files["Report"].write_text(json.dumps(report.compare_report(c), indent=2, allow_nan=False) + "\n")
-    log.info(f"Report: {shown_path(files['Report'])}")
+    report_path.write_text(json.dumps(report.compare_report(c), indent=2, allow_nan=False) + "\n")
+    log.info(f"Report: {shown_path(report_path)}")
     from net221.app.compare_figure import draw  # matplotlib: only when a figure is drawn
 
-    draw(files["Figure"], c)
-    log.info(f"Figure: {shown_path(files['Figure'])}")
+    draw(figure_path, c)
+    log.info(f"Figure: {shown_path(figure_path)}")
     return c
 
 
