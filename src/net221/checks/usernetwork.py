@@ -132,12 +132,8 @@ class UserNetwork:
     ) -> list[Call]:
         """Import, construct, feedforward on `inputs`, train, the values after training, feedforward
         on `held`."""
-
-        def imported() -> None:
-            self.state["cls"] = load(self.spec, "class")
-
         return [
-            (f"importing {self.target}", imported),
+            (f"importing {self.target}", lambda: self.state.update(cls=load(self.spec, "class"))),
             (f"{self.name}()", self.construct),
             ("feedforward", partial(self.feedforward, inputs)),
             ("train", partial(self.train, data, labels, lr, epochs)),
