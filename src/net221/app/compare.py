@@ -1,35 +1,26 @@
-"""net221-compare: another implementation of the blog's network against the reference.
-
-Layer: app. The comparison is net221.checks.compare; this is its command line: the config
-schema (impl or trajectory, the files' names, and net221.checks.compare.Settings' fields), the
-table and the verdict, and compare.json, compare.png and output.txt (what the implementation
-printed) in the run directory. Exit status: 0 all agree, 1 they disagree, 2 the implementation
-or file cannot be used, 130 interrupted.
-"""
+"""net221-compare: the command line of net221.checks.compare (docs/compare.md): the table and the
+verdict, compare.json, compare.png and output.txt (what the implementation printed) in the run
+directory; the job and exit pattern are net221-gradcheck's."""
 
 from __future__ import annotations
 
 import dataclasses
 import json
 import logging
-import os
 from pathlib import Path
-from typing import Any
 
 import hydra
 from hydra.core.config_store import ConfigStore
-from hydra.core.hydra_config import HydraConfig
-from hydra.types import RunMode
 from omegaconf import DictConfig
 
-from net221.app.process import fail_job, run_app, shown_path
+from net221.app.gradcheck import check_job, check_main
+from net221.app.process import shown_path
 from net221.checks import report
 from net221.checks.compare import Comparison, Settings, compare_implementation, compare_trajectory
 from net221.checks.usernetwork import ImplementationError
-from net221.errors import ConfigValueError, UserError
+from net221.errors import ConfigValueError
 
 PROG = "net221-compare"
-EXIT_DISAGREES = 1
 log = logging.getLogger("net221")
 
 CompareConfig = dataclasses.make_dataclass(
@@ -62,14 +53,6 @@ def settings(cfg: DictConfig) -> Settings:
     return Settings(**{f.name: cfg[f.name] for f in dataclasses.fields(Settings)})
 
 
-def printed(c: Comparison) -> str:
-    """What the implementation printed, part by part."""
-    return "".join(
-        f"--- {part} ---\n{text}" + ("" if not text or text.endswith("\n") else "\n")
-        for part, text in c.output.items()
-    )
-
-
 def run(cfg: DictConfig, output_dir: Path) -> Comparison:
     """Compare, log the table and the verdict, write the report, the figure and the output."""
     s = settings(cfg)
@@ -91,45 +74,32 @@ def run(cfg: DictConfig, output_dir: Path) -> Comparison:
     for line in [*report.compare_table(c).splitlines(), *report.compare_summary(c)]:
         log.info(line)
     output_dir.mkdir(parents=True, exist_ok=True)
-    if c.output:
-        (output_dir / "output.txt").write_text(printed(c))
-    files: dict[str, Any] = {"Report": output_dir / cfg.report, "Figure": output_dir / cfg.figure}
-    for path in files.values():
+    if c.output:  # what the implementation printed, part by part
+        parts = [
+            f"--- {part} ---\n{text}" + ("" if not text or text.endswith("\n") else "\n")
+            for part, text in c.output.items()
+        ]
+        (output_dir / "output.txt").write_text("".join(parts))
+    report_path, figure_path = output_dir / cfg.report, output_dir / cfg.figure
+    for path in (report_path, figure_path):
         path.parent.mkdir(parents=True, exist_ok=True)
-    files["Report"].write_text(json.dumps(report.compare_report(c), indent=2, allow_nan=False) + "\n")
-    log.info(f"Report: {shown_path(files['Report'])}")
+    report_path.write_text(json.dumps(report.compare_report(c), indent=2, allow_nan=False) + "\n")
+    log.info(f"Report: {shown_path(report_path)}")
     from net221.app.plots import compare_figure  # matplotlib: only when a figure is drawn
 
-    compare_figure(files["Figure"], c)
-    log.info(f"Figure: {shown_path(files['Figure'])}")
+    compare_figure(figure_path, c)
+    log.info(f"Figure: {shown_path(figure_path)}")
     return c
-
-
-class DisagreesError(Exception):
-    """A job of a sweep whose implementation disagrees: the sweep goes on, and ends with exit status 1."""
 
 
 @hydra.main(version_base="1.3", config_path="pkg://net221.configs", config_name="compare")
 def _task(cfg: DictConfig) -> int:
-    try:
-        c = run(cfg, Path(HydraConfig.get().runtime.output_dir))
-    except UserError as error:
-        if os.environ.get("NET221_TRACEBACK") != "1":
-            fail_job(PROG, error)  # one line and exit status 2 (a sweep's job: recorded, raised)
-        raise
-    if not c.agrees:
-        if HydraConfig.get().mode == RunMode.RUN:
-            raise SystemExit(EXIT_DISAGREES)
-        raise DisagreesError(c.verdict)
-    return 0
+    return check_job(PROG, lambda output_dir: run(cfg, output_dir), lambda c: None if c.agrees else c.verdict)
 
 
 def main() -> None:
     register_schema()
-    try:  # run_app also answers --version, and turns bad input and Ctrl-C into one line
-        run_app(_task, PROG)
-    except DisagreesError:
-        raise SystemExit(EXIT_DISAGREES) from None
+    check_main(_task, PROG)
 
 
 if __name__ == "__main__":

@@ -1,10 +1,5 @@
-"""net221-gradcheck: a formula for the nine partials, against autograd and finite differences.
-
-Layer: app. The check is net221.checks.gradcheck; this is its command line: the config schema
-(the formula, the report's file name, and net221.checks.gradcheck.Settings' fields), the run
-directory with the JSON report, and the exit status (0 all nine pass, 1 the formula disagrees,
-2 bad input, 130 interrupted). `--help` is configs/hydra/help/gradcheck.yaml.
-"""
+"""net221-gradcheck: the command line of net221.checks.gradcheck (docs/gradcheck.md), and the job
+and exit pattern it shares with net221-compare: 0 the check passes, 1 it fails, 2 bad input."""
 
 from __future__ import annotations
 
@@ -12,7 +7,9 @@ import dataclasses
 import json
 import logging
 import os
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import hydra
 from hydra.core.config_store import ConfigStore
@@ -67,30 +64,40 @@ def run(cfg: DictConfig, output_dir: Path) -> GradcheckResult:
 
 
 class DisagreesError(Exception):
-    """A job of a sweep whose formula failed: the sweep goes on, and ends with exit status 1."""
+    """A job of a sweep whose check failed: the sweep goes on, and ends with exit status 1."""
+
+
+def check_job(prog: str, check: Callable[[Path], Any], failure: Callable[[Any], str | None]) -> int:
+    """A check in a Hydra job's output directory: bad input is one line and exit status 2 (a sweep's
+    job: recorded, raised); a `failure` exits 1 (a sweep's job: DisagreesError, the sweep goes on)."""
+    try:
+        result = check(Path(HydraConfig.get().runtime.output_dir))
+    except UserError as error:
+        if os.environ.get("NET221_TRACEBACK") != "1":
+            fail_job(prog, error)
+        raise
+    if (line := failure(result)) is not None:
+        if HydraConfig.get().mode == RunMode.RUN:
+            raise SystemExit(EXIT_DISAGREES)
+        raise DisagreesError(line)
+    return 0
+
+
+def check_main(task: Callable[[], Any], prog: str) -> None:
+    try:  # run_app also answers --version, and turns bad input and Ctrl-C into one line
+        run_app(task, prog)
+    except DisagreesError:
+        raise SystemExit(EXIT_DISAGREES) from None
 
 
 @hydra.main(version_base="1.3", config_path="pkg://net221.configs", config_name="gradcheck")
 def _task(cfg: DictConfig) -> int:
-    try:
-        result = run(cfg, Path(HydraConfig.get().runtime.output_dir))
-    except UserError as error:
-        if os.environ.get("NET221_TRACEBACK") != "1":
-            fail_job(PROG, error)  # one line and exit status 2 (a sweep's job: recorded, raised)
-        raise
-    if not result.passed:
-        if HydraConfig.get().mode == RunMode.RUN:
-            raise SystemExit(EXIT_DISAGREES)
-        raise DisagreesError(result.summary)
-    return 0
+    return check_job(PROG, lambda output_dir: run(cfg, output_dir), lambda r: None if r.passed else r.summary)
 
 
 def main() -> None:
     register_schema()
-    try:  # run_app also answers --version, and turns bad input and Ctrl-C into one line
-        run_app(_task, PROG)
-    except DisagreesError:
-        raise SystemExit(EXIT_DISAGREES) from None
+    check_main(_task, PROG)
 
 
 if __name__ == "__main__":

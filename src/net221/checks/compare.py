@@ -1,16 +1,7 @@
-"""Compare another implementation of the blog's network with the reference; say where they part.
-
-Layer: checks. `compare_implementation("path/to/network.py:ClassName", settings)` runs a Python
-class in the blog's shape (net221.checks.usernetwork) in a child process; `compare_trajectory(
-Path("run.csv"), settings)` reads what a program in any language wrote (net221.checks.trajectory).
-Either gives a Comparison: every check, the reference run (trained from the same nine initial
-values), and a verdict naming the first stage that disagrees (net221.checks.verdict). Stages,
-in the order a bug shows up in: forward (feedforward at the initial weights: the six people and
-`points` random inputs), loss (each logged loss, to the precision it was written at), weights,
-predictions (Emily and Frank). Numbers agree when |yours - reference| <= max(tolerance *
-max(|reference|, abs_floor), resolution / 2), resolution being one unit in the last written
-digit (0 for numbers read from an object).
-"""
+"""Compare another implementation of the blog's network with the reference and say where they part
+(docs/compare.md): a Python class run in a child process (`compare_implementation`) or a trajectory
+file from any language (`compare_trajectory`), trained by the reference from the same initial
+values; the verdict names the first stage that disagrees: forward, loss, weights, predictions."""
 
 from __future__ import annotations
 
@@ -107,9 +98,6 @@ class Comparison:
         return [check for check in self.checks if check.stage == stage]
 
 
-# --- the stages ---------------------------------------------------------------------------------
-
-
 def forward_inputs(points: int, seed: int) -> tuple[list[str], np.ndarray]:
     """Names and inputs (M, 2) of the forward check: the six people, then random points."""
     people, (held_names, held) = blog_dataset(), held_out_inputs()
@@ -119,12 +107,7 @@ def forward_inputs(points: int, seed: int) -> tuple[list[str], np.ndarray]:
 
 
 def number_checks(
-    stage: str,
-    labels: Sequence[str],
-    yours: Numbers,
-    reference: Numbers,
-    tolerance: float,
-    s: Settings,
+    stage: str, labels: Sequence[str], yours: Numbers, reference: Numbers, tolerance: float, s: Settings
 ) -> list[Check]:
     """One Check per number, each within `tolerance` relative of the reference's (down to abs_floor)."""
     pairs = zip(labels, yours, reference, strict=True)
@@ -138,51 +121,34 @@ def loss_checks(logged: Sequence[LoggedEpoch], run: ReferenceRun, s: Settings, s
     """Each logged loss against the reference's at epoch - shift; epochs it did not reach left out."""
     checks = []
     for entry in logged:
-        epoch = entry.epoch - shift
-        if 0 <= epoch < len(run.loss):
-            ref = float(run.loss[epoch])
-            bound = limit(ref, s.tolerance, s.abs_floor, entry.resolution)
-            checks.append(Check("loss", f"epoch {entry.epoch}", entry.loss, ref, bound, entry.text))
+        if 0 <= (epoch := entry.epoch - shift) < len(run.loss):
+            bound = limit(float(run.loss[epoch]), s.tolerance, s.abs_floor, entry.resolution)
+            checks.append(
+                Check("loss", f"epoch {entry.epoch}", entry.loss, float(run.loss[epoch]), bound, entry.text)
+            )
     return checks
 
 
 def weight_checks(
     yours: Mapping[str, float], reference: Mapping[str, float], s: Settings, at: str = ""
 ) -> list[Check]:
-    labels = [f"{at} {n}".strip() for n in BLOG_NAMES]
-    return number_checks(
-        "weights", labels, [yours[n] for n in BLOG_NAMES], [reference[n] for n in BLOG_NAMES], s.tolerance, s
-    )
-
-
-def trajectory_checks(logged: Sequence[LoggedEpoch], run: ReferenceRun, s: Settings) -> list[Check]:
-    """Loss, then the weights if written, epoch by epoch."""
-    checks = []
-    for entry in logged:
-        checks += loss_checks([entry], run, s)
-        if entry.weights is not None and entry.epoch in run.weights:
-            checks += weight_checks(entry.weights, run.weights[entry.epoch], s, f"epoch {entry.epoch}")
-    return checks
-
-
-# --- a Python class in the blog's shape ------------------------------------------------------------
+    a, b = ([values[n] for n in BLOG_NAMES] for values in (yours, reference))
+    return number_checks("weights", [f"{at} {n}".strip() for n in BLOG_NAMES], a, b, s.tolerance, s)
 
 
 def compare_implementation(spec: str, settings: Settings) -> Comparison:
     """Run the class `spec` names in a child process and check every stage; ImplementationError
     (one line, starting with `spec`) when the implementation cannot be run."""
-    spec = spec.strip()
-    names, inputs = forward_inputs(settings.points, settings.seed)
-    data, labels = blog_training_data()
-    held_names, held = held_out_inputs()
+    spec, s = spec.strip(), settings
+    (names, inputs), (held_names, held) = forward_inputs(s.points, s.seed), held_out_inputs()
     network = usernetwork.UserNetwork(spec)
     calls = diagnosis.followed(
-        network, network.calls(inputs, data, labels, held, settings.lr, settings.epochs), inputs
+        network, network.calls(inputs, *blog_training_data(), held, s.lr, s.epochs), inputs
     )
     try:
-        with usercode.Child(calls, settings.timeout) as child:
+        with usercode.Child(calls, s.timeout) as child:
             (_, imported), ((note, initial), constructed) = child.result(), child.result()
-            run = reference_run(initial, settings.lr, settings.epochs)  # while the child goes on
+            run = reference_run(initial, s.lr, s.epochs)  # while the child goes on
             (forward, _), ((trained, events), train_output), (final, _), (predictions, _), (responses, _) = (
                 child.results()
             )
@@ -191,46 +157,31 @@ def compare_implementation(spec: str, settings: Settings) -> Comparison:
     except usercode.CallInterrupted as interrupt:
         raise KeyboardInterrupt(f"interrupted in impl={spec}: {interrupt.what}") from None
     logged = parse_printed(train_output)
-    checks = [
-        *number_checks(
-            "forward", names, forward, predict(initial, inputs), settings.forward_tolerance, settings
-        ),
-        *loss_checks(logged, run, settings),
-        *weight_checks(final, run.final, settings),
-        *number_checks("predictions", held_names, predictions, run.predictions, settings.tolerance, settings),
-    ]
-    comparison = Comparison(
-        spec,
-        "implementation",
-        settings,
-        initial,
-        checks,
-        run,
-        logged,
-        final,
-        beyond=[entry.epoch for entry in logged if entry.epoch >= settings.epochs],
-        output={"import": imported, "constructor": constructed, "train": train_output},
-        notes=[*note, *trained],
-    )
+    checks = number_checks("forward", names, forward, predict(initial, inputs), s.forward_tolerance, s)
+    checks += loss_checks(logged, run, s) + weight_checks(final, run.final, s)
+    checks += number_checks("predictions", held_names, predictions, run.predictions, s.tolerance, s)
+    beyond = [entry.epoch for entry in logged if entry.epoch >= s.epochs]
+    output = {"import": imported, "constructor": constructed, "train": train_output}
+    comparison = Comparison(spec, "implementation", s, initial, checks, run, logged, final, beyond, output)
+    comparison.notes = [*note, *trained]
     comparison.stage, comparison.verdict = verdict.implementation_verdict(comparison)
     diagnosis.attach(comparison, events, responses)
     return comparison
 
 
-# --- a trajectory file from any language ---------------------------------------------------------
-
-
 def compare_trajectory(path: Path, settings: Settings) -> Comparison:
     """The trajectory file against the reference trained from its initial values up to its last
     logged epoch; TrajectoryError (one line) for a malformed file."""
-    trajectory = read_trajectory(path)
-    assert trajectory.initial is not None
-    logged = trajectory.epochs
+    initial, logged = (trajectory := read_trajectory(path)).initial, trajectory.epochs
     with_weights = [entry.epoch for entry in logged if entry.weights is not None]
-    run = reference_run(trajectory.initial, settings.lr, logged[-1].epoch + 1, weights_at=with_weights)
-    checks = trajectory_checks(logged, run, settings)
+    run = reference_run(initial, settings.lr, logged[-1].epoch + 1, weights_at=with_weights)
+    checks = []  # loss, then the weights if written, epoch by epoch
+    for entry in logged:
+        checks += loss_checks([entry], run, settings)
+        if entry.weights is not None:
+            checks += weight_checks(entry.weights, run.weights[entry.epoch], settings, f"epoch {entry.epoch}")
     comparison = Comparison(
-        str(path), "trajectory", settings, trajectory.initial, checks, run, logged, logged[-1].weights
+        str(path), "trajectory", settings, initial, checks, run, logged, logged[-1].weights
     )
     comparison.stage, comparison.epoch, comparison.verdict = verdict.trajectory_verdict(comparison)
     diagnosis.attach(comparison)

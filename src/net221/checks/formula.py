@@ -1,14 +1,6 @@
-"""A formula for the nine partials as people write it: finding it, calling it, reading its result.
-
-Layer: checks. A formula takes the nine parameters by blog name, x1, x2 and y_true as keyword
-arguments and returns the nine partials as a mapping by blog name (any real numbers; the
-non-finite ones are wrong answers that the check reports). It is named by a built-in name
-(BUILTIN_FORMULAS), `path/to/file.py:function` or `package.module:function`, or given as the
-function itself. It runs in a child process (net221.checks.usercode); whatever goes wrong there
-is one line naming the formula and the point: an exception and the line of the user's file it
-came from, no result within the time limit and where it was stopped, a result that is not the
-nine partials. Ctrl-C while it runs raises FormulaInterrupted, a KeyboardInterrupt saying where.
-"""
+"""A formula for the nine partials as people write it (docs/gradcheck.md): found by name, called
+in a child process at each point (net221.checks.usercode), its result read; whatever goes wrong is
+one line naming the formula and the point."""
 
 from __future__ import annotations
 
@@ -53,13 +45,6 @@ class Formula:
     source: str  # where the function was found: module:function or file:function
     function: Callable[..., object]
 
-    @classmethod
-    def of(cls, function: Callable[..., object]) -> Formula:
-        """A function given directly (say, from a notebook)."""
-        module = getattr(function, "__module__", None) or "?"
-        name = getattr(function, "__qualname__", None) or type(function).__name__
-        return cls(f"{module}:{name}", f"{module}:{name}", function)
-
 
 def load_formula(spec: str) -> Formula:
     """The function a spec names; FormulaError (one line) when it cannot be loaded."""
@@ -90,13 +75,10 @@ def partials_of(result: object) -> list[float]:
         raise MalformedError(
             f"returned a {type(result).__name__} that cannot be read ({describe(exc)})"
         ) from exc
-    unknown = [str(name) for name in names if name not in BLOG_NAMES]
-    if unknown:
-        raise MalformedError(
-            f"returned unknown name(s) {', '.join(unknown)}", f"expected exactly {', '.join(BLOG_NAMES)}"
-        )
-    missing = [name for name in BLOG_NAMES if name not in values]
-    if missing:
+    if unknown := [str(name) for name in names if name not in BLOG_NAMES]:
+        expected = f"expected exactly {', '.join(BLOG_NAMES)}"
+        raise MalformedError(f"returned unknown name(s) {', '.join(unknown)}", expected)
+    if missing := [name for name in BLOG_NAMES if name not in values]:
         raise MalformedError(f"returned no value for {', '.join(missing)}")
     for name, value in values.items():
         if isinstance(value, bool) or not isinstance(value, numbers.Real):
@@ -116,30 +98,22 @@ def calls(formula: Formula, points: Sequence[Point]) -> list[Call]:
     return [(f"at {p.describe(i)}", partial(_call, formula.function, p)) for i, p in enumerate(points)]
 
 
-def formula_error(
-    formula: Formula, error: CallError | MalformedError, at: str, timeout: float | None
-) -> FormulaError:
-    """The one-line FormulaError for a call that failed `at` a point."""
-    if isinstance(error, MalformedError):
-        what, hint = error.args
-        return FormulaError(f"formula={formula.spec}: {what} {at}{'; ' if hint else ''}{hint}")
-    if error.timed_out:
-        stopped = f"; stopped in {error.where}" if error.where else ""
-        return FormulaError(
-            f"formula={formula.spec}: did not return within timeout={timeout:g} s {at}{stopped}"
-        )
-    where = f" in {error.where}" if error.where else ""
-    return FormulaError(f"formula={formula.spec}: the function {error.problem} {at}{where}")
-
-
-def collect(formula: Formula, child: Child, timeout: float | None) -> np.ndarray:
+def collect(formula: Formula, child: Child) -> np.ndarray:
     """The partials of every call, (points, 9); FormulaError or FormulaInterrupted for the first
     call that fails."""
+    name = f"formula={formula.spec}"
     try:
         return np.array([value for value, _ in child.results()], dtype=np.float64).reshape(-1, 9)
     except MalformedError as error:
-        raise formula_error(formula, error, child.what, timeout) from None
+        what, hint = error.args
+        raise FormulaError(f"{name}: {what} {child.what}{'; ' if hint else ''}{hint}") from None
     except CallError as error:
-        raise formula_error(formula, error, child.what, timeout) from error.__cause__
+        if error.timed_out:
+            stopped = f"; stopped in {error.where}" if error.where else ""
+            message = f"{name}: did not return within timeout={child.timeout:g} s {child.what}{stopped}"
+        else:
+            where = f" in {error.where}" if error.where else ""
+            message = f"{name}: the function {error.problem} {child.what}{where}"
+        raise FormulaError(message) from error.__cause__
     except CallInterrupted as interrupt:
-        raise FormulaInterrupted(f"interrupted in formula={formula.spec} {interrupt.what}") from None
+        raise FormulaInterrupted(f"interrupted in {name} {interrupt.what}") from None

@@ -1,16 +1,6 @@
-"""Check a formula for the nine partials against autograd and finite differences.
+"""Check a formula for the nine partials against autograd and finite differences, in float64, at
+the blog's worked example and `points` random points (docs/gradcheck.md).
 
-Layer: checks; no Hydra, no files. A formula takes the nine parameters by blog name, x1, x2 and
-y_true as keyword arguments and returns dL/dθ, L = (y_true - y_pred)^2, as a mapping by blog
-name (net221.derivation.blog_partials is one): a built-in name (BUILTIN_FORMULAS),
-`path/to/file.py:function`, `package.module:function` or the function itself. At the blog's
-worked example and `points` random points it is compared, in float64, with loss.backward() on
-the net221 torch module and with central differences (L(θ + step) - L(θ - step)) / (2 step) of
-the module's loss; it runs in a child process (net221.checks.usercode) meanwhile. A parameter
-passes when its relative error |a - b| / max(|b|, floor) is at most `tolerance` against autograd
-and `fd_tolerance` against the finite difference at every point.
-
-    >>> from net221.checks.gradcheck import check
     >>> check("seed_notes_hidden", points=20).failed
     ['w1', 'w2', 'w3', 'w4', 'b1', 'b2']
 """
@@ -57,9 +47,6 @@ class Settings:
         report.validate(self)
 
 
-# --- the points -----------------------------------------------------------------------------------
-
-
 @dataclass(frozen=True)
 class Point:
     params: dict[str, float]
@@ -96,9 +83,6 @@ def gradcheck_points(count: int, seed: int) -> list[Point]:
     return [worked_example(), *random_points(count, seed)]
 
 
-# --- the witnesses ----------------------------------------------------------------------------------
-
-
 def _module_and_loss() -> tuple[Any, Callable[[Any, Point], Any]]:
     import torch  # here: the command's --help and the formula's child process go without it
 
@@ -133,6 +117,11 @@ def finite_difference_partials(points: Sequence[Point], step: float) -> np.ndarr
     import torch
 
     (net, loss), rows = _module_and_loss(), []
+
+    def loss_at(point: Point, name: str, value: float) -> float:
+        net.set_blog_parameters({name: value})
+        return float(loss(net, point))
+
     with torch.no_grad():
         for point in points:
             net.set_blog_parameters(point.params)
@@ -140,17 +129,10 @@ def finite_difference_partials(points: Sequence[Point], step: float) -> np.ndarr
             for name in BLOG_NAMES:
                 theta = point.params[name]
                 plus, minus = theta + step, theta - step
-                net.set_blog_parameters({name: plus})
-                loss_plus = float(loss(net, point))
-                net.set_blog_parameters({name: minus})
-                loss_minus = float(loss(net, point))
+                row.append((loss_at(point, name, plus) - loss_at(point, name, minus)) / (plus - minus))
                 net.set_blog_parameters({name: theta})
-                row.append((loss_plus - loss_minus) / (plus - minus))
             rows.append(row)
     return np.array(rows, dtype=np.float64).reshape(len(points), len(BLOG_NAMES))
-
-
-# --- the check ------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -186,23 +168,18 @@ class ParameterResult:
 
 
 def parameter_results(
-    values: np.ndarray, autograd: np.ndarray, fd: np.ndarray, s: Any
+    values: np.ndarray, autograd: np.ndarray, fd: np.ndarray, s: Settings
 ) -> list[ParameterResult]:
     """Each parameter's worst errors over the points (NaN counts as the worst)."""
     with np.errstate(over="ignore", invalid="ignore"):
-        errors = [
-            np.abs(values - autograd),
-            np.abs(values - autograd) / np.maximum(np.abs(autograd), s.abs_floor),
-            np.abs(values - fd),
-            np.abs(values - fd) / np.maximum(np.abs(fd), s.fd_abs_floor),
-        ]
+        errors = [np.abs(values - autograd), relative_error(values, autograd, s.abs_floor)]
+        errors += [np.abs(values - fd), relative_error(values, fd, s.fd_abs_floor)]
     results = []
     for j, name in enumerate(BLOG_NAMES):
-        (ae, ae_at), (re, re_at), (fe, fe_at), (fr, fr_at) = [
-            (float(e[i, j]), i) for e in errors for i in [int(np.argmax(e[:, j]))]
-        ]
+        worst = [(float(e[i, j]), i) for e in errors for i in [int(np.argmax(e[:, j]))]]
+        (ae, ae_at), (re, re_at), (fe, fe_at), (fr, fr_at) = worst
+        passes = (re <= s.tolerance, fr <= s.fd_tolerance)  # False for NaN
         at_example = (float(values[0, j]), float(autograd[0, j]), float(fd[0, j]))
-        passes = (bool(re <= s.tolerance), bool(fr <= s.fd_tolerance))  # False for NaN
         results.append(
             ParameterResult(name, *at_example, ae, ae_at, re, re_at, fe, fe_at, fr, fr_at, *passes)
         )
@@ -261,12 +238,10 @@ def compare(formula: Formula, settings: Settings, points: Sequence[Point] | None
     child process while this one computes the witnesses."""
     seed = settings.seed if points is None else None
     points = gradcheck_points(settings.points, settings.seed) if points is None else list(points)
-    if not points:
-        raise ValueError("a check needs at least one point")
     with Child(calls(formula, points), settings.timeout) as child:
         autograd = autograd_partials(points)
         fd = finite_difference_partials(points, settings.step)
-        values = collect(formula, child, settings.timeout)
+        values = collect(formula, child)
     parameters = parameter_results(values, autograd, fd, settings)
     why = None if all(p.passed for p in parameters) else diagnosis.for_gradcheck(points, values, settings)
     return GradcheckResult(formula, settings, points, seed, values, autograd, fd, parameters, why)
@@ -281,12 +256,11 @@ def check(
     FormulaError (one line) when the formula cannot be loaded or called, ConfigValueError for a
     setting that cannot work."""
     settings = dataclasses.replace(settings or Settings(), **changes)
-    if isinstance(formula, Formula):
-        resolved = formula
-    elif isinstance(formula, str):
-        resolved = load_formula(formula)
-    elif callable(formula):
-        resolved = Formula.of(formula)
-    else:
+    if isinstance(formula, str):
+        formula = load_formula(formula)
+    elif not isinstance(formula, Formula) and callable(formula):  # say, from a notebook
+        name = f"{getattr(formula, '__module__', None) or '?'}:{getattr(formula, '__qualname__', '?')}"
+        formula = Formula(name, name, formula)
+    elif not isinstance(formula, Formula):
         raise TypeError(f"expected a function or a formula spec such as 'my.py:my_partials', got {formula!r}")
-    return compare(resolved, settings)
+    return compare(formula, settings)

@@ -1,11 +1,6 @@
-"""The checks' settings and results as people read them: one pattern for gradcheck and compare.
-
-Layer: checks. Each check has a frozen Settings dataclass that `validate`s itself (a command's
-config schema is made from its fields: `schema_fields`), and a result read three ways: a table;
-one line, the verdict, led by the Diagnosis when there is one (a sentence naming the likely
-cause; its evidence, each hypothesis tried, goes to the JSON); and JSON with everything, numbers
-that are not finite written as the strings "nan", "inf", "-inf".
-"""
+"""One pattern for gradcheck's and compare's settings and results: a frozen Settings dataclass that
+validates itself (and makes its command's config schema), and a result read as a table, as one
+verdict line led by the Diagnosis's cause, and as JSON with the diagnosis's evidence."""
 
 from __future__ import annotations
 
@@ -30,9 +25,8 @@ GAP = "   "
 
 
 def validate(settings: Any) -> None:
-    """ConfigValueError for the first field of a Settings dataclass that cannot work: a field
-    with a whole-number default must be an integer >= its metadata "min" (0), any other a
-    finite number > 0, or None where the field's type allows it."""
+    """ConfigValueError for the first field of a Settings dataclass that cannot work: an integer
+    >= metadata "min" (0) where the default is one, else a finite number > 0 (or None if typed so)."""
     for f in dataclasses.fields(settings):
         value = getattr(settings, f.name)
         if isinstance(f.default, int):
@@ -106,9 +100,6 @@ def small(x: float) -> str:
 
 def counted(n: int, noun: str) -> str:  # '1 point', '100 points'
     return f"{n} {noun}{'' if n == 1 else 's'}"
-
-
-# --- gradcheck ---------------------------------------------------------------------------------
 
 
 def gradcheck_table(result: GradcheckResult) -> str:
@@ -186,26 +177,18 @@ def gradcheck_report(result: GradcheckResult) -> dict[str, Any]:
         | {"autograd": by_name(result.autograd[i]), "finite_difference": by_name(result.finite_difference[i])}
         for i, point in enumerate(result.points)
     ]
-    return dict(
-        json_ready(
-            {
-                "formula": result.formula.spec,
-                "source": result.formula.source,
-                "passed": result.passed,
-                "failed": result.failed,
-                "diagnosis": result.diagnosis,
-                "loss": "(y_true - y_pred)^2",
-                "non_finite": NON_FINITE,
-                "settings": dataclasses.asdict(result.settings) | settings | {"sampling": SAMPLING},
-                "relative_error": "|formula - reference| / max(|reference|, floor)",
-                "parameters": rows,
-                "points": points,
-            }
-        )
-    )
-
-
-# --- compare ------------------------------------------------------------------------------------
+    data = {
+        "formula": result.formula.spec,
+        "source": result.formula.source,
+        **{key: getattr(result, key) for key in ("passed", "failed", "diagnosis")},
+        "loss": "(y_true - y_pred)^2",
+        "non_finite": NON_FINITE,
+        "settings": dataclasses.asdict(result.settings) | settings | {"sampling": SAMPLING},
+        "relative_error": "|formula - reference| / max(|reference|, floor)",
+        "parameters": rows,
+        "points": points,
+    }
+    return dict(json_ready(data))
 
 
 def compare_rows(c: Comparison) -> list[tuple[str, Check]]:
@@ -213,18 +196,14 @@ def compare_rows(c: Comparison) -> list[tuple[str, Check]]:
     input; the first, first disagreeing and last logged loss; the weights; the predictions."""
     forward = c.stage_checks("forward")
     rows = [(x.label, x) for x in forward[:6]]
-    random = forward[6:]
-    if random:
-        failed = next((x for x in random if not x.agrees), None)
-        if failed is not None:
-            rows.append((f"{failed.label} (first of {len(random)} to differ)", failed))
+    if random := forward[6:]:
+        if failed := [x for x in random if not x.agrees]:
+            rows.append((f"{failed[0].label} (first of {len(random)} to differ)", failed[0]))
         else:
             worst = max(random, key=lambda x: x.difference)
             rows.append((f"{worst.label} (worst of {len(random)})", worst))
-    losses = c.stage_checks("loss")
-    if losses:
-        failed = next((x for x in losses if not x.agrees), None)
-        picked = [losses[0], *([failed] if failed is not None else []), losses[-1]]
+    if losses := c.stage_checks("loss"):
+        picked = [losses[0], *[x for x in losses if not x.agrees][:1], losses[-1]]
         rows += [(x.label, x) for i, x in enumerate(picked) if x not in picked[:i]]
     weights = c.stage_checks("weights")
     if c.kind == "trajectory" and weights:
@@ -271,19 +250,14 @@ def compare_report(c: Comparison) -> dict[str, Any]:
         for x in c.checks
     ]
     data = {
-        "source": c.source,
-        "kind": c.kind,
-        "agrees": c.agrees,
-        "stage": c.stage,
-        "epoch": c.epoch,
-        "verdict": c.verdict,
-        "diagnosis": c.diagnosis,
+        **{
+            key: getattr(c, key)
+            for key in ("source", "kind", "agrees", "stage", "epoch", "verdict", "diagnosis")
+        },
         "non_finite": NON_FINITE,
         "settings": dataclasses.asdict(s) | {"epochs": len(run.loss)},
         "agree_when": "|yours - reference| <= max(tol * max(|reference|, abs_floor), resolution / 2)",
-        "notes": c.notes,
-        "initial": c.initial,
-        "final": c.final,
+        **{key: getattr(c, key) for key in ("notes", "initial", "final")},
         "loss_trace_compared": bool(c.stage_checks("loss")),
         "loss_trace": [dataclasses.asdict(e) for e in c.logged],
         "beyond_reference": c.beyond,

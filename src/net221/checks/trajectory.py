@@ -1,32 +1,7 @@
-"""Training runs: the reference's, and another implementation's as it reports it.
-
-Layer: checks. The reference (`reference_run`) trains the blog's network as the blog does:
-per-sample SGD on its four people in their order, all nine partials from net221.derivation
-(the hand-written backprop, checked against autograd by gradcheck) before any update, the
-MSE over the four after each epoch. It is the torch loop's arithmetic step for step
-(tests/checks/test_trajectory.py: Net221 with net221.loop from the same values) at a hundredth
-of its cost, so that a comparison and its diagnosis can re-run it often. Its options are the
-ways real implementations differ: the learning rate, the epochs, the order of the rows in each
-epoch, the partials, the precision the parameters are kept in.
-
-Another implementation reports its run in one of two ways:
-
-    printed output   `Epoch N loss: X` lines, as the blog's code prints them;
-    a trajectory file (CSV) that a program in any language can write:
-
-        epoch,loss,w1,w2,w3,w4,w5,w6,b1,b2,b3
-        init,,0.49671415,-0.1382643,0.64768854,1.52302986,-0.23415337,-0.23413696,1.57921282,0.76743473,-0.46947439
-        0,0.287391,0.501,-0.137,0.651,1.521,-0.198,-0.222,1.581,0.768,-0.39
-        10,0.192456,,,,,,,,,
-
-    The `init` row holds the nine initial values. Every other row is one logged
-    epoch, counted from 0: the mean squared error over the four people after that
-    epoch's updates and, optionally (all nine or none), the weights at that moment.
-    Epochs increase from row to row. Blank lines and lines starting with # are skipped.
-
-A loss is only as precise as it was written: `resolution` is one unit in its last
-written digit (0.001 for 0.287, 1e-05 for 2.87e-04).
-"""
+"""Training runs: the reference's (`reference_run`: the blog's per-sample SGD, the torch loop's
+arithmetic at a hundredth of its cost, with the ways real implementations differ as options), and
+another implementation's as it reports it: printed `Epoch N loss: X` lines or a trajectory file
+(the format: docs/compare.md). A written loss is only as precise as its last digit (`resolution`)."""
 
 from __future__ import annotations
 
@@ -62,7 +37,7 @@ class LoggedEpoch:
 
 @dataclass(frozen=True)
 class Trajectory:
-    initial: dict[str, float] | None  # None for printed output: the object holds them
+    initial: dict[str, float]
     epochs: list[LoggedEpoch]
 
 
@@ -85,31 +60,23 @@ def logged_epoch(epoch: int, text: str, weights: dict[str, float] | None = None)
 
 
 def parse_printed(output: str) -> list[LoggedEpoch]:
-    """Every `Epoch N loss: X` line of printed output, in order. Spellings such as
-    `epoch 10, loss = 0.25` and `Epoch 10/1000 - loss: 2.5e-01` count too."""
-    found = []
-    for line in output.splitlines():
-        match = _LOSS_LINE.search(line)
-        if match:
-            found.append(logged_epoch(int(match["epoch"]), match["loss"]))
-    return found
+    """Every `Epoch N loss: X` line (or `epoch 10, loss = 0.25`, `Epoch 10/1000 - loss: ...`)."""
+    matches = (_LOSS_LINE.search(line) for line in output.splitlines())
+    return [logged_epoch(int(match["epoch"]), match["loss"]) for match in matches if match]
 
 
 def _number(text: str, where: str, column: str) -> float:
     try:
-        value = float(text)
+        if math.isfinite(value := float(text)):
+            return value
     except ValueError:
         raise TrajectoryError(f"{where}: {column} {text!r} is not a number") from None
-    if not math.isfinite(value):
-        raise TrajectoryError(f"{where}: {column} is {text}")
-    return value
+    raise TrajectoryError(f"{where}: {column} is {text}")
 
 
 def _weights(cells: dict[str, str], where: str, required: bool) -> dict[str, float] | None:
-    given = [name for name in BLOG_NAMES if cells[name]]
-    if not given and not required:
+    if (missing := [name for name in BLOG_NAMES if not cells[name]]) == list(BLOG_NAMES) and not required:
         return None
-    missing = [name for name in BLOG_NAMES if not cells[name]]
     if missing:
         needed = "the init row needs all nine values" if required else "give all nine weights or none"
         raise TrajectoryError(f"{where}: no value for {', '.join(missing)} ({needed})")
@@ -131,11 +98,9 @@ def read_trajectory(path: Path) -> Trajectory:
     ]
     if not rows:
         raise TrajectoryError(f"{path}: empty; expected the header {','.join(COLUMNS)}")
-    line, header = rows[0]
-    header = [cell.strip() for cell in header]
-    if header != list(COLUMNS):
+    if (header := [cell.strip() for cell in rows[0][1]]) != list(COLUMNS):
         raise TrajectoryError(
-            f"{path}:{line}: the header must be {','.join(COLUMNS)}, got {','.join(header)}"
+            f"{path}:{rows[0][0]}: the header must be {','.join(COLUMNS)}, got {','.join(header)}"
         )
     initial: dict[str, float] | None = None
     epochs: list[LoggedEpoch] = []
@@ -167,12 +132,8 @@ def read_trajectory(path: Path) -> Trajectory:
     return Trajectory(initial, epochs)
 
 
-# --- the reference ------------------------------------------------------------------------------
-
-
 def blog_training_data() -> tuple[np.ndarray, np.ndarray]:
-    """The blog's `data` (4, 2) and `all_y_trues` (4,) as the blog writes them: the shifted
-    weights and heights and the 0/1 labels, whole numbers (int64)."""
+    """The blog's `data` (4, 2) and `all_y_trues` (4,), shifted, as whole numbers (int64)."""
     people = blog_dataset()
     return np.rint(people.features - np.array(BLOG_SHIFT)).astype(np.int64), people.labels.astype(np.int64)
 
@@ -217,9 +178,8 @@ def reference_run(
     partials: Callable[..., Mapping[str, float]] = blog_partials,
     dtype: type[np.floating] | None = None,
 ) -> ReferenceRun:
-    """The blog's training from `initial`. `order(epoch)`: the rows (of 0..3) that epoch visits,
-    in order (default: 0, 1, 2, 3); `partials`: blog_partials' signature; `dtype` (np.float32):
-    the parameters rounded to it after every update."""
+    """The blog's training from `initial`; `order(epoch)`: the rows that epoch visits, `dtype`: the
+    precision the parameters are rounded to after every update."""
     samples = _samples()
     params = {name: float(initial[name]) for name in BLOG_NAMES}
     run, wanted = ReferenceRun(loss=np.full(epochs, np.nan)), set(weights_at)

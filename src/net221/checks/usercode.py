@@ -1,16 +1,6 @@
-"""Someone else's code: found by name, then run in a child process with a time limit.
-
-Layer: checks. gradcheck (a formula) and compare (a class) share both parts: `load(spec, kind)`
-imports `path/to/file.py:Name` (its folder first on sys.path, as when it runs as a script) or
-`package.module:Name` (the current folder counts, as with `python -m`); `Child(calls, timeout)`
-runs the calls one after the other in a child process forked from this one, and hands back each
-one's result and what it printed. A child process is the one way to stop code that hangs (a
-loop, a sleep, a C extension) and leave nothing of it running, and whatever the code changes
-(torch's defaults, sys.path, signal handlers) changes in the child only. Each call may take
-`timeout` seconds: faulthandler.dump_traceback_later in the child writes where the code was and
-ends the child. There torch, if loaded, runs on one thread (OpenMP's pool does not survive a
-fork). Needs os.fork (Linux, macOS).
-"""
+"""Someone else's code: `load` finds it by name; `Child` runs calls into it in a forked child
+process, each within one time limit (faulthandler ends the child and says where it was). Needs
+os.fork; docs/gradcheck.md and docs/compare.md say how specs are read."""
 
 from __future__ import annotations
 
@@ -35,9 +25,6 @@ from net221.errors import UserError
 
 Call = tuple[str, Callable[[], object]]  # (what the call is, for messages; the call)
 
-_IDENTIFIER = re.compile(r"[A-Za-z_]\w*\Z")
-_MODULE = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*\Z")
-
 
 class UserCodeError(UserError):
     """Code that cannot be loaded, or a call into it that failed: one line."""
@@ -49,9 +36,6 @@ class CallError(UserCodeError):
     def __init__(self, what: str, problem: str, where: str = "", *, timed_out: bool = False) -> None:
         super().__init__(f"{what} {problem}")
         self.what, self.problem, self.where, self.timed_out = what, problem, where, timed_out
-        self.exception = (
-            problem.removeprefix("raised ").partition(":")[0] if problem.startswith("raised") else ""
-        )
 
 
 class CallInterrupted(KeyboardInterrupt):
@@ -63,7 +47,7 @@ class CallInterrupted(KeyboardInterrupt):
 
 
 class ChildError(Exception):
-    """An exception raised in the child: its traceback, as text (the cause of a CallError)."""
+    """An exception raised in the child: its traceback, as text."""
 
 
 def describe(exc: BaseException) -> str:
@@ -94,16 +78,10 @@ def _user_line(tb: TracebackType | None) -> str:
     return f"{shown_path(frames[-1].filename)}:{frames[-1].lineno}" if frames else ""
 
 
-# --- loading ------------------------------------------------------------------------------------
-
-
 def load(spec: str, kind: str) -> Any:
     """The function (kind="function") or class (kind="class") that `spec` names."""
-    usage = (
-        "expected path/to/network.py:ClassName or package.module:ClassName"
-        if kind == "class"
-        else "expected path/to/file.py:function or package.module:function"
-    )
+    shape = "network.py:ClassName" if kind == "class" else "file.py:function"
+    usage = f"expected path/to/{shape} or package.module:{shape.partition(':')[2]}"
     target, _, name = spec.strip().rpartition(":")
     if not target:
         if spec.strip().endswith(".py"):
@@ -111,12 +89,12 @@ def load(spec: str, kind: str) -> Any:
         raise UserCodeError(f"missing the file or module before ':'; {usage}")
     if not name:
         raise UserCodeError(f"missing the {kind} name after ':'; {usage}")
-    if not _IDENTIFIER.match(name):
+    if not name.isidentifier():
         raise UserCodeError(f"{name!r} after ':' is not a {kind} name; {usage}")
     is_file = target.endswith(".py") or "/" in target or "\\" in target
     if is_file and not Path(target).is_file():
         raise UserCodeError(f"no such file {target}")
-    if not is_file and not _MODULE.match(target):
+    if not is_file and not all(part.isidentifier() for part in target.split(".")):
         raise UserCodeError(f"{target!r} is neither a .py file nor a module name; {usage}")
     module, where = _import(target, is_file), target if is_file else f"module {target}"
     found = getattr(module, name, None)
@@ -153,12 +131,9 @@ def _import(target: str, is_file: bool) -> ModuleType:
             sys.path.remove(folder)
 
 
-# --- running ------------------------------------------------------------------------------------
-
-
 def _run_calls(calls: Sequence[Call], timeout: float | None, conn: Any, dump: Any) -> None:
     """The child: each call in turn, its outcome sent to the parent; the first failure ends it."""
-    if "torch" in sys.modules:
+    if "torch" in sys.modules:  # OpenMP's thread pool does not survive a fork
         sys.modules["torch"].set_num_threads(1)
     for _, call in calls:
         printed = io.StringIO()
@@ -183,15 +158,13 @@ def _run_calls(calls: Sequence[Call], timeout: float | None, conn: Any, dump: An
 
 
 class Child:
-    """Calls run in a child process: `with Child(calls, timeout) as child:` then child.result()
-    once per call, in order. Leaving the block ends the child if it still runs."""
+    """`with Child(calls, timeout) as child:`, then child.result() once per call, in order."""
 
     def __init__(self, calls: Sequence[Call], timeout: float | None) -> None:
         self.calls, self.timeout, self.done, self.what = list(calls), timeout, 0, ""
 
     def __enter__(self) -> Child:
-        context = multiprocessing.get_context("fork")
-        self._dump = tempfile.TemporaryFile()
+        context, self._dump = multiprocessing.get_context("fork"), tempfile.TemporaryFile()
         self._conn, child_end = context.Pipe(duplex=False)
         args = (self.calls, self.timeout, child_end, self._dump)
         self._process = context.Process(target=_run_calls, args=args, name="net221 user code", daemon=True)
@@ -200,8 +173,7 @@ class Child:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self._process.is_alive():
-            self._process.kill()
+        self._process.kill()  # a no-op once it has ended
         self._process.join()
         self._process.close()
         self._conn.close()

@@ -1,13 +1,6 @@
-"""A class in the blog's shape, as people write it: the calls net221-compare makes into it.
-
-Layer: checks. The class is constructed with no arguments and holds its nine parameters as
-attributes w1..w6, b1..b3 (floats or NumPy scalars). Its feedforward(x) takes one input of
-shape (2,) and returns a float; feed_forward, forward and predict are taken for it (and fit
-for train), and a name close to these is suggested. train(data, all_y_trues) trains in place;
-when it takes a learning rate or an epoch count by one of the usual names (learn_rate, lr,
-epochs, n_epochs, ...) it is given the reference's. A feedforward that fails on one sample,
-or returns many numbers, gets a hint that it receives one sample of shape (2,).
-"""
+"""A class in the blog's shape, as people write it (docs/compare.md): the calls net221-compare
+makes into it, with method-name aliases, train()'s learning rate and epochs filled by name,
+did-you-mean for a missing method and the one-sample hint for a batched feedforward."""
 
 from __future__ import annotations
 
@@ -137,14 +130,10 @@ class UserNetwork:
         lr: float,
         epochs: int,
     ) -> list[Call]:
-        """Import, construct (-> notes, initial values), feedforward on `inputs`, train (-> notes),
-        the values after training, feedforward on `held`."""
-
-        def imported() -> None:
-            self.state["cls"] = load(self.spec, "class")
-
+        """Import, construct, feedforward on `inputs`, train, the values after training, feedforward
+        on `held`."""
         return [
-            (f"importing {self.target}", imported),
+            (f"importing {self.target}", lambda: self.state.update(cls=load(self.spec, "class"))),
             (f"{self.name}()", self.construct),
             ("feedforward", partial(self.feedforward, inputs)),
             ("train", partial(self.train, data, labels, lr, epochs)),
@@ -159,5 +148,6 @@ class UserNetwork:
         if error.timed_out:
             return f"{error} (raise the limit with timeout=SECONDS)"
         where = f" in {error.where}" if error.where else ""
-        batch = error.what == "feedforward" and error.exception in ("IndexError", "ValueError", "TypeError")
+        raised = error.problem.partition(":")[0].removeprefix("raised ")
+        batch = error.what == "feedforward" and raised in ("IndexError", "ValueError", "TypeError")
         return f"{error}{where}" + (f" ({ONE_SAMPLE})" if batch else "")

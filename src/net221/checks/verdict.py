@@ -1,9 +1,5 @@
-"""The verdict of a comparison in words: the first stage that disagrees, with the numbers.
-
-Layer: checks. The verdict names the stage and its first differing number, both values shown
-with just enough digits to tell them apart, and adds what the numbers suggest (a parameter
-that never changed, a loss logged one epoch late, float32 rounding in the forward pass).
-"""
+"""The verdict of a comparison in words: the first stage that disagrees, both numbers with just
+enough digits to tell them apart, and what the numbers suggest."""
 
 from __future__ import annotations
 
@@ -47,14 +43,11 @@ def _first_failure(checks: Sequence[Check]) -> Check | None:
 
 def hints(c: Comparison) -> list[str]:
     """Likely causes read off the numbers: a parameter never updated, a loss logged one epoch late."""
-    found = []
-    if c.final is not None:
-        final = c.final
-        frozen = [n for n in BLOG_NAMES if final[n] == c.initial[n] and c.reference.final[n] != c.initial[n]]
-        if frozen:
-            found.append(f"{', '.join(frozen)} never changed from the initial value: is the update missing?")
     from net221.checks.compare import loss_checks
 
+    found = []
+    if frozen := [n for n in BLOG_NAMES if c.final and c.final[n] == c.initial[n] != c.reference.final[n]]:
+        found.append(f"{', '.join(frozen)} never changed from the initial value: is the update missing?")
     late = loss_checks(c.logged, c.reference, c.settings, shift=1)
     if len(late) >= 2 and all(x.agrees for x in late) and not all(x.agrees for x in c.stage_checks("loss")):
         found.append(
@@ -118,25 +111,17 @@ def trajectory_verdict(c: Comparison) -> tuple[str | None, int | None, str]:
     """(the first stage that disagrees, its epoch, the verdict in words)."""
     s, first = c.settings, _first_failure(c.checks)
     if first is None:
-        weights = sum(entry.weights is not None for entry in c.logged)
-        return (
-            None,
-            None,
-            (
-                f"all agree: the loss at {counted(len(c.logged), 'logged epoch')} (to its written precision) "
-                f"and the weights at {counted(weights, 'epoch')} (relative tolerance {s.tolerance:g})"
-            ),
-        )
+        weights = counted(sum(entry.weights is not None for entry in c.logged), "epoch")
+        text = f"all agree: the loss at {counted(len(c.logged), 'logged epoch')} (to its written precision) "
+        return None, None, f"{text}and the weights at {weights} (relative tolerance {s.tolerance:g})"
     epoch = int(first.label.split()[1])
     at_epoch = [check for check in c.checks if check.label.split()[:2] == ["epoch", str(epoch)]]
     what = [f"loss {_loss_pair(at_epoch[0])}"] if not at_epoch[0].agrees else []
     if wrong := [check for check in at_epoch[1:] if not check.agrees]:
         what.append(f"weights {_weight_list(wrong)}")
+    text = f"the trajectory first differs at epoch {epoch}: {'; '.join(what)}: the gradients or the update "
     return (
         first.stage,
         epoch,
-        (
-            f"the trajectory first differs at epoch {epoch}: {'; '.join(what)}: the gradients or the update "
-            f"are wrong: {GRADCHECK_HINT} and its learning rate (the reference trains with lr={s.lr:g})"
-        ),
+        f"{text}are wrong: {GRADCHECK_HINT} and its learning rate (the reference trains with lr={s.lr:g})",
     )
