@@ -34,7 +34,7 @@ FIELDS = {"model": dict, "state_dict": dict, "data": dict, "history": dict, "con
 def save_checkpoint(path: str | Path, content: dict[str, Any], durable: bool = True) -> None:
     """Write whole or not at all; `durable` also forces the bytes to the disk (fsync) before
     the rename, so that not even a crash of the machine leaves a damaged file."""
-    content = {"step": 0, "ensemble": None, **content}
+    content = {"step": 0, "history": [], "optimizer": None, "ensemble": None, **content}
     rows = content["history"]
     if isinstance(rows, list):  # rows {epoch, loss, ...} as one float64 table: fast however long the run
         columns = list(rows[0]) if rows else []
