@@ -28,13 +28,8 @@ from net221.seed_study import StudyState
 log = logging.getLogger("net221")
 CHECKPOINT = "checkpoint.pt"
 # settings that do not change what is computed: an ensemble may resume with others
-FREE_ON_RESUME = {"logger", "trainer.resume", "trainer.progress", "trainer.figures", "trainer.threads"}
-FREE_ON_RESUME |= {
-    "trainer.checkpoint_every",
-    "trainer.chunk_size",
-    "trainer.device",
-    "trainer.console_lines",
-}
+FREE_ON_RESUME = {f"trainer.{key}" for key in ("resume", "progress", "figures", "threads", "device")}
+FREE_ON_RESUME |= {"trainer.checkpoint_every", "trainer.chunk_size", "trainer.console_lines", "logger"}
 
 
 def resume_path(setting: str | None, output_dir: Path) -> Path | None:
