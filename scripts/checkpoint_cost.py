@@ -22,7 +22,7 @@ from pathlib import Path
 import torch
 from hydra import compose, initialize_config_module
 
-from net221.app.checkpoint import save_checkpoint
+from net221.app.checkpoint import load_checkpoint, save_checkpoint
 from net221.app.config import register_schemas
 from net221.app.experiment import build_experiment
 from net221.app.resume import Saver
@@ -78,7 +78,7 @@ def main() -> None:
             took, each = seconds(overrides, directory, args.every, args.members)
             on.append(took)
             saves += each
-        checkpoint = torch.load(directory / "checkpoint.pt", weights_only=True)  # the last periodic one
+        checkpoint = load_checkpoint(directory / "checkpoint.pt")  # the last periodic one
         durable: list[float] = []
         for _ in range(20):  # the same checkpoint, forced to the disk
             start = time.perf_counter()

@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 import torch
 
-from net221.app.checkpoint import FORMAT, load_checkpoint, model_from, read_content, save_checkpoint
+from net221.app.checkpoint import FORMAT, load_checkpoint, model_from, save_checkpoint
 from net221.app.experiment import build_experiment
 from net221.app.report import read_jobs
 from net221.app.resume import Saver
@@ -186,7 +186,7 @@ def test_a_csv_value_that_overflows_float32_is_one_line(tmp_path: Path) -> None:
     one_line_refusal(lambda: train_in_process(tmp_path, *args), "feature 'a' has values too large to average")
 
 
-# --- checkpoints: every field checked before use ------------------------------------------
+# --- checkpoints: a file that is not a whole net221 checkpoint is refused ------------------
 
 
 STUDY = ["trainer.epochs=20", "trainer.members=6", "trainer.chunk_size=4"]
@@ -244,92 +244,22 @@ def changed(payload: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
 
 
 DELETE = object()
-NAN = float("nan")
 F64 = torch.float64
+# A file whose SHA-256 matches was written by save_checkpoint; its top-level fields are checked
+# (whether it fits a run: RESUME_CASES below).
 CHECKPOINT_CASES: dict[str, tuple[str, Any, str]] = {
     "no model": ("model", DELETE, "'model' is missing or malformed"),
-    "model target": ("model/target", 3, "'target' is missing or malformed"),
-    "dtype float16": ("model/dtype", "float16", "unknown dtype 'float16'"),
-    "width 0": ("model/width", 0, "width must be >= 1"),
-    "width as text": ("model/width", "2", "'width' is missing or malformed"),
-    "width 3": ("model/width", 3, "hidden.weight has shape (2, 2), the model it describes (3, 2)"),
-    "activation gelu": ("model/activation", "gelu", "unknown activation 'gelu'"),
-    "input_dim 3": ("model/input_dim", 3, "hidden.weight has shape (2, 2), the model it describes (2, 3)"),
-    "three features": ("data/features", ["weight", "height", "age"], "3 features for a network of 2 inputs"),
-    "an ensemble without its progress": ("model/target", "net221.ensemble.Ensemble", "members"),
-    "a tensor missing": ("state_dict/output.bias", DELETE, "state_dict holds hidden.weight, hidden.bias, output.weight"),
-    "an extra tensor": ("state_dict/extra", torch.zeros(1, dtype=F64), "a net221.network.Net221 has"),
-    "a tensor of the wrong shape": ("state_dict/hidden.bias", torch.zeros(3, dtype=F64), "hidden.bias has shape (3,)"),
-    "a tensor of the wrong dtype": ("state_dict/hidden.bias", torch.zeros(2), "is torch.float32, expected torch.float64"),
-    "a NaN weight": ("state_dict/hidden.bias", torch.tensor([0.0, NAN], dtype=F64), "not finite"),
-    "an infinite weight": ("state_dict/output.bias", torch.tensor([float("inf")], dtype=F64), "not finite"),
-    "not a tensor": ("state_dict/output.bias", [0.5], "'output.bias' is not a tensor"),
-    "no features": ("data/features", [], "'features' must be a list of names"),
-    "a feature twice": ("data/features", ["weight", "weight"], "names a feature twice"),
-    "one label name": ("data/label_names", ["male"], "'label_names' must be two different names"),
-    "the same label names": ("data/label_names", ["x", "x"], "'label_names' must be two different names"),
-    "a zero scale": ("data/normalization/scale", [1.0, 0.0], "normalization scale holds 0"),
-    "a NaN shift": ("data/normalization/shift", [NAN, 66.0], "normalization shift holds nan"),
-    "a short scale": ("data/normalization/scale", [1.0], "normalization scale must be a list of 2 numbers"),
-    "no normalization": ("data/normalization", DELETE, "'normalization' is missing or malformed"),
-    "epoch -1": ("epoch", -1, "epoch must be >= 0"),
+    "state_dict not a mapping": ("state_dict", [0.5], "'state_dict' is missing or malformed"),
     "epoch as text": ("epoch", "20", "'epoch' is missing or malformed"),
-    "epoch True": ("epoch", True, "'epoch' is missing or malformed"),
-    "step -1": ("step", -1, "step must be >= 0"),
-    "history columns": ("history/columns", ["epoch", "loss", "colour"], "history's columns"),
-    "history float32": ("history/values", torch.zeros(2, 3), "not a float64 table"),
-    "history epochs backwards": (
-        "history/values", torch.tensor([[10.0, 0.2, 1.0], [0.0, 0.1, 1.0]], dtype=F64), "not increasing",
-    ),
-    "history past the epoch": (
-        "history/values", torch.tensor([[0.0, 0.2, 1.0], [25.0, 0.1, 1.0]], dtype=F64), "outside 0..19",
-    ),
-    "history rows of 2 values": ("history/values", torch.zeros(2, 2, dtype=F64), "columns do not match its values"),
-    "optimizer not a mapping": ("optimizer", "sgd", "'optimizer' is malformed"),
-    "optimizer without groups": ("optimizer/state/param_groups", DELETE, "the optimizer state is malformed"),
-    "a NaN momentum buffer": (
-        "optimizer/state/state/0/momentum_buffer", torch.full((2, 2), NAN, dtype=F64), "not finite",
-    ),
     "config not a mapping": ("config", ["lr"], "'config' is missing or malformed"),
-}  # fmt: skip
-STUDY_CASES: dict[str, tuple[str, Any, str]] = {
-    "one member": ("ensemble/members", 1, "members must be >= 2"),
-    "an ensemble of another size": (
-        "model/members",
-        4,
-        "hidden_weight has shape (2, 2, 2), the model it describes (4,",
-    ),
-    "more logs than epochs": ("ensemble/current/loss", torch.zeros(9, 2, dtype=F64), "more logged epochs"),
-    "current results for other members": (
-        "ensemble/current/loss",
-        torch.zeros(1, 3, dtype=F64),
-        "for 2 members",
-    ),
-    "ensemble tensors of another shape": (
-        "state_dict/hidden_bias",
-        torch.zeros(2, 1, 3, dtype=F64),
-        "hidden_bias has shape (2, 1, 3)",
-    ),
-    "a chunk that does not start": ("ensemble/first", 3, "does not start a chunk of 4"),
-    "no best member after a chunk": ("ensemble/best", None, "the best member is missing or malformed"),
-    "results of the wrong shape": ("ensemble/done/final_loss", torch.zeros(5, dtype=F64), "for 4 members"),
-    "an unknown result": ("ensemble/done/colour", torch.zeros(4, dtype=F64), "unknown result 'colour'"),
-    "a best member out of range": ("ensemble/best/member", 4, "the best member is malformed"),
-    "best values of the wrong size": (
-        "ensemble/best/values",
-        torch.zeros(3, dtype=F64),
-        "not 9 float64 numbers",
-    ),
 }
 
 
-@pytest.mark.parametrize("case", list(CHECKPOINT_CASES) + [f"study: {name}" for name in STUDY_CASES])
-def test_every_checkpoint_field_is_checked(case: str, good: dict[str, Any], tmp_path: Path) -> None:
-    kind = "unfinished" if case.startswith("study: ") else "single"
-    path, value, fragment = STUDY_CASES[case[7:]] if kind == "unfinished" else CHECKPOINT_CASES[case]
-    payload = read_content(good[kind])
+@pytest.mark.parametrize("case", list(CHECKPOINT_CASES))
+def test_a_checkpoint_without_its_fields_is_refused(case: str, good: dict[str, Any], tmp_path: Path) -> None:
+    path, value, fragment = CHECKPOINT_CASES[case]
     bad = tmp_path / "bad.pt"
-    save_checkpoint(bad, changed(payload, path, value))
+    save_checkpoint(bad, changed(load_checkpoint(good["single"]), path, value))
     one_line_refusal(lambda: load_checkpoint(bad), f"checkpoint '{bad}'", fragment)
 
 
@@ -345,7 +275,7 @@ def not_checkpoints(tmp_path: Path, good: Path) -> Iterator[tuple[str, Path]]:
     data = good.read_bytes()
     (tmp_path / "truncated.pt").write_bytes(data[: len(data) // 2])
     yield "a truncated checkpoint", tmp_path / "truncated.pt"
-    weight = read_content(good)["state_dict"]["hidden.weight"].numpy().tobytes()
+    weight = load_checkpoint(good)["state_dict"]["hidden.weight"].numpy().tobytes()
     for name, where in (
         ("a bit flipped in a weight", data.index(weight) + 3),
         ("in a name", data.index(b"sigmoid")),
@@ -414,7 +344,7 @@ def test_good_checkpoints_load_and_an_unfinished_ensemble_does_not_predict(good:
 
 MORE = "trainer.epochs=40"
 RESUME_CASES: dict[str, tuple[str, list[str], str]] = {
-    "another normalization": ("single", [MORE, "data.normalize=mean"], "trained with data normalization"),
+    "another normalization": ("single", [MORE, "data.normalize=mean"], "the checkpoint has normalization="),
     "another width": ("single", [MORE, "model.width=3"], "the checkpoint has width=2, this config 3"),
     "another activation": ("single", [MORE, "model.activation=tanh"], "activation='sigmoid', this config 'tanh'"),
     "another dtype": ("single", [MORE, F32], "dtype='float64', this config 'float32'"),
@@ -440,20 +370,6 @@ def test_an_unfinished_ensemble_resumes_to_the_same_study(good: dict[str, Any], 
     whole = good["study"].parent  # the same study, run without a stop
     for name in ("metrics.csv", "members.csv"):
         assert (tmp_path / "resumed" / name).read_bytes() == (whole / name).read_bytes()
-
-
-def test_resume_refuses_optimizer_state_of_the_wrong_shape(good: dict[str, Any], tmp_path: Path) -> None:
-    payload = read_content(good["single"])
-    bad = tmp_path / "bad.pt"
-    save_checkpoint(
-        bad, changed(payload, "optimizer/state/state/0/momentum_buffer", torch.zeros(1, dtype=F64))
-    )
-    one_line_refusal(
-        lambda: train_in_process(
-            tmp_path / "run", "trainer.epochs=40", "optimizer=momentum", f"trainer.resume={bad}"
-        ),
-        "optimizer momentum_buffer has shape (1,), its parameter (2, 2)",
-    )
 
 
 def test_resume_auto_without_a_checkpoint_starts_from_the_beginning(

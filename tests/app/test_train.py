@@ -420,6 +420,11 @@ def test_a_module_of_your_own_trains_through_the_app(tmp_path: Path, monkeypatch
     checkpoint = load_checkpoint(run_dir / "checkpoint.pt")
     assert checkpoint["model"]["target"] == "my_net.MyNet"
     assert checkpoint["state_dict"]["layers.0.weight"].shape == (4, 2)
+    with pytest.raises(UserError, match="the checkpoint's tensors do not fit this model"):
+        train_in_process(
+            tmp_path / "wider", "model._target_=my_net.MyNet", "~model.width", "~model.activation",
+            "+model.hidden=5", "trainer.epochs=400", f"trainer.resume={run_dir / 'checkpoint.pt'}",
+        )  # fmt: skip
 
 
 @pytest.mark.parametrize("members", [1, 3])

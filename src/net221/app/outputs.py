@@ -1,11 +1,10 @@
 """A run directory's files: each appears whole or not at all.
 
-Layer: app. Every file is written to a temporary file beside its target and renamed over
-it with `os.replace` (`atomic`); only a killed process leaves a temporary behind, and the
-next run in the directory clears it. metrics.csv is the one file written as the run goes
-(the csv logger, `loggers.CSVLogger`). Run and sweep directories are made unique by the resolver
-`net221.unique_dir` (configs/hydra/default.yaml): two commands started in the same second
-get outputs/DATE/TIME and outputs/DATE/TIME_2.
+Layer: app. Every file is written to a hidden temporary file beside its target and renamed
+over it with `os.replace` (`atomic`); a killed process may leave a temporary behind, which the
+next run in the directory clears. metrics.csv, written as the run goes, is the csv logger's
+(`loggers.CSVLogger`). `unique_dir` (configs/hydra/default.yaml) gives two commands started in
+the same second outputs/DATE/TIME and outputs/DATE/TIME_2.
 """
 
 from __future__ import annotations
@@ -33,26 +32,21 @@ from net221.seed_study import SeedStudyResult
 
 log = logging.getLogger("net221")
 RESOLVER = "net221.unique_dir"
-TEMPORARY_MARK = ".tmp"
 # What a run writes beside Hydra's files; a new run in the same directory starts without them.
 OUTPUTS = ("metrics.csv", "members.csv", "summary.json", "checkpoint.pt", "loss.png", "decision_boundary.png")
 ERROR_FILE = "error.txt"
 
 
-def temporary_path(target: Path) -> Path:
-    """`.NAME.PID.tmp.SUFFIX` beside the target: hidden, this process's, the suffix kept (for matplotlib)."""
-    return target.with_name(f".{target.stem}.{os.getpid()}{TEMPORARY_MARK}{target.suffix}")
-
-
 def is_temporary(path: Path) -> bool:
-    return re.fullmatch(rf"\..+\.\d+{re.escape(TEMPORARY_MARK)}(\.[^.]*)?", path.name) is not None
+    return re.fullmatch(r"\..+\.\d+\.tmp(\.[^.]*)?", path.name) is not None
 
 
 @contextmanager
 def atomic(path: Path) -> Iterator[Path]:
-    """A temporary path to write `path` to, renamed over it once written (a writer that wrote
-    nothing leaves `path` as it was). An OSError names `path`, not the temporary file."""
-    temporary = temporary_path(path)
+    """A temporary path to write `path` to (`.NAME.PID.tmp.SUFFIX`: the suffix kept for
+    matplotlib), renamed over it once written; a writer that wrote nothing leaves `path` as it
+    was. An OSError names `path`, not the temporary file."""
+    temporary = path.with_name(f".{path.stem}.{os.getpid()}.tmp{path.suffix}")
     try:
         yield temporary
         if temporary.exists():
@@ -67,13 +61,11 @@ def unique_dir(path: str) -> str:
     """Create the directory `path`, or `path_2`, `path_3`, ... when taken; return its name."""
     base = Path(path)
     base.parent.mkdir(parents=True, exist_ok=True)
-    for n in itertools.count(1):
-        candidate = base if n == 1 else base.with_name(f"{base.name}_{n}")
-        try:
+    taken = (base.with_name(f"{base.name}_{n}") for n in itertools.count(2))
+    for candidate in itertools.chain([base], taken):
+        with suppress(FileExistsError):
             candidate.mkdir()
-        except FileExistsError:
-            continue
-        return str(candidate)
+            return str(candidate)
     raise AssertionError("unreachable")
 
 
@@ -91,19 +83,15 @@ def clear(output_dir: Path, keep: Path | None = None) -> None:
             path.unlink()
 
 
-def write_text(path: Path, text: str) -> None:
-    with atomic(path) as temporary:
-        temporary.write_text(text)
-
-
 def write_json(path: Path, payload: Any) -> None:
-    write_text(path, json.dumps(payload, indent=2, allow_nan=False) + "\n")
+    with atomic(path) as temporary:
+        temporary.write_text(json.dumps(payload, indent=2, allow_nan=False) + "\n")
 
 
 def write_error(output_dir: Path, message: str) -> None:
     """error.txt: the line a failed run ended with; on a disk too full even for that, nothing."""
-    with suppress(OSError):
-        write_text(output_dir / ERROR_FILE, message + "\n")
+    with suppress(OSError), atomic(output_dir / ERROR_FILE) as temporary:
+        temporary.write_text(message + "\n")
 
 
 def metric_columns(has_val: bool, ensemble: bool) -> list[str]:
@@ -129,10 +117,10 @@ def probabilities(model: nn.Module, data: PreparedData, raw: np.ndarray) -> np.n
 
 
 def evaluation_report(model: nn.Module, data: PreparedData) -> dict[str, Any]:
-    splits = {"train": data.train} if data.val is None else {"train": data.train, "val": data.val}
     out: dict[str, dict[str, Any]] = {
         name: classification_report(probabilities(model, data, rows.features), rows.labels)
-        for name, rows in splits.items()
+        for name, rows in (("train", data.train), ("val", data.val))
+        if rows is not None
     }
     for name, report in out.items():
         confusion, auc = report["confusion"], report["roc_auc"]
@@ -178,14 +166,12 @@ def draw_decision_boundary(model: nn.Module, data: PreparedData, path: Path, tit
 
 
 def write_members(path: Path, result: SeedStudyResult, first_seed: int, converged: np.ndarray) -> None:
-    with_val = result.final_val_loss is not None and result.final_val_accuracy is not None
+    columns = {"final_loss": result.final_loss, "accuracy": result.final_accuracy}
+    if result.final_val_loss is not None and result.final_val_accuracy is not None:
+        columns |= {"val_loss": result.final_val_loss, "val_accuracy": result.final_val_accuracy}
     with atomic(path) as temporary, temporary.open("w", newline="") as handle:
         writer = csv.writer(handle)
-        extra = ["val_loss", "val_accuracy"] if with_val else []
-        writer.writerow(["member", "seed", "final_loss", "accuracy", "converged", *extra])
+        writer.writerow(["member", "seed", "final_loss", "accuracy", "converged", *list(columns)[2:]])
         for k in range(result.final_loss.size):
-            row: list[Any] = [k, first_seed + k, repr(float(result.final_loss[k]))]
-            row += [repr(float(result.final_accuracy[k])), int(converged[k])]
-            if result.final_val_loss is not None and result.final_val_accuracy is not None:
-                row += [repr(float(result.final_val_loss[k])), repr(float(result.final_val_accuracy[k]))]
-            writer.writerow(row)
+            values = [repr(float(column[k])) for column in columns.values()]
+            writer.writerow([k, first_seed + k, *values[:2], int(converged[k]), *values[2:]])

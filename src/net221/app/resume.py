@@ -1,15 +1,10 @@
-"""A run's checkpoint.pt: written every `trainer.checkpoint_every` epochs, on a stop and
-at the end; read back by `trainer.resume` to continue exactly where it stood (the file
-itself: `net221.app.checkpoint`).
+"""A run's checkpoint.pt (`net221.app.checkpoint`): written every `trainer.checkpoint_every`
+epochs (atomic, not forced to the disk), on a stop and at the end (forced), and read back by
+`trainer.resume` to continue exactly where it stood.
 
-The periodic checkpoints are atomic but not forced to the disk (a killed process
-cannot damage them; fsync would cost more than the save itself); the one written
-on a stop and the last one are.
-
-Layer: app. A single network resumes into this config (its learning rate, its
-epochs: `trainer.epochs` may grow); an ensemble resumes only into the config it
-started with, since its finished chunks were trained under it.
-`trainer.resume=auto` is the run directory's own checkpoint, if it has one.
+Layer: app. A single network resumes into this config (`trainer.epochs` may grow); an
+ensemble only into the config it started with, since its finished chunks were trained under
+it. A checkpoint of another shape or data is refused in one line.
 """
 
 from __future__ import annotations
@@ -26,28 +21,23 @@ from net221.app.checkpoint import ENSEMBLE_TARGET, NET221_TARGET, load_checkpoin
 from net221.app.config import is_net221, plain
 from net221.app.sources import PreparedData
 from net221.ensemble import Ensemble
-from net221.errors import CheckpointError, ConfigValueError
+from net221.errors import ConfigValueError
 from net221.loop import EpochPlan
 from net221.seed_study import StudyState
 
 log = logging.getLogger("net221")
 CHECKPOINT = "checkpoint.pt"
 # settings that do not change what is computed: an ensemble may resume with others
-FREE_ON_RESUME = {
-    f"trainer.{key}" for key in ("resume", "progress", "figures", "threads", "checkpoint_every")
-}
-FREE_ON_RESUME |= {"trainer.chunk_size", "trainer.device", "trainer.console_lines", "logger"}
+FREE_ON_RESUME = {f"trainer.{key}" for key in ("resume", "progress", "figures", "threads", "device")}
+FREE_ON_RESUME |= {"trainer.checkpoint_every", "trainer.chunk_size", "trainer.console_lines", "logger"}
 
 
 def resume_path(setting: str | None, output_dir: Path) -> Path | None:
     """The checkpoint `trainer.resume` names; `auto`: the run directory's own, if any."""
-    if setting is None:
-        return None
     if setting != "auto":
-        return Path(setting)
-    own = output_dir / CHECKPOINT
-    if own.is_file():
-        return own
+        return None if setting is None else Path(setting)
+    if (output_dir / CHECKPOINT).is_file():
+        return output_dir / CHECKPOINT
     log.info(f"trainer.resume=auto: no {CHECKPOINT} in {output_dir} yet; starting from the beginning")
     return None
 
@@ -75,25 +65,15 @@ class Saver:
 
         return f"interrupted at {self.saved_at}; resume with trainer.resume={shown_path(self.path)}"
 
-    def _payload(self, model: nn.Module, epoch: int, step: int) -> dict[str, Any]:
-        data, cfg = self.data, self.cfg
-        return {
-            "model": model_spec(cfg, model),
-            "state_dict": {k: v.detach().cpu() for k, v in model.state_dict().items()},
-            "data": {
-                "source": str(cfg.data._target_),
-                "target": cfg.data.get("target"),
-                "positive": cfg.data.get("positive"),
-                "features": list(data.train.feature_names),
-                "label_names": list(data.train.label_names),
-                "normalization": data.normalization.to_dict(),
-            },
-            "epoch": epoch,
-            "step": step,
-            "optimizer": None,
-            "history": [],
-            "config": self.config,
-        }
+    def _save(self, model: nn.Module, optimizer: Any, durable: bool, **more: Any) -> None:
+        train, cfg = self.data.train, self.cfg
+        data: dict[str, Any] = {"features": list(train.feature_names), "label_names": list(train.label_names)}
+        data["normalization"] = self.data.normalization.to_dict()
+        if optimizer is not None:
+            more["optimizer"] = {"target": str(cfg.optimizer._target_), "state": optimizer.state_dict()}
+        state_dict = {k: v.detach().cpu() for k, v in model.state_dict().items()}
+        content = {"model": model_spec(cfg, model), "state_dict": state_dict, "data": data, **more}
+        save_checkpoint(self.path, {**content, "config": self.config}, durable)
 
     def single(
         self,
@@ -104,25 +84,15 @@ class Saver:
         history: list[dict[str, float]],
         durable: bool = True,
     ) -> None:
-        payload = self._payload(model, epoch, step)
-        payload["optimizer"] = {"target": str(self.cfg.optimizer._target_), "state": optimizer.state_dict()}
-        payload["history"] = history
-        save_checkpoint(self.path, payload, durable)
+        self._save(model, optimizer, durable, epoch=epoch, step=step, history=history)
         self.saved_at = f"epoch {epoch}"
 
     def study(self, state: StudyState, durable: bool = True, best: nn.Module | None = None) -> None:
         """An ensemble's progress: the current chunk's ensemble, or when done the best member."""
         model = state.model if best is None else best
         assert model is not None
-        payload = self._payload(model, state.epoch, state.step)
-        if best is None and state.optimizer is not None:
-            payload["optimizer"] = {
-                "target": str(self.cfg.optimizer._target_),
-                "state": state.optimizer.state_dict(),
-            }
-        payload["ensemble"] = {
+        progress = {
             "members": state.members,
-            "first_seed": int(self.cfg.trainer.seed),
             "chunk_size": state.chunk_size,
             "first": state.first,
             "done": state.results(),
@@ -131,62 +101,40 @@ class Saver:
             if state.best is None
             else {"member": state.best[0], "score": state.best[1], "values": torch.from_numpy(state.best[2])},
         }
-        save_checkpoint(self.path, payload, durable)
+        optimizer = state.optimizer if best is None else None
+        self._save(model, optimizer, durable, epoch=state.epoch, step=state.step, ensemble=progress)
         last = min(state.first + state.chunk_size, state.members) - 1
         self.saved_at = f"epoch {state.epoch} of members {state.first:,}-{last:,}"
 
 
-def _fits(
-    checkpoint: dict[str, Any], path: Path, cfg: DictConfig, probe: nn.Module, data: PreparedData
-) -> None:
-    """Refuse a checkpoint of another network shape or another data normalization."""
-    saved_model = dict(checkpoint["model"])
-    if saved_model["target"] == ENSEMBLE_TARGET:
-        saved_model["target"] = NET221_TARGET
-    for key, value in model_spec(cfg, probe).items():
-        if saved_model.get(key) != value:
-            raise ConfigValueError(
-                f"trainer.resume={str(path)!r}: the checkpoint has {key}={saved_model.get(key)!r}, this config {value!r}"
-            )
-    expected = {"features": list(data.train.feature_names), "normalization": data.normalization.to_dict()}
+def _load(
+    path: Path, cfg: DictConfig, probe: nn.Module, data: PreparedData, ensemble: bool
+) -> dict[str, Any]:
+    """The checkpoint to resume; refused if it is of another kind, network shape or data."""
+    checkpoint, where = load_checkpoint(path), f"trainer.resume={str(path)!r}"
+    if (checkpoint["ensemble"] is not None) != ensemble:
+        kind = "a single network, not of an ensemble" if ensemble else "an ensemble (trainer.members > 1)"
+        raise ConfigValueError(f"{where}: the checkpoint is of {kind}")
+    saved = {**checkpoint["model"], **checkpoint["data"]}
+    if saved["target"] == ENSEMBLE_TARGET:
+        saved["target"] = NET221_TARGET
+    features = list(data.train.feature_names)
+    expected = model_spec(cfg, probe) | {"features": features, "normalization": data.normalization.to_dict()}
     for key, value in expected.items():
-        if checkpoint["data"].get(key) != value:
+        if saved.get(key) != value:
             raise ConfigValueError(
-                f"trainer.resume={str(path)!r}: the checkpoint was trained with data {key} "
-                f"{checkpoint['data'].get(key)!r}, this config gives {value!r}"
+                f"{where}: the checkpoint has {key}={saved.get(key)!r}, this config {value!r}"
             )
+    return checkpoint
 
 
-def _load_optimizer(
-    checkpoint: dict[str, Any], optimizer: torch.optim.Optimizer, cfg: DictConfig, path: Path
-) -> None:
+def _load_optimizer(checkpoint: dict[str, Any], optimizer: torch.optim.Optimizer, cfg: DictConfig) -> None:
     """The moment/momentum buffers of the checkpoint; the hyperparameters of this config."""
-    saved = checkpoint.get("optimizer")
-    target = str(cfg.optimizer._target_)
-    if saved is None or saved["target"] != target:
-        if saved is not None:
-            log.warning(f"Resuming with {target}: the checkpoint's optimizer state is not used")
-        return
-    state = dict(saved["state"])
-    params = [p for group in optimizer.param_groups for p in group["params"]]
-    for index, values in state["state"].items():
-        if not isinstance(index, int) or not 0 <= index < len(params):
-            raise CheckpointError(
-                f"checkpoint {str(path)!r}: optimizer state for a parameter it does not have"
-            )
-        for name, value in values.items():
-            if isinstance(value, torch.Tensor) and value.dim() and value.shape != params[index].shape:
-                raise CheckpointError(
-                    f"checkpoint {str(path)!r}: optimizer {name} has shape {tuple(value.shape)}, "
-                    f"its parameter {tuple(params[index].shape)}"
-                )
-    state["param_groups"] = optimizer.state_dict()["param_groups"]
-    try:
-        optimizer.load_state_dict(state)
-    except (ValueError, KeyError, TypeError, RuntimeError) as error:
-        raise CheckpointError(
-            f"checkpoint {str(path)!r}: the optimizer state does not fit ({error})"
-        ) from None
+    saved, target = checkpoint["optimizer"], str(cfg.optimizer._target_)
+    if saved is not None and saved["target"] == target:
+        optimizer.load_state_dict({**saved["state"], "param_groups": optimizer.state_dict()["param_groups"]})
+    elif saved is not None:
+        log.warning(f"Resuming with {target}: the checkpoint's optimizer state is not used")
 
 
 def resume_single(
@@ -197,12 +145,7 @@ def resume_single(
     data: PreparedData,
 ) -> tuple[int, int, list[dict[str, float]]]:
     """Load a checkpoint into `model` and `optimizer`; return its epoch, step and history."""
-    checkpoint = load_checkpoint(path)
-    if checkpoint["ensemble"] is not None:
-        raise ConfigValueError(
-            f"trainer.resume={str(path)!r}: the checkpoint is of an ensemble (trainer.members > 1)"
-        )
-    _fits(checkpoint, path, cfg, model, data)
+    checkpoint = _load(path, cfg, model, data, ensemble=False)
     epoch, step, epochs = checkpoint["epoch"], checkpoint["step"], cfg.trainer.epochs
     complete_ok = cfg.trainer.resume == "auto"  # a requeued run that had finished: write its outputs again
     if epoch > epochs or (epoch == epochs and (step or not complete_ok)):
@@ -215,9 +158,9 @@ def resume_single(
         raise ConfigValueError(
             f"trainer.resume={str(path)!r}: the checkpoint's tensors do not fit this model"
         ) from None
-    _load_optimizer(checkpoint, optimizer, cfg, path)
+    _load_optimizer(checkpoint, optimizer, cfg)
     history: list[dict[str, float]] = checkpoint["history"]
-    if epoch < epochs and history and int(history[-1]["epoch"]) % cfg.trainer.log_every != 0:
+    if epoch < epochs and history and history[-1]["epoch"] % cfg.trainer.log_every != 0:
         history.pop()  # the earlier run's last epoch, logged as its last: this run goes on past it
     return epoch, step, history
 
@@ -226,10 +169,9 @@ def _differences(saved: Any, now: Any, key: str = "") -> list[tuple[str, Any, An
     if key in FREE_ON_RESUME:
         return []
     if isinstance(saved, dict) and isinstance(now, dict):
-        names = list(now) + [name for name in saved if name not in now]
         return [
             found
-            for name in names
+            for name in list(now) + [name for name in saved if name not in now]
             for found in _differences(saved.get(name), now.get(name), f"{key}.{name}" if key else str(name))
         ]
     return [] if saved == now else [(key, saved, now)]
@@ -239,16 +181,9 @@ def resume_study(
     path: Path, cfg: DictConfig, probe: nn.Module, data: PreparedData, plan: EpochPlan
 ) -> tuple[StudyState, dict[str, Any]]:
     """A seed study's state from its checkpoint (`load_study_chunk` then puts back its current chunk)."""
-    checkpoint = load_checkpoint(path)
+    checkpoint = _load(path, cfg, probe, data, ensemble=True)
     study = checkpoint["ensemble"]
-    if study is None:
-        raise ConfigValueError(
-            f"trainer.resume={str(path)!r}: the checkpoint is of a single network, not of an ensemble"
-        )
-    _fits(checkpoint, path, cfg, probe, data)
-    differences = _differences(checkpoint["config"], plain(cfg))
-    if differences:
-        key, saved, now = differences[0]
+    for key, saved, now in _differences(checkpoint["config"], plain(cfg))[:1]:
         raise ConfigValueError(
             f"trainer.resume={str(path)!r}: an ensemble continues under the config it started with; "
             f"{key} is {saved!r} there, {now!r} here"
@@ -257,8 +192,8 @@ def resume_study(
         study["members"], study["chunk_size"], study["first"], checkpoint["epoch"], checkpoint["step"]
     )
     state.restore(study["done"], study["current"], plan)
-    best = study["best"]
-    if best is not None:
+    if study["best"] is not None:
+        best = study["best"]
         state.best = (best["member"], float(best["score"]), best["values"].numpy())
     return state, checkpoint
 
@@ -272,8 +207,8 @@ def load_study_chunk(
     path: Path,
 ) -> None:
     """Put the checkpoint's current chunk into a freshly built ensemble and its optimizer."""
-    model.load_state_dict(checkpoint["state_dict"])  # shapes checked on load and against the chunk
-    _load_optimizer(checkpoint, optimizer, cfg, path)
+    model.load_state_dict(checkpoint["state_dict"])  # the same config: the same chunk
+    _load_optimizer(checkpoint, optimizer, cfg)
     state.model, state.optimizer = model, optimizer
     log.info(
         f"Resumed from {path}: members {state.first:,}-{state.first + model.members - 1:,} at epoch {state.epoch}"
