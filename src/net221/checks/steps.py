@@ -1,23 +1,6 @@
-"""The blog's SGD step by step: the partials and their usual mistakes, re-runs, and a user's steps.
+"""A user's train() followed step by step, against the reference's step from the same state.
 
-Layer: checks. Every partial dL/dθ of L = (y_true - y_pred)^2 is a product
-
-    dL/dθ = sign · dL/dy_pred · path · outer · input · slope
-
-    θ     path   outer        input   slope
-    w5    1      f'(sum_o1)   h1      1          w1   w5   f'(sum_o1)   x1   f'(sum_h1)
-    w6    1      f'(sum_o1)   h2      1          b2   w6   f'(sum_o1)   1    f'(sum_h2)
-
-and a mistake in one partial is one factor changed (a `Partial` of other codes):
-f'(o1) for f'(sum_o1), a factor left out, h2 for h1, x2 for x1, the opposite sign.
-
-`rerun` trains many variants of the blog's per-sample SGD at once, vectorised over
-the variants (NumPy, float64 or float32): each its own initial values, learning
-rate, row order, partials, data, and the parameter each update is added to. With
-the correct partials it is the reference's algorithm (tested equal to net221.checks.trajectory's
-reference_run).
-
-`recording` follows the nine attributes of a user's object while its train() runs;
+Layer: checks. `recording` follows the nine attributes of a user's object while its train() runs;
 `follow_steps` cuts what it saw into SGD steps and replays the first ones against the
 reference's step from the same state, parameter by parameter, naming the factor, the row
 order, and for each parameter whose update differs the step, the person, both values and,
@@ -29,184 +12,17 @@ from __future__ import annotations
 import contextlib
 import itertools
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from net221.checks.trajectory import blog_training_data
-from net221.data import blog_dataset
+from net221.checks.partials import CORRECT, EPS32, SAMPLES, Partial, code_array, gradients, mistakes, vector
+from net221.checks.rerun import Variant, datasets
 from net221.init import BLOG_NAMES
 
 if TYPE_CHECKING:  # compare imports diagnosis, which imports this module
     from net221.checks.compare import Settings
-
-SAMPLES = blog_dataset().names
-EPS32 = float(np.finfo(np.float32).eps)
-
-PATHS = ("1", "w5", "w6")
-OUTERS = ("f'(sum_o1)", "f'(o1)", "1")
-INPUTS = ("1", "x1", "x2", "h1", "h2")
-SLOPES = ("1", "f'(sum_h1)", "f'(sum_h2)", "f'(h1)", "f'(h2)")
-_OFFSETS = np.cumsum([0, 2, len(PATHS), len(OUTERS), len(INPUTS)])  # columns of each slot in _slots
-
-
-@dataclass(frozen=True)
-class Partial:
-    """dL/dθ as codes into SIGNS, PATHS, OUTERS, INPUTS, SLOPES; `mistake` says how it differs."""
-
-    sign: int
-    path: int
-    outer: int
-    input: int
-    slope: int
-    mistake: str = ""
-
-    @property
-    def codes(self) -> tuple[int, int, int, int, int]:
-        return (self.sign, self.path, self.outer, self.input, self.slope)
-
-
-CORRECT: dict[str, Partial] = {
-    "w1": Partial(0, 1, 0, 1, 1),
-    "w2": Partial(0, 1, 0, 2, 1),
-    "w3": Partial(0, 2, 0, 1, 2),
-    "w4": Partial(0, 2, 0, 2, 2),
-    "w5": Partial(0, 0, 0, 3, 0),
-    "w6": Partial(0, 0, 0, 4, 0),
-    "b1": Partial(0, 1, 0, 0, 1),
-    "b2": Partial(0, 2, 0, 0, 2),
-    "b3": Partial(0, 0, 0, 0, 0),
-}
-_OTHER = {1: 2, 2: 1, 3: 4, 4: 3}  # x1 <-> x2, h1 <-> h2, f'(sum_h1) <-> f'(sum_h2), w5 <-> w6
-
-
-def mistakes(name: str) -> list[Partial]:
-    """The usual mistakes in dL/d`name`, one factor each."""
-    p = CORRECT[name]
-    found = [replace(p, sign=1, mistake="with the opposite sign")]
-    found.append(
-        replace(p, outer=1, mistake="with f'(o1) for f'(sum_o1) (the slope taken at the activation)")
-    )
-    found.append(replace(p, outer=2, mistake="without the factor f'(sum_o1)"))
-    if p.input:
-        a, b = INPUTS[p.input], INPUTS[_OTHER[p.input]]
-        found.append(replace(p, input=_OTHER[p.input], mistake=f"with {b} for {a}"))
-    if p.path:
-        a, b = PATHS[p.path], PATHS[3 - p.path]
-        found.append(
-            replace(p, path=3 - p.path, mistake=f"with {b} for {a} (the other hidden neuron's path)")
-        )
-        s, t = SLOPES[p.slope], SLOPES[_OTHER[p.slope]]
-        found.append(replace(p, slope=_OTHER[p.slope], mistake=f"with {t} for {s}"))
-        found.append(
-            replace(p, slope=p.slope + 2, mistake=f"with {SLOPES[p.slope + 2]} for {s} (at the activation)")
-        )
-        found.append(replace(p, slope=0, mistake=f"without the factor {s}"))
-    return found
-
-
-def _f(x: np.ndarray) -> np.ndarray:
-    """The sigmoid; callers silence exp's overflow (to inf, giving 0, as it should)."""
-    out: np.ndarray = 1 / (1 + np.exp(-x))
-    return out
-
-
-def _slots(theta: np.ndarray, x1: np.ndarray, x2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """y_pred (K,) and every factor a partial can take (K, 17): signs, paths, outers, inputs, slopes."""
-    w1, w2, w3, w4, w5, w6, b1, b2, b3 = theta.T
-    h1, h2 = _f(w1 * x1 + w2 * x2 + b1), _f(w3 * x1 + w4 * x2 + b2)
-    y = _f(w5 * h1 + w6 * h2 + b3)
-    fh1, fh2, fy = _f(h1), _f(h2), _f(y)
-    one = np.ones_like(y)
-    columns = (one, -one, one, w5, w6, y * (1 - y), fy * (1 - fy), one, one, x1, x2, h1, h2)
-    return y, np.stack(
-        (*columns, one, h1 * (1 - h1), h2 * (1 - h2), fh1 * (1 - fh1), fh2 * (1 - fh2)), axis=1
-    )
-
-
-def code_array(partials: Sequence[Sequence[Partial]]) -> np.ndarray:
-    """For K rows of nine partials, their factors' positions (5, K, 9) in the flattened (K, 18) `_slots`."""
-    codes = np.array([[p.codes for p in row] for row in partials], dtype=np.intp).reshape(-1, 9, 5)
-    width = int(_OFFSETS[-1]) + len(SLOPES)
-    out: np.ndarray = np.moveaxis(codes + _OFFSETS[:5] + width * np.arange(len(codes))[:, None, None], 2, 0)
-    return out
-
-
-def gradients(
-    theta: np.ndarray, x1: np.ndarray, x2: np.ndarray, y_true: np.ndarray, codes: np.ndarray
-) -> np.ndarray:
-    """The nine partials (K, 9) of each row's parameters theta (K, 9) at (x1, x2, y_true) (K,)."""
-    with np.errstate(over="ignore"):
-        y, slots = _slots(theta, x1, x2)
-    p = np.take(slots, codes)
-    out: np.ndarray = (-2 * (y_true - y))[:, None] * (p[0] * p[1] * p[2] * p[3] * p[4])
-    return out
-
-
-def losses(theta: np.ndarray, data: np.ndarray, labels: np.ndarray) -> np.ndarray:
-    """The MSE over each row's data: theta (K, 9), data (K, n, 2), labels (K, n) -> (K,)."""
-    w1, w2, w3, w4, w5, w6, b1, b2, b3 = (c[:, None] for c in theta.T)
-    x1, x2 = data[..., 0], data[..., 1]
-    with np.errstate(over="ignore"):
-        h1, h2 = _f(w1 * x1 + w2 * x2 + b1), _f(w3 * x1 + w4 * x2 + b2)
-        out: np.ndarray = ((labels - _f(w5 * h1 + w6 * h2 + b3)) ** 2).mean(axis=1)
-    return out
-
-
-@dataclass(frozen=True)
-class Variant:
-    """One way of training: the reference's when every field keeps its default."""
-
-    initial: tuple[float, ...]  # nine, BLOG_NAMES order
-    lr: float
-    order: tuple[int, ...] = ()  # the rows of every epoch; () for the data's order
-    partials: tuple[Partial, ...] = tuple(CORRECT.values())
-    lost: tuple[int, ...] = ()  # parameters whose own update is left out
-    moves: tuple[tuple[int, int], ...] = ()  # (j, t): partial j's update is also added to parameter t
-    data: str = "blog"  # a key of rerun's `datasets`
-
-
-@dataclass(frozen=True)
-class Rerun:
-    weights: np.ndarray  # (epochs + 1, K, 9): [0] the initial values, [e + 1] after epoch e
-    loss: np.ndarray  # (epochs + 1, K): the MSE over the data at the same moments
-
-
-def rerun(
-    variants: Sequence[Variant],
-    datasets: dict[str, tuple[np.ndarray, np.ndarray]],
-    epochs: int,
-    dtype: type[np.floating] = np.float64,
-) -> Rerun:
-    """Per-sample SGD of every variant for `epochs` epochs, all at once, in `dtype`."""
-    k, rows = len(variants), np.arange(len(variants))
-    data = np.stack([datasets[v.data][0] for v in variants]).astype(dtype)
-    labels = np.stack([datasets[v.data][1] for v in variants]).astype(dtype)
-    n = data.shape[1]
-    order = np.array([v.order or tuple(range(n)) for v in variants], dtype=np.intp)
-    codes = code_array([v.partials for v in variants])
-    lr = np.array([v.lr for v in variants], dtype=dtype)[:, None]
-    moved = any(v.lost or v.moves for v in variants)
-    mix = np.zeros((k, 9, 9), dtype=dtype)  # mix[k, j, t] = 1: row k adds partial j's update to t
-    for row, v in enumerate(variants):
-        for j, t in ((j, j) for j in range(9) if j not in v.lost):
-            mix[row, j, t] = 1
-        for j, t in v.moves:
-            mix[row, j, t] += 1
-    theta = np.array([v.initial for v in variants], dtype=dtype)
-    samples = [(data[rows, i, 0], data[rows, i, 1], labels[rows, i]) for i in order.T]
-    weights, loss = np.empty((epochs + 1, k, 9)), np.empty((epochs + 1, k))
-    weights[0], loss[0] = theta, losses(theta, data, labels)
-    for epoch in range(epochs):
-        for x1, x2, y in samples:
-            step = lr * gradients(theta, x1, x2, y, codes)
-            theta = theta - (np.einsum("kj,kjt->kt", step, mix) if moved else step)
-        weights[epoch + 1], loss[epoch + 1] = theta, losses(theta, data, labels)
-    return Rerun(weights, loss)
-
-
-# --- a user's object, followed through train() ------------------------------------------------
 
 
 @contextlib.contextmanager
@@ -275,29 +91,6 @@ def cut_steps(initial: dict[str, float], events: Sequence[tuple[str, float | Non
         t = end
     steps.prefix = {name: float(v) for name, v in events[: starts[0]]}  # type: ignore[arg-type]
     return steps if steps.before else None
-
-
-def vector(values: Mapping[str, float]) -> np.ndarray:
-    return np.array([values[name] for name in BLOG_NAMES], dtype=np.float64)
-
-
-def datasets() -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    data, labels = blog_training_data()
-    people = blog_dataset()
-    return {
-        "blog": (data.astype(np.float64), labels.astype(np.float64)),
-        "raw": (people.features.astype(np.float64), labels.astype(np.float64)),
-        "flipped": (data.astype(np.float64), 1.0 - labels),
-    }
-
-
-DATA_TEXT = {
-    "raw": "trained on the weights and heights as measured (lb, in), not minus 135 and 66",
-    "flipped": "trained with the labels flipped (1 = male)",
-}
-
-
-# --- train(), step by step ----------------------------------------------------------------------
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,292 @@
+"""Why train() ends elsewhere than the reference: the whole run re-run under each hypothesis.
+
+Layer: checks. A hypothesis is a way of training or logging that real implementations
+show (another learning rate, float32, epochs counted from 1, a mistake in one
+partial, ...). Each is tested by re-running the blog's SGD under it (net221.checks.rerun,
+from the same initial values) and comparing with your numbers, every number within its
+tolerance (the check's, at least 1e-6 relative: two float64 codes of one training part by
+rounding over many epochs). Many hypotheses are run over the first SCREEN epochs, and only
+those still close run to the end.
+
+    diagnose_training(initial, settings, logged, final, events, float32)   train() of a Python class
+    diagnose_trajectory(initial, settings, logged)   a trajectory file
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from net221.checks.evidence import Diagnosis, Evidence, conclude, diagnosis, residual
+from net221.checks.partials import EPS32, vector
+from net221.checks.rerun import Rerun, Variant, catalogue, datasets, losses, merge, rerun
+from net221.checks.steps import StepFindings, follow_steps
+from net221.checks.trajectory import LoggedEpoch
+
+if TYPE_CHECKING:  # compare imports diagnosis, which imports this module
+    from net221.checks.compare import Settings
+
+# learning-rate factors tried when no step shows the factor itself
+# a hypothesis's run explains numbers within this relative tolerance (or the check's, if larger):
+# two float64 codes of one training part by rounding that grows with the epochs, wrong causes by 1e-3
+# and more
+HYPOTHESIS_TOLERANCE = 1e-6
+SCREEN = 30  # epochs over which the whole catalogue runs before the closest run to the end
+LOSS_FACTORS = {
+    0.5: " (½·MSE)",
+    4 / 3: " (a sum over the four divided by 3, not 4)",
+    4.0: " (a sum, not a mean)",
+}
+
+
+# --- the whole of train(): re-running the reference under each hypothesis -----------------------
+
+
+@dataclass(frozen=True)
+class _Observed:
+    """Your numbers, each with the run index it belongs to as logged (after the epoch's updates,
+    epochs from 0) and as if shifted by one epoch."""
+
+    weights: list[tuple[int, int, np.ndarray]]
+    losses: list[tuple[int, int, float, float]]  # (index, shifted index, loss, resolution)
+
+
+def _misfit(
+    run_w: np.ndarray, run_l: np.ndarray, seen: _Observed, shifted: bool, s: Settings, slack: np.ndarray
+) -> float:
+    """Residual of one run (weights (E+1, 9), loss (E+1,)) against your numbers; `slack` (E+1, 10)
+    widens the weights' limits (columns 0-8) and the loss's (column 9)."""
+    worst, last = 0.0, len(run_l) - 1
+    for a, b, w in seen.weights:
+        i = b if shifted else a
+        if i <= last:
+            ref = run_w[i]
+            worst = max(
+                worst, residual(w, ref, s.tolerance * np.maximum(np.abs(ref), s.abs_floor) + slack[i, :9])
+            )
+    for a, b, loss, res in seen.losses:
+        i = b if shifted else a
+        if i <= last:
+            ref = run_l[i]
+            lim = max(s.tolerance * max(abs(ref), s.abs_floor), res / 2 * (1 + 1e-9)) + slack[i, 9]
+            worst = max(worst, residual(np.array(loss), ref, np.array(lim)))
+    return worst
+
+
+def _shift_text(seen: _Observed) -> str:
+    if any(b == 0 for _, b, _, _ in seen.losses):
+        return "the loss is computed before the epoch's updates (epoch N shows the loss after epoch N-1)"
+    return "epochs are counted from 1 (epoch N shows the loss after the reference's epoch N-1): count from 0"
+
+
+def _fits(
+    run: Rerun, k: int, seen: _Observed, s: Settings, slack: np.ndarray | None = None
+) -> tuple[float, float]:
+    """Row k's residuals: with the epochs as logged, and shifted by one."""
+    slack = np.zeros((len(run.loss), 10)) if slack is None else slack
+    after = _misfit(run.weights[:, k], run.loss[:, k], seen, False, s, slack)
+    return after, _misfit(run.weights[:, k], run.loss[:, k], seen, True, s, slack) if seen.losses else np.inf
+
+
+def _judge(
+    named: list[tuple[str, Variant]],
+    seen: _Observed,
+    s: Settings,
+    epochs: int,
+    final_at: int | None,
+    steps: StepFindings | None,
+    single: bool,
+) -> Diagnosis:
+    """The first of: agreement, float32 rounding, a shifted loss trace, a hypothesis of `named`
+    (the reference's training first), another epoch count, the steps' causes, two hypotheses."""
+    loose = replace(s, tolerance=max(s.tolerance, HYPOTHESIS_TOLERANCE), abs_floor=max(s.abs_floor, 1e-3))
+    everything = named
+    named, run, fits, screened = _screened(named, seen, s, loose, epochs)
+    best = [fits[0][0], *(min(fit) for fit in fits[1:])]  # the reference's own shifted trace is tried below
+    evidence = [Evidence(text, r <= 1, r) for (text, _), r in zip(named, best, strict=True)] + screened
+    lead = tuple(steps.sentences) if steps else ()
+
+    def found(cause: str, agrees: bool = False, explained: bool = True) -> Diagnosis:
+        return diagnosis(cause, evidence, agrees, explained, lead)
+
+    (after, moved), w = fits[0], run.weights[:, 0]
+    if after <= 1:
+        return found("agrees", True)
+    if seen.losses:
+        evidence.append(Evidence(_shift_text(seen), moved <= 1, moved))
+    if single or (all(min(fit) > 1 for fit in fits) and not (steps and steps.causes)):
+        single_run, loss = rerun([named[0][1]], datasets(), epochs, np.float32), run.loss[:, :1]
+        drift = np.abs(single_run.weights[:, 0] - w).max(axis=1, keepdims=True) + 8 * EPS32 * np.maximum(
+            np.abs(w), 1
+        )
+        slack = np.hstack([10 * drift, 10 * np.abs(single_run.loss[:, :1] - loss) + 8 * EPS32 * loss])
+        r32 = _fits(run, 0, seen, s, slack)[0]
+        evidence.append(Evidence("float32 arithmetic", r32 <= 1, r32))
+        if r32 <= 1:
+            return found("your train() agrees within float32 rounding (it computes in float32)", True)
+    if moved <= 1:
+        return found(_shift_text(seen))
+    for (text, _), (after, moved) in zip(named[1:], fits[1:], strict=True):
+        if min(after, moved) <= 1:
+            return found(text if after <= 1 else f"{text}; and {_shift_text(seen)}")
+    for k, (what, _) in enumerate(named if final_at is not None else []):  # another epoch count
+        wk, tolerance = run.weights[:, k], (loose if k else s).tolerance
+        per_epoch = np.max(
+            np.abs(wk - seen.weights[0][2]) / (tolerance * np.maximum(np.abs(wk), s.abs_floor)), axis=1
+        )
+        per_epoch[final_at] = np.inf
+        e = int(np.argmin(per_epoch))
+        text = (
+            f"your train() runs {e} epoch{'' if e == 1 else 's'}, the reference {final_at} (set epochs={e})"
+        )
+        text = f"{what}; and {text}" if k else text
+        if k == 0 or per_epoch[e] <= 1:
+            evidence.append(Evidence(text, bool(per_epoch[e] <= 1), float(per_epoch[e])))
+        if per_epoch[e] <= 1:
+            return found(text)
+    if steps and steps.causes:
+        return found("; ".join(steps.causes), explained=steps.complete)
+    anchors = sorted(range(1, len(named)), key=lambda k: min(fits[k]))[
+        :3
+    ]  # two bugs: a close one and another
+    pairs = [
+        (f"{named[a][0]}; and {text}", merged)
+        for a in anchors
+        for text, other in everything[1:]
+        if other != named[a][1] and (merged := merge(named[0][1], named[a][1], other)) is not None
+    ]
+    if pairs:
+        pairs, run, fits, screened = _screened([everything[0], *pairs], seen, s, loose, epochs)
+        evidence += screened
+        for (text, _), (after, moved) in zip(pairs[1:], fits[1:], strict=True):
+            evidence.append(Evidence(text, min(after, moved) <= 1, min(after, moved)))
+            if min(after, moved) <= 1:
+                return found(text if after <= 1 else f"{text}; and {_shift_text(seen)}")
+    return conclude(evidence, "numbers", lead)
+
+
+def _screened(
+    named: list[tuple[str, Variant]], seen: _Observed, s: Settings, loose: Settings, epochs: int
+) -> tuple[list[tuple[str, Variant]], Rerun, list[tuple[float, float]], list[Evidence]]:
+    """The hypotheses run to the end (the first, the reference's, always; of many, those not already
+    off in the first SCREEN epochs, and the closest eight), that run, their fits, and the others."""
+    screened: list[Evidence] = []
+    if len(named) > 12 and epochs > SCREEN:
+        early = rerun([v for _, v in named], datasets(), SCREEN)
+        off = [min(_fits(early, k, seen, loose)) for k in range(len(named))]
+        closest = sorted(range(1, len(named)), key=lambda k: off[k])[:8]
+        kept = [k for k in range(len(named)) if k == 0 or off[k] <= 1 or k in closest]
+        screened = [
+            Evidence(f"{text} (off within the first {SCREEN} epochs)", False, off[k])
+            for k, (text, _) in enumerate(named)
+            if k not in kept
+        ]
+        named = [named[k] for k in kept]
+    run = rerun([v for _, v in named], datasets(), epochs)
+    return named, run, [_fits(run, k, seen, loose if k else s) for k in range(len(named))], screened
+
+
+def _observed_losses(logged: Sequence[LoggedEpoch]) -> list[tuple[int, int, float, float]]:
+    return [(e.epoch + 1, e.epoch, e.loss, e.resolution) for e in logged]
+
+
+def _loss_factor(
+    yours: np.ndarray, reference: np.ndarray, limits: np.ndarray, where: str = ""
+) -> Evidence | None:
+    """When your losses are the MSE `reference` times one constant (another formula for the
+    loss: ½·MSE, a sum, ...): that, as evidence that explains them."""
+    median = float(np.median(yours / reference))
+    for c in (*LOSS_FACTORS, median):
+        if abs(c - 1) > 1e-6 and (r := residual(yours, c * reference, max(c, 1.0) * limits)) <= 1:
+            return Evidence(f"your loss is {c:.6g}× the MSE{where}{LOSS_FACTORS.get(c, '')}", True, r)
+    return None
+
+
+def diagnose_training(
+    initial: Mapping[str, float],
+    s: Settings,
+    logged: Sequence[LoggedEpoch],
+    final: Mapping[str, float],
+    events: Sequence[tuple[str, float | None]] | None = None,
+    float32: bool = False,
+) -> Diagnosis:
+    """Why train() ends elsewhere than the reference: its loss lines `logged`, its `final`
+    weights after s.epochs epochs and, when followed, its assignments `events` to w1..b3."""
+    steps = follow_steps(initial, events, s) if events else None
+    single = float32 or bool(steps and steps.float32)
+    repeated = len({e.epoch for e in logged}) < len(logged)
+    trace = [] if repeated else _observed_losses(logged)
+    epochs = max([s.epochs, *(a for a, _, _, _ in trace)])
+    seen = _Observed([(s.epochs, s.epochs, vector(final))], trace)
+    base = Variant(tuple(vector(initial)), s.lr)
+    named = [("the reference's training", base)]
+    if steps and steps.variant is not None and steps.variant != base:
+        named.append(("; ".join(steps.causes) or "the steps as followed", steps.variant))
+    elif steps is None:
+        named += catalogue(base)
+    found = _judge(named, seen, s, epochs, s.epochs, steps, single)
+    if trace and not found.explained:
+        run = rerun([base], datasets(), epochs)
+        if _fits(run, 0, _Observed(seen.weights, []), s)[0] <= 1:  # train() agrees, its printed loss not
+            yours, reference = np.array([t[2] for t in trace]), run.loss[[t[0] for t in trace], 0]
+            lims = np.array(
+                [
+                    max(s.tolerance * max(r, s.abs_floor), t[3] / 2)
+                    for r, t in zip(reference, trace, strict=True)
+                ]
+            )
+            if (scaled := _loss_factor(yours, reference, lims)) is not None:
+                cause = f"{scaled.hypothesis}: it prints another loss; train() agrees (its final weights)"
+                return replace(
+                    found, cause=cause, explained=True, evidence=[*found.evidence, scaled.to_json()]
+                )
+    if repeated:
+        note = "train() prints its loss inside the per-sample loop (an epoch printed more than once): judged from the final weights"
+        cause = note if found.agrees else f"{found.cause} ({note})"
+        return replace(found, cause=cause)
+    return found
+
+
+def diagnose_trajectory(
+    initial: Mapping[str, float], s: Settings, logged: Sequence[LoggedEpoch]
+) -> Diagnosis:
+    """Why a trajectory file parts from the reference trained from its initial values."""
+    weights = [(e.epoch + 1, e.epoch, vector(e.weights)) for e in logged if e.weights is not None]
+    seen = _Observed(weights, _observed_losses(logged))
+    base = Variant(tuple(vector(initial)), s.lr)
+    found = _judge(
+        [("the reference's training", base), *catalogue(base)],
+        seen,
+        s,
+        logged[-1].epoch + 2,
+        None,
+        None,
+        False,
+    )
+    data, labels = datasets()["blog"]
+    own = [e for e in logged if e.weights is not None]
+    if own and not found.explained:
+        # a loss that is not the blog data's loss at your own weights is a loss of other data
+        theta = np.array([vector(e.weights) for e in own if e.weights is not None])
+        blog = losses(
+            theta, np.broadcast_to(data, (len(own), *data.shape)), np.broadcast_to(labels, (len(own), 4))
+        )
+        lims = np.array(
+            [
+                max(s.tolerance * max(abs(b), s.abs_floor), e.resolution / 2 * (1 + 1e-9))
+                for b, e in zip(blog, own, strict=True)
+            ]
+        )
+        yours = np.array([e.loss for e in own])
+        r = residual(yours, blog, lims)
+        text = "the losses are of other data: they are not the blog data's loss at your own weights"
+        # the same loss times a constant is another formula for it: the training is not in question
+        scaled = _loss_factor(yours, blog, lims, " at your own weights") if r > 1 else None
+        evidence = scaled or Evidence(text, r > 1, r)
+        found = replace(found, evidence=[*found.evidence, evidence.to_json()])
+        if r > 1:
+            found = replace(found, cause=evidence.hypothesis, explained=True)
+    return found
