@@ -1,8 +1,8 @@
 """The forward stage: feedforward at the initial values against the reference, and why it differs.
 
-Layer: checks. A catalogue of forward mistakes (a parameter read in another's place, left out,
-two swapped, the output neuron wired to the inputs) and float32 rounding, each tested against
-your outputs; outside it, the parameters your feedforward responds to differently.
+Layer: checks. Float32 rounding, then a catalogue of forward mistakes (a parameter read in
+another's place, left out, two swapped, the output neuron wired to the inputs); outside it, the
+parameters your feedforward responds to differently.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import numpy as np
 
 from net221.checks import usernetwork
 from net221.checks.evidence import Diagnosis, Evidence, conclude, diagnosis, residual
-from net221.checks.partials import EPS32, vector
+from net221.checks.partials import EPS32, network, sigmoid, vector
 from net221.init import BLOG_NAMES
 
 if TYPE_CHECKING:  # compare imports diagnosis, which imports this module
@@ -25,30 +25,21 @@ if TYPE_CHECKING:  # compare imports diagnosis, which imports this module
 
 def _outputs(theta: np.ndarray, inputs: np.ndarray) -> np.ndarray:
     """feedforward (K, M) of K parameter rows (K, 9) at M inputs (M, 2)."""
-    w1, w2, w3, w4, w5, w6, b1, b2, b3 = (c[:, None] for c in theta.T)
-    x1, x2 = inputs[:, 0], inputs[:, 1]
-    with np.errstate(over="ignore"):
-        h1, h2 = 1 / (1 + np.exp(-(w1 * x1 + w2 * x2 + b1))), 1 / (1 + np.exp(-(w3 * x1 + w4 * x2 + b2)))
-        out: np.ndarray = 1 / (1 + np.exp(-(w5 * h1 + w6 * h2 + b3)))
-    return out
+    return network(theta[:, None], inputs[:, 0], inputs[:, 1])[2]
 
 
-def _forward_catalogue(theta: np.ndarray) -> tuple[list[str], np.ndarray]:
+def _catalogue(theta: np.ndarray) -> tuple[list[str], list[np.ndarray]]:
     """Feedforwards that read one parameter in another's place, leave one out, or swap two."""
-    texts, rows = [], []
-    for i, p in enumerate(BLOG_NAMES):
-        for j, q in enumerate(BLOG_NAMES):
-            if i != j:
-                texts.append(f"your feedforward reads {q} where {p} belongs")
-                rows.append(np.where(np.arange(9) == i, theta[j], theta))
+    texts, rows, names = [], [], BLOG_NAMES
+    for i, p in enumerate(names):
+        others = [j for j in range(9) if j != i]
+        texts += [f"your feedforward reads {names[j]} where {p} belongs" for j in others]
         texts.append(f"your feedforward leaves {p} out")
-        rows.append(np.where(np.arange(9) == i, 0.0, theta))
+        rows += [np.where(np.arange(9) == i, value, theta) for value in [*theta[others], 0.0]]
     for i, j in itertools.combinations(range(9), 2):
-        texts.append(f"your feedforward has {BLOG_NAMES[i]} and {BLOG_NAMES[j]} swapped")
-        row = theta.copy()
-        row[[i, j]] = row[[j, i]]
-        rows.append(row)
-    return texts, np.array(rows)
+        texts.append(f"your feedforward has {names[i]} and {names[j]} swapped")
+        rows.append(theta[[j if k == i else i if k == j else k for k in range(9)]])
+    return texts, rows
 
 
 def perturbed(values: Mapping[str, float]) -> list[dict[str, float]]:
@@ -66,8 +57,8 @@ class Responses:
 
 
 def measure_responses(network: usernetwork.UserNetwork, inputs: np.ndarray) -> Responses:
-    """In the process that holds the object: its feedforward at its current values and at each
-    of perturbed(values); the attributes are put back as they were."""
+    """Your feedforward at its current values and at each of perturbed(values), in the process
+    that holds the object; the attributes are put back as they were."""
     obj = network.state["obj"]
     kept, values = {name: getattr(obj, name) for name in BLOG_NAMES}, network.parameters("the responses")
     moved = []
@@ -89,38 +80,34 @@ def diagnose_forward(
     s: Settings,
     responses: Responses | None = None,
 ) -> Diagnosis | None:
-    """None when feedforward agrees; a benign Diagnosis when it agrees within float32
-    rounding; else the catalogue's explanation or its closest, and (given `responses`) the
-    parameters whose change it responds to differently."""
+    """None when feedforward agrees; else float32 rounding (benign), the catalogue's explanation
+    or its closest, and (given `responses`) the parameters it responds to differently."""
     theta = vector(initial)
     reference = _outputs(theta[None], inputs)[0]
     limits = s.forward_tolerance * np.maximum(np.abs(reference), s.abs_floor)
     if residual(yours, reference, limits) <= 1:
         return None
     single = _outputs(theta[None].astype(np.float32), inputs.astype(np.float32))[0].astype(np.float64)
-    rounding = residual(
-        yours, reference, limits + 8 * np.abs(single - reference) + 4 * EPS32 * np.abs(reference)
-    )
-    evidence = [Evidence("float32 arithmetic", rounding <= 1, rounding)]
-    if rounding <= 1:
+    r = residual(yours, reference, limits + 8 * np.abs(single - reference) + 4 * EPS32 * np.abs(reference))
+    evidence = [Evidence("float32 arithmetic", r <= 1, r)]
+    if r <= 1:
         return diagnosis(
             "your feedforward agrees within float32 rounding (it computes in float32)", evidence, True
         )
-    texts, rows = _forward_catalogue(theta)
-    for text, out in zip(texts, _outputs(rows, inputs), strict=True):
+    texts, rows = _catalogue(theta)
+    texts.append("your output neuron takes x1, x2 where h1, h2 belong (o1 = f(w5·x1 + w6·x2 + b3))")
+    with np.errstate(over="ignore"):
+        wired = sigmoid(theta[4] * inputs[:, 0] + theta[5] * inputs[:, 1] + theta[8])
+    for text, out in zip(texts, [*_outputs(np.array(rows), inputs), wired], strict=True):
         evidence.append(Evidence(text, (r := residual(yours, out, limits)) <= 1, r))
-    with np.errstate(over="ignore"):  # the output neuron wired to the inputs, not to h1, h2
-        wired = 1 / (1 + np.exp(-(theta[4] * inputs[:, 0] + theta[5] * inputs[:, 1] + theta[8])))
-    text = "your output neuron takes x1, x2 where h1, h2 belong (o1 = f(w5·x1 + w6·x2 + b3))"
-    evidence.append(Evidence(text, (r := residual(yours, wired, limits)) <= 1, r))
     found = conclude(evidence, "feedforward")
     if responses is None or found.explained:
         return found
     at = vector(responses.values)
     moved = np.array([vector(v) for v in perturbed(responses.values)])
-    steps = (moved - at)[np.arange(9), np.arange(9)][:, None]
-    mine = (responses.moved - responses.outputs) / steps
+    steps = np.diag(moved - at)[:, None]
     some = inputs[: len(responses.outputs)]
+    mine = (responses.moved - responses.outputs) / steps
     theirs = (_outputs(moved, some) - _outputs(at[None], some)) / steps
     # each divided by the response to b3, f'(sum_o1): what remains is d(sum_o1)/dθ
     usable = (np.abs(mine[8]) > 1e-9) & (np.abs(theirs[8]) > 1e-9)

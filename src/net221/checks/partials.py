@@ -1,16 +1,8 @@
 """The nine partials of L = (y_true - y_pred)^2, their usual mistakes, and which a formula shows.
 
-Layer: checks. Every partial dL/dθ is a product
-
-    dL/dθ = sign · dL/dy_pred · path · outer · input · slope
-
-    θ     path   outer        input   slope
-    w5    1      f'(sum_o1)   h1      1          w1   w5   f'(sum_o1)   x1   f'(sum_h1)
-    w6    1      f'(sum_o1)   h2      1          b2   w6   f'(sum_o1)   1    f'(sum_h2)
-
-and a mistake in one partial is one factor changed (a `Partial` of other codes):
-f'(o1) for f'(sum_o1), a factor left out, h2 for h1, x2 for x1, the opposite sign.
-`diagnose_partials` tests them at gradcheck's points.
+Layer: checks. Every partial is a product of five factors, dL/dθ = sign · dL/dy_pred · path ·
+outer · input · slope (dL/dw1 = -2(y_true - y_pred) · w5 · f'(sum_o1) · x1 · f'(sum_h1)), and a
+usual mistake changes one of them: f'(o1) for f'(sum_o1), h2 for h1, a factor left out, ...
 """
 
 from __future__ import annotations
@@ -26,103 +18,116 @@ from net221.init import BLOG_NAMES
 
 SAMPLES = blog_dataset().names
 EPS32 = float(np.finfo(np.float32).eps)
-
-PATHS = ("1", "w5", "w6")
-OUTERS = ("f'(sum_o1)", "f'(o1)", "1")
-INPUTS = ("1", "x1", "x2", "h1", "h2")
-SLOPES = ("1", "f'(sum_h1)", "f'(sum_h2)", "f'(h1)", "f'(h2)")
-_OFFSETS = np.cumsum([0, 2, len(PATHS), len(OUTERS), len(INPUTS)])  # columns of each slot in _slots
+FACTORS = [
+    "1",
+    "-1",
+    "w5",
+    "w6",
+    "f'(sum_o1)",
+    "f'(o1)",
+    "x1",
+    "x2",
+    "h1",
+    "h2",
+    "f'(sum_h1)",
+    "f'(sum_h2)",
+    "f'(h1)",
+    "f'(h2)",
+]
+OTHER = {"x1": "x2", "h1": "h2", "w5": "w6", "f'(sum_h1)": "f'(sum_h2)"}
+OTHER |= {b: a for a, b in OTHER.items()}
 
 
 @dataclass(frozen=True)
 class Partial:
-    """dL/dθ as codes into SIGNS, PATHS, OUTERS, INPUTS, SLOPES; `mistake` says how it differs."""
+    """dL/dθ as its factors (FACTORS); `mistake` says how it differs from the correct one."""
 
-    sign: int
-    path: int
-    outer: int
-    input: int
-    slope: int
+    sign: str
+    path: str
+    outer: str
+    input: str
+    slope: str
     mistake: str = ""
 
-    @property
-    def codes(self) -> tuple[int, int, int, int, int]:
-        return (self.sign, self.path, self.outer, self.input, self.slope)
 
-
-CORRECT: dict[str, Partial] = {
-    "w1": Partial(0, 1, 0, 1, 1),
-    "w2": Partial(0, 1, 0, 2, 1),
-    "w3": Partial(0, 2, 0, 1, 2),
-    "w4": Partial(0, 2, 0, 2, 2),
-    "w5": Partial(0, 0, 0, 3, 0),
-    "w6": Partial(0, 0, 0, 4, 0),
-    "b1": Partial(0, 1, 0, 0, 1),
-    "b2": Partial(0, 2, 0, 0, 2),
-    "b3": Partial(0, 0, 0, 0, 0),
+CORRECT = {
+    name: Partial("1", path, "f'(sum_o1)", x, slope)
+    for name, path, x, slope in [
+        ("w1", "w5", "x1", "f'(sum_h1)"),
+        ("w2", "w5", "x2", "f'(sum_h1)"),
+        ("w3", "w6", "x1", "f'(sum_h2)"),
+        ("w4", "w6", "x2", "f'(sum_h2)"),
+        ("w5", "1", "h1", "1"),
+        ("w6", "1", "h2", "1"),
+        ("b1", "w5", "1", "f'(sum_h1)"),
+        ("b2", "w6", "1", "f'(sum_h2)"),
+        ("b3", "1", "1", "1"),
+    ]
 }
-_OTHER = {1: 2, 2: 1, 3: 4, 4: 3}  # x1 <-> x2, h1 <-> h2, f'(sum_h1) <-> f'(sum_h2), w5 <-> w6
 
 
 def mistakes(name: str) -> list[Partial]:
     """The usual mistakes in dL/d`name`, one factor each."""
     p = CORRECT[name]
-    found = [replace(p, sign=1, mistake="with the opposite sign")]
-    found.append(
-        replace(p, outer=1, mistake="with f'(o1) for f'(sum_o1) (the slope taken at the activation)")
-    )
-    found.append(replace(p, outer=2, mistake="without the factor f'(sum_o1)"))
-    if p.input:
-        a, b = INPUTS[p.input], INPUTS[_OTHER[p.input]]
-        found.append(replace(p, input=_OTHER[p.input], mistake=f"with {b} for {a}"))
-    if p.path:
-        a, b = PATHS[p.path], PATHS[3 - p.path]
-        found.append(
-            replace(p, path=3 - p.path, mistake=f"with {b} for {a} (the other hidden neuron's path)")
-        )
-        s, t = SLOPES[p.slope], SLOPES[_OTHER[p.slope]]
-        found.append(replace(p, slope=_OTHER[p.slope], mistake=f"with {t} for {s}"))
-        found.append(
-            replace(p, slope=p.slope + 2, mistake=f"with {SLOPES[p.slope + 2]} for {s} (at the activation)")
-        )
-        found.append(replace(p, slope=0, mistake=f"without the factor {s}"))
+    found = [
+        replace(p, sign="-1", mistake="with the opposite sign"),
+        replace(p, outer="f'(o1)", mistake="with f'(o1) for f'(sum_o1) (the slope taken at the activation)"),
+        replace(p, outer="1", mistake="without the factor f'(sum_o1)"),
+    ]
+    if p.input != "1":
+        found.append(replace(p, input=OTHER[p.input], mistake=f"with {OTHER[p.input]} for {p.input}"))
+    if p.path != "1":
+        s, at = p.slope, p.slope.replace("sum_", "")
+        found += [
+            replace(
+                p,
+                path=OTHER[p.path],
+                mistake=f"with {OTHER[p.path]} for {p.path} (the other hidden neuron's path)",
+            ),
+            replace(p, slope=OTHER[s], mistake=f"with {OTHER[s]} for {s}"),
+            replace(p, slope=at, mistake=f"with {at} for {s} (at the activation)"),
+            replace(p, slope="1", mistake=f"without the factor {s}"),
+        ]
     return found
 
 
-def _f(x: np.ndarray) -> np.ndarray:
-    """The sigmoid; callers silence exp's overflow (to inf, giving 0, as it should)."""
+def with_mistake(p: int, m: Partial) -> tuple[Partial, ...]:
+    """The nine correct partials but the p-th, which is `m`."""
+    return tuple(m if j == p else c for j, c in enumerate(CORRECT.values()))
+
+
+def sigmoid(x: np.ndarray) -> np.ndarray:
     out: np.ndarray = 1 / (1 + np.exp(-x))
     return out
 
 
-def _slots(theta: np.ndarray, x1: np.ndarray, x2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """y_pred (K,) and every factor a partial can take (K, 17): signs, paths, outers, inputs, slopes."""
-    w1, w2, w3, w4, w5, w6, b1, b2, b3 = theta.T
-    h1, h2 = _f(w1 * x1 + w2 * x2 + b1), _f(w3 * x1 + w4 * x2 + b2)
-    y = _f(w5 * h1 + w6 * h2 + b3)
-    fh1, fh2, fy = _f(h1), _f(h2), _f(y)
-    one = np.ones_like(y)
-    columns = (one, -one, one, w5, w6, y * (1 - y), fy * (1 - fy), one, one, x1, x2, h1, h2)
-    return y, np.stack(
-        (*columns, one, h1 * (1 - h1), h2 * (1 - h2), fh1 * (1 - fh1), fh2 * (1 - fh2)), axis=1
-    )
+def network(theta: np.ndarray, x1: np.ndarray, x2: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """h1, h2, y_pred of parameters theta (..., 9) at (x1, x2), broadcast."""
+    w1, w2, w3, w4, w5, w6, b1, b2, b3 = np.moveaxis(theta, -1, 0)
+    with np.errstate(over="ignore"):  # exp overflows to inf, giving 0, as it should
+        h1, h2 = sigmoid(w1 * x1 + w2 * x2 + b1), sigmoid(w3 * x1 + w4 * x2 + b2)
+        return h1, h2, sigmoid(w5 * h1 + w6 * h2 + b3)
 
 
 def code_array(partials: Sequence[Sequence[Partial]]) -> np.ndarray:
-    """For K rows of nine partials, their factors' positions (5, K, 9) in the flattened (K, 18) `_slots`."""
-    codes = np.array([[p.codes for p in row] for row in partials], dtype=np.intp).reshape(-1, 9, 5)
-    width = int(_OFFSETS[-1]) + len(SLOPES)
-    out: np.ndarray = np.moveaxis(codes + _OFFSETS[:5] + width * np.arange(len(codes))[:, None, None], 2, 0)
+    """K rows of nine partials as indices (5, K, 9) into gradients' flattened factors (K, FACTORS)."""
+    codes = [
+        [[FACTORS.index(f) for f in (p.sign, p.path, p.outer, p.input, p.slope)] for p in r] for r in partials
+    ]
+    out: np.ndarray = np.moveaxis(np.array(codes) + len(FACTORS) * np.arange(len(codes))[:, None, None], 2, 0)
     return out
 
 
 def gradients(
     theta: np.ndarray, x1: np.ndarray, x2: np.ndarray, y_true: np.ndarray, codes: np.ndarray
 ) -> np.ndarray:
-    """The nine partials (K, 9) of each row's parameters theta (K, 9) at (x1, x2, y_true) (K,)."""
+    """The nine partials (K, 9), as `codes` has them, of each row theta (K, 9) at (x1, x2, y_true) (K,)."""
+    h1, h2, y = network(theta, x1, x2)
     with np.errstate(over="ignore"):
-        y, slots = _slots(theta, x1, x2)
-    p = np.take(slots, codes)
+        fy, fh1, fh2 = (sigmoid(a) * (1 - sigmoid(a)) for a in (y, h1, h2))
+    one, w5, w6 = np.ones_like(y), theta[:, 4], theta[:, 5]
+    values = (one, -one, w5, w6, y * (1 - y), fy, x1, x2, h1, h2, h1 * (1 - h1), h2 * (1 - h2), fh1, fh2)
+    p = np.take(np.stack(values, axis=1), codes)
     out: np.ndarray = (-2 * (y_true - y))[:, None] * (p[0] * p[1] * p[2] * p[3] * p[4])
     return out
 
@@ -138,73 +143,57 @@ def diagnose_partials(
     tolerance: float = 1e-8,
     floor: float = 1e-12,
 ) -> Diagnosis:
-    """What the formula's partials (P, 9) at P points (the parameters by name, inputs (P, 3):
-    x1, x2, y_true) are, where they are not the correct ones: a factor on every partial, or
-    for each wrong partial the usual mistake (or another parameter's partial) that matches at
-    every point."""
-    theta = np.array([vector(p) for p in params])
-    x1, x2, y = inputs[:, 0], inputs[:, 1], inputs[:, 2]
-    n = len(theta)
-    correct = gradients(theta, x1, x2, y, code_array([list(CORRECT.values())] * n))
+    """Why a formula's partials (P, 9) at P points (params, inputs (P, 3): x1, x2, y_true) are
+    wrong: a factor on all, a wrong dL/dy_pred, or for each wrong one the usual mistake it shows."""
+    theta, (x1, x2, y), n = np.array([vector(p) for p in params]), inputs.T, len(params)
 
-    def fit(values: np.ndarray, target: np.ndarray) -> float:
-        return residual(values, target, tolerance * np.maximum(np.abs(target), floor))
+    def partials(nine: Sequence[Partial]) -> np.ndarray:
+        return gradients(theta, x1, x2, y, code_array([nine] * n))
 
-    wrong = [p for p in range(9) if fit(formula_values[:, p], correct[:, p]) > 1]
+    def tried(text: str, values: np.ndarray, target: np.ndarray) -> Evidence:
+        r = residual(values, target, tolerance * np.maximum(np.abs(target), floor))
+        return Evidence(text, r <= 1, r)
+
+    correct = partials(list(CORRECT.values()))
+    wrong = [p for p in range(9) if not tried("", formula_values[:, p], correct[:, p]).explains]
     if not wrong:
         return diagnosis("every partial is right", agrees=True)
-    evidence: list[Evidence] = []
     both = (correct != 0) & (formula_values != 0)
-    with np.errstate(over="ignore", invalid="ignore"):
-        c = float(np.median(formula_values[both] / correct[both])) if both.any() else 1.0
-    c = float(f"{c:.9g}") if np.isfinite(c) else 1.0
-    if c != 1.0:
-        r = fit(formula_values, c * correct)
-        why = " (the gradient of ½·MSE, (y_pred - y_true), for -2(y_true - y_pred))" if c == 0.5 else ""
-        evidence.append(Evidence(f"every partial is {c:g}× the correct one{why}", r <= 1, r))
-        if r <= 1:
-            return diagnosis(evidence[0].hypothesis, evidence)
-    # one factor per point, common to all nine partials: the factor they all share, dL/dy_pred
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        c = float(np.median(formula_values[both] / correct[both])) if both.any() else 1.0
         share = np.nanmedian(np.where(correct != 0, formula_values / correct, np.nan), axis=1)
-    r = fit(formula_values, np.nan_to_num(share)[:, None] * correct)
+    c = float(f"{c:.9g}") if np.isfinite(c) else 1.0
+    why = " (the gradient of ½·MSE, (y_pred - y_true), for -2(y_true - y_pred))" if c == 0.5 else ""
+    evidence = [tried(f"every partial is {c:g}× the correct one{why}", formula_values, c * correct)] * (
+        c != 1
+    )
     text = "every partial is the correct one times a factor that changes from point to point: your dL/dy_pred"
-    evidence.append(Evidence(f"{text} is wrong (the blog's is -2(y_true - y_pred))", r <= 1, r))
-    if r <= 1:
-        return diagnosis(evidence[-1].hypothesis, evidence)
+    text += " is wrong (the blog's is -2(y_true - y_pred))"  # one factor per point
+    evidence.append(tried(text, formula_values, np.nan_to_num(share)[:, None] * correct))
+    if explaining := [e for e in evidence if e.explains]:
+        return diagnosis(explaining[0].hypothesis, evidence)
     causes, unexplained = [], []
     for p in wrong:
-        name = BLOG_NAMES[p]
-        options = mistakes(name)
-        rows = [
-            [m if j == p else CORRECT[x] for j, x in enumerate(BLOG_NAMES)] for m in options for _ in range(n)
-        ]
-        at = [np.tile(a, len(options)) for a in (x1, x2, y)]
-        values = gradients(np.tile(theta, (len(options), 1)), at[0], at[1], at[2], code_array(rows))
-        tried = [
-            Evidence(
+        name, yours = BLOG_NAMES[p], formula_values[:, p]
+        options = [
+            tried(
                 f"your dL/d{name} equals the correct one {m.mistake}",
-                (r := fit(formula_values[:, p], v)) <= 1,
-                r,
+                yours,
+                partials(with_mistake(p, m))[:, p],
             )
-            for m, v in zip(options, values[:, p].reshape(len(options), n), strict=True)
+            for m in mistakes(name)
         ]
-        tried += [
-            Evidence(
-                f"your dL/d{name} equals the correct dL/d{other}",
-                (r := fit(formula_values[:, p], correct[:, q])) <= 1,
-                r,
-            )
+        options += [
+            tried(f"your dL/d{name} equals the correct dL/d{other}", yours, correct[:, q])
             for q, other in enumerate(BLOG_NAMES)
             if q != p
         ]
-        evidence += tried
-        best = next((e for e in tried if e.explains), min(tried, key=lambda e: e.residual))
+        evidence += options
+        best = next((e for e in options if e.explains), min(options, key=lambda e: e.residual))
         causes.append(best.hypothesis) if best.explains else unexplained.append((name, best))
     if unexplained:
         names = ", ".join(f"dL/d{name}" for name, _ in unexplained)
         name, closest = min(unexplained, key=lambda pair: pair[1].residual)
         like = closest.hypothesis.removeprefix(f"your dL/d{name} equals ")
         causes.append(f"no usual mistake explains your {names} (the closest: dL/d{name} is {like})")
-    explained = not unexplained
-    return diagnosis("; ".join(causes), evidence, explained=explained)
+    return diagnosis("; ".join(causes), evidence, explained=not unexplained)

@@ -1,10 +1,8 @@
-"""The blog's per-sample SGD re-run under many variants at once.
+"""The blog's per-sample SGD re-run under many variants at once, and the catalogue of variants.
 
-Layer: checks. `rerun` trains many variants of the blog's per-sample SGD at once, vectorised over
-the variants (NumPy, float64 or float32): each its own initial values, learning
-rate, row order, partials, data, and the parameter each update is added to. With
-the correct partials it is the reference's algorithm (tested equal to net221.checks.trajectory's
-reference_run).
+Layer: checks. Each Variant has its own initial values, learning rate, row order, partials,
+data, and parameter each update is added to; `rerun` trains them all at once (NumPy, vectorised
+over the variants). With the correct partials it is the reference's training (tested equal).
 """
 
 from __future__ import annotations
@@ -12,24 +10,44 @@ from __future__ import annotations
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Any
 
 import numpy as np
 
-from net221.checks.partials import CORRECT, SAMPLES, Partial, _f, code_array, gradients, mistakes
+from net221.checks.partials import (
+    CORRECT,
+    SAMPLES,
+    Partial,
+    code_array,
+    gradients,
+    mistakes,
+    network,
+    with_mistake,
+)
 from net221.checks.trajectory import blog_training_data
 from net221.data import blog_dataset
 from net221.init import BLOG_NAMES
 
+SCALES = (0.5, 2.0, 0.25, 4.0, 0.1, 0.2, 0.3, 3.0, 5.0, 10.0, 0.01)  # factors tried on every update
+DATA_TEXT = {
+    "raw": "trained on the weights and heights as measured (lb, in), not minus 135 and 66",
+    "flipped": "trained with the labels flipped (1 = male)",
+}
+
 
 def losses(theta: np.ndarray, data: np.ndarray, labels: np.ndarray) -> np.ndarray:
     """The MSE over each row's data: theta (K, 9), data (K, n, 2), labels (K, n) -> (K,)."""
-    w1, w2, w3, w4, w5, w6, b1, b2, b3 = (c[:, None] for c in theta.T)
-    x1, x2 = data[..., 0], data[..., 1]
-    with np.errstate(over="ignore"):
-        h1, h2 = _f(w1 * x1 + w2 * x2 + b1), _f(w3 * x1 + w4 * x2 + b2)
-        out: np.ndarray = ((labels - _f(w5 * h1 + w6 * h2 + b3)) ** 2).mean(axis=1)
+    out: np.ndarray = ((labels - network(theta[:, None], data[..., 0], data[..., 1])[2]) ** 2).mean(axis=1)
     return out
+
+
+def datasets() -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    data, labels = blog_training_data()
+    data, labels = data.astype(np.float64), labels.astype(np.float64)
+    return {
+        "blog": (data, labels),
+        "raw": (blog_dataset().features.astype(np.float64), labels),
+        "flipped": (data, 1 - labels),
+    }
 
 
 @dataclass(frozen=True)
@@ -42,7 +60,7 @@ class Variant:
     partials: tuple[Partial, ...] = tuple(CORRECT.values())
     lost: tuple[int, ...] = ()  # parameters whose own update is left out
     moves: tuple[tuple[int, int], ...] = ()  # (j, t): partial j's update is also added to parameter t
-    data: str = "blog"  # a key of rerun's `datasets`
+    data: str = "blog"  # a key of `datasets`
 
 
 @dataclass(frozen=True)
@@ -61,17 +79,14 @@ def rerun(
     k, rows = len(variants), np.arange(len(variants))
     data = np.stack([datasets[v.data][0] for v in variants]).astype(dtype)
     labels = np.stack([datasets[v.data][1] for v in variants]).astype(dtype)
-    n = data.shape[1]
-    order = np.array([v.order or tuple(range(n)) for v in variants], dtype=np.intp)
+    order = np.array([v.order or range(data.shape[1]) for v in variants], dtype=np.intp)
     codes = code_array([v.partials for v in variants])
     lr = np.array([v.lr for v in variants], dtype=dtype)[:, None]
-    moved = any(v.lost or v.moves for v in variants)
-    mix = np.zeros((k, 9, 9), dtype=dtype)  # mix[k, j, t] = 1: row k adds partial j's update to t
-    for row, v in enumerate(variants):
-        for j, t in ((j, j) for j in range(9) if j not in v.lost):
-            mix[row, j, t] = 1
+    mix = np.array([np.diag([j not in v.lost for j in range(9)]) for v in variants], dtype=dtype)
+    for row, v in enumerate(variants):  # mix[k, j, t]: row k adds partial j's update to t
         for j, t in v.moves:
             mix[row, j, t] += 1
+    moved = any(v.lost or v.moves for v in variants)
     theta = np.array([v.initial for v in variants], dtype=dtype)
     samples = [(data[rows, i, 0], data[rows, i, 1], labels[rows, i]) for i in order.T]
     weights, loss = np.empty((epochs + 1, k, 9)), np.empty((epochs + 1, k))
@@ -84,72 +99,44 @@ def rerun(
     return Rerun(weights, loss)
 
 
-def datasets() -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    data, labels = blog_training_data()
-    people = blog_dataset()
-    return {
-        "blog": (data.astype(np.float64), labels.astype(np.float64)),
-        "raw": (people.features.astype(np.float64), labels.astype(np.float64)),
-        "flipped": (data.astype(np.float64), 1.0 - labels),
-    }
-
-
-DATA_TEXT = {
-    "raw": "trained on the weights and heights as measured (lb, in), not minus 135 and 66",
-    "flipped": "trained with the labels flipped (1 = male)",
-}
-
-
-FACTORS = (0.5, 2.0, 0.25, 4.0, 0.1, 0.2, 0.3, 3.0, 5.0, 10.0, 0.01)
-
-
 def catalogue(base: Variant) -> list[tuple[str, Variant]]:
     """Every whole-run hypothesis: a factor on every update, another row order, one partial
     with a usual mistake, an update added to another parameter, other data."""
-    found = []
-    for c in FACTORS:
-        why = " (½·MSE: -(y_true - y_pred))" if c == 0.5 else ""
-        found.append(
-            (
-                f"every update is {c:g}× the reference's: learning rate {c * base.lr:g}{why}",
-                replace(base, lr=c * base.lr),
-            )
+    found = [
+        (
+            f"every update is {c:g}× the reference's: learning rate {c * base.lr:g}"
+            + (" (½·MSE: -(y_true - y_pred))" if c == 0.5 else ""),
+            replace(base, lr=c * base.lr),
         )
-    for order in itertools.permutations(range(4)):
-        if order != (0, 1, 2, 3):
-            found.append(
-                (
-                    f"the rows are in another order: {', '.join(SAMPLES[i] for i in order)}",
-                    replace(base, order=order),
-                )
-            )
-    correct = tuple(CORRECT.values())
+        for c in SCALES
+    ]
+    found += [
+        (f"the rows are in another order: {', '.join(SAMPLES[i] for i in order)}", replace(base, order=order))
+        for order in itertools.permutations(range(4))
+        if order != (0, 1, 2, 3)
+    ]
     for p, name in enumerate(BLOG_NAMES):
-        for m in mistakes(name):
-            partials = (*correct[:p], m, *correct[p + 1 :])
-            found.append(
-                (f"your update of {name} uses dL/d{name} {m.mistake}", replace(base, partials=partials))
+        found += [
+            (f"your update of {name} uses dL/d{name} {m.mistake}", replace(base, partials=with_mistake(p, m)))
+            for m in mistakes(name)
+        ]
+        found += [
+            (
+                f"{other}'s update is assigned to {name} ({other} never changes)",
+                replace(base, lost=(q,), moves=((q, p),)),
             )
-        for q, other in enumerate(BLOG_NAMES):
-            if q != p:
-                text = f"{other}'s update is assigned to {name} ({other} never changes)"
-                found.append((text, replace(base, lost=(q,), moves=((q, p),))))
-    for key, text in DATA_TEXT.items():
-        found.append((text, replace(base, data=key)))
-    return found
+            for q, other in enumerate(BLOG_NAMES)
+            if q != p
+        ]
+    return found + [(text, replace(base, data=key)) for key, text in DATA_TEXT.items()]
 
 
 def merge(base: Variant, a: Variant, b: Variant) -> Variant | None:
     """a's changes to base and b's together; None where both change the same thing."""
-    merged: dict[str, Any] = {}
-    for key in ("lr", "order", "data", "lost", "moves"):
-        one, two, neither = getattr(a, key), getattr(b, key), getattr(base, key)
-        if one != neither and two != neither:
-            return None
-        merged[key] = one if one != neither else two
-    for j, (one, two, neither) in enumerate(zip(a.partials, b.partials, base.partials, strict=True)):
-        if one != neither and two != neither:
-            return None
-        merged[f"p{j}"] = one if one != neither else two
-    partials = tuple(merged.pop(f"p{j}") for j in range(9))
-    return replace(base, partials=partials, **merged)
+    keys = ("lr", "order", "data", "lost", "moves")
+    triples = [(getattr(a, k), getattr(b, k), getattr(base, k)) for k in keys]
+    triples += list(zip(a.partials, b.partials, base.partials, strict=True))
+    if any(one != neither and two != neither for one, two, neither in triples):
+        return None
+    chosen = [one if one != neither else two for one, two, neither in triples]
+    return replace(base, **dict(zip(keys, chosen[:5], strict=True)), partials=tuple(chosen[5:]))
