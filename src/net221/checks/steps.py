@@ -1,37 +1,49 @@
 """A user's train() followed step by step, against the reference's step from the same state.
 
-Layer: checks. `recording` follows the nine attributes of a user's object while its train() runs;
-`follow_steps` cuts what it saw into SGD steps and replays the first ones against the
-reference's step from the same state, parameter by parameter, naming the factor, the row
-order, and for each parameter whose update differs the step, the person, both values and,
-where it is one, the mistake (a partial's, a missing update, another parameter's update).
+Layer: checks. `recording` follows the nine attributes of a user's object while its train()
+runs; `follow_steps` cuts what it saw into SGD steps and replays the first ones against the
+reference's step from the same state, parameter by parameter: the factor, the row order, and
+for each parameter whose update differs the step, the person, both values and the mistake.
 """
 
 from __future__ import annotations
 
 import contextlib
 import itertools
+from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from net221.checks.partials import CORRECT, EPS32, SAMPLES, Partial, code_array, gradients, mistakes, vector
+from net221.checks.partials import (
+    CORRECT,
+    EPS32,
+    SAMPLES,
+    Partial,
+    code_array,
+    gradients,
+    mistakes,
+    vector,
+    with_mistake,
+)
 from net221.checks.rerun import Variant, datasets
 from net221.init import BLOG_NAMES
 
 if TYPE_CHECKING:  # compare imports diagnosis, which imports this module
     from net221.checks.compare import Settings
 
+Events = Sequence[tuple[str, float | None]]
+Step = tuple[dict[str, float], dict[str, float], Counter[str]]  # the state before, after, names assigned
+
 
 @contextlib.contextmanager
 def recording(
     obj: object, as_float: Callable[[object], float | None], limit: int = 600
 ) -> Iterator[list[tuple[str, float | None]] | None]:
-    """The first `limit` assignments to w1..b3 on `obj` while the block runs, as (name, value);
-    None when the object's class cannot be followed. The object's class is swapped for a
-    subclass that records, and swapped back at the limit and at the end."""
+    """The first `limit` assignments to w1..b3 on `obj` while the block runs, as (name, value), by
+    a recording subclass swapped in (and back at the limit and the end); None if it cannot be."""
     original = type(obj)
     events: list[tuple[str, float | None]] = []
 
@@ -55,48 +67,24 @@ def recording(
             object.__setattr__(obj, "__class__", original)
 
 
-@dataclass
-class Steps:
-    """A user's train() cut into SGD steps: the state before each step and after it."""
-
-    before: list[dict[str, float]] = field(default_factory=list)
-    after: list[dict[str, float]] = field(default_factory=list)
-    changes: list[dict[str, list[float]]] = field(default_factory=list)  # every value each name took
-    prefix: dict[str, float] = field(default_factory=dict)  # values set before the first step
-
-
-def cut_steps(initial: dict[str, float], events: Sequence[tuple[str, float | None]]) -> Steps | None:
-    """The events in steps: a step begins at each assignment to the name most often assigned first.
-    None when a value is not a number or nothing was assigned."""
-    if not events or any(value is None for _, value in events):
-        return None
-    counts = {name: sum(1 for n, _ in events if n == name) for name in BLOG_NAMES}
-    usual = sorted(c for c in counts.values() if c)[len([c for c in counts.values() if c]) // 2]
-    regular = [name for name in BLOG_NAMES if abs(counts[name] - usual) <= 1]
-    first = next(name for name, _ in events if name in regular)
+def cut_steps(initial: Mapping[str, float], events: Sequence[tuple[str, float]]) -> list[Step]:
+    """The events in steps: a step begins at each assignment to the name most often assigned first."""
+    counts = Counter(name for name, _ in events)
+    usual = sorted(counts.values())[len(counts) // 2]
+    first = next(name for name, _ in events if abs(counts[name] - usual) <= 1)
     starts = [t for t, (name, _) in enumerate(events) if name == first]
-    state, steps, t = dict(initial), Steps(), 0
+    state, steps = {**initial, **dict(events[: starts[0]])}, []
     for start, end in itertools.pairwise(starts):
-        for name, value in events[t:start]:
-            state[name] = float(value)  # type: ignore[arg-type]
-        window = events[start:end]
         before = dict(state)
-        changes: dict[str, list[float]] = {}
-        for name, value in window:
-            changes.setdefault(name, []).append(float(value))  # type: ignore[arg-type]
-            state[name] = float(value)  # type: ignore[arg-type]
-        steps.before.append(before)
-        steps.after.append(dict(state))
-        steps.changes.append(changes)
-        t = end
-    steps.prefix = {name: float(v) for name, v in events[: starts[0]]}  # type: ignore[arg-type]
-    return steps if steps.before else None
+        state.update((name, v) for name, v in events[start:end])
+        steps.append((before, dict(state), Counter(name for name, _ in events[start:end])))
+    return steps
 
 
 @dataclass(frozen=True)
 class StepFindings:
-    sentences: tuple[str, ...]  # one per parameter whose update differs, and the order, factor, ...
-    causes: tuple[str, ...]  # the causes alone, for the verdict
+    sentences: tuple[str, ...]  # one per parameter whose update differs
+    causes: tuple[str, ...]  # the causes alone (the factor, the order, ...), for the verdict
     variant: Variant | None  # the training they imply, to try over the whole of train()
     float32: bool  # every value your train() assigned is a float32
     complete: bool  # every difference in the steps followed has a named cause
@@ -117,62 +105,48 @@ def _score(d: np.ndarray, ref: np.ndarray, lim: np.ndarray) -> tuple[int, float]
     return int(np.sum(err <= lim)), -float(np.sum(err / (np.abs(d) + np.abs(ref) + 1e-300)))
 
 
-def _best_factor(d: np.ndarray, ref: np.ndarray, lim: np.ndarray) -> tuple[float, int, int]:
-    """(factor, sample, how many of the nine agree) that best explain one step's changes d (9,)
-    from the reference's for each sample ref (4, 9)."""
-    best = (1.0, 0, (-1, 0.0))
-    for j in range(len(ref)):
-        both = (ref[j] != 0) & (d != 0)
-        c = float(np.median(d[both] / ref[j, both])) if both.any() else 1.0
+def _best_factor(d: np.ndarray, ref: np.ndarray, lim: np.ndarray) -> tuple[float, int]:
+    """The factor c on the reference's changes ref (4, 9), one per sample, that best explains the
+    step's changes d (9,), and how many of the nine it explains."""
+    best = (1.0, (-1, 0.0))
+    for r in ref:
+        both = (r != 0) & (d != 0)
+        c = float(np.median(d[both] / r[both])) if both.any() else 1.0
         c = 1.0 if abs(c - 1) < 1e-6 else float(f"{c:.9g}") if abs(c - float(f"{c:.9g}")) < 1e-12 else c
-        if (score := _score(d, c * ref[j], lim)) > best[2]:
-            best = (c, j, score)
-    return best[0], best[1], best[2][0]
-
-
-def _step_limits(
-    before: np.ndarray, after: np.ndarray, change: np.ndarray, s: Settings, single: bool
-) -> np.ndarray:
-    lim = s.tolerance * np.maximum(np.abs(after), s.abs_floor)
-    if single:
-        lim = lim + 4 * EPS32 * np.maximum(np.abs(after), np.abs(before)) + 1e-5 * np.abs(change)
-    out: np.ndarray = lim
-    return out
+        best = max(best, (c, _score(d, c * r, lim)), key=lambda pair: pair[1])
+    return best[0], best[1][0]
 
 
 def follow_steps(
-    initial: Mapping[str, float], events: Sequence[tuple[str, float | None]], s: Settings, count: int = 12
+    initial: Mapping[str, float], events: Events, s: Settings, count: int = 12
 ) -> StepFindings | None:
     """The first `count` steps of train() against the reference's from the same state."""
-    cut = cut_steps(dict(initial), events)
-    if cut is None:
+    if not events or any(value is None for _, value in events):
         return None
-    single = all(v is not None and float(np.float32(v)) == v for _, v in events)
-    found = _steps_from(cut, 0, initial, s, count, single)
-    if found is None and len(cut.before) > 1:  # the first "step" set all nine to other values
-        found = _steps_from(cut, 1, initial, s, count, single)
+    values = [(name, float(v)) for name, v in events if v is not None]
+    steps = cut_steps(initial, values)
+    single = all(float(np.float32(v)) == v for _, v in values)
+    found = _steps_from(steps[:count], False, initial, s, single) if steps else None
+    if found is None and len(steps) > 1:  # the first "step" set all nine to other values
+        found = _steps_from(steps[1 : count + 1], True, initial, s, single)
     return found
 
 
 def _steps_from(
-    cut: Steps, first: int, initial: Mapping[str, float], s: Settings, count: int, single: bool
+    steps: Sequence[Step], reinitialised: bool, initial: Mapping[str, float], s: Settings, single: bool
 ) -> StepFindings | None:
-    ks = list(range(first, min(first + count, len(cut.before))))
-    before = np.array([vector(cut.before[k]) for k in ks])
-    after = np.array([vector(cut.after[k]) for k in ks])
-    d, n = after - before, len(ks)
-    ref = _deltas(
-        np.repeat(before, 4, axis=0), s.lr, [list(CORRECT.values())] * 4 * n, np.tile(np.arange(4), n)
-    )
-    ref = ref.reshape(n, 4, 9)
-    lim = _step_limits(before, after, np.abs(ref).max(axis=1), s, single)
-    c, _, score = _best_factor(d[0], ref[0], lim[0])
+    first, n = int(reinitialised), len(steps)
+    before, after = (np.array([vector(step[i]) for step in steps]) for i in (0, 1))
+    d = after - before
+    correct = [list(CORRECT.values())] * 4 * n
+    ref = _deltas(np.repeat(before, 4, axis=0), s.lr, correct, np.tile(np.arange(4), n)).reshape(n, 4, 9)
+    lim = s.tolerance * np.maximum(np.abs(after), s.abs_floor)
+    if single:
+        lim += 4 * EPS32 * np.maximum(np.abs(after), np.abs(before)) + 1e-5 * np.abs(ref).max(axis=1)
+    c, score = _best_factor(d[0], ref[0], lim[0])
     if score < 5:
         return None
-    sentences, causes = [], []
-    start = dict(zip(BLOG_NAMES, before[0], strict=True)) if first else dict(initial)
-    if first:
-        causes.append("train() sets all nine parameters to new values before its first step (re-initialised)")
+    causes = ["train() sets all nine parameters to new values before its first step (re-initialised)"] * first
     if c != 1.0:
         why = " (the gradient of ½·MSE, -(y_true - y_pred), for -2(y_true - y_pred))" if c == 0.5 else ""
         causes.append(
@@ -180,88 +154,77 @@ def _steps_from(
             f"every gradient{why}"
         )
     js = np.array([max(range(4), key=lambda j: _score(d[k], c * ref[k, j], lim[k])) for k in range(n)])
+    epochs = {tuple(js[i : i + 4]) for i in range(0, n - n % 4, 4)}
     order: tuple[int, ...] = ()
-    epochs = [tuple(js[i : i + 4]) for i in range(0, n - n % 4, 4)]
     representable = True
-    if epochs and any(e != (0, 1, 2, 3) for e in epochs):
-        if len(set(epochs)) == 1 and sorted(epochs[0]) == [0, 1, 2, 3]:
-            order = epochs[0]
+    if epochs and epochs != {(0, 1, 2, 3)}:
+        if len(epochs) == 1 and sorted(seen := epochs.pop()) == [0, 1, 2, 3]:
+            order = seen
             causes.append(f"the rows are in another order: {', '.join(SAMPLES[i] for i in order)}")
         else:
             representable = False
             causes.append("the rows are shuffled every epoch (each step is right for the row it takes)")
-    rows = np.arange(n)
-    chosen = ref[rows, js]
+    chosen = ref[np.arange(n), js]
     ok = np.abs(d - c * chosen) <= lim
-    partials, lost, moves, complete = list(CORRECT.values()), set(), [], True
+    partials, lost, moves, sentences, complete = list(CORRECT.values()), set(), [], [], True
     for p, name in enumerate(BLOG_NAMES):
         if ok[:, p].all():
             continue
+
+        def fits(change: np.ndarray, p: int = p) -> bool:
+            return bool((np.abs(d[:, p] - change) <= lim[:, p]).all())
+
         k0 = int(np.argmin(ok[:, p]))
-        epoch = k0 // 4
         where = (
-            f"{name} first differs at step {k0} (epoch {epoch}, {SAMPLES[js[k0]]}): "
+            f"{name} first differs at step {k0} (epoch {k0 // 4}, {SAMPLES[js[k0]]}): "
             f"yours {after[k0, p]:.10g}, reference {before[k0, p] + c * chosen[k0, p]:.10g}"
         )
-        counts = np.array([len(cut.changes[k].get(name, [])) for k in ks])
+        at = [first + k for k, step in enumerate(steps) if step[2][name]]
         cause = ""
         if not d[:, p].any():  # not assigned, or assigned its own value
             cause = f"{name} never changes"
             lost.add(p)
-        elif not counts.all():
-            at = [first + int(k) for k in np.flatnonzero(counts)]
-            once = (
-                " (once an epoch: its update is outside the sample loop)"
-                if at == list(range(at[0], ks[-1] + 1, 4))
-                else ""
-            )
-            cause = f"{name} changes on the wrong samples (only at steps {', '.join(map(str, at[:4]))}){once}"
+        elif len(at) < n:
+            once = at == list(range(at[0], first + n, 4))
+            cause = f"{name} changes on the wrong samples (only at steps {', '.join(map(str, at[:4]))})"
+            cause += " (once an epoch: its update is outside the sample loop)" * once
             representable = False
         else:
             options = mistakes(name)
-            rows_p = [
-                [m if j == p else CORRECT[x] for j, x in enumerate(BLOG_NAMES)] for m in options for _ in ks
-            ]
-            wrong = _deltas(np.tile(before, (len(options), 1)), s.lr, rows_p, np.tile(js, len(options)))
-            fits = [
-                m
-                for m, w in zip(options, wrong[:, p].reshape(len(options), n), strict=True)
-                if (np.abs(d[:, p] - c * w) <= lim[:, p]).all()
-            ]
-            if fits:
-                cause, partials[p] = f"your update of {name} uses dL/d{name} {fits[0].mistake}", fits[0]
+            wrong = _deltas(
+                np.tile(before, (len(options), 1)),
+                s.lr,
+                [with_mistake(p, m) for m in options for _ in steps],
+                np.tile(js, len(options)),
+            )
+            if fit := [m for m, w in zip(options, wrong[:, p].reshape(-1, n), strict=True) if fits(c * w)]:
+                cause, partials[p] = f"your update of {name} uses dL/d{name} {fit[0].mistake}", fit[0]
             for q, other in enumerate(BLOG_NAMES):
                 if cause or q == p:
                     continue
-                if (np.abs(d[:, p] - c * (chosen[:, p] + chosen[:, q])) <= lim[:, p]).all():
+                if fits(c * (chosen[:, p] + chosen[:, q])):
                     cause = f"{name} receives {other}'s update as well as its own"
                     moves.append((q, p))
-                elif (np.abs(d[:, p] - c * chosen[:, q]) <= lim[:, p]).all():
+                elif fits(c * chosen[:, q]):
                     cause = f"{name} receives {other}'s update in place of its own"
                     moves.append((q, p))
                     lost.add(p)
-                elif (np.abs(after[:, p] - before[:, q] - c * chosen[:, q]) <= lim[:, p]).all():
+                elif fits(before[:, q] - before[:, p] + c * chosen[:, q]):
                     cause, representable = f"{name} is assigned {other}'s new value", False
-                elif any(
-                    (np.abs(after[:, p] - v[:, q] - c * chosen[:, p]) <= lim[:, p]).all()
-                    for v in (before, after)
-                ):
-                    cause, representable = (
-                        f"{name}'s update starts from {other}'s value: {name} = {other} - ...",
-                        False,
-                    )
+                elif any(fits(v[:, q] - before[:, p] + c * chosen[:, p]) for v in (before, after)):
+                    cause = f"{name}'s update starts from {other}'s value: {name} = {other} - ..."
+                    representable = False
         complete = complete and bool(cause)
         sentences.append(f"{where}: {cause}" if cause else where)
         causes.append(cause or where)
-    for m in {p.mistake for p in partials if p.mistake}:  # one mistake in several partials: said once
+    for m in dict.fromkeys(p.mistake for p in partials if p.mistake):  # one mistake in several: said once
         names = [name for name, p in zip(BLOG_NAMES, partials, strict=True) if p.mistake == m]
         if len(names) > 1:
             said = [f"your update of {name} uses dL/d{name} {m}" for name in names]
             causes[causes.index(said[0])] = f"your updates of {', '.join(names)} use their partials {m}"
             causes = [x for x in causes if x not in said[1:]]
-    variant = None
+    start = tuple(before[0]) if first else tuple(vector(initial))
+    lr, variant = c * s.lr, None
     if representable:
-        variant = Variant(
-            tuple(vector(start)), c * s.lr, order, tuple(partials), tuple(sorted(lost)), tuple(moves)
-        )
+        variant = Variant(start, lr, order, tuple(partials), tuple(sorted(lost)), tuple(moves))
     return StepFindings(tuple(sentences), tuple(causes), variant, single, complete)

@@ -1,15 +1,9 @@
 """Why train() ends elsewhere than the reference: the whole run re-run under each hypothesis.
 
-Layer: checks. A hypothesis is a way of training or logging that real implementations
-show (another learning rate, float32, epochs counted from 1, a mistake in one
-partial, ...). Each is tested by re-running the blog's SGD under it (net221.checks.rerun,
-from the same initial values) and comparing with your numbers, every number within its
-tolerance (the check's, at least 1e-6 relative: two float64 codes of one training part by
-rounding over many epochs). Many hypotheses are run over the first SCREEN epochs, and only
-those still close run to the end.
-
-    diagnose_training(initial, settings, logged, final, events, float32)   train() of a Python class
-    diagnose_trajectory(initial, settings, logged)   a trajectory file
+Layer: checks. Each hypothesis (another learning rate, float32, epochs counted from 1, a mistake
+in one partial, ...) is re-run from the same initial values (net221.checks.rerun) and compared
+with your numbers, each within its tolerance: the check's, at least HYPOTHESIS_TOLERANCE
+relative. Many hypotheses run over the first SCREEN epochs; only those still close run to the end.
 """
 
 from __future__ import annotations
@@ -29,70 +23,75 @@ from net221.checks.trajectory import LoggedEpoch
 if TYPE_CHECKING:  # compare imports diagnosis, which imports this module
     from net221.checks.compare import Settings
 
-# learning-rate factors tried when no step shows the factor itself
-# a hypothesis's run explains numbers within this relative tolerance (or the check's, if larger):
-# two float64 codes of one training part by rounding that grows with the epochs, wrong causes by 1e-3
-# and more
+# two float64 codes of one training part by rounding that grows with the epochs; wrong causes by 1e-3
 HYPOTHESIS_TOLERANCE = 1e-6
-SCREEN = 30  # epochs over which the whole catalogue runs before the closest run to the end
+SCREEN = 30
 LOSS_FACTORS = {
     0.5: " (½·MSE)",
     4 / 3: " (a sum over the four divided by 3, not 4)",
     4.0: " (a sum, not a mean)",
 }
 
-
-# --- the whole of train(): re-running the reference under each hypothesis -----------------------
+# one of your numbers: (its index in a run, that index shifted by one epoch, the run's columns
+# it is compared with: 0-8 the weights, 9 the loss, your value, the least limit (a printed loss's half digit))
+Number = tuple[int, int, slice | int, np.ndarray | float, float]
 
 
 @dataclass(frozen=True)
 class _Observed:
-    """Your numbers, each with the run index it belongs to as logged (after the epoch's updates,
-    epochs from 0) and as if shifted by one epoch."""
-
-    weights: list[tuple[int, int, np.ndarray]]
-    losses: list[tuple[int, int, float, float]]  # (index, shifted index, loss, resolution)
+    weights: list[Number]
+    losses: list[Number]
 
 
-def _misfit(
-    run_w: np.ndarray, run_l: np.ndarray, seen: _Observed, shifted: bool, s: Settings, slack: np.ndarray
-) -> float:
-    """Residual of one run (weights (E+1, 9), loss (E+1,)) against your numbers; `slack` (E+1, 10)
-    widens the weights' limits (columns 0-8) and the loss's (column 9)."""
-    worst, last = 0.0, len(run_l) - 1
-    for a, b, w in seen.weights:
-        i = b if shifted else a
-        if i <= last:
-            ref = run_w[i]
-            worst = max(
-                worst, residual(w, ref, s.tolerance * np.maximum(np.abs(ref), s.abs_floor) + slack[i, :9])
-            )
-    for a, b, loss, res in seen.losses:
-        i = b if shifted else a
-        if i <= last:
-            ref = run_l[i]
-            lim = max(s.tolerance * max(abs(ref), s.abs_floor), res / 2 * (1 + 1e-9)) + slack[i, 9]
-            worst = max(worst, residual(np.array(loss), ref, np.array(lim)))
+def _misfit(run: np.ndarray, seen: _Observed, shifted: bool, s: Settings, slack: np.ndarray) -> float:
+    """Residual of one run (E+1, 10: the weights, the loss) against your numbers; `slack` widens the limits."""
+    worst = 0.0
+    for a, b, cols, yours, least in seen.weights + seen.losses:
+        if (i := b if shifted else a) < len(run):
+            ref = run[i, cols]
+            lim = np.maximum(s.tolerance * np.maximum(np.abs(ref), s.abs_floor), least) + slack[i, cols]
+            worst = max(worst, residual(yours, ref, lim))  # type: ignore[arg-type]
     return worst
-
-
-def _shift_text(seen: _Observed) -> str:
-    if any(b == 0 for _, b, _, _ in seen.losses):
-        return "the loss is computed before the epoch's updates (epoch N shows the loss after epoch N-1)"
-    return "epochs are counted from 1 (epoch N shows the loss after the reference's epoch N-1): count from 0"
 
 
 def _fits(
     run: Rerun, k: int, seen: _Observed, s: Settings, slack: np.ndarray | None = None
 ) -> tuple[float, float]:
     """Row k's residuals: with the epochs as logged, and shifted by one."""
-    slack = np.zeros((len(run.loss), 10)) if slack is None else slack
-    after = _misfit(run.weights[:, k], run.loss[:, k], seen, False, s, slack)
-    return after, _misfit(run.weights[:, k], run.loss[:, k], seen, True, s, slack) if seen.losses else np.inf
+    row = np.hstack([run.weights[:, k], run.loss[:, k, None]])
+    slack = np.zeros_like(row) if slack is None else slack
+    return _misfit(row, seen, False, s, slack), _misfit(row, seen, True, s, slack) if seen.losses else np.inf
+
+
+def _shift_text(seen: _Observed) -> str:
+    if any(b == 0 for _, b, _, _, _ in seen.losses):
+        return "the loss is computed before the epoch's updates (epoch N shows the loss after epoch N-1)"
+    return "epochs are counted from 1 (epoch N shows the loss after the reference's epoch N-1): count from 0"
+
+
+def _screened(
+    named: list[tuple[str, Variant]], seen: _Observed, s: Settings, loose: Settings, epochs: int
+) -> tuple[list[tuple[str, Variant]], Rerun, list[tuple[float, float]], list[Evidence]]:
+    """The hypotheses run to the end (the reference's always; of many, those not already off in the
+    first SCREEN epochs and the closest eight), that run, their fits, and the others as evidence."""
+    screened: list[Evidence] = []
+    if len(named) > 12 and epochs > SCREEN:
+        early = rerun([v for _, v in named], datasets(), SCREEN)
+        off = [min(_fits(early, k, seen, loose)) for k in range(len(named))]
+        closest = sorted(range(1, len(named)), key=lambda k: off[k])[:8]
+        kept = [k for k in range(len(named)) if k == 0 or off[k] <= 1 or k in closest]
+        screened = [
+            Evidence(f"{text} (off within the first {SCREEN} epochs)", False, off[k])
+            for k, (text, _) in enumerate(named)
+            if k not in kept
+        ]
+        named = [named[k] for k in kept]
+    run = rerun([v for _, v in named], datasets(), epochs)
+    return named, run, [_fits(run, k, seen, loose if k else s) for k in range(len(named))], screened
 
 
 def _judge(
-    named: list[tuple[str, Variant]],
+    everything: list[tuple[str, Variant]],
     seen: _Observed,
     s: Settings,
     epochs: int,
@@ -100,11 +99,10 @@ def _judge(
     steps: StepFindings | None,
     single: bool,
 ) -> Diagnosis:
-    """The first of: agreement, float32 rounding, a shifted loss trace, a hypothesis of `named`
-    (the reference's training first), another epoch count, the steps' causes, two hypotheses."""
+    """The first of: agreement, float32 rounding, a shifted loss trace, a hypothesis (the first,
+    the reference's training), another epoch count, the steps' causes, two hypotheses."""
     loose = replace(s, tolerance=max(s.tolerance, HYPOTHESIS_TOLERANCE), abs_floor=max(s.abs_floor, 1e-3))
-    everything = named
-    named, run, fits, screened = _screened(named, seen, s, loose, epochs)
+    named, run, fits, screened = _screened(everything, seen, s, loose, epochs)
     best = [fits[0][0], *(min(fit) for fit in fits[1:])]  # the reference's own shifted trace is tried below
     evidence = [Evidence(text, r <= 1, r) for (text, _), r in zip(named, best, strict=True)] + screened
     lead = tuple(steps.sentences) if steps else ()
@@ -112,17 +110,19 @@ def _judge(
     def found(cause: str, agrees: bool = False, explained: bool = True) -> Diagnosis:
         return diagnosis(cause, evidence, agrees, explained, lead)
 
-    (after, moved), w = fits[0], run.weights[:, 0]
+    def shifted(text: str, after: float) -> str:
+        return text if after <= 1 else f"{text}; and {_shift_text(seen)}"
+
+    (after, moved), w, loss = fits[0], run.weights[:, 0], run.loss[:, :1]
     if after <= 1:
         return found("agrees", True)
     if seen.losses:
         evidence.append(Evidence(_shift_text(seen), moved <= 1, moved))
     if single or (all(min(fit) > 1 for fit in fits) and not (steps and steps.causes)):
-        single_run, loss = rerun([named[0][1]], datasets(), epochs, np.float32), run.loss[:, :1]
-        drift = np.abs(single_run.weights[:, 0] - w).max(axis=1, keepdims=True) + 8 * EPS32 * np.maximum(
-            np.abs(w), 1
-        )
-        slack = np.hstack([10 * drift, 10 * np.abs(single_run.loss[:, :1] - loss) + 8 * EPS32 * loss])
+        single_run = rerun([named[0][1]], datasets(), epochs, np.float32)
+        drift = np.abs(single_run.weights[:, 0] - w).max(axis=1, keepdims=True)
+        drift = 10 * drift + 8 * EPS32 * np.maximum(np.abs(w), 1)
+        slack = np.hstack([drift, 10 * np.abs(single_run.loss[:, :1] - loss) + 8 * EPS32 * loss])
         r32 = _fits(run, 0, seen, s, slack)[0]
         evidence.append(Evidence("float32 arithmetic", r32 <= 1, r32))
         if r32 <= 1:
@@ -131,12 +131,11 @@ def _judge(
         return found(_shift_text(seen))
     for (text, _), (after, moved) in zip(named[1:], fits[1:], strict=True):
         if min(after, moved) <= 1:
-            return found(text if after <= 1 else f"{text}; and {_shift_text(seen)}")
+            return found(shifted(text, after))
     for k, (what, _) in enumerate(named if final_at is not None else []):  # another epoch count
         wk, tolerance = run.weights[:, k], (loose if k else s).tolerance
-        per_epoch = np.max(
-            np.abs(wk - seen.weights[0][2]) / (tolerance * np.maximum(np.abs(wk), s.abs_floor)), axis=1
-        )
+        off = np.abs(wk - seen.weights[0][3]) / (tolerance * np.maximum(np.abs(wk), s.abs_floor))
+        per_epoch = off.max(axis=1)
         per_epoch[final_at] = np.inf
         e = int(np.argmin(per_epoch))
         text = (
@@ -164,42 +163,19 @@ def _judge(
         for (text, _), (after, moved) in zip(pairs[1:], fits[1:], strict=True):
             evidence.append(Evidence(text, min(after, moved) <= 1, min(after, moved)))
             if min(after, moved) <= 1:
-                return found(text if after <= 1 else f"{text}; and {_shift_text(seen)}")
+                return found(shifted(text, after))
     return conclude(evidence, "numbers", lead)
 
 
-def _screened(
-    named: list[tuple[str, Variant]], seen: _Observed, s: Settings, loose: Settings, epochs: int
-) -> tuple[list[tuple[str, Variant]], Rerun, list[tuple[float, float]], list[Evidence]]:
-    """The hypotheses run to the end (the first, the reference's, always; of many, those not already
-    off in the first SCREEN epochs, and the closest eight), that run, their fits, and the others."""
-    screened: list[Evidence] = []
-    if len(named) > 12 and epochs > SCREEN:
-        early = rerun([v for _, v in named], datasets(), SCREEN)
-        off = [min(_fits(early, k, seen, loose)) for k in range(len(named))]
-        closest = sorted(range(1, len(named)), key=lambda k: off[k])[:8]
-        kept = [k for k in range(len(named)) if k == 0 or off[k] <= 1 or k in closest]
-        screened = [
-            Evidence(f"{text} (off within the first {SCREEN} epochs)", False, off[k])
-            for k, (text, _) in enumerate(named)
-            if k not in kept
-        ]
-        named = [named[k] for k in kept]
-    run = rerun([v for _, v in named], datasets(), epochs)
-    return named, run, [_fits(run, k, seen, loose if k else s) for k in range(len(named))], screened
-
-
-def _observed_losses(logged: Sequence[LoggedEpoch]) -> list[tuple[int, int, float, float]]:
-    return [(e.epoch + 1, e.epoch, e.loss, e.resolution) for e in logged]
+def _observed_losses(logged: Sequence[LoggedEpoch]) -> list[Number]:
+    return [(e.epoch + 1, e.epoch, 9, e.loss, e.resolution / 2 * (1 + 1e-9)) for e in logged]
 
 
 def _loss_factor(
     yours: np.ndarray, reference: np.ndarray, limits: np.ndarray, where: str = ""
 ) -> Evidence | None:
-    """When your losses are the MSE `reference` times one constant (another formula for the
-    loss: ½·MSE, a sum, ...): that, as evidence that explains them."""
-    median = float(np.median(yours / reference))
-    for c in (*LOSS_FACTORS, median):
+    """Your losses as the MSE `reference` times one constant (½·MSE, a sum, ...), if they are."""
+    for c in (*LOSS_FACTORS, float(np.median(yours / reference))):
         if abs(c - 1) > 1e-6 and (r := residual(yours, c * reference, max(c, 1.0) * limits)) <= 1:
             return Evidence(f"your loss is {c:.6g}× the MSE{where}{LOSS_FACTORS.get(c, '')}", True, r)
     return None
@@ -216,37 +192,29 @@ def diagnose_training(
     """Why train() ends elsewhere than the reference: its loss lines `logged`, its `final`
     weights after s.epochs epochs and, when followed, its assignments `events` to w1..b3."""
     steps = follow_steps(initial, events, s) if events else None
-    single = float32 or bool(steps and steps.float32)
     repeated = len({e.epoch for e in logged}) < len(logged)
     trace = [] if repeated else _observed_losses(logged)
-    epochs = max([s.epochs, *(a for a, _, _, _ in trace)])
-    seen = _Observed([(s.epochs, s.epochs, vector(final))], trace)
+    epochs = max([s.epochs, *(t[0] for t in trace)])
+    seen = _Observed([(s.epochs, s.epochs, slice(0, 9), vector(final), 0.0)], trace)
     base = Variant(tuple(vector(initial)), s.lr)
     named = [("the reference's training", base)]
     if steps and steps.variant is not None and steps.variant != base:
         named.append(("; ".join(steps.causes) or "the steps as followed", steps.variant))
     elif steps is None:
         named += catalogue(base)
-    found = _judge(named, seen, s, epochs, s.epochs, steps, single)
-    if trace and not found.explained:
+    found = _judge(named, seen, s, epochs, s.epochs, steps, float32 or bool(steps and steps.float32))
+    if trace and not found.explained:  # train() may agree, its printed loss not
         run = rerun([base], datasets(), epochs)
-        if _fits(run, 0, _Observed(seen.weights, []), s)[0] <= 1:  # train() agrees, its printed loss not
-            yours, reference = np.array([t[2] for t in trace]), run.loss[[t[0] for t in trace], 0]
-            lims = np.array(
-                [
-                    max(s.tolerance * max(r, s.abs_floor), t[3] / 2)
-                    for r, t in zip(reference, trace, strict=True)
-                ]
-            )
-            if (scaled := _loss_factor(yours, reference, lims)) is not None:
-                cause = f"{scaled.hypothesis}: it prints another loss; train() agrees (its final weights)"
-                return replace(
-                    found, cause=cause, explained=True, evidence=[*found.evidence, scaled.to_json()]
-                )
+        yours, reference = np.array([t[3] for t in trace]), run.loss[[t[0] for t in trace], 0]
+        lims = np.maximum(s.tolerance * np.maximum(reference, s.abs_floor), [t[4] for t in trace])
+        scaled = _loss_factor(yours, reference, lims)
+        if scaled is not None and _fits(run, 0, _Observed(seen.weights, []), s)[0] <= 1:
+            cause = f"{scaled.hypothesis}: it prints another loss; train() agrees (its final weights)"
+            return replace(found, cause=cause, explained=True, evidence=[*found.evidence, scaled.to_json()])
     if repeated:
-        note = "train() prints its loss inside the per-sample loop (an epoch printed more than once): judged from the final weights"
-        cause = note if found.agrees else f"{found.cause} ({note})"
-        return replace(found, cause=cause)
+        note = "train() prints its loss inside the per-sample loop (an epoch printed more than once)"
+        note += ": judged from the final weights"
+        return replace(found, cause=note if found.agrees else f"{found.cause} ({note})")
     return found
 
 
@@ -254,8 +222,8 @@ def diagnose_trajectory(
     initial: Mapping[str, float], s: Settings, logged: Sequence[LoggedEpoch]
 ) -> Diagnosis:
     """Why a trajectory file parts from the reference trained from its initial values."""
-    weights = [(e.epoch + 1, e.epoch, vector(e.weights)) for e in logged if e.weights is not None]
-    seen = _Observed(weights, _observed_losses(logged))
+    own = [(e, vector(e.weights)) for e in logged if e.weights is not None]
+    seen = _Observed([(e.epoch + 1, e.epoch, slice(0, 9), w, 0.0) for e, w in own], _observed_losses(logged))
     base = Variant(tuple(vector(initial)), s.lr)
     found = _judge(
         [("the reference's training", base), *catalogue(base)],
@@ -266,26 +234,22 @@ def diagnose_trajectory(
         None,
         False,
     )
-    data, labels = datasets()["blog"]
-    own = [e for e in logged if e.weights is not None]
     if own and not found.explained:
         # a loss that is not the blog data's loss at your own weights is a loss of other data
-        theta = np.array([vector(e.weights) for e in own if e.weights is not None])
+        data, labels = datasets()["blog"]
         blog = losses(
-            theta, np.broadcast_to(data, (len(own), *data.shape)), np.broadcast_to(labels, (len(own), 4))
+            np.array([w for _, w in own]), np.stack([data] * len(own)), np.stack([labels] * len(own))
         )
-        lims = np.array(
-            [
-                max(s.tolerance * max(abs(b), s.abs_floor), e.resolution / 2 * (1 + 1e-9))
-                for b, e in zip(blog, own, strict=True)
-            ]
+        lims = np.maximum(
+            s.tolerance * np.maximum(blog, s.abs_floor), [e.resolution / 2 * (1 + 1e-9) for e, _ in own]
         )
-        yours = np.array([e.loss for e in own])
+        yours = np.array([e.loss for e, _ in own])
         r = residual(yours, blog, lims)
         text = "the losses are of other data: they are not the blog data's loss at your own weights"
         # the same loss times a constant is another formula for it: the training is not in question
-        scaled = _loss_factor(yours, blog, lims, " at your own weights") if r > 1 else None
-        evidence = scaled or Evidence(text, r > 1, r)
+        evidence = (_loss_factor(yours, blog, lims, " at your own weights") if r > 1 else None) or Evidence(
+            text, r > 1, r
+        )
         found = replace(found, evidence=[*found.evidence, evidence.to_json()])
         if r > 1:
             found = replace(found, cause=evidence.hypothesis, explained=True)
