@@ -29,8 +29,6 @@ if TYPE_CHECKING:  # compare imports this module
 
 RESPONSE_INPUTS = 20  # the inputs at which feedforward's response to each parameter is measured
 
-# --- the comparison and the check, diagnosed --------------------------------------------------------
-
 
 def followed(
     network: usernetwork.UserNetwork, calls: list[usercode.Call], inputs: np.ndarray
@@ -64,9 +62,9 @@ def attach(
 
     if c.stage is None or c.stage == "predictions":
         return
-    s, found = c.settings, None
+    s = c.settings
     if c.kind == "trajectory":
-        found = diagnose_trajectory(c.initial, s, c.logged)
+        found: Diagnosis | None = diagnose_trajectory(c.initial, s, c.logged)
     else:
         yours = np.array([check.yours for check in c.stage_checks("forward")])
         found = forward = diagnose_forward(

@@ -18,22 +18,8 @@ from net221.init import BLOG_NAMES
 
 SAMPLES = blog_dataset().names
 EPS32 = float(np.finfo(np.float32).eps)
-FACTORS = [
-    "1",
-    "-1",
-    "w5",
-    "w6",
-    "f'(sum_o1)",
-    "f'(o1)",
-    "x1",
-    "x2",
-    "h1",
-    "h2",
-    "f'(sum_h1)",
-    "f'(sum_h2)",
-    "f'(h1)",
-    "f'(h2)",
-]
+FACTORS: tuple[str, ...] = ("1", "-1", "w5", "w6", "f'(sum_o1)", "f'(o1)", "x1", "x2", "h1", "h2")
+FACTORS += ("f'(sum_h1)", "f'(sum_h2)", "f'(h1)", "f'(h2)")
 OTHER = {"x1": "x2", "h1": "h2", "w5": "w6", "f'(sum_h1)": "f'(sum_h2)"}
 OTHER |= {b: a for a, b in OTHER.items()}
 
@@ -77,13 +63,9 @@ def mistakes(name: str) -> list[Partial]:
     if p.input != "1":
         found.append(replace(p, input=OTHER[p.input], mistake=f"with {OTHER[p.input]} for {p.input}"))
     if p.path != "1":
-        s, at = p.slope, p.slope.replace("sum_", "")
+        s, at, w = p.slope, p.slope.replace("sum_", ""), OTHER[p.path]
         found += [
-            replace(
-                p,
-                path=OTHER[p.path],
-                mistake=f"with {OTHER[p.path]} for {p.path} (the other hidden neuron's path)",
-            ),
+            replace(p, path=w, mistake=f"with {w} for {p.path} (the other hidden neuron's path)"),
             replace(p, slope=OTHER[s], mistake=f"with {OTHER[s]} for {s}"),
             replace(p, slope=at, mistake=f"with {at} for {s} (at the activation)"),
             replace(p, slope="1", mistake=f"without the factor {s}"),
@@ -123,10 +105,14 @@ def gradients(
 ) -> np.ndarray:
     """The nine partials (K, 9), as `codes` has them, of each row theta (K, 9) at (x1, x2, y_true) (K,)."""
     h1, h2, y = network(theta, x1, x2)
-    with np.errstate(over="ignore"):
-        fy, fh1, fh2 = (sigmoid(a) * (1 - sigmoid(a)) for a in (y, h1, h2))
+    fy, fh1, fh2 = (
+        sigmoid(y),
+        sigmoid(h1),
+        sigmoid(h2),
+    )  # f'(o1) = fy (1 - fy), ...: slopes at the activations
     one, w5, w6 = np.ones_like(y), theta[:, 4], theta[:, 5]
-    values = (one, -one, w5, w6, y * (1 - y), fy, x1, x2, h1, h2, h1 * (1 - h1), h2 * (1 - h2), fh1, fh2)
+    slopes = (h1 * (1 - h1), h2 * (1 - h2), fh1 * (1 - fh1), fh2 * (1 - fh2))
+    values = (one, -one, w5, w6, y * (1 - y), fy * (1 - fy), x1, x2, h1, h2, *slopes)
     p = np.take(np.stack(values, axis=1), codes)
     out: np.ndarray = (-2 * (y_true - y))[:, None] * (p[0] * p[1] * p[2] * p[3] * p[4])
     return out
@@ -164,9 +150,8 @@ def diagnose_partials(
         share = np.nanmedian(np.where(correct != 0, formula_values / correct, np.nan), axis=1)
     c = float(f"{c:.9g}") if np.isfinite(c) else 1.0
     why = " (the gradient of ½·MSE, (y_pred - y_true), for -2(y_true - y_pred))" if c == 0.5 else ""
-    evidence = [tried(f"every partial is {c:g}× the correct one{why}", formula_values, c * correct)] * (
-        c != 1
-    )
+    text = f"every partial is {c:g}× the correct one{why}"
+    evidence = [tried(text, formula_values, c * correct)] if c != 1 else []
     text = "every partial is the correct one times a factor that changes from point to point: your dL/dy_pred"
     text += " is wrong (the blog's is -2(y_true - y_pred))"  # one factor per point
     evidence.append(tried(text, formula_values, np.nan_to_num(share)[:, None] * correct))
@@ -175,18 +160,13 @@ def diagnose_partials(
     causes, unexplained = [], []
     for p in wrong:
         name, yours = BLOG_NAMES[p], formula_values[:, p]
+        like = f"your dL/d{name} equals the correct"
         options = [
-            tried(
-                f"your dL/d{name} equals the correct one {m.mistake}",
-                yours,
-                partials(with_mistake(p, m))[:, p],
-            )
+            tried(f"{like} one {m.mistake}", yours, partials(with_mistake(p, m))[:, p])
             for m in mistakes(name)
         ]
         options += [
-            tried(f"your dL/d{name} equals the correct dL/d{other}", yours, correct[:, q])
-            for q, other in enumerate(BLOG_NAMES)
-            if q != p
+            tried(f"{like} dL/d{q}", yours, correct[:, j]) for j, q in enumerate(BLOG_NAMES) if j != p
         ]
         evidence += options
         best = next((e for e in options if e.explains), min(options, key=lambda e: e.residual))

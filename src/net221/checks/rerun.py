@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 
@@ -102,33 +103,29 @@ def rerun(
 def catalogue(base: Variant) -> list[tuple[str, Variant]]:
     """Every whole-run hypothesis: a factor on every update, another row order, one partial
     with a usual mistake, an update added to another parameter, other data."""
-    found = [
-        (
-            f"every update is {c:g}× the reference's: learning rate {c * base.lr:g}"
-            + (" (½·MSE: -(y_true - y_pred))" if c == 0.5 else ""),
-            replace(base, lr=c * base.lr),
-        )
-        for c in SCALES
-    ]
-    found += [
-        (f"the rows are in another order: {', '.join(SAMPLES[i] for i in order)}", replace(base, order=order))
-        for order in itertools.permutations(range(4))
-        if order != (0, 1, 2, 3)
-    ]
+    found = []
+
+    def add(text: str, **change: Any) -> None:
+        found.append((text, replace(base, **change)))
+
+    for c in SCALES:
+        why = " (½·MSE: -(y_true - y_pred))" if c == 0.5 else ""
+        add(f"every update is {c:g}× the reference's: learning rate {c * base.lr:g}{why}", lr=c * base.lr)
+    for order in list(itertools.permutations(range(4)))[1:]:
+        add(f"the rows are in another order: {', '.join(SAMPLES[i] for i in order)}", order=order)
     for p, name in enumerate(BLOG_NAMES):
-        found += [
-            (f"your update of {name} uses dL/d{name} {m.mistake}", replace(base, partials=with_mistake(p, m)))
-            for m in mistakes(name)
-        ]
-        found += [
-            (
-                f"{other}'s update is assigned to {name} ({other} never changes)",
-                replace(base, lost=(q,), moves=((q, p),)),
-            )
-            for q, other in enumerate(BLOG_NAMES)
-            if q != p
-        ]
-    return found + [(text, replace(base, data=key)) for key, text in DATA_TEXT.items()]
+        for m in mistakes(name):
+            add(f"your update of {name} uses dL/d{name} {m.mistake}", partials=with_mistake(p, m))
+        for q, other in enumerate(BLOG_NAMES):
+            if q != p:
+                add(
+                    f"{other}'s update is assigned to {name} ({other} never changes)",
+                    lost=(q,),
+                    moves=((q, p),),
+                )
+    for key, text in DATA_TEXT.items():
+        add(text, data=key)
+    return found
 
 
 def merge(base: Variant, a: Variant, b: Variant) -> Variant | None:

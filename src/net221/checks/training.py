@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -32,25 +32,42 @@ LOSS_FACTORS = {
     4.0: " (a sum, not a mean)",
 }
 
-# one of your numbers: (its index in a run, that index shifted by one epoch, the run's columns
-# it is compared with: 0-8 the weights, 9 the loss, your value, the least limit (a printed loss's half digit))
-Number = tuple[int, int, slice | int, np.ndarray | float, float]
+
+@dataclass(frozen=True)
+class _Numbers:
+    """Your weights (n, 9) or losses (n, 1), each with its index in a run as logged and as if
+    shifted by one epoch, and the least limit (half a printed loss's last digit)."""
+
+    at: np.ndarray
+    shifted: np.ndarray
+    values: np.ndarray
+    least: np.ndarray
+
+
+def _numbers(rows: Sequence[tuple[int, int, Any, float]]) -> _Numbers:
+    at, shifted, values, least = (np.array([row[i] for row in rows], dtype=float) for i in range(4))
+    values = values.reshape(len(rows), -1) if rows else np.zeros((0, 1))
+    return _Numbers(at.astype(int), shifted.astype(int), values, least[:, None])
 
 
 @dataclass(frozen=True)
 class _Observed:
-    weights: list[Number]
-    losses: list[Number]
+    weights: _Numbers
+    losses: _Numbers
 
 
 def _misfit(run: np.ndarray, seen: _Observed, shifted: bool, s: Settings, slack: np.ndarray) -> float:
     """Residual of one run (E+1, 10: the weights, the loss) against your numbers; `slack` widens the limits."""
     worst = 0.0
-    for a, b, cols, yours, least in seen.weights + seen.losses:
-        if (i := b if shifted else a) < len(run):
-            ref = run[i, cols]
-            lim = np.maximum(s.tolerance * np.maximum(np.abs(ref), s.abs_floor), least) + slack[i, cols]
-            worst = max(worst, residual(yours, ref, lim))  # type: ignore[arg-type]
+    for numbers, cols in ((seen.weights, slice(0, 9)), (seen.losses, slice(9, 10))):
+        i = numbers.shifted if shifted else numbers.at
+        keep = i < len(run)
+        ref, i = run[i[keep], cols], i[keep]
+        lim = (
+            np.maximum(s.tolerance * np.maximum(np.abs(ref), s.abs_floor), numbers.least[keep])
+            + slack[i, cols]
+        )
+        worst = max(worst, residual(numbers.values[keep], ref, lim))
     return worst
 
 
@@ -60,11 +77,12 @@ def _fits(
     """Row k's residuals: with the epochs as logged, and shifted by one."""
     row = np.hstack([run.weights[:, k], run.loss[:, k, None]])
     slack = np.zeros_like(row) if slack is None else slack
-    return _misfit(row, seen, False, s, slack), _misfit(row, seen, True, s, slack) if seen.losses else np.inf
+    moved = _misfit(row, seen, True, s, slack) if len(seen.losses.at) else np.inf
+    return _misfit(row, seen, False, s, slack), moved
 
 
 def _shift_text(seen: _Observed) -> str:
-    if any(b == 0 for _, b, _, _, _ in seen.losses):
+    if (seen.losses.shifted == 0).any():
         return "the loss is computed before the epoch's updates (epoch N shows the loss after epoch N-1)"
     return "epochs are counted from 1 (epoch N shows the loss after the reference's epoch N-1): count from 0"
 
@@ -116,7 +134,7 @@ def _judge(
     (after, moved), w, loss = fits[0], run.weights[:, 0], run.loss[:, :1]
     if after <= 1:
         return found("agrees", True)
-    if seen.losses:
+    if len(seen.losses.at):
         evidence.append(Evidence(_shift_text(seen), moved <= 1, moved))
     if single or (all(min(fit) > 1 for fit in fits) and not (steps and steps.causes)):
         single_run = rerun([named[0][1]], datasets(), epochs, np.float32)
@@ -134,7 +152,7 @@ def _judge(
             return found(shifted(text, after))
     for k, (what, _) in enumerate(named if final_at is not None else []):  # another epoch count
         wk, tolerance = run.weights[:, k], (loose if k else s).tolerance
-        off = np.abs(wk - seen.weights[0][3]) / (tolerance * np.maximum(np.abs(wk), s.abs_floor))
+        off = np.abs(wk - seen.weights.values[0]) / (tolerance * np.maximum(np.abs(wk), s.abs_floor))
         per_epoch = off.max(axis=1)
         per_epoch[final_at] = np.inf
         e = int(np.argmin(per_epoch))
@@ -167,8 +185,8 @@ def _judge(
     return conclude(evidence, "numbers", lead)
 
 
-def _observed_losses(logged: Sequence[LoggedEpoch]) -> list[Number]:
-    return [(e.epoch + 1, e.epoch, 9, e.loss, e.resolution / 2 * (1 + 1e-9)) for e in logged]
+def _observed_losses(logged: Sequence[LoggedEpoch]) -> _Numbers:
+    return _numbers([(e.epoch + 1, e.epoch, e.loss, e.resolution / 2 * (1 + 1e-9)) for e in logged])
 
 
 def _loss_factor(
@@ -193,9 +211,9 @@ def diagnose_training(
     weights after s.epochs epochs and, when followed, its assignments `events` to w1..b3."""
     steps = follow_steps(initial, events, s) if events else None
     repeated = len({e.epoch for e in logged}) < len(logged)
-    trace = [] if repeated else _observed_losses(logged)
-    epochs = max([s.epochs, *(t[0] for t in trace)])
-    seen = _Observed([(s.epochs, s.epochs, slice(0, 9), vector(final), 0.0)], trace)
+    trace = _observed_losses([] if repeated else logged)
+    epochs = int(max([s.epochs, *trace.at]))
+    seen = _Observed(_numbers([(s.epochs, s.epochs, vector(final), 0.0)]), trace)
     base = Variant(tuple(vector(initial)), s.lr)
     named = [("the reference's training", base)]
     if steps and steps.variant is not None and steps.variant != base:
@@ -203,12 +221,12 @@ def diagnose_training(
     elif steps is None:
         named += catalogue(base)
     found = _judge(named, seen, s, epochs, s.epochs, steps, float32 or bool(steps and steps.float32))
-    if trace and not found.explained:  # train() may agree, its printed loss not
+    if len(trace.at) and not found.explained:  # train() may agree, its printed loss not
         run = rerun([base], datasets(), epochs)
-        yours, reference = np.array([t[3] for t in trace]), run.loss[[t[0] for t in trace], 0]
-        lims = np.maximum(s.tolerance * np.maximum(reference, s.abs_floor), [t[4] for t in trace])
+        yours, reference = trace.values[:, 0], run.loss[trace.at, 0]
+        lims = np.maximum(s.tolerance * np.maximum(reference, s.abs_floor), trace.least[:, 0])
         scaled = _loss_factor(yours, reference, lims)
-        if scaled is not None and _fits(run, 0, _Observed(seen.weights, []), s)[0] <= 1:
+        if scaled is not None and _fits(run, 0, _Observed(seen.weights, _observed_losses([])), s)[0] <= 1:
             cause = f"{scaled.hypothesis}: it prints another loss; train() agrees (its final weights)"
             return replace(found, cause=cause, explained=True, evidence=[*found.evidence, scaled.to_json()])
     if repeated:
@@ -223,7 +241,7 @@ def diagnose_trajectory(
 ) -> Diagnosis:
     """Why a trajectory file parts from the reference trained from its initial values."""
     own = [(e, vector(e.weights)) for e in logged if e.weights is not None]
-    seen = _Observed([(e.epoch + 1, e.epoch, slice(0, 9), w, 0.0) for e, w in own], _observed_losses(logged))
+    seen = _Observed(_numbers([(e.epoch + 1, e.epoch, w, 0.0) for e, w in own]), _observed_losses(logged))
     base = Variant(tuple(vector(initial)), s.lr)
     found = _judge(
         [("the reference's training", base), *catalogue(base)],
