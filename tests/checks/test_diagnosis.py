@@ -16,16 +16,13 @@ import pytest
 
 from net221.checks import report, usercode, usernetwork
 from net221.checks.compare import Settings, compare_implementation, compare_trajectory, forward_inputs
-from net221.checks.diagnosis import (
-    Diagnosis,
-    diagnose_forward,
-    diagnose_partials,
-    diagnose_training,
-    diagnose_trajectory,
-    measure_responses,
-)
+from net221.checks.evidence import Diagnosis
+from net221.checks.forward import diagnose_forward, measure_responses
 from net221.checks.gradcheck import check
-from net221.checks.steps import Variant, recording, rerun
+from net221.checks.partials import diagnose_partials
+from net221.checks.rerun import Variant, rerun
+from net221.checks.steps import recording
+from net221.checks.training import diagnose_training, diagnose_trajectory
 from net221.checks.trajectory import LoggedEpoch, blog_training_data, parse_printed, reference_run
 from net221.data import blog_dataset
 from net221.derivation import blog_partials

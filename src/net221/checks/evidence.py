@@ -1,0 +1,64 @@
+"""A diagnosis and its evidence: each hypothesis tried, whether it explains the numbers, its residual.
+
+Layer: checks. A hypothesis explains your numbers when every one agrees within its tolerance:
+`residual` is the largest difference in units of that tolerance, so a residual <= 1 explains.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from net221.checks import report
+
+
+@dataclass(frozen=True)
+class Evidence:
+    hypothesis: str
+    explains: bool
+    residual: float  # the largest difference in units of its tolerance
+
+    def to_json(self) -> dict[str, Any]:
+        residual = self.residual if np.isfinite(self.residual) else str(self.residual)
+        return {"hypothesis": self.hypothesis, "explains": self.explains, "residual": residual}
+
+
+@dataclass(frozen=True)
+class Diagnosis(report.Diagnosis):
+    """The cause (a sentence a verdict can lead with) and the evidence: each hypothesis tried,
+    whether it explains the numbers, its residual (Evidence.to_json)."""
+
+    agrees: bool = False  # the differences are benign: float32 rounding, prints
+    explained: bool = True  # a hypothesis explains the numbers exactly
+    steps: list[str] = field(default_factory=list)  # what the step-level comparison found
+
+
+def diagnosis(
+    cause: str,
+    evidence: Sequence[Evidence] = (),
+    agrees: bool = False,
+    explained: bool = True,
+    steps: Sequence[str] = (),
+) -> Diagnosis:
+    return Diagnosis(cause, [e.to_json() for e in evidence], agrees, explained, list(steps))
+
+
+def residual(yours: np.ndarray, theirs: np.ndarray, limits: np.ndarray) -> float:
+    """max |yours - theirs| / limits; inf where a number is not finite."""
+    with np.errstate(invalid="ignore", over="ignore"):
+        ratio = np.abs(np.asarray(yours) - theirs) / limits
+    return float(np.max(np.where(np.isfinite(ratio), ratio, np.inf), initial=0.0))
+
+
+def conclude(evidence: list[Evidence], where: str, steps: Sequence[str] = ()) -> Diagnosis:
+    explaining = [e for e in evidence if e.explains]
+    if explaining:
+        return diagnosis("; ".join(e.hypothesis for e in explaining), evidence, steps=steps)
+    closest = min((e for e in evidence if e.hypothesis != "float32 arithmetic"), key=lambda e: e.residual)
+    text = f"no cause in the catalogue explains your {where} exactly; the closest: {closest.hypothesis}"
+    return diagnosis(
+        f"{text} (off by {closest.residual:.3g} tolerances)", evidence, explained=False, steps=steps
+    )

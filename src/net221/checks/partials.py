@@ -1,0 +1,179 @@
+"""The nine partials of L = (y_true - y_pred)^2, their usual mistakes, and which a formula shows.
+
+Layer: checks. Every partial is a product of five factors, dL/dθ = sign · dL/dy_pred · path ·
+outer · input · slope (dL/dw1 = -2(y_true - y_pred) · w5 · f'(sum_o1) · x1 · f'(sum_h1)), and a
+usual mistake changes one of them: f'(o1) for f'(sum_o1), h2 for h1, a factor left out, ...
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from net221.checks.evidence import Diagnosis, Evidence, diagnosis, residual
+from net221.data import blog_dataset
+from net221.init import BLOG_NAMES
+
+SAMPLES = blog_dataset().names
+EPS32 = float(np.finfo(np.float32).eps)
+FACTORS: tuple[str, ...] = ("1", "-1", "w5", "w6", "f'(sum_o1)", "f'(o1)", "x1", "x2", "h1", "h2")
+FACTORS += ("f'(sum_h1)", "f'(sum_h2)", "f'(h1)", "f'(h2)")
+OTHER = {"x1": "x2", "h1": "h2", "w5": "w6", "f'(sum_h1)": "f'(sum_h2)"}
+OTHER |= {b: a for a, b in OTHER.items()}
+
+
+@dataclass(frozen=True)
+class Partial:
+    """dL/dθ as its factors (FACTORS); `mistake` says how it differs from the correct one."""
+
+    sign: str
+    path: str
+    outer: str
+    input: str
+    slope: str
+    mistake: str = ""
+
+
+CORRECT = {
+    name: Partial("1", path, "f'(sum_o1)", x, slope)
+    for name, path, x, slope in [
+        ("w1", "w5", "x1", "f'(sum_h1)"),
+        ("w2", "w5", "x2", "f'(sum_h1)"),
+        ("w3", "w6", "x1", "f'(sum_h2)"),
+        ("w4", "w6", "x2", "f'(sum_h2)"),
+        ("w5", "1", "h1", "1"),
+        ("w6", "1", "h2", "1"),
+        ("b1", "w5", "1", "f'(sum_h1)"),
+        ("b2", "w6", "1", "f'(sum_h2)"),
+        ("b3", "1", "1", "1"),
+    ]
+}
+
+
+def mistakes(name: str) -> list[Partial]:
+    """The usual mistakes in dL/d`name`, one factor each."""
+    p = CORRECT[name]
+    found = [
+        replace(p, sign="-1", mistake="with the opposite sign"),
+        replace(p, outer="f'(o1)", mistake="with f'(o1) for f'(sum_o1) (the slope taken at the activation)"),
+        replace(p, outer="1", mistake="without the factor f'(sum_o1)"),
+    ]
+    if p.input != "1":
+        found.append(replace(p, input=OTHER[p.input], mistake=f"with {OTHER[p.input]} for {p.input}"))
+    if p.path != "1":
+        s, at, w = p.slope, p.slope.replace("sum_", ""), OTHER[p.path]
+        found += [
+            replace(p, path=w, mistake=f"with {w} for {p.path} (the other hidden neuron's path)"),
+            replace(p, slope=OTHER[s], mistake=f"with {OTHER[s]} for {s}"),
+            replace(p, slope=at, mistake=f"with {at} for {s} (at the activation)"),
+            replace(p, slope="1", mistake=f"without the factor {s}"),
+        ]
+    return found
+
+
+def with_mistake(p: int, m: Partial) -> tuple[Partial, ...]:
+    """The nine correct partials but the p-th, which is `m`."""
+    return tuple(m if j == p else c for j, c in enumerate(CORRECT.values()))
+
+
+def sigmoid(x: np.ndarray) -> np.ndarray:
+    out: np.ndarray = 1 / (1 + np.exp(-x))
+    return out
+
+
+def network(theta: np.ndarray, x1: np.ndarray, x2: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """h1, h2, y_pred of parameters theta (..., 9) at (x1, x2), broadcast."""
+    w1, w2, w3, w4, w5, w6, b1, b2, b3 = np.moveaxis(theta, -1, 0)
+    with np.errstate(over="ignore"):  # exp overflows to inf, giving 0, as it should
+        h1, h2 = sigmoid(w1 * x1 + w2 * x2 + b1), sigmoid(w3 * x1 + w4 * x2 + b2)
+        return h1, h2, sigmoid(w5 * h1 + w6 * h2 + b3)
+
+
+def code_array(partials: Sequence[Sequence[Partial]]) -> np.ndarray:
+    """K rows of nine partials as indices (5, K, 9) into gradients' flattened factors (K, FACTORS)."""
+    codes = [
+        [[FACTORS.index(f) for f in (p.sign, p.path, p.outer, p.input, p.slope)] for p in r] for r in partials
+    ]
+    out: np.ndarray = np.moveaxis(np.array(codes) + len(FACTORS) * np.arange(len(codes))[:, None, None], 2, 0)
+    return out
+
+
+def gradients(
+    theta: np.ndarray, x1: np.ndarray, x2: np.ndarray, y_true: np.ndarray, codes: np.ndarray
+) -> np.ndarray:
+    """The nine partials (K, 9), as `codes` has them, of each row theta (K, 9) at (x1, x2, y_true) (K,)."""
+    h1, h2, y = network(theta, x1, x2)
+    fy, fh1, fh2 = (
+        sigmoid(y),
+        sigmoid(h1),
+        sigmoid(h2),
+    )  # f'(o1) = fy (1 - fy), ...: slopes at the activations
+    one, w5, w6 = np.ones_like(y), theta[:, 4], theta[:, 5]
+    slopes = (h1 * (1 - h1), h2 * (1 - h2), fh1 * (1 - fh1), fh2 * (1 - fh2))
+    values = (one, -one, w5, w6, y * (1 - y), fy * (1 - fy), x1, x2, h1, h2, *slopes)
+    p = np.take(np.stack(values, axis=1), codes)
+    out: np.ndarray = (-2 * (y_true - y))[:, None] * (p[0] * p[1] * p[2] * p[3] * p[4])
+    return out
+
+
+def vector(values: Mapping[str, float]) -> np.ndarray:
+    return np.array([values[name] for name in BLOG_NAMES], dtype=np.float64)
+
+
+def diagnose_partials(
+    params: Sequence[Mapping[str, float]],
+    inputs: np.ndarray,
+    formula_values: np.ndarray,
+    tolerance: float = 1e-8,
+    floor: float = 1e-12,
+) -> Diagnosis:
+    """Why a formula's partials (P, 9) at P points (params, inputs (P, 3): x1, x2, y_true) are
+    wrong: a factor on all, a wrong dL/dy_pred, or for each wrong one the usual mistake it shows."""
+    theta, (x1, x2, y), n = np.array([vector(p) for p in params]), inputs.T, len(params)
+
+    def partials(nine: Sequence[Partial]) -> np.ndarray:
+        return gradients(theta, x1, x2, y, code_array([nine] * n))
+
+    def tried(text: str, values: np.ndarray, target: np.ndarray) -> Evidence:
+        r = residual(values, target, tolerance * np.maximum(np.abs(target), floor))
+        return Evidence(text, r <= 1, r)
+
+    correct = partials(list(CORRECT.values()))
+    wrong = [p for p in range(9) if not tried("", formula_values[:, p], correct[:, p]).explains]
+    if not wrong:
+        return diagnosis("every partial is right", agrees=True)
+    both = (correct != 0) & (formula_values != 0)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        c = float(np.median(formula_values[both] / correct[both])) if both.any() else 1.0
+        share = np.nanmedian(np.where(correct != 0, formula_values / correct, np.nan), axis=1)
+    c = float(f"{c:.9g}") if np.isfinite(c) else 1.0
+    why = " (the gradient of ½·MSE, (y_pred - y_true), for -2(y_true - y_pred))" if c == 0.5 else ""
+    text = f"every partial is {c:g}× the correct one{why}"
+    evidence = [tried(text, formula_values, c * correct)] if c != 1 else []
+    text = "every partial is the correct one times a factor that changes from point to point: your dL/dy_pred"
+    text += " is wrong (the blog's is -2(y_true - y_pred))"  # one factor per point
+    evidence.append(tried(text, formula_values, np.nan_to_num(share)[:, None] * correct))
+    if explaining := [e for e in evidence if e.explains]:
+        return diagnosis(explaining[0].hypothesis, evidence)
+    causes, unexplained = [], []
+    for p in wrong:
+        name, yours = BLOG_NAMES[p], formula_values[:, p]
+        like = f"your dL/d{name} equals the correct"
+        options = [
+            tried(f"{like} one {m.mistake}", yours, partials(with_mistake(p, m))[:, p])
+            for m in mistakes(name)
+        ]
+        options += [
+            tried(f"{like} dL/d{q}", yours, correct[:, j]) for j, q in enumerate(BLOG_NAMES) if j != p
+        ]
+        evidence += options
+        best = next((e for e in options if e.explains), min(options, key=lambda e: e.residual))
+        causes.append(best.hypothesis) if best.explains else unexplained.append((name, best))
+    if unexplained:
+        names = ", ".join(f"dL/d{name}" for name, _ in unexplained)
+        name, closest = min(unexplained, key=lambda pair: pair[1].residual)
+        like = closest.hypothesis.removeprefix(f"your dL/d{name} equals ")
+        causes.append(f"no usual mistake explains your {names} (the closest: dL/d{name} is {like})")
+    return diagnosis("; ".join(causes), evidence, explained=not unexplained)
