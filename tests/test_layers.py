@@ -109,3 +109,18 @@ def test_the_reference_imports_no_hydra_no_plotting_and_no_higher_layer(
 
 def test_the_checks_import_no_hydra_and_no_plotting(loaded_after: dict[str, list[str]]) -> None:
     assert loaded_after["checks"] == ["torch", "net221.checks"]
+
+
+def test_contributing_names_every_module_under_its_layer() -> None:
+    text = (PACKAGE.parents[1] / "CONTRIBUTING.md").read_text()
+    section = text[text.index("## Layout and layers") :]
+    bullets = {
+        "reference": section[section.index("- **the reference**") : section.index("- **the checks**")],
+        "checks": section[section.index("- **the checks**") : section.index("- **the app**")],
+        "app": section[section.index("- **the app**") : section.index("Library code never")],
+    }
+    for path in PACKAGE.rglob("*.py"):
+        if path.stem in ("__init__", "__main__"):
+            continue
+        layer = layer_of(module_name(path))
+        assert f"`{path.stem}`" in bullets[layer], f"CONTRIBUTING's {layer} layer does not name {path.stem}"
