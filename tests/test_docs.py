@@ -46,6 +46,7 @@ NUMBER = re.compile(r"(?<![\w.=])-?(?:\d+\.?\d*(?:e[-+]?\d+)?)(?![\w.])")
 FILES = {
     "people.csv": "name,weight,height,gender\nAlice,133,65,F\nBob,160,72,M\nCharlie,152,70,M\nDiana,120,tall,F\n",
     "visitors.csv": "name,weight,height,gender\nAlice,133,65,F\nBob,160,72,M\nSam,150,68,X\n",
+    "newcomers.csv": "name,weight,height\nEmily,128,63\nFrank,155,68\nGrace,140,64\n",
 }
 
 
