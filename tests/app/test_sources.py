@@ -18,7 +18,7 @@ from net221.errors import DataError
 from net221.init import BLOG_NAMES
 from net221.loop import EpochPlan, epoch_order, train
 
-from conftest import assert_one_line_error, network_from, run_in_process, train_in_process
+from conftest import NO_FIGURES, assert_one_line_error, network_from, run_in_process, train_in_process
 
 START = dict(zip(BLOG_NAMES, [0.3, -1.2, 0.8, 0.5, -0.4, 1.1, -0.2, 0.6, 0.05], strict=True))
 
@@ -283,3 +283,23 @@ def test_shuffled_mini_batches_train_the_blog(tmp_path: Path) -> None:
         and summary["final_loss"] < 0.01
         and summary["predictions"]["Emily"] > 0.5 > summary["predictions"]["Frank"]
     )
+
+
+def test_emily_and_frank_are_predicted_for_the_blogs_data_only(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A table of one's own in the blog's columns is other data: no predictions for the blog's people."""
+    people = tmp_path / "people.csv"
+    people.write_text(
+        "name,weight,height,gender\nAlice,133,65,F\nBob,160,72,M\nCharlie,152,70,M\nDiana,120,63,F\n"
+    )
+    own = ["data=csv", f"data.path={people}", "data.target=gender", "data.positive=F", "trainer.epochs=2"]
+    with caplog.at_level("INFO", logger="net221"):
+        train_in_process(tmp_path / "own", *own, NO_FIGURES)
+    own_log, _ = caplog.text, caplog.clear()
+    with caplog.at_level("INFO", logger="net221"):
+        train_in_process(tmp_path / "blog", "trainer.epochs=2", NO_FIGURES)
+    own_summary = json.loads((tmp_path / "own" / "summary.json").read_text())
+    blog_summary = json.loads((tmp_path / "blog" / "summary.json").read_text())
+    assert "predictions" not in own_summary and "Emily:" not in own_log
+    assert set(blog_summary["predictions"]) == {"Emily", "Frank"} and "Emily:" in caplog.text

@@ -26,7 +26,7 @@ from torch import nn
 
 from net221.app import plots
 from net221.app.sources import PreparedData
-from net221.data import BLOG_FEATURES, BLOG_UNITS, held_out_people
+from net221.data import BLOG_UNITS, held_out_people
 from net221.metrics import classification_report
 from net221.seed_study import SeedStudyResult
 
@@ -140,7 +140,7 @@ def describe_model(model: nn.Module, data: PreparedData, summary: dict[str, Any]
         and len(data.train.feature_names) == 2
     ):
         summary["blog_weights"] = model.blog_parameters()  # type: ignore[operator]
-    if tuple(data.train.feature_names) == BLOG_FEATURES:
+    if data.is_blog:  # Emily and Frank belong to the blog's data, not to any weight and height
         people = held_out_people()
         predicted = probabilities(model, data, people.features)
         summary["predictions"] = {name: float(p) for name, p in zip(people.names, predicted, strict=True)}

@@ -7,6 +7,7 @@ naming the file and, where it applies, the line and column.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -36,6 +37,7 @@ class PreparedData:
     seed: int  # the validation split's, and the shuffled epochs'
     description: str
     dropped: int = 0
+    is_blog: bool = False  # the blog's four people: the run also predicts Emily and Frank
 
 
 def read_rows(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
@@ -188,7 +190,8 @@ def blog(
     """Alice, Bob, Charlie and Diana: weight and height -> female."""
     if tuple(features) != BLOG_FEATURES:
         raise DataError(f"data.features={list(features)}: data=blog has the features weight and height only")
-    return prepare(LoadedData(blog_dataset(), 0, "the blog's four people"), normalize, val_fraction, seed)
+    prepared = prepare(LoadedData(blog_dataset(), 0, "the blog's four people"), normalize, val_fraction, seed)
+    return dataclasses.replace(prepared, is_blog=True)
 
 
 def csv_table(
