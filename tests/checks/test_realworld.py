@@ -91,3 +91,9 @@ def test_a_feedforward_written_for_a_batch_is_told_it_gets_one_sample() -> None:
 def test_a_misspelled_feedforward_is_pointed_at() -> None:
     with pytest.raises(ImplementationError, match=r"did you mean feedfoward\(\)\?"):
         compare_implementation(f"{REALWORLD / 'misspelled_method.py'}:RedeNeural", SETTINGS)
+
+
+def test_module_level_functions_in_the_recipes_class_agree() -> None:
+    """docs/compare.md's recipe for code with no class: a small class around the module's values."""
+    c = compare_implementation(f"{REALWORLD / 'module_wrapper.py'}:Wrapped", Settings(points=20))
+    assert c.agrees and c.verdict.startswith("all agree"), c.verdict
