@@ -225,3 +225,9 @@ def test_elided_lines_and_exact_lines() -> None:
     assert not matches(["Emily: 0.949"], ["Emily: 0.948"])
     assert matches(["a", "...", "d"], ["a", "b", "c", "d"]) and matches(["a", "...", "d"], ["a", "d"])
     assert not matches(["a", "...", "d"], ["a", "b"]) and not matches(["a"], ["a", "b"])
+
+
+def test_the_test_files_the_pages_name_exist() -> None:
+    named = {name for text in PAGES.values() for name in re.findall(r"`(test_\w+\.py)`", text)}
+    present = {path.name for path in (ROOT / "tests").rglob("test_*.py")}
+    assert named and named <= present, named - present
