@@ -20,7 +20,6 @@ from net221.loop import (
     Evaluation,
     LossFunction,
     TrainingStopped,
-    evaluate,
     evaluator,
     logged_epochs,
     train,
@@ -71,8 +70,15 @@ class Losses:
     per_value: LossFunction
 
 
-def _stack(logs: list[EpochLog], part: str, field: str) -> np.ndarray:
-    return np.stack([getattr(getattr(log, part), field) for log in logs], axis=0)
+def stacked(logs: list[EpochLog]) -> dict[str, np.ndarray]:
+    """Logged results as arrays (logs, members): loss, accuracy and, with validation rows, val_loss, val_accuracy."""
+    arrays: dict[str, np.ndarray] = {}
+    for prefix, part in (("", "train"), ("val_", "val")):
+        evaluations = [getattr(log, part) for log in logs]
+        if evaluations and evaluations[0] is not None:
+            arrays[prefix + "loss"] = np.stack([evaluation.loss for evaluation in evaluations])
+            arrays[prefix + "accuracy"] = np.stack([evaluation.accuracy for evaluation in evaluations])
+    return arrays
 
 
 @dataclass
@@ -96,44 +102,28 @@ class StudyState:
     model: Ensemble | None = None
     optimizer: torch.optim.Optimizer | None = None
 
-    def joined(self, key: str) -> np.ndarray | None:
-        # per-log arrays (logs, count) join along members; final arrays (count,) too
-        return np.concatenate(self.done[key], axis=-1) if key in self.done else None
-
     def results(self) -> dict[str, torch.Tensor]:
-        """Finished chunks' results, as tensors for a checkpoint."""
+        """Finished chunks' results joined along members, as tensors for a checkpoint."""
         return {key: torch.from_numpy(np.concatenate(parts, axis=-1)) for key, parts in self.done.items()}
 
     def current(self) -> dict[str, torch.Tensor]:
         """The current chunk's logged epochs, (logs, count) per result, as tensors."""
-        if not self.logs:
-            return {}
-        parts = [("train", "loss"), ("train", "accuracy")]
-        if self.logs[0].val is not None:
-            parts += [("val", "loss"), ("val", "accuracy")]
-        return {
-            ("val_" if part == "val" else "") + name: torch.from_numpy(_stack(self.logs, part, name))
-            for part, name in parts
-        }
+        return {key: torch.from_numpy(array) for key, array in stacked(self.logs).items()}
 
     def restore(
         self, done: dict[str, torch.Tensor], current: dict[str, torch.Tensor], plan: EpochPlan
     ) -> None:
         """Take back `results()` and `current()` from a checkpoint, for the epochs `plan` logs."""
         self.done = {key: [tensor.numpy()] for key, tensor in done.items()}
-        logged = logged_epochs(plan)
-        count = next(iter(current.values())).shape[0] if current else 0
+        count = len(current["loss"]) if current else 0
 
-        def evaluation(prefix: str, i: int) -> Evaluation | None:
-            if f"{prefix}loss" not in current:
-                return None
+        def evaluation(prefix: str, i: int) -> Evaluation:
             return Evaluation(current[f"{prefix}loss"][i].numpy(), current[f"{prefix}accuracy"][i].numpy())
 
-        self.logs = []
-        for i, epoch in enumerate(logged[:count]):
-            train_part = evaluation("", i)
-            assert train_part is not None
-            self.logs.append(EpochLog(epoch, train_part, evaluation("val_", i)))
+        self.logs = [
+            EpochLog(epoch, evaluation("", i), evaluation("val_", i) if "val_loss" in current else None)
+            for i, epoch in enumerate(logged_epochs(plan)[:count])
+        ]
 
 
 def train_members(
@@ -162,7 +152,6 @@ def train_members(
     every `save_every` epochs of a chunk (durable False) and, when `should_stop`
     stops training, before `TrainingStopped` is raised (durable True)."""
     state = state or StudyState(members, chunk_size)
-    has_val = x_val is not None and y_val is not None
     while state.first < members:
         count = min(state.chunk_size, members - state.first)
         if state.model is None or state.optimizer is None:
@@ -204,24 +193,12 @@ def train_members(
             if save is not None:
                 save(state, True)
             raise
-        final = evaluate(model, losses.per_value, x, y)
-        chunk = {
-            "loss": _stack(state.logs, "train", "loss"),
-            "accuracy": _stack(state.logs, "train", "accuracy"),
-            "final_loss": final.loss,
-            "final_accuracy": final.accuracy,
-        }
-        if x_val is not None and y_val is not None:
-            final_val = evaluate(model, losses.per_value, x_val, y_val)
-            chunk |= {
-                "val_loss": _stack(state.logs, "val", "loss"),
-                "val_accuracy": _stack(state.logs, "val", "accuracy"),
-                "final_val_loss": final_val.loss,
-                "final_val_accuracy": final_val.accuracy,
-            }
-        for key, value in chunk.items():
+        # The last epoch is always logged: its row holds the final results.
+        logged = stacked(state.logs)
+        final = {f"final_{key}": array[-1] for key, array in logged.items()}
+        for key, value in (logged | final).items():
             state.done.setdefault(key, []).append(value)
-        score = np.nan_to_num(chunk["final_val_loss" if has_val else "final_loss"], nan=np.inf)
+        score = np.nan_to_num(final.get("final_val_loss", final["final_loss"]), nan=np.inf)
         k = int(np.argmin(score))
         if state.best is None or score[k] < state.best[1]:
             state.best = (state.first + k, float(score[k]), model.flat()[k])
@@ -232,21 +209,17 @@ def train_members(
     best_model = make_model(best_member, 1)
     best_model.load_flat(values[None])
 
-    def required(key: str) -> np.ndarray:
-        array = state.joined(key)
-        assert array is not None
-        return array
-
+    joined = {key: np.concatenate(parts, axis=-1) for key, parts in state.done.items()}
     return SeedStudyResult(
         epochs=logged_epochs(plan),
-        loss=required("loss"),
-        accuracy=required("accuracy"),
-        val_loss=state.joined("val_loss"),
-        val_accuracy=state.joined("val_accuracy"),
-        final_loss=required("final_loss"),
-        final_accuracy=required("final_accuracy"),
-        final_val_loss=state.joined("final_val_loss"),
-        final_val_accuracy=state.joined("final_val_accuracy"),
+        loss=joined["loss"],
+        accuracy=joined["accuracy"],
+        val_loss=joined.get("val_loss"),
+        val_accuracy=joined.get("val_accuracy"),
+        final_loss=joined["final_loss"],
+        final_accuracy=joined["final_accuracy"],
+        final_val_loss=joined.get("final_val_loss"),
+        final_val_accuracy=joined.get("final_val_accuracy"),
         best_member=best_member,
         best_model=best_model.member(0),
     )
