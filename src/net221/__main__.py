@@ -1,10 +1,6 @@
-"""`python -m net221`: the installed version and the commands that come with it.
+"""`python -m net221`: the installed version (`--version`) and the commands that come with it.
 
-Layer: app. Only the standard library and `net221.__version__` are imported (no
-torch, no Hydra), so this answers at once.
-
-    python -m net221 --version    # net221 0.1.0
-    python -m net221              # the commands, one line each (as --help)
+Only the standard library and `net221.__version__` are imported, so this answers at once.
 """
 
 from __future__ import annotations
@@ -24,17 +20,13 @@ COMMANDS = (
 )
 
 
-def _commands() -> str:
+def main(argv: list[str] | None = None) -> None:
     width = max(len(command) for command, _ in COMMANDS)
     lines = [f"  {command:<{width}}  {summary}" for command, summary in COMMANDS]
-    return "commands:\n" + "\n".join(lines)
-
-
-def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         prog="python -m net221",
         description="The 2-2-1 sigmoid network of 'An Introduction to Neural Networks', in PyTorch.",
-        epilog=_commands(),
+        epilog="commands:\n" + "\n".join(lines),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"net221 {__version__}")

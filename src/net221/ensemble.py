@@ -8,18 +8,11 @@ all members together so that one step trains them all. Four tensors hold them:
     output_weight (E, H, 1)
     output_bias   (E, 1, 1)
 
-In memory the members dimension is the innermost one (hidden_weight is stored
-as (D, H, E) and shown as (E, D, H)), so that each parameter of all members is
-one contiguous row. The forward pass takes one of two routes, which compute the
-same function:
-
-- fewer than ALONG_MEMBERS_FROM members: two batched affine maps (`baddbmm`) and
-  two activations, the fewest operations per step;
-- more: one matrix product of the shared input with every member's hidden
-  weights, then elementwise operations along those contiguous rows. Batched
-  products of thousands of tiny matrices, and sums over an innermost dimension
-  of size H, cost several nanoseconds per value on the CPU; elementwise
-  operations over long rows cost a fraction of one (scripts/benchmark.py).
+The members dimension is innermost in memory (hidden_weight is stored as
+(D, H, E)), so that each parameter of all members is one contiguous row. From
+ALONG_MEMBERS_FROM members on, the forward pass works along those rows: there
+elementwise operations cost a fraction of a nanosecond per value, where batched
+products of thousands of tiny matrices cost several (scripts/benchmark.py).
 """
 
 from __future__ import annotations
@@ -35,7 +28,6 @@ from net221.network import ACTIVATIONS, Net221
 
 __all__ = ["ALONG_MEMBERS_FROM", "Ensemble", "MemberLoss"]
 
-# From this many members on, the forward pass works along rows of members.
 ALONG_MEMBERS_FROM = 2048
 
 

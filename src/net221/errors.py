@@ -1,7 +1,4 @@
-"""Errors that mean "the input is wrong", reported to a user as one line without a traceback.
-
-Layer: core (plain Python), so every layer can raise them.
-"""
+"""Errors that mean "the input is wrong", reported as one line without a traceback, by any layer."""
 
 from __future__ import annotations
 

@@ -1,16 +1,9 @@
 """Initial parameter values, drawn the same way for the NumPy trainer and the torch module.
 
-Layer: core. Every member of an ensemble draws from its own generator,
-`numpy.random.default_rng(seed + k)` for member k, so member k of any ensemble
-starts exactly where a single network with seed `seed + k` starts.
-
-Each member's parameters are one flat vector in this order (the blog's order
-w1..w6, b1..b3 when there are 2 inputs and 2 hidden neurons):
-
-    hidden weights, neuron by neuron (input 1, input 2, ...),
-    output weights (one per hidden neuron),
-    hidden biases,
-    output bias.
+Member k of an ensemble draws from `numpy.random.default_rng(seed + k)`, so it starts
+exactly where a single network with seed `seed + k` starts. Its parameters are one flat
+vector: hidden weights neuron by neuron (input 1, input 2, ...), output weights, hidden
+biases, output bias; for 2 inputs and 2 hidden neurons, the blog's order w1..w6, b1..b3.
 """
 
 from __future__ import annotations
@@ -41,13 +34,6 @@ def blog_vector(values: Mapping[str, float]) -> np.ndarray:
     if missing:
         raise ValueError(f"missing parameter name(s) {missing}; all nine are needed")
     return np.array([float(values[name]) for name in BLOG_NAMES], dtype=np.float64)
-
-
-def _xavier_scale(input_dim: int, width: int) -> np.ndarray:
-    """Per-entry bound of a Glorot-uniform draw; biases get 0."""
-    hidden = np.sqrt(6.0 / (input_dim + width))
-    output = np.sqrt(6.0 / (width + 1))
-    return np.concatenate([np.full(input_dim * width, hidden), np.full(width, output), np.zeros(width + 1)])
 
 
 def initial_parameters(
@@ -84,12 +70,10 @@ def initial_parameters(
     out = np.empty((members, count), dtype=np.float64)
     for k in range(members):
         rng = np.random.default_rng(seed + k)
-        if scheme == "xavier":
-            out[k] = rng.uniform(-1.0, 1.0, size=count)
-        else:
-            out[k] = rng.standard_normal(count)
+        out[k] = rng.uniform(-1.0, 1.0, size=count) if scheme == "xavier" else rng.standard_normal(count)
     if scheme == "zeros_noise":
         out *= noise_std
     elif scheme == "xavier":
-        out *= _xavier_scale(input_dim, width)
+        hidden, output = np.sqrt(6.0 / (input_dim + width)), np.sqrt(6.0 / (width + 1))
+        out *= np.repeat([hidden, output, 0.0], [input_dim * width, width, width + 1])
     return out

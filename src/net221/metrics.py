@@ -1,7 +1,4 @@
-"""Classification metrics of predicted probabilities against 0/1 labels.
-
-Layer: training (NumPy only).
-"""
+"""Classification metrics of predicted probabilities against 0/1 labels (NumPy only)."""
 
 from __future__ import annotations
 
