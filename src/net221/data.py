@@ -1,7 +1,4 @@
-"""The blog's people, and the normalization that turns raw units into network inputs.
-
-Layer: core (NumPy only, no files).
-"""
+"""The blog's people, and the normalization that turns raw units into network inputs (NumPy only)."""
 
 from __future__ import annotations
 
@@ -15,8 +12,6 @@ import numpy as np
 BLOG_FEATURES = ("weight", "height")
 BLOG_UNITS = {"weight": "lb", "height": "in"}
 BLOG_SHIFT = (135.0, 66.0)
-BLOG_TARGET = "gender"
-BLOG_POSITIVE = "F"  # label 1 = female
 
 # name, weight (lb), height (in), gender
 _BLOG_PEOPLE = (
@@ -62,7 +57,7 @@ def _people(rows: tuple[tuple[str, float, float, str], ...]) -> Dataset:
     return Dataset(
         names=tuple(row[0] for row in rows),
         features=np.array([[row[1], row[2]] for row in rows], dtype=np.float64),
-        labels=np.array([1.0 if row[3] == BLOG_POSITIVE else 0.0 for row in rows]),
+        labels=np.array([1.0 if row[3] == "F" else 0.0 for row in rows]),
         feature_names=BLOG_FEATURES,
         label_names=("male", "female"),
     )
@@ -86,9 +81,8 @@ class Normalization:
     scale: tuple[float, ...]
 
     def apply(self, raw: np.ndarray) -> np.ndarray:
-        shifted = np.asarray(raw, dtype=np.float64) - np.asarray(self.shift)
-        scaled: np.ndarray = shifted / np.asarray(self.scale)
-        return scaled
+        inputs: np.ndarray = (np.asarray(raw, dtype=np.float64) - self.shift) / np.asarray(self.scale)
+        return inputs
 
     @classmethod
     def fit(cls, mode: str, raw: np.ndarray, feature_names: Sequence[str]) -> Normalization:

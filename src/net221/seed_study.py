@@ -50,16 +50,16 @@ def auto_chunk_size(
 @dataclass
 class SeedStudyResult:
     epochs: list[int]  # logged epochs
-    loss: np.ndarray  # (logs, members) training loss
-    accuracy: np.ndarray  # (logs, members)
-    val_loss: np.ndarray | None
-    val_accuracy: np.ndarray | None
-    final_loss: np.ndarray  # (members,) after the last epoch
-    final_accuracy: np.ndarray
-    final_val_loss: np.ndarray | None
-    final_val_accuracy: np.ndarray | None
     best_member: int  # lowest final validation loss if there is a validation set, else training loss
     best_model: Net221  # a copy of it
+    loss: np.ndarray  # (logs, members) training loss
+    accuracy: np.ndarray  # (logs, members)
+    final_loss: np.ndarray  # (members,) after the last epoch
+    final_accuracy: np.ndarray
+    val_loss: np.ndarray | None = None  # the same four for the validation rows, if any
+    val_accuracy: np.ndarray | None = None
+    final_val_loss: np.ndarray | None = None
+    final_val_accuracy: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -209,17 +209,6 @@ def train_members(
     best_model = make_model(best_member, 1)
     best_model.load_flat(values[None])
 
+    # the results by the names of SeedStudyResult's fields
     joined = {key: np.concatenate(parts, axis=-1) for key, parts in state.done.items()}
-    return SeedStudyResult(
-        epochs=logged_epochs(plan),
-        loss=joined["loss"],
-        accuracy=joined["accuracy"],
-        val_loss=joined.get("val_loss"),
-        val_accuracy=joined.get("val_accuracy"),
-        final_loss=joined["final_loss"],
-        final_accuracy=joined["final_accuracy"],
-        final_val_loss=joined.get("final_val_loss"),
-        final_val_accuracy=joined.get("final_val_accuracy"),
-        best_member=best_member,
-        best_model=best_model.member(0),
-    )
+    return SeedStudyResult(logged_epochs(plan), best_member, best_model.member(0), **joined)
