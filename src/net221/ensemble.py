@@ -26,8 +26,6 @@ from torch import nn
 from net221.init import initial_parameters, parameter_count
 from net221.network import ACTIVATIONS, Net221
 
-__all__ = ["ALONG_MEMBERS_FROM", "Ensemble", "MemberLoss"]
-
 ALONG_MEMBERS_FROM = 2048
 
 
@@ -83,16 +81,9 @@ class Ensemble(nn.Module):
     @classmethod
     def from_networks(cls, networks: Sequence[Net221]) -> Ensemble:
         """One member per network, with the networks' current values (copied)."""
-        first = networks[0]
-        weight = first.hidden.weight
-        return cls(
-            np.stack([net.flat() for net in networks]),
-            first.input_dim,
-            first.width,
-            first.activation,
-            dtype=weight.dtype,
-            device=weight.device,
-        )
+        first, initial = networks[0], np.stack([net.flat() for net in networks])
+        dtype, device = first.hidden.weight.dtype, first.hidden.weight.device
+        return cls(initial, first.input_dim, first.width, first.activation, dtype=dtype, device=device)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """x (B, D) seen by every member, or (E, B, D) one batch per member -> (E, B, 1);
@@ -160,13 +151,8 @@ class Ensemble(nn.Module):
 
     def member(self, k: int) -> Net221:
         """Member k as a single network (a copy)."""
-        net = Net221(
-            self.input_dim,
-            self.width,
-            self.activation,
-            dtype=self.hidden_weight.dtype,
-            device=self.hidden_weight.device,
-        )
+        dtype, device = self.hidden_weight.dtype, self.hidden_weight.device
+        net = Net221(self.input_dim, self.width, self.activation, dtype=dtype, device=device)
         net.load_flat(self._rows([t[k : k + 1] for t in self._tensors()])[0])
         return net
 

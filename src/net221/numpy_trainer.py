@@ -1,11 +1,9 @@
 """The blog's training algorithm from scratch: NumPy, the hand-written partials, no torch.
 
-Layer: core. This is the baseline the torch trainer is compared against, step by
-step: per-sample SGD in the data's order (no shuffling), all nine partials
-computed before any parameter changes, and every `log_every` epochs the MSE over
-the whole data set printed as `Epoch N loss: X.XXX`.
-
-    python -m net221.numpy_trainer [--seed N]
+This is the baseline the torch trainer is compared against, step by step: per-sample SGD
+in the data's order (no shuffling), all nine partials computed before any parameter
+changes, and every `log_every` epochs the MSE over the whole data set printed as
+`Epoch N loss: X.XXX` (`python -m net221.numpy_trainer`).
 """
 
 from __future__ import annotations
