@@ -164,12 +164,7 @@ def train_members(
             state.epoch, state.step = epoch + 1, 0
             if on_epoch is not None:
                 on_epoch(count)
-            if (
-                save is not None
-                and save_every
-                and state.epoch % save_every == 0
-                and state.epoch < plan.epochs
-            ):
+            if save and save_every and state.epoch % save_every == 0 and state.epoch < plan.epochs:
                 save(state, False)
 
         try:
