@@ -1,8 +1,8 @@
 """The blog's backprop, written by hand: all nine partials of L = (y_true - y_pred)^2.
 
-Layer: core. Plain floats, no autograd. The names follow the derivation in
-docs/derivation.md: `d_L_d_w1` is dL/dw1, built from chain-rule factors such as
-`d_L_d_ypred`, `d_ypred_d_h1` and `d_h1_d_w1`.
+Plain floats, no autograd. The names follow the derivation in docs/derivation.md:
+`d_L_d_w1` is dL/dw1, built from chain-rule factors such as `d_L_d_ypred`,
+`d_ypred_d_h1` and `d_h1_d_w1`.
 
 `blog_partials` has the signature every formula checked by `net221-gradcheck`
 has: the nine parameters by blog name, the input (x1, x2) and y_true, as keyword

@@ -1,7 +1,7 @@
 """E independent networks of one shape in one module, for seed studies and sweeps.
 
-Layer: training. Member k is a `Net221` (`member(k)`); the ensemble only stores
-all members together so that one step trains them all. Four tensors hold them:
+Member k is a `Net221` (`member(k)`); the ensemble only stores all members
+together so that one step trains them all. Four tensors hold them:
 
     hidden_weight (E, D, H)   member k's hidden.weight is hidden_weight[k].T
     hidden_bias   (E, 1, H)

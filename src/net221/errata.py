@@ -1,9 +1,9 @@
 """Two known mistakes in a popular set of notes on this derivation, as runnable formulas.
 
-Layer: core. Each function has `blog_partials`' signature, so `net221-gradcheck
-formula=seed_notes` (and the tests) can show, parameter by parameter, that the
-mistakes disagree with autograd. The forward pass is the real network's; only
-the derivative formulas carry the mistakes, so each failure points at a formula.
+Each function has `blog_partials`' signature, so `net221-gradcheck formula=seed_notes`
+(and the tests) can show, parameter by parameter, that the mistakes disagree with
+autograd. The forward pass is the real network's; only the derivative formulas carry
+the mistakes, so each failure points at a formula.
 
 1. dL/dy_pred written as -2 (1 - y_pred)^2. The correct factor is
    -2 (y_true - y_pred); the notes write it for Alice (y_true = 1) and square it.

@@ -1,7 +1,7 @@
 """The training loop: any torch module, any torch optimizer, mini-batches of any size.
 
-Layer: training. Takes a model, an optimizer, a loss and tensors; knows nothing
-of configs or files. Each step is the one in PyTorch's tutorials:
+It takes a model, an optimizer, a loss and tensors, and knows nothing of configs
+or files. Each step is the one in PyTorch's tutorials:
 
     optimizer.zero_grad()
     y_pred = model(x)

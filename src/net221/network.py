@@ -1,6 +1,6 @@
 """The network: inputs -> H hidden neurons -> one sigmoid output, as a PyTorch user writes it.
 
-Layer: core. With 2 inputs and 2 sigmoid hidden neurons this is the blog's network,
+With 2 inputs and 2 sigmoid hidden neurons this is the blog's network,
 
     h1 = f(w1 * x1 + w2 * x2 + b1)
     h2 = f(w3 * x1 + w4 * x2 + b2)

@@ -1,8 +1,8 @@
 """Training many independent networks, chunk by chunk: a seed study.
 
-Layer: training. Members never interact, so an ensemble may be trained chunk by
-chunk with the same result as all at once; chunks bound the memory of the
-per-step tensors, which grow with members x rows x width.
+Members never interact, so an ensemble may be trained chunk by chunk with the same
+result as all at once; chunks bound the memory of the per-step tensors, which grow
+with members x rows x width.
 """
 
 from __future__ import annotations
