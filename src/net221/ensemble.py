@@ -119,13 +119,10 @@ class Ensemble(nn.Module):
         return (self.hidden_weight, self.output_weight, self.hidden_bias, self.output_bias)
 
     def _rows(self, tensors: Sequence[torch.Tensor]) -> np.ndarray:
-        hidden_weight, output_weight, hidden_bias, output_bias = (
-            t.detach().to("cpu", torch.float64) for t in tensors
-        )
-        e = hidden_weight.shape[0]
+        hidden_weight, *others = (t.detach().to("cpu", torch.float64) for t in tensors)
         # (E, D, H) -> neuron by neuron (H, D), as nn.Linear stores it
-        parts = (hidden_weight.transpose(1, 2), output_weight, hidden_bias, output_bias)
-        return torch.cat([p.reshape(e, -1) for p in parts], dim=1).numpy()
+        parts = [hidden_weight.transpose(1, 2), *others]
+        return torch.cat([part.flatten(1) for part in parts], dim=1).numpy()
 
     def flat(self) -> np.ndarray:
         """Every member's parameters, (E, parameter_count)."""
