@@ -70,7 +70,7 @@ class Losses:
     per_value: LossFunction
 
 
-def stacked(logs: list[EpochLog]) -> dict[str, np.ndarray]:
+def _stacked(logs: list[EpochLog]) -> dict[str, np.ndarray]:
     """Logged results as arrays (logs, members): loss, accuracy and, with validation rows, val_loss, val_accuracy."""
     arrays: dict[str, np.ndarray] = {}
     for prefix, part in (("", "train"), ("val_", "val")):
@@ -108,7 +108,7 @@ class StudyState:
 
     def current(self) -> dict[str, torch.Tensor]:
         """The current chunk's logged epochs, (logs, count) per result, as tensors."""
-        return {key: torch.from_numpy(array) for key, array in stacked(self.logs).items()}
+        return {key: torch.from_numpy(array) for key, array in _stacked(self.logs).items()}
 
     def restore(
         self, done: dict[str, torch.Tensor], current: dict[str, torch.Tensor], plan: EpochPlan
@@ -189,7 +189,7 @@ def train_members(
                 save(state, True)
             raise
         # The last epoch is always logged: its row holds the final results.
-        logged = stacked(state.logs)
+        logged = _stacked(state.logs)
         final = {f"final_{key}": array[-1] for key, array in logged.items()}
         for key, value in (logged | final).items():
             state.done.setdefault(key, []).append(value)
