@@ -55,7 +55,7 @@ def one_row(given: dict[str, Any], features: list[str]) -> list[float]:
     return [positive(name, given[name], f"{name}={given[name]:g}") for name in features]
 
 
-def positive(name: str, value: float, where: str) -> float:  # weight and height are measures
+def positive(name: str, value: float, where: str) -> float:  # the value; weight and height must be > 0
     if name in BLOG_FEATURES and value <= 0:
         raise UserError(f"{where}: must be > 0")
     return float(value)
