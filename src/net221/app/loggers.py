@@ -116,8 +116,8 @@ class MLflowLogger(Logger):
             raise ConfigValueError("logger=mlflow needs MLflow: pip install 'net221[mlflow]'") from None
         self.run_dir, self.store = run_dir, run_dir / "mlflow"  # the default store, never an artifact
         self.pending: list[Any] = []  # metrics not yet sent: a batch holds up to 1000
-        artifacts = None
-        if tracking_uri is None:
+        artifacts = None  # the experiment's artifact location: the store's default
+        if not tracking_uri:  # none given (or empty): a store in the run directory
             with named(self.store):
                 (self.store / "artifacts").mkdir(parents=True, exist_ok=True)
             tracking_uri = f"sqlite:///{(self.store / 'mlflow.db').absolute()}"
