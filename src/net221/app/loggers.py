@@ -48,8 +48,7 @@ class CSVLogger(Logger):
         self.path, self.columns = run_dir / filename, columns
         with atomic(self.path) as temporary, temporary.open("w", newline="") as handle:
             csv.writer(handle).writerow(columns)  # the header, whole or not at all
-        with named(self.path):
-            self.handle = self.path.open("a", newline="")
+        self.handle = self.path.open("a", newline="")  # an OSError here names the path
         self.writer = csv.writer(self.handle)
 
     def log_metrics(self, row: Row) -> None:
@@ -117,16 +116,17 @@ class MLflowLogger(Logger):
             raise ConfigValueError("logger=mlflow needs MLflow: pip install 'net221[mlflow]'") from None
         self.run_dir, self.store = run_dir, run_dir / "mlflow"  # the default store, never an artifact
         self.pending: list[Any] = []  # metrics not yet sent: a batch holds up to 1000
-        if tracking_uri is None:
+        artifacts = None  # the experiment's artifact location: the store's default
+        if not tracking_uri:  # none given (or empty): a store in the run directory
             with named(self.store):
                 (self.store / "artifacts").mkdir(parents=True, exist_ok=True)
-        uri = tracking_uri or f"sqlite:///{(self.store / 'mlflow.db').absolute()}"
-        with self._errors(f"logger.mlflow.tracking_uri={uri!r}", ConfigValueError):
-            self.client = MlflowClient(tracking_uri=uri)
+            tracking_uri = f"sqlite:///{(self.store / 'mlflow.db').absolute()}"
+            artifacts = (self.store / "artifacts").absolute().as_uri()
+        with self._errors(f"logger.mlflow.tracking_uri={tracking_uri!r}", ConfigValueError):
+            self.client = MlflowClient(tracking_uri=tracking_uri)
             found = self.client.get_experiment_by_name(experiment_name)
-            location = None if tracking_uri else (self.store / "artifacts").absolute().as_uri()
             experiment = (
-                found.experiment_id if found else self.client.create_experiment(experiment_name, location)
+                found.experiment_id if found else self.client.create_experiment(experiment_name, artifacts)
             )
             self.run_id = self.client.create_run(experiment, run_name=run_name).info.run_id
 

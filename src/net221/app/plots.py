@@ -20,10 +20,12 @@ if TYPE_CHECKING:
     from net221.checks.compare import Comparison
 
 
-def _figure(width: float, height: float) -> Any:
+def _figure(width: float, height: float, rows: int = 1, columns: int = 1) -> tuple[Any, list[Any]]:
+    """A figure and its axes, row by row."""
     from matplotlib.figure import Figure
 
-    return Figure(figsize=(width, height))
+    figure = Figure(figsize=(width, height))
+    return figure, list(figure.subplots(rows, columns, squeeze=False).flat)
 
 
 def _save(figure: Any, path: Path, tight: bool = False) -> Any:
@@ -41,10 +43,7 @@ def _save(figure: Any, path: Path, tight: bool = False) -> Any:
 
 
 def _loss_axes(ax: Any, loss_name: str, title: str) -> None:
-    ax.set_xlabel("epoch")
-    ax.set_ylabel(f"loss ({loss_name})")
-    ax.set_yscale("log")
-    ax.set_title(title)
+    ax.set(xlabel="epoch", ylabel=f"loss ({loss_name})", yscale="log", title=title)
     ax.grid(True, alpha=0.3)
 
 
@@ -52,8 +51,7 @@ def loss_curve(
     path: Path, epochs: Sequence[int], loss: Sequence[float], val_loss: Sequence[float] | None, loss_name: str
 ) -> Any:
     """The training loss (and validation loss) at each logged epoch."""
-    figure = _figure(6, 4)
-    ax = figure.add_subplot()
+    figure, (ax,) = _figure(6, 4)
     ax.plot(epochs, loss, label="training")
     if val_loss is not None:
         ax.plot(epochs, val_loss, label="validation")
@@ -67,8 +65,7 @@ def ensemble_band(
     members: int, loss_name: str,
 ) -> Any:  # fmt: skip
     """Median training loss over members with the 10-90 % band (low, high), one value per logged epoch."""
-    figure = _figure(6, 4)
-    ax = figure.add_subplot()
+    figure, (ax,) = _figure(6, 4)
     ax.fill_between(epochs, low, high, alpha=0.3, label="10-90 % of members")
     ax.plot(epochs, median, label="median")
     ax.legend()
@@ -92,8 +89,7 @@ def decision_boundary(
     """Rows in raw units coloured by label (training filled, validation hollow), and the 0.5 contour.
 
     z[i, j] is P(label = 1) at (xs[j], ys[i]); `train` and `val` are (raw features (N, 2), labels (N,))."""
-    figure = _figure(6, 4.5)
-    ax = figure.add_subplot()
+    figure, (ax,) = _figure(6, 4.5)
     shading = ax.contourf(xs, ys, z, levels=np.linspace(0, 1, 11), cmap="RdBu_r", alpha=0.35)
     figure.colorbar(shading, ax=ax, label=f"P({label_names[1]})")
     if z.min() < 0.5 < z.max():
@@ -106,9 +102,7 @@ def decision_boundary(
                 raw[rows, 0], raw[rows, 1], s=30, c=colour if filled else "none",
                 edgecolors="black" if filled else colour, label=name if val is None else f"{name} ({split})",
             )  # fmt: skip
-    ax.set_xlabel(axis_labels[0])
-    ax.set_ylabel(axis_labels[1])
-    ax.set_title(title)
+    ax.set(xlabel=axis_labels[0], ylabel=axis_labels[1], title=title)
     ax.legend(loc="best", fontsize="small")
     return _save(figure, path)
 
@@ -171,16 +165,13 @@ def sweep_figure(path: Path, jobs: Sequence[Finished], keys: Sequence[str], optu
 
     from matplotlib.ticker import PercentFormatter
 
-    figure = _figure(4.5 + 2.5 * len(panels), 4.5)
-    for ax, (loss, lines) in zip(
-        figure.subplots(1, len(panels), squeeze=False)[0], panels.items(), strict=True
-    ):
+    figure, axes = _figure(4.5 + 2.5 * len(panels), 4.5, columns=len(panels))
+    for ax, (loss, lines) in zip(axes, panels.items(), strict=True):
         if numeric:
             _numbers(ax, lines, connect=not optuna)
         else:
             _categories(ax, lines)
-        ax.set_xlabel(x_name or "")
-        ax.set_ylabel(f"{LABELS[y_name]}, {loss}" if loss else LABELS[y_name])
+        ax.set(xlabel=x_name or "", ylabel=f"{LABELS[y_name]}, {loss}" if loss else LABELS[y_name])
         ys = [y for points in lines.values() for _, y in points]
         if is_loss and min(ys) > 0 and max(ys) / min(ys) >= 10:
             ax.set_yscale("log")
@@ -256,10 +247,9 @@ def compare_figure(path: Path, c: Comparison) -> Any:
     Bottom: |yours - reference| for each of the nine weights, at every epoch a trajectory file gives
     them, or after training for a Python class."""
     weights = c.stage_checks("weights")
-    failed = [x for x in c.stage_checks("loss") if not x.agrees]
-    first = c.epoch if c.epoch is not None else int(failed[0].label.split()[1]) if failed else None
-    figure = _figure(7, 7.5 if weights else 4)
-    ax, *below = figure.subplots(2 if weights else 1, 1, squeeze=False)[:, 0]
+    failed = [int(x.label.split()[1]) for x in c.stage_checks("loss") if not x.agrees]  # "epoch 10"
+    first = c.epoch if c.epoch is not None else next(iter(failed), None)
+    figure, (ax, *below) = _figure(7, 7.5 if weights else 4, rows=2 if weights else 1)
     ax.plot(np.arange(len(c.reference.loss)), c.reference.loss, color="black", lw=1.2, label="reference")
     if c.logged:
         epochs, losses = [e.epoch for e in c.logged], [e.loss for e in c.logged]
@@ -268,29 +258,27 @@ def compare_figure(path: Path, c: Comparison) -> Any:
         ax.text(0.5, 0.9, "no loss trace printed", transform=ax.transAxes, ha="center", color="tab:orange")
     if first is not None:
         ax.axvline(first, color="tab:red", ls="--", lw=1, label=f"first difference (epoch {first})")
-    ax.set_yscale("log")
-    ax.set_xlabel("epoch")
-    ax.set_ylabel("loss (MSE)")
-    ax.set_title(f"Loss: {Path(c.source).name}")
-    ax.grid(True, alpha=0.3)
+    ax.set(xlabel="epoch", ylabel="loss (MSE)", yscale="log", title=f"Loss: {Path(c.source).name}")
     ax.legend()
     for ax in below:
         if c.kind == "trajectory":
             for name in BLOG_NAMES:
-                mine = [x for x in weights if x.label.split()[-1] == name]
+                mine = [x for x in weights if x.label.split()[-1] == name]  # "epoch 10 w3"
                 epochs = [int(x.label.split()[1]) for x in mine]
                 ax.plot(epochs, [max(x.difference, ZERO) for x in mine], marker=".", lw=1, label=name)
             if first is not None:
                 ax.axvline(first, color="tab:red", ls="--", lw=1)
-            ax.set_xlabel("epoch")
             ax.legend(ncol=3, fontsize="small")
         else:
             colours = ["tab:blue" if x.agrees else "tab:red" for x in weights]
             ax.bar(list(BLOG_NAMES), [max(x.difference, ZERO) for x in weights], color=colours)
-            ax.set_xlabel("parameter (after training)")
         ax.axhline(max(x.limit for x in weights), color="gray", ls=":", lw=1)
-        ax.set_yscale("log")
-        ax.set_ylabel("|yours - reference|")
-        ax.set_title(f"Weight differences (dotted: the largest allowed; 0 drawn at {ZERO:g})")
+        ax.set(
+            xlabel="epoch" if c.kind == "trajectory" else "parameter (after training)",
+            ylabel="|yours - reference|",
+            yscale="log",
+            title=f"Weight differences (dotted: the largest allowed; 0 drawn at {ZERO:g})",
+        )
+    for ax in figure.axes:
         ax.grid(True, alpha=0.3)
     return _save(figure, path, tight=True)

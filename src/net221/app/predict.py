@@ -44,25 +44,21 @@ def one_row(given: dict[str, Any], features: list[str]) -> list[float]:
     missing, extra = [f for f in features if f not in given], [g for g in given if g not in features]
     takes = f"the network takes {', '.join(features)}"
     if missing:  # a feature the schema does not know is given with a +, as Hydra adds keys
-        plus = (
-            " (a feature other than weight and height as +NAME=VALUE)"
-            if set(missing) - set(BLOG_FEATURES)
-            else ""
-        )
+        plus = " (a feature other than weight and height as +NAME=VALUE)"
+        plus = plus if set(missing) - set(BLOG_FEATURES) else ""
         raise UserError(f"missing {', '.join(f'{name}=VALUE' for name in missing)}: {takes}{plus}")
     if extra:
         raise UserError(f"{', '.join(extra)}: not a feature of this network; {takes}")
-    for name in features:
-        value = given[name]
+    for name, value in given.items():
         if isinstance(value, bool) or not isinstance(value, int | float) or not np.isfinite(value):
             raise UserError(f"{name}={value!r}: must be a finite number")
-        positive(name, value, f"{name}={value:g}")
-    return [float(given[name]) for name in features]
+    return [positive(name, given[name], f"{name}={given[name]:g}") for name in features]
 
 
-def positive(name: str, value: float, where: str) -> None:  # weight and height are measures
+def positive(name: str, value: float, where: str) -> float:  # the value; weight and height must be > 0
     if name in BLOG_FEATURES and value <= 0:
         raise UserError(f"{where}: must be > 0")
+    return float(value)
 
 
 def csv_rows(path: Path, features: list[str]) -> tuple[list[str], list[list[str]], list[list[float]]]:
@@ -82,8 +78,7 @@ def csv_rows(path: Path, features: list[str]) -> tuple[list[str], list[list[str]
             place, cell = f"{path}, line {line}, column {name!r}", rows[-1][header.index(name)]
             if is_missing(cell):
                 raise UserError(f"{place}: missing value")
-            values[-1].append(read_number(cell, place))
-            positive(name, values[-1][-1], f"{place}: {cell}")
+            values[-1].append(positive(name, read_number(cell, place), f"{place}: {cell}"))
     return header, rows, values
 
 
@@ -127,12 +122,12 @@ def table(
     header: list[str], rows: list[list[str]], features: list[str], p: list[float], labels: list[str], one: str
 ) -> str:
     """The first ten rows as aligned columns: a name column if there is one, the features, P and label."""
-    shown = (["name"] if "name" in header else []) + features
-    lines = [[*shown, f"P({one})", "label"]] + [
-        [*(cells[header.index(c)] for c in shown), f"{probability:.3f}", label]
-        for cells, probability, label in list(zip(rows, p, labels, strict=True))[:10]
+    shown = [header.index(name) for name in (["name"] if "name" in header else []) + features]
+    lines = [[*(header[i] for i in shown), f"P({one})", "label"]] + [
+        [*(cells[i] for i in shown), f"{probability:.3f}", label]
+        for cells, probability, label in zip(rows[:10], p[:10], labels[:10], strict=True)
     ]
-    widths = [max(len(line[i]) for line in lines) for i in range(len(lines[0]))]
+    widths = [max(map(len, column)) for column in zip(*lines, strict=True)]
     text = ["  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip() for line in lines]
     if len(rows) > 10:  # the CSV file has every row
         text.append(f"... and {len(rows) - 10} more rows ({len(rows)} in all)")

@@ -27,6 +27,13 @@ PROG = "net221-report"
 
 
 @dataclass
+class ReportConfig:
+    dir: str = MISSING  # the multirun directory (holding 0/, 1/, ...)
+    csv: str | None = None  # the table (default: DIR/report.csv)
+    plot: str | None = None  # the plot (default: DIR/report.png)
+
+
+@dataclass
 class Job:
     name: str
     overrides: dict[str, str]
@@ -63,7 +70,7 @@ def read_jobs(sweep_dir: Path) -> list[Job]:
             continue
         try:
             summary = json.loads((job_dir / "summary.json").read_text(encoding="utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError, OSError):
+        except (ValueError, OSError):  # not UTF-8, not JSON
             job.status, job.damaged = "failed: unreadable summary.json", True
             continue
         if not isinstance(summary, dict):
@@ -87,10 +94,14 @@ def swept_keys(jobs: list[Job]) -> list[str]:
 def table(jobs: list[Job], keys: list[str]) -> tuple[list[str], list[list[str]]]:
     """The header and a row per job: its name, swept values, metrics (4 significant digits) and status."""
     metrics = list(dict.fromkeys(name for job in jobs for name in job.metrics))
-    values = [[job.metrics.get(name) for name in metrics] for job in jobs]
     rows = [
-        [job.name, *(job.overrides.get(key, "") for key in keys), *map(_cell, row), job.status]
-        for job, row in zip(jobs, values, strict=True)
+        [
+            job.name,
+            *(job.overrides.get(key, "") for key in keys),
+            *(_cell(job.metrics.get(name)) for name in metrics),
+            job.status,
+        ]
+        for job in jobs
     ]
     return ["job", *keys, *metrics, "status"], rows
 
@@ -127,15 +138,9 @@ def plot(jobs: list[Job], keys: list[str], path: Path, sweep_dir: Path) -> Any:
     return sweep_figure(path, finished, keys, optuna=(sweep_dir / "optimization_results.yaml").is_file())
 
 
-def damaged(sweep_dir: Path, jobs: list[Job]) -> str | None:
-    """One line naming the jobs whose summary.json is damaged (every other job is reported)."""
-    bad = [str(sweep_dir / job.name / "summary.json") for job in jobs if job.damaged]
-    return f"damaged summary.json (not a readable JSON object): {', '.join(bad)}" if bad else None
-
-
 def report(sweep_dir: Path, csv_path: Path, png_path: Path) -> tuple[str, str | None]:
-    """Write the table and the plot; return the markdown table with a line that counts the jobs,
-    and the line naming damaged jobs, if any."""
+    """Write the table and the plot; return the markdown table with a line that counts the jobs, and
+    one line naming the jobs whose summary.json is damaged, if any (every other job is reported)."""
     jobs = read_jobs(sweep_dir)
     keys = swept_keys(jobs)
     header, rows = table(jobs, keys)
@@ -145,17 +150,12 @@ def report(sweep_dir: Path, csv_path: Path, png_path: Path) -> tuple[str, str | 
         plotted = plot(jobs, keys, temporary, sweep_dir) is not None
     failed = sum(job.status != "ok" for job in jobs)
     shown = [[shown_value(cell) for cell in row] for row in rows]  # report.csv keeps every digit
-    lines = [markdown(header, shown), "", f"{len(jobs)} job(s), {failed} failed. Table: {csv_path}"]
-    if plotted:
-        lines[-1] += f"; plot: {png_path}"
-    return "\n".join(lines), damaged(sweep_dir, jobs)
-
-
-@dataclass
-class ReportConfig:
-    dir: str = MISSING  # the multirun directory (holding 0/, 1/, ...)
-    csv: str | None = None  # the table (default: DIR/report.csv)
-    plot: str | None = None  # the plot (default: DIR/report.png)
+    counts = f"{len(jobs)} job(s), {failed} failed. Table: {csv_path}" + (
+        f"; plot: {png_path}" if plotted else ""
+    )
+    damaged = [str(sweep_dir / job.name / "summary.json") for job in jobs if job.damaged]
+    bad = f"damaged summary.json (not a readable JSON object): {', '.join(damaged)}" if damaged else None
+    return f"{markdown(header, shown)}\n\n{counts}", bad
 
 
 @hydra.main(version_base="1.3", config_path="pkg://net221.configs", config_name="report")
@@ -165,10 +165,9 @@ def _task(cfg: DictConfig) -> None:
             raise UserError("dir=PATH is required: a sweep's directory, such as multirun/DATE/TIME")
         sweep_dir = Path(cfg.dir)
         csv_path = sweep_dir / "report.csv" if cfg.csv is None else Path(cfg.csv)
-        text, bad = report(
-            sweep_dir, csv_path, sweep_dir / "report.png" if cfg.plot is None else Path(cfg.plot)
-        )
-    except UserError as error:  # here, before Hydra would log it as a failed job
+        png_path = sweep_dir / "report.png" if cfg.plot is None else Path(cfg.plot)
+        text, bad = report(sweep_dir, csv_path, png_path)
+    except UserError as error:  # here, before Hydra would report a failed job
         fail(PROG, str(error))
     except OSError as error:
         fail(PROG, f"{error.filename or cfg.dir}: {error.strerror or error}")
