@@ -77,18 +77,13 @@ def merge(base: Variant, a: Variant, b: Variant) -> Variant | None:
 @dataclass(frozen=True)
 class _Seen:
     """Your numbers, one by one: the index in a run of each, as logged and as if shifted by one
-    epoch, its column (w1..b3, then the loss), its value and its least limit."""
+    epoch, its column (w1..b3, then the loss: 9), its value and its least limit."""
 
     at: np.ndarray
     shifted: np.ndarray
     column: np.ndarray
     value: np.ndarray
     least: np.ndarray
-
-    @property
-    def losses(self) -> np.ndarray:
-        out: np.ndarray = self.column == 9
-        return out
 
 
 def _least(e: LoggedEpoch) -> float:
@@ -108,28 +103,24 @@ def _row(run: Rerun, k: int) -> np.ndarray:
     return np.hstack([run.weights[:, k], run.loss[:, k, None]])
 
 
-def _misfit(run: np.ndarray, seen: _Seen, shifted: bool, s: Settings, slack: np.ndarray) -> float:
-    """Residual of one run (E+1, 10) against your numbers; `slack` widens the limits."""
-    i = seen.shifted if shifted else seen.at
-    keep = i < len(run)
-    i, column = i[keep], seen.column[keep]
-    ref = run[i, column]
-    lim = np.maximum(s.tolerance * np.maximum(np.abs(ref), s.abs_floor), seen.least[keep]) + slack[i, column]
-    return residual(seen.value[keep], ref, lim)
-
-
 def _fits(
     run: Rerun, k: int, seen: _Seen, s: Settings, slack: np.ndarray | None = None
 ) -> tuple[float, float]:
-    """Run k's residuals: with the epochs as logged, and shifted by one."""
-    row = _row(run, k)
+    """Run k's residuals against your numbers, with the epochs as logged and shifted by one (inf
+    without losses); `slack` (E+1, 10) widens the limits."""
+    row, found = _row(run, k), []
     slack = np.zeros_like(row) if slack is None else slack
-    moved = _misfit(row, seen, True, s, slack) if seen.losses.any() else np.inf
-    return _misfit(row, seen, False, s, slack), moved
+    for i in (seen.at, seen.shifted):
+        keep = i < len(row)
+        i, column = i[keep], seen.column[keep]
+        ref = row[i, column]
+        lim = np.maximum(s.tolerance * np.maximum(np.abs(ref), s.abs_floor), seen.least[keep])
+        found.append(residual(seen.value[keep], ref, lim + slack[i, column]))
+    return found[0], found[1] if (seen.column == 9).any() else np.inf
 
 
 def _shift_text(seen: _Seen) -> str:
-    if (seen.losses & (seen.shifted == 0)).any():
+    if ((seen.column == 9) & (seen.shifted == 0)).any():
         return "the loss is computed before the epoch's updates (epoch N shows the loss after epoch N-1)"
     return "epochs are counted from 1 (epoch N shows the loss after the reference's epoch N-1): count from 0"
 
@@ -182,7 +173,7 @@ def _judge(
     after, moved = fits[0]
     if after <= 1:
         return found("agrees", True)
-    if seen.losses.any():
+    if (seen.column == 9).any():
         evidence.append(tried(_shift_text(seen), moved))
     if single or (all(min(fit) > 1 for fit in fits) and not (steps and steps.causes)):
         ref, single_run = _row(run, 0), _row(rerun([named[0][1]], datasets(), epochs, np.float32), 0)
@@ -197,7 +188,7 @@ def _judge(
     for (text, _), (after, moved) in zip(named[1:], fits[1:], strict=True):
         if min(after, moved) <= 1:
             return found(shifted(text, after))
-    yours = seen.value[~seen.losses]
+    yours = seen.value[seen.column < 9]
     for k, (what, _) in enumerate(named if final else []):  # another epoch count
         wk, tolerance = run.weights[:, k], (loose if k else s).tolerance
         per_epoch = (np.abs(wk - yours) / (tolerance * np.maximum(np.abs(wk), s.abs_floor))).max(axis=1)
@@ -229,21 +220,19 @@ def _judge(
     return conclude(evidence, "numbers", lead)
 
 
-def _printed(
-    logged: Sequence[LoggedEpoch], reference: np.ndarray, s: Settings
-) -> tuple[np.ndarray, np.ndarray]:
-    """Your printed losses, and their limits around the `reference` losses."""
+def _printed_fit(logged: Sequence[LoggedEpoch], reference: np.ndarray, s: Settings) -> float:
+    """The residual of your printed losses against `reference`, each within the check's tolerance or
+    half its last digit."""
     limits = np.maximum(s.tolerance * np.maximum(reference, s.abs_floor), [_least(e) for e in logged])
-    return np.array([e.loss for e in logged]), limits
+    return residual(np.array([e.loss for e in logged]), reference, limits)
 
 
 def _loss_factor(
     logged: Sequence[LoggedEpoch], reference: np.ndarray, s: Settings, where: str = ""
 ) -> Evidence | None:
     """Your losses as the MSE `reference` times one constant (½·MSE, a sum, ...), if they are."""
-    yours, limits = _printed(logged, reference, s)
-    for c in (*LOSS_FACTORS, float(np.median(yours / reference))):
-        if abs(c - 1) > 1e-6 and (r := residual(yours, c * reference, max(c, 1.0) * limits)) <= 1:
+    for c in (*LOSS_FACTORS, float(np.median([e.loss for e in logged] / reference))):
+        if abs(c - 1) > 1e-6 and (r := _printed_fit(logged, c * reference, s)) <= 1:
             return Evidence(f"your loss is {c:.6g}× the MSE{where}{LOSS_FACTORS.get(c, '')}", True, r)
     return None
 
@@ -273,10 +262,10 @@ def diagnose_training(
     found = _judge(named, _seen(weights, trace), s, epochs, steps, single, final=True)
     if trace and not found.explained:  # train() may agree, its printed loss not
         run = rerun([base], datasets(), epochs)
-        scaled = _loss_factor(trace, run.loss[[e.epoch + 1 for e in trace], 0], s)
-        if scaled is not None and _fits(run, 0, _seen(weights, []), s)[0] <= 1:
-            cause = f"{scaled.hypothesis}: it prints another loss; train() agrees (its final weights)"
-            return replace(found, cause=cause, explained=True, evidence=[*found.evidence, asdict(scaled)])
+        factor = _loss_factor(trace, run.loss[[e.epoch + 1 for e in trace], 0], s)
+        if factor is not None and _fits(run, 0, _seen(weights, []), s)[0] <= 1:
+            cause = f"{factor.hypothesis}: it prints another loss; train() agrees (its final weights)"
+            return replace(found, cause=cause, explained=True, evidence=[*found.evidence, asdict(factor)])
     if repeated:
         note = "train() prints its loss inside the per-sample loop (an epoch printed more than once)"
         note += ": judged from the final weights"
@@ -295,8 +284,7 @@ def diagnose_trajectory(
     if own and not found.explained:
         # a loss that is not the blog data's loss at your own weights is a loss of other data
         blog, printed = np.array([mse(w) for _, w in own]), [e for e, _ in own]
-        yours, limits = _printed(printed, blog, s)
-        r = residual(yours, blog, limits)
+        r = _printed_fit(printed, blog, s)
         text = "the losses are of other data: they are not the blog data's loss at your own weights"
         # the same loss times a constant is another formula for it: the training is not in question
         factor = _loss_factor(printed, blog, s, " at your own weights") if r > 1 else None
