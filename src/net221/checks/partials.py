@@ -8,7 +8,7 @@ usual mistake changes one of them: f'(o1) for f'(sum_o1), h2 for h1, a factor le
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import astuple, dataclass, replace
 
 import numpy as np
 
@@ -34,23 +34,17 @@ class Partial:
     slope: str
     mistake: str = ""
 
-    def codes(self) -> list[int]:
-        return [FACTORS.index(f) for f in (self.sign, self.path, self.outer, self.input, self.slope)]
 
-
-CORRECT = {
-    name: Partial("1", path, "f'(sum_o1)", x, slope)
-    for name, path, x, slope in [
-        ("w1", "w5", "x1", "f'(sum_h1)"),
-        ("w2", "w5", "x2", "f'(sum_h1)"),
-        ("w3", "w6", "x1", "f'(sum_h2)"),
-        ("w4", "w6", "x2", "f'(sum_h2)"),
-        ("w5", "1", "h1", "1"),
-        ("w6", "1", "h2", "1"),
-        ("b1", "w5", "1", "f'(sum_h1)"),
-        ("b2", "w6", "1", "f'(sum_h2)"),
-        ("b3", "1", "1", "1"),
-    ]
+CORRECT = {  # dL/dθ = dL/dy_pred · sign · path · outer · input · slope
+    "w1": Partial("1", "w5", "f'(sum_o1)", "x1", "f'(sum_h1)"),
+    "w2": Partial("1", "w5", "f'(sum_o1)", "x2", "f'(sum_h1)"),
+    "w3": Partial("1", "w6", "f'(sum_o1)", "x1", "f'(sum_h2)"),
+    "w4": Partial("1", "w6", "f'(sum_o1)", "x2", "f'(sum_h2)"),
+    "w5": Partial("1", "1", "f'(sum_o1)", "h1", "1"),
+    "w6": Partial("1", "1", "f'(sum_o1)", "h2", "1"),
+    "b1": Partial("1", "w5", "f'(sum_o1)", "1", "f'(sum_h1)"),
+    "b2": Partial("1", "w6", "f'(sum_o1)", "1", "f'(sum_h2)"),
+    "b3": Partial("1", "1", "f'(sum_o1)", "1", "1"),
 }
 
 
@@ -99,8 +93,8 @@ def network(theta: np.ndarray, x1: np.ndarray, x2: np.ndarray) -> tuple[np.ndarr
 
 
 def code_array(partials: Iterable[Sequence[Partial]]) -> np.ndarray:
-    """K rows of nine partials as indices (K, 9, 5) into FACTORS."""
-    return np.array([[p.codes() for p in row] for row in partials])
+    """K rows of nine partials as indices (K, 9, 5) into FACTORS, a factor of each field but `mistake`."""
+    return np.array([[[FACTORS.index(f) for f in astuple(p)[:5]] for p in row] for row in partials])
 
 
 def gradients(

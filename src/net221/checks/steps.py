@@ -24,7 +24,6 @@ from net221.init import BLOG_NAMES
 if TYPE_CHECKING:  # compare imports diagnosis, which imports this module
     from net221.checks.compare import Settings
 
-Events = Sequence[tuple[str, float | None]]
 Step = tuple[dict[str, float], dict[str, float], Counter[str]]  # the state before, after, names assigned
 
 
@@ -81,7 +80,7 @@ class StepFindings:
 
 
 def follow_steps(
-    initial: Mapping[str, float], events: Events, s: Settings, count: int = 12
+    initial: Mapping[str, float], events: Sequence[tuple[str, float | None]], s: Settings, count: int = 12
 ) -> StepFindings | None:
     """The first `count` steps of train() against the reference's from the same state."""
     if not events or any(value is None for _, value in events):
