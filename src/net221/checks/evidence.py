@@ -58,6 +58,5 @@ def conclude(evidence: list[Evidence], where: str, steps: Sequence[str] = ()) ->
         return diagnosis("; ".join(e.hypothesis for e in explaining), evidence, steps=steps)
     closest = min((e for e in evidence if e.hypothesis != "float32 arithmetic"), key=lambda e: e.residual)
     text = f"no cause in the catalogue explains your {where} exactly; the closest: {closest.hypothesis}"
-    return diagnosis(
-        f"{text} (off by {closest.residual:.3g} tolerances)", evidence, explained=False, steps=steps
-    )
+    text += f" (off by {closest.residual:.3g} tolerances)"
+    return diagnosis(text, evidence, explained=False, steps=steps)

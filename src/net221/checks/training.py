@@ -194,9 +194,8 @@ def _judge(
         per_epoch = (np.abs(wk - yours) / (tolerance * np.maximum(np.abs(wk), s.abs_floor))).max(axis=1)
         per_epoch[s.epochs] = np.inf
         e = int(np.argmin(per_epoch))
-        text = (
-            f"your train() runs {e} epoch{'' if e == 1 else 's'}, the reference {s.epochs} (set epochs={e})"
-        )
+        epochs_text = f"{e} epoch{'' if e == 1 else 's'}, the reference {s.epochs} (set epochs={e})"
+        text = f"your train() runs {epochs_text}"
         text = f"{what}; and {text}" if k else text
         if k == 0 or per_epoch[e] <= 1:
             evidence.append(tried(text, float(per_epoch[e])))
