@@ -1,10 +1,7 @@
-"""Why another implementation disagrees, wired into compare and gradcheck.
+"""Why another implementation disagrees, wired into compare and gradcheck (docs/diagnoses.md).
 
-Layer: checks. followed(network, calls, inputs) makes the child process follow train() and
-measure feedforward's responses; attach(comparison, events, responses) gives a comparison
-that disagrees its Diagnosis (and one whose differences are benign its agreement);
-for_gradcheck(points, values, settings) diagnoses a failing check. docs/diagnoses.md explains
-each cause.
+Layer: checks. `followed` makes the child process follow train() and measure feedforward's
+responses; `attach` gives a comparison its Diagnosis; `for_gradcheck` diagnoses a failing check.
 """
 
 from __future__ import annotations

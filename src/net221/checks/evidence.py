@@ -7,8 +7,7 @@ Layer: checks. A hypothesis explains your numbers when every one agrees within i
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
@@ -21,15 +20,15 @@ class Evidence:
     explains: bool
     residual: float  # the largest difference in units of its tolerance
 
-    def to_json(self) -> dict[str, Any]:
-        residual = self.residual if np.isfinite(self.residual) else str(self.residual)
-        return {"hypothesis": self.hypothesis, "explains": self.explains, "residual": residual}
+
+def tried(hypothesis: str, residual: float) -> Evidence:
+    return Evidence(hypothesis, residual <= 1, residual)
 
 
 @dataclass(frozen=True)
 class Diagnosis(report.Diagnosis):
     """The cause (a sentence a verdict can lead with) and the evidence: each hypothesis tried,
-    whether it explains the numbers, its residual (Evidence.to_json)."""
+    whether it explains the numbers, its residual."""
 
     agrees: bool = False  # the differences are benign: float32 rounding, prints
     explained: bool = True  # a hypothesis explains the numbers exactly
@@ -43,7 +42,7 @@ def diagnosis(
     explained: bool = True,
     steps: Sequence[str] = (),
 ) -> Diagnosis:
-    return Diagnosis(cause, [e.to_json() for e in evidence], agrees, explained, list(steps))
+    return Diagnosis(cause, [asdict(e) for e in evidence], agrees, explained, list(steps))
 
 
 def residual(yours: np.ndarray, theirs: np.ndarray, limits: np.ndarray) -> float:
@@ -59,6 +58,5 @@ def conclude(evidence: list[Evidence], where: str, steps: Sequence[str] = ()) ->
         return diagnosis("; ".join(e.hypothesis for e in explaining), evidence, steps=steps)
     closest = min((e for e in evidence if e.hypothesis != "float32 arithmetic"), key=lambda e: e.residual)
     text = f"no cause in the catalogue explains your {where} exactly; the closest: {closest.hypothesis}"
-    return diagnosis(
-        f"{text} (off by {closest.residual:.3g} tolerances)", evidence, explained=False, steps=steps
-    )
+    text += f" (off by {closest.residual:.3g} tolerances)"
+    return diagnosis(text, evidence, explained=False, steps=steps)

@@ -8,14 +8,14 @@ parameters your feedforward responds to differently.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from net221.checks import usernetwork
-from net221.checks.evidence import Diagnosis, Evidence, conclude, diagnosis, residual
+from net221.checks.evidence import Diagnosis, conclude, diagnosis, residual, tried
 from net221.checks.partials import EPS32, network, sigmoid, vector
 from net221.init import BLOG_NAMES
 
@@ -42,35 +42,39 @@ def _catalogue(theta: np.ndarray) -> tuple[list[str], list[np.ndarray]]:
     return texts, rows
 
 
-def perturbed(values: Mapping[str, float]) -> list[dict[str, float]]:
-    """The nine parameter sets at which feedforward's response is measured: one moved at a time."""
-    return [{**values, name: value + 1e-6 * max(1.0, abs(value))} for name, value in values.items()]
+def slopes(
+    feedforward: Callable[[Mapping[str, float]], np.ndarray], values: Mapping[str, float]
+) -> np.ndarray:
+    """feedforward's response (9, M) to a small change of each parameter at `values`, per unit."""
+    at, found = feedforward(values), []
+    for name in BLOG_NAMES:
+        moved = values[name] + 1e-6 * max(1.0, abs(values[name]))
+        found.append((feedforward({**values, name: moved}) - at) / (moved - values[name]))
+    return np.array(found)
 
 
 @dataclass(frozen=True)
 class Responses:
-    """Your feedforward at some parameter values and at each of perturbed(values)."""
-
     values: dict[str, float]
-    outputs: np.ndarray  # (M,)
-    moved: np.ndarray  # (9, M)
+    slopes: np.ndarray  # your feedforward's slopes (9, M) at `values`
 
 
 def measure_responses(network: usernetwork.UserNetwork, inputs: np.ndarray) -> Responses:
-    """Your feedforward at its current values and at each of perturbed(values), in the process
-    that holds the object; the attributes are put back as they were."""
+    """Your feedforward's slopes at its current values, in the process that holds the object; its
+    attributes are put back as they were."""
     obj = network.state["obj"]
     kept, values = {name: getattr(obj, name) for name in BLOG_NAMES}, network.parameters("the responses")
-    moved = []
+
+    def feedforward(changed: Mapping[str, float]) -> np.ndarray:
+        for name, value in changed.items():
+            setattr(obj, name, value)
+        return network.feedforward(inputs)
+
     try:
-        for changed in perturbed(values):
-            for name, value in changed.items():
-                setattr(obj, name, value)
-            moved.append(network.feedforward(inputs))
+        return Responses(values, slopes(feedforward, values))
     finally:
         for name, value in kept.items():
             setattr(obj, name, value)
-    return Responses(values, network.feedforward(inputs), np.array(moved))
 
 
 def diagnose_forward(
@@ -88,36 +92,26 @@ def diagnose_forward(
     if residual(yours, reference, limits) <= 1:
         return None
     single = _outputs(theta[None].astype(np.float32), inputs.astype(np.float32))[0].astype(np.float64)
-    r = residual(yours, reference, limits + 8 * np.abs(single - reference) + 4 * EPS32 * np.abs(reference))
-    evidence = [Evidence("float32 arithmetic", r <= 1, r)]
-    if r <= 1:
-        return diagnosis(
-            "your feedforward agrees within float32 rounding (it computes in float32)", evidence, True
-        )
+    slack = 8 * np.abs(single - reference) + 4 * EPS32 * np.abs(reference)
+    evidence = [tried("float32 arithmetic", residual(yours, reference, limits + slack))]
+    if evidence[0].explains:
+        text = "your feedforward agrees within float32 rounding (it computes in float32)"
+        return diagnosis(text, evidence, agrees=True)
     texts, rows = _catalogue(theta)
     texts.append("your output neuron takes x1, x2 where h1, h2 belong (o1 = f(w5·x1 + w6·x2 + b3))")
     with np.errstate(over="ignore"):
         wired = sigmoid(theta[4] * inputs[:, 0] + theta[5] * inputs[:, 1] + theta[8])
     for text, out in zip(texts, [*_outputs(np.array(rows), inputs), wired], strict=True):
-        evidence.append(Evidence(text, (r := residual(yours, out, limits)) <= 1, r))
+        evidence.append(tried(text, residual(yours, out, limits)))
     found = conclude(evidence, "feedforward")
     if responses is None or found.explained:
         return found
-    at = vector(responses.values)
-    moved = np.array([vector(v) for v in perturbed(responses.values)])
-    steps = np.diag(moved - at)[:, None]
-    some = inputs[: len(responses.outputs)]
-    mine = (responses.moved - responses.outputs) / steps
-    theirs = (_outputs(moved, some) - _outputs(at[None], some)) / steps
+    some, mine = inputs[: responses.slopes.shape[1]], responses.slopes
+    theirs = slopes(lambda values: _outputs(vector(values)[None], some)[0], responses.values)
     # each divided by the response to b3, f'(sum_o1): what remains is d(sum_o1)/dθ
     usable = (np.abs(mine[8]) > 1e-9) & (np.abs(theirs[8]) > 1e-9)
     mine, theirs = mine[:, usable] / mine[8, usable], theirs[:, usable] / theirs[8, usable]
-    different = [
-        n
-        for n, a, b in zip(BLOG_NAMES, mine, theirs, strict=True)
-        if residual(a, b, 1e-4 + 1e-3 * np.abs(b)) > 1
-    ]
-    text = (
-        f"it treats {', '.join(different) or 'no parameter'} differently (its response to a change of each)"
-    )
+    differ = [residual(a, b, 1e-4 + 1e-3 * np.abs(b)) > 1 for a, b in zip(mine, theirs, strict=True)]
+    names = ", ".join(n for n, d in zip(BLOG_NAMES, differ, strict=True) if d) or "no parameter"
+    text = f"it treats {names} differently (its response to a change of each)"
     return replace(found, cause=f"{found.cause}; {text}")

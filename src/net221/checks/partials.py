@@ -1,27 +1,26 @@
 """The nine partials of L = (y_true - y_pred)^2, their usual mistakes, and which a formula shows.
 
-Layer: checks. Every partial is a product of five factors, dL/dθ = sign · dL/dy_pred · path ·
+Layer: checks. Every partial is a product of five factors, dL/dθ = dL/dy_pred · sign · path ·
 outer · input · slope (dL/dw1 = -2(y_true - y_pred) · w5 · f'(sum_o1) · x1 · f'(sum_h1)), and a
 usual mistake changes one of them: f'(o1) for f'(sum_o1), h2 for h1, a factor left out, ...
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import astuple, dataclass, replace
 
 import numpy as np
 
-from net221.checks.evidence import Diagnosis, Evidence, diagnosis, residual
-from net221.data import blog_dataset
+from net221.checks.evidence import Diagnosis, Evidence, diagnosis, residual, tried
 from net221.init import BLOG_NAMES
 
-SAMPLES = blog_dataset().names
 EPS32 = float(np.finfo(np.float32).eps)
 FACTORS: tuple[str, ...] = ("1", "-1", "w5", "w6", "f'(sum_o1)", "f'(o1)", "x1", "x2", "h1", "h2")
-FACTORS += ("f'(sum_h1)", "f'(sum_h2)", "f'(h1)", "f'(h2)")
+FACTORS += ("f'(sum_h1)", "f'(sum_h2)", "f'(h1)", "f'(h2)")  # gradients' order
 OTHER = {"x1": "x2", "h1": "h2", "w5": "w6", "f'(sum_h1)": "f'(sum_h2)"}
 OTHER |= {b: a for a, b in OTHER.items()}
+HALF_MSE = " (the gradient of ½·MSE, -(y_true - y_pred), for -2(y_true - y_pred))"
 
 
 @dataclass(frozen=True)
@@ -36,19 +35,16 @@ class Partial:
     mistake: str = ""
 
 
-CORRECT = {
-    name: Partial("1", path, "f'(sum_o1)", x, slope)
-    for name, path, x, slope in [
-        ("w1", "w5", "x1", "f'(sum_h1)"),
-        ("w2", "w5", "x2", "f'(sum_h1)"),
-        ("w3", "w6", "x1", "f'(sum_h2)"),
-        ("w4", "w6", "x2", "f'(sum_h2)"),
-        ("w5", "1", "h1", "1"),
-        ("w6", "1", "h2", "1"),
-        ("b1", "w5", "1", "f'(sum_h1)"),
-        ("b2", "w6", "1", "f'(sum_h2)"),
-        ("b3", "1", "1", "1"),
-    ]
+CORRECT = {  # dL/dθ = dL/dy_pred · sign · path · outer · input · slope
+    "w1": Partial("1", "w5", "f'(sum_o1)", "x1", "f'(sum_h1)"),
+    "w2": Partial("1", "w5", "f'(sum_o1)", "x2", "f'(sum_h1)"),
+    "w3": Partial("1", "w6", "f'(sum_o1)", "x1", "f'(sum_h2)"),
+    "w4": Partial("1", "w6", "f'(sum_o1)", "x2", "f'(sum_h2)"),
+    "w5": Partial("1", "1", "f'(sum_o1)", "h1", "1"),
+    "w6": Partial("1", "1", "f'(sum_o1)", "h2", "1"),
+    "b1": Partial("1", "w5", "f'(sum_o1)", "1", "f'(sum_h1)"),
+    "b2": Partial("1", "w6", "f'(sum_o1)", "1", "f'(sum_h2)"),
+    "b3": Partial("1", "1", "f'(sum_o1)", "1", "1"),
 }
 
 
@@ -83,6 +79,11 @@ def sigmoid(x: np.ndarray) -> np.ndarray:
     return out
 
 
+def slope(f: np.ndarray) -> np.ndarray:  # f'(sum) from f(sum)
+    out: np.ndarray = f * (1 - f)
+    return out
+
+
 def network(theta: np.ndarray, x1: np.ndarray, x2: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """h1, h2, y_pred of parameters theta (..., 9) at (x1, x2), broadcast."""
     w1, w2, w3, w4, w5, w6, b1, b2, b3 = np.moveaxis(theta, -1, 0)
@@ -91,13 +92,9 @@ def network(theta: np.ndarray, x1: np.ndarray, x2: np.ndarray) -> tuple[np.ndarr
         return h1, h2, sigmoid(w5 * h1 + w6 * h2 + b3)
 
 
-def code_array(partials: Sequence[Sequence[Partial]]) -> np.ndarray:
-    """K rows of nine partials as indices (5, K, 9) into gradients' flattened factors (K, FACTORS)."""
-    codes = [
-        [[FACTORS.index(f) for f in (p.sign, p.path, p.outer, p.input, p.slope)] for p in r] for r in partials
-    ]
-    out: np.ndarray = np.moveaxis(np.array(codes) + len(FACTORS) * np.arange(len(codes))[:, None, None], 2, 0)
-    return out
+def code_array(partials: Iterable[Sequence[Partial]]) -> np.ndarray:
+    """K rows of nine partials as indices (K, 9, 5) into FACTORS, a factor of each field but `mistake`."""
+    return np.array([[[FACTORS.index(f) for f in astuple(p)[:5]] for p in row] for row in partials])
 
 
 def gradients(
@@ -105,21 +102,27 @@ def gradients(
 ) -> np.ndarray:
     """The nine partials (K, 9), as `codes` has them, of each row theta (K, 9) at (x1, x2, y_true) (K,)."""
     h1, h2, y = network(theta, x1, x2)
-    fy, fh1, fh2 = (
-        sigmoid(y),
-        sigmoid(h1),
-        sigmoid(h2),
-    )  # f'(o1) = fy (1 - fy), ...: slopes at the activations
-    one, w5, w6 = np.ones_like(y), theta[:, 4], theta[:, 5]
-    slopes = (h1 * (1 - h1), h2 * (1 - h2), fh1 * (1 - fh1), fh2 * (1 - fh2))
-    values = (one, -one, w5, w6, y * (1 - y), fy * (1 - fy), x1, x2, h1, h2, *slopes)
-    p = np.take(np.stack(values, axis=1), codes)
-    out: np.ndarray = (-2 * (y_true - y))[:, None] * (p[0] * p[1] * p[2] * p[3] * p[4])
+    one = np.ones_like(y)
+    factors = [one, -one, theta[:, 4], theta[:, 5], slope(y), slope(sigmoid(y)), x1, x2, h1, h2]
+    factors += [slope(h1), slope(h2), slope(sigmoid(h1)), slope(sigmoid(h2))]
+    p = np.stack(factors, axis=1)[np.arange(len(y))[:, None, None], codes]
+    out: np.ndarray = (-2 * (y_true - y))[:, None] * p.prod(axis=2)
     return out
 
 
 def vector(values: Mapping[str, float]) -> np.ndarray:
     return np.array([values[name] for name in BLOG_NAMES], dtype=np.float64)
+
+
+def common_factor(yours: np.ndarray, correct: np.ndarray) -> float:
+    """The median of yours / correct where neither is 0: 1 when within 1e-6 of it or not finite,
+    else to 9 digits when that is as close."""
+    both = (correct != 0) & (yours != 0)
+    with np.errstate(over="ignore", invalid="ignore"):
+        c = float(np.median(yours[both] / correct[both])) if both.any() else 1.0
+    if not np.isfinite(c) or abs(c - 1) < 1e-6:
+        return 1.0
+    return float(f"{c:.9g}") if abs(c - float(f"{c:.9g}")) < 1e-12 else c
 
 
 def diagnose_partials(
@@ -131,30 +134,26 @@ def diagnose_partials(
 ) -> Diagnosis:
     """Why a formula's partials (P, 9) at P points (params, inputs (P, 3): x1, x2, y_true) are
     wrong: a factor on all, a wrong dL/dy_pred, or for each wrong one the usual mistake it shows."""
-    theta, (x1, x2, y), n = np.array([vector(p) for p in params]), inputs.T, len(params)
+    theta, (x1, x2, y) = np.array([vector(p) for p in params]), inputs.T
 
     def partials(nine: Sequence[Partial]) -> np.ndarray:
-        return gradients(theta, x1, x2, y, code_array([nine] * n))
+        return gradients(theta, x1, x2, y, code_array([nine] * len(theta)))
 
-    def tried(text: str, values: np.ndarray, target: np.ndarray) -> Evidence:
-        r = residual(values, target, tolerance * np.maximum(np.abs(target), floor))
-        return Evidence(text, r <= 1, r)
+    def test(text: str, yours: np.ndarray, target: np.ndarray) -> Evidence:
+        return tried(text, residual(yours, target, tolerance * np.maximum(np.abs(target), floor)))
 
     correct = partials(list(CORRECT.values()))
-    wrong = [p for p in range(9) if not tried("", formula_values[:, p], correct[:, p]).explains]
+    wrong = [p for p in range(9) if not test("", formula_values[:, p], correct[:, p]).explains]
     if not wrong:
         return diagnosis("every partial is right", agrees=True)
-    both = (correct != 0) & (formula_values != 0)
+    c = common_factor(formula_values, correct)
+    text = f"every partial is {c:g}× the correct one{HALF_MSE if c == 0.5 else ''}"
+    evidence = [test(text, formula_values, c * correct)] if c != 1 else []
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        c = float(np.median(formula_values[both] / correct[both])) if both.any() else 1.0
         share = np.nanmedian(np.where(correct != 0, formula_values / correct, np.nan), axis=1)
-    c = float(f"{c:.9g}") if np.isfinite(c) else 1.0
-    why = " (the gradient of ½·MSE, (y_pred - y_true), for -2(y_true - y_pred))" if c == 0.5 else ""
-    text = f"every partial is {c:g}× the correct one{why}"
-    evidence = [tried(text, formula_values, c * correct)] if c != 1 else []
     text = "every partial is the correct one times a factor that changes from point to point: your dL/dy_pred"
     text += " is wrong (the blog's is -2(y_true - y_pred))"  # one factor per point
-    evidence.append(tried(text, formula_values, np.nan_to_num(share)[:, None] * correct))
+    evidence.append(test(text, formula_values, np.nan_to_num(share)[:, None] * correct))
     if explaining := [e for e in evidence if e.explains]:
         return diagnosis(explaining[0].hypothesis, evidence)
     causes, unexplained = [], []
@@ -162,12 +161,9 @@ def diagnose_partials(
         name, yours = BLOG_NAMES[p], formula_values[:, p]
         like = f"your dL/d{name} equals the correct"
         options = [
-            tried(f"{like} one {m.mistake}", yours, partials(with_mistake(p, m))[:, p])
-            for m in mistakes(name)
+            test(f"{like} one {m.mistake}", yours, partials(with_mistake(p, m))[:, p]) for m in mistakes(name)
         ]
-        options += [
-            tried(f"{like} dL/d{q}", yours, correct[:, j]) for j, q in enumerate(BLOG_NAMES) if j != p
-        ]
+        options += [test(f"{like} dL/d{q}", yours, correct[:, j]) for j, q in enumerate(BLOG_NAMES) if j != p]
         evidence += options
         best = next((e for e in options if e.explains), min(options, key=lambda e: e.residual))
         causes.append(best.hypothesis) if best.explains else unexplained.append((name, best))

@@ -17,24 +17,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from net221.checks.partials import (
-    CORRECT,
-    EPS32,
-    SAMPLES,
-    Partial,
-    code_array,
-    gradients,
-    mistakes,
-    vector,
-    with_mistake,
-)
-from net221.checks.rerun import Variant, datasets
+from net221.checks.partials import CORRECT, EPS32, common_factor, mistakes, vector, with_mistake
+from net221.checks.rerun import SAMPLES, Variant, changes, in_order, scaled, wrong_update
 from net221.init import BLOG_NAMES
 
 if TYPE_CHECKING:  # compare imports diagnosis, which imports this module
     from net221.checks.compare import Settings
 
-Events = Sequence[tuple[str, float | None]]
 Step = tuple[dict[str, float], dict[str, float], Counter[str]]  # the state before, after, names assigned
 
 
@@ -47,7 +36,7 @@ def recording(
     original = type(obj)
     events: list[tuple[str, float | None]] = []
 
-    def __setattr__(self: object, name: str, value: object) -> None:  # noqa: N807
+    def record(self: object, name: str, value: object) -> None:
         original.__setattr__(self, name, value)
         if name in BLOG_NAMES:
             events.append((name, as_float(value)))
@@ -55,7 +44,7 @@ def recording(
                 object.__setattr__(self, "__class__", original)
 
     try:
-        recorder = type(original.__name__, (original,), {"__setattr__": __setattr__, "__slots__": ()})
+        recorder = type(original.__name__, (original,), {"__setattr__": record, "__slots__": ()})
         obj.__class__ = recorder
     except Exception:  # a class that cannot be subclassed or swapped: train() runs unfollowed
         yield None
@@ -90,35 +79,8 @@ class StepFindings:
     complete: bool  # every difference in the steps followed has a named cause
 
 
-def _deltas(
-    states: np.ndarray, lr: float, partials: Sequence[Sequence[Partial]], samples: np.ndarray
-) -> np.ndarray:
-    """-lr * the partials (R, 9) at each state (R, 9) and sample index (R,)."""
-    data, labels = datasets()["blog"]
-    x, y = data[samples], labels[samples]
-    return -lr * gradients(states, x[:, 0], x[:, 1], y, code_array(partials))
-
-
-def _score(d: np.ndarray, ref: np.ndarray, lim: np.ndarray) -> tuple[int, float]:
-    """How many of the nine changes d agree with ref, then how close all are (larger is better)."""
-    err = np.abs(d - ref)
-    return int(np.sum(err <= lim)), -float(np.sum(err / (np.abs(d) + np.abs(ref) + 1e-300)))
-
-
-def _best_factor(d: np.ndarray, ref: np.ndarray, lim: np.ndarray) -> tuple[float, int]:
-    """The factor c on the reference's changes ref (4, 9), one per sample, that best explains the
-    step's changes d (9,), and how many of the nine it explains."""
-    best = (1.0, (-1, 0.0))
-    for r in ref:
-        both = (r != 0) & (d != 0)
-        c = float(np.median(d[both] / r[both])) if both.any() else 1.0
-        c = 1.0 if abs(c - 1) < 1e-6 else float(f"{c:.9g}") if abs(c - float(f"{c:.9g}")) < 1e-12 else c
-        best = max(best, (c, _score(d, c * r, lim)), key=lambda pair: pair[1])
-    return best[0], best[1][0]
-
-
 def follow_steps(
-    initial: Mapping[str, float], events: Events, s: Settings, count: int = 12
+    initial: Mapping[str, float], events: Sequence[tuple[str, float | None]], s: Settings, count: int = 12
 ) -> StepFindings | None:
     """The first `count` steps of train() against the reference's from the same state."""
     if not events or any(value is None for _, value in events):
@@ -139,34 +101,38 @@ def _steps_from(
     before, after = (np.array([vector(step[i]) for step in steps]) for i in (0, 1))
     d = after - before
     correct = [list(CORRECT.values())] * 4 * n
-    ref = _deltas(np.repeat(before, 4, axis=0), s.lr, correct, np.tile(np.arange(4), n)).reshape(n, 4, 9)
+    ref = changes(np.repeat(before, 4, axis=0), s.lr, correct, np.tile(np.arange(4), n)).reshape(n, 4, 9)
     lim = s.tolerance * np.maximum(np.abs(after), s.abs_floor)
     if single:
         lim += 4 * EPS32 * np.maximum(np.abs(after), np.abs(before)) + 1e-5 * np.abs(ref).max(axis=1)
-    c, score = _best_factor(d[0], ref[0], lim[0])
-    if score < 5:
+
+    def score(k: int, change: np.ndarray) -> tuple[int, float]:
+        """How many of step k's nine changes `change` explains, then how close all are (larger is better)."""
+        err = np.abs(d[k] - change)
+        return int(np.sum(err <= lim[k])), -float(np.sum(err / (np.abs(d[k]) + np.abs(change) + 1e-300)))
+
+    factors = [common_factor(d[0], r) for r in ref[0]]  # one factor on the first step, for each person
+    c, (explained, _) = max(
+        ((c, score(0, c * r)) for c, r in zip(factors, ref[0], strict=True)), key=lambda pair: pair[1]
+    )
+    if explained < 5:
         return None
     causes = ["train() sets all nine parameters to new values before its first step (re-initialised)"] * first
-    if c != 1.0:
-        why = " (the gradient of ½·MSE, -(y_true - y_pred), for -2(y_true - y_pred))" if c == 0.5 else ""
-        causes.append(
-            f"every update is {c:g}× the reference's: learning rate {c * s.lr:g} or a factor {c:g} on "
-            f"every gradient{why}"
-        )
-    js = np.array([max(range(4), key=lambda j: _score(d[k], c * ref[k, j], lim[k])) for k in range(n)])
+    causes += [scaled(c, s.lr)] if c != 1.0 else []
+    js = np.array([max(range(4), key=lambda j: score(k, c * ref[k, j])) for k in range(n)])
     epochs = {tuple(js[i : i + 4]) for i in range(0, n - n % 4, 4)}
     order: tuple[int, ...] = ()
     representable = True
     if epochs and epochs != {(0, 1, 2, 3)}:
         if len(epochs) == 1 and sorted(seen := epochs.pop()) == [0, 1, 2, 3]:
             order = seen
-            causes.append(f"the rows are in another order: {', '.join(SAMPLES[i] for i in order)}")
+            causes.append(in_order(order))
         else:
             representable = False
             causes.append("the rows are shuffled every epoch (each step is right for the row it takes)")
-    chosen = ref[np.arange(n), js]
-    ok = np.abs(d - c * chosen) <= lim
-    partials, lost, moves, sentences, complete = list(CORRECT.values()), set(), [], [], True
+    expected = c * ref[np.arange(n), js]
+    ok = np.abs(d - expected) <= lim
+    used, lost, moves, sentences, complete = list(CORRECT.values()), set(), [], [], True
     for p, name in enumerate(BLOG_NAMES):
         if ok[:, p].all():
             continue
@@ -177,7 +143,7 @@ def _steps_from(
         k0 = int(np.argmin(ok[:, p]))
         where = (
             f"{name} first differs at step {k0} (epoch {k0 // 4}, {SAMPLES[js[k0]]}): "
-            f"yours {after[k0, p]:.10g}, reference {before[k0, p] + c * chosen[k0, p]:.10g}"
+            f"yours {after[k0, p]:.10g}, reference {before[k0, p] + expected[k0, p]:.10g}"
         )
         at = [first + k for k, step in enumerate(steps) if step[2][name]]
         cause = ""
@@ -191,40 +157,34 @@ def _steps_from(
             representable = False
         else:
             options = mistakes(name)
-            wrong = _deltas(
-                np.tile(before, (len(options), 1)),
-                s.lr,
-                [with_mistake(p, m) for m in options for _ in steps],
-                np.tile(js, len(options)),
-            )
+            states, samples = np.tile(before, (len(options), 1)), np.tile(js, len(options))
+            wrong = changes(states, s.lr, [with_mistake(p, m) for m in options for _ in steps], samples)
             if fit := [m for m, w in zip(options, wrong[:, p].reshape(-1, n), strict=True) if fits(c * w)]:
-                cause, partials[p] = f"your update of {name} uses dL/d{name} {fit[0].mistake}", fit[0]
+                cause, used[p] = wrong_update(name, fit[0].mistake), fit[0]
             for q, other in enumerate(BLOG_NAMES):
                 if cause or q == p:
                     continue
-                if fits(c * (chosen[:, p] + chosen[:, q])):
+                if fits(expected[:, p] + expected[:, q]):
                     cause = f"{name} receives {other}'s update as well as its own"
                     moves.append((q, p))
-                elif fits(c * chosen[:, q]):
+                elif fits(expected[:, q]):
                     cause = f"{name} receives {other}'s update in place of its own"
                     moves.append((q, p))
                     lost.add(p)
-                elif fits(before[:, q] - before[:, p] + c * chosen[:, q]):
+                elif fits(before[:, q] - before[:, p] + expected[:, q]):
                     cause, representable = f"{name} is assigned {other}'s new value", False
-                elif any(fits(v[:, q] - before[:, p] + c * chosen[:, p]) for v in (before, after)):
+                elif any(fits(v[:, q] - before[:, p] + expected[:, p]) for v in (before, after)):
                     cause = f"{name}'s update starts from {other}'s value: {name} = {other} - ..."
                     representable = False
         complete = complete and bool(cause)
         sentences.append(f"{where}: {cause}" if cause else where)
         causes.append(cause or where)
-    for m in dict.fromkeys(p.mistake for p in partials if p.mistake):  # one mistake in several: said once
-        names = [name for name, p in zip(BLOG_NAMES, partials, strict=True) if p.mistake == m]
+    for m in dict.fromkeys(p.mistake for p in used if p.mistake):  # one mistake in several: said once
+        names = [name for name, p in zip(BLOG_NAMES, used, strict=True) if p.mistake == m]
         if len(names) > 1:
-            said = [f"your update of {name} uses dL/d{name} {m}" for name in names]
+            said = [wrong_update(name, m) for name in names]
             causes[causes.index(said[0])] = f"your updates of {', '.join(names)} use their partials {m}"
             causes = [x for x in causes if x not in said[1:]]
     start = tuple(before[0]) if first else tuple(vector(initial))
-    lr, variant = c * s.lr, None
-    if representable:
-        variant = Variant(start, lr, order, tuple(partials), tuple(sorted(lost)), tuple(moves))
-    return StepFindings(tuple(sentences), tuple(causes), variant, single, complete)
+    variant = Variant(start, c * s.lr, order, tuple(used), tuple(sorted(lost)), tuple(moves))
+    return StepFindings(tuple(sentences), tuple(causes), variant if representable else None, single, complete)

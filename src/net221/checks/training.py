@@ -8,17 +8,19 @@ relative. Many hypotheses run over the first SCREEN epochs; only those still clo
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from net221.checks.evidence import Diagnosis, Evidence, conclude, diagnosis, residual
-from net221.checks.partials import EPS32, vector
-from net221.checks.rerun import Rerun, Variant, catalogue, datasets, losses, merge, rerun
+from net221.checks.evidence import Diagnosis, Evidence, conclude, diagnosis, residual, tried
+from net221.checks.partials import EPS32, mistakes, vector, with_mistake
+from net221.checks.rerun import Rerun, Variant, datasets, in_order, rerun, scaled, wrong_update
 from net221.checks.steps import StepFindings, follow_steps
-from net221.checks.trajectory import LoggedEpoch
+from net221.checks.trajectory import LoggedEpoch, mse
+from net221.init import BLOG_NAMES
 
 if TYPE_CHECKING:  # compare imports diagnosis, which imports this module
     from net221.checks.compare import Settings
@@ -26,6 +28,11 @@ if TYPE_CHECKING:  # compare imports diagnosis, which imports this module
 # two float64 codes of one training part by rounding that grows with the epochs; wrong causes by 1e-3
 HYPOTHESIS_TOLERANCE = 1e-6
 SCREEN = 30
+SCALES = (0.5, 2.0, 0.25, 4.0, 0.1, 0.2, 0.3, 3.0, 5.0, 10.0, 0.01)  # factors tried on every update
+DATA_TEXT = {
+    "raw": "trained on the weights and heights as measured (lb, in), not minus 135 and 66",
+    "flipped": "trained with the labels flipped (1 = male)",
+}
 LOSS_FACTORS = {
     0.5: " (½·MSE)",
     4 / 3: " (a sum over the four divided by 3, not 4)",
@@ -33,65 +40,96 @@ LOSS_FACTORS = {
 }
 
 
+def catalogue(base: Variant) -> list[tuple[str, Variant]]:
+    """Every whole-run hypothesis: a factor on every update, another row order, one partial
+    with a usual mistake, an update added to another parameter, other data."""
+    found = []
+
+    def add(text: str, **change: Any) -> None:
+        found.append((text, replace(base, **change)))
+
+    for c in SCALES:
+        add(scaled(c, base.lr), lr=c * base.lr)
+    for order in list(itertools.permutations(range(4)))[1:]:
+        add(in_order(order), order=order)
+    for p, name in enumerate(BLOG_NAMES):
+        for m in mistakes(name):
+            add(wrong_update(name, m.mistake), partials=with_mistake(p, m))
+    for p, q in itertools.permutations(range(9), 2):
+        name, other = BLOG_NAMES[p], BLOG_NAMES[q]
+        add(f"{other}'s update is assigned to {name} ({other} never changes)", lost=(q,), moves=((q, p),))
+    for key, text in DATA_TEXT.items():
+        add(text, data=key)
+    return found
+
+
+def merge(base: Variant, a: Variant, b: Variant) -> Variant | None:
+    """a's changes to base and b's together; None where both change the same thing."""
+    keys = ("lr", "order", "data", "lost", "moves")
+    triples = [(getattr(a, k), getattr(b, k), getattr(base, k)) for k in keys]
+    triples += list(zip(a.partials, b.partials, base.partials, strict=True))
+    if any(one != neither and two != neither for one, two, neither in triples):
+        return None
+    chosen = [one if one != neither else two for one, two, neither in triples]
+    return replace(base, **dict(zip(keys, chosen[:5], strict=True)), partials=tuple(chosen[5:]))
+
+
 @dataclass(frozen=True)
-class _Numbers:
-    """Your weights (n, 9) or losses (n, 1), each with its index in a run as logged and as if
-    shifted by one epoch, and the least limit (half a printed loss's last digit)."""
+class _Seen:
+    """Your numbers, one by one: the index in a run of each, as logged and as if shifted by one
+    epoch, its column (w1..b3, then the loss: 9), its value and its least limit."""
 
     at: np.ndarray
     shifted: np.ndarray
-    values: np.ndarray
+    column: np.ndarray
+    value: np.ndarray
     least: np.ndarray
 
 
-def _numbers(rows: Sequence[tuple[int, int, Any, float]]) -> _Numbers:
-    at, shifted, values, least = (np.array([row[i] for row in rows], dtype=float) for i in range(4))
-    values = values.reshape(len(rows), -1) if rows else np.zeros((0, 1))
-    return _Numbers(at.astype(int), shifted.astype(int), values, least[:, None])
+def _least(e: LoggedEpoch) -> float:
+    """Half a printed loss's last digit (a tie may go either way)."""
+    return e.resolution / 2 * (1 + 1e-9)
 
 
-@dataclass(frozen=True)
-class _Observed:
-    weights: _Numbers
-    losses: _Numbers
+def _seen(weights: Sequence[tuple[int, int, np.ndarray]], logged: Sequence[LoggedEpoch]) -> _Seen:
+    """`weights` as (index as logged, as if shifted, the nine) and the losses `logged`."""
+    rows = [(at, shifted, j, w[j], 0.0) for at, shifted, w in weights for j in range(9)]
+    rows += [(e.epoch + 1, e.epoch, 9, e.loss, _least(e)) for e in logged]
+    return _Seen(*(np.array(column) for column in zip(*rows, strict=True)))
 
 
-def _misfit(run: np.ndarray, seen: _Observed, shifted: bool, s: Settings, slack: np.ndarray) -> float:
-    """Residual of one run (E+1, 10: the weights, the loss) against your numbers; `slack` widens the limits."""
-    worst = 0.0
-    for numbers, cols in ((seen.weights, slice(0, 9)), (seen.losses, slice(9, 10))):
-        i = numbers.shifted if shifted else numbers.at
-        keep = i < len(run)
-        ref, i = run[i[keep], cols], i[keep]
-        lim = (
-            np.maximum(s.tolerance * np.maximum(np.abs(ref), s.abs_floor), numbers.least[keep])
-            + slack[i, cols]
-        )
-        worst = max(worst, residual(numbers.values[keep], ref, lim))
-    return worst
+def _row(run: Rerun, k: int) -> np.ndarray:
+    """Run k's numbers (E+1, 10): the nine weights, then the loss."""
+    return np.hstack([run.weights[:, k], run.loss[:, k, None]])
 
 
 def _fits(
-    run: Rerun, k: int, seen: _Observed, s: Settings, slack: np.ndarray | None = None
+    run: Rerun, k: int, seen: _Seen, s: Settings, slack: np.ndarray | None = None
 ) -> tuple[float, float]:
-    """Row k's residuals: with the epochs as logged, and shifted by one."""
-    row = np.hstack([run.weights[:, k], run.loss[:, k, None]])
+    """Run k's residuals against your numbers, with the epochs as logged and shifted by one (inf
+    without losses); `slack` (E+1, 10) widens the limits."""
+    row, found = _row(run, k), []
     slack = np.zeros_like(row) if slack is None else slack
-    moved = _misfit(row, seen, True, s, slack) if len(seen.losses.at) else np.inf
-    return _misfit(row, seen, False, s, slack), moved
+    for i in (seen.at, seen.shifted):
+        keep = i < len(row)
+        i, column = i[keep], seen.column[keep]
+        ref = row[i, column]
+        lim = np.maximum(s.tolerance * np.maximum(np.abs(ref), s.abs_floor), seen.least[keep])
+        found.append(residual(seen.value[keep], ref, lim + slack[i, column]))
+    return found[0], found[1] if (seen.column == 9).any() else np.inf
 
 
-def _shift_text(seen: _Observed) -> str:
-    if (seen.losses.shifted == 0).any():
+def _shift_text(seen: _Seen) -> str:
+    if ((seen.column == 9) & (seen.shifted == 0)).any():
         return "the loss is computed before the epoch's updates (epoch N shows the loss after epoch N-1)"
     return "epochs are counted from 1 (epoch N shows the loss after the reference's epoch N-1): count from 0"
 
 
 def _screened(
-    named: list[tuple[str, Variant]], seen: _Observed, s: Settings, loose: Settings, epochs: int
+    named: list[tuple[str, Variant]], seen: _Seen, s: Settings, loose: Settings, epochs: int
 ) -> tuple[list[tuple[str, Variant]], Rerun, list[tuple[float, float]], list[Evidence]]:
     """The hypotheses run to the end (the reference's always; of many, those not already off in the
-    first SCREEN epochs and the closest eight), that run, their fits, and the others as evidence."""
+    first SCREEN epochs and the closest eight), that run, their fits, and every one as evidence."""
     screened: list[Evidence] = []
     if len(named) > 12 and epochs > SCREEN:
         early = rerun([v for _, v in named], datasets(), SCREEN)
@@ -105,25 +143,26 @@ def _screened(
         ]
         named = [named[k] for k in kept]
     run = rerun([v for _, v in named], datasets(), epochs)
-    return named, run, [_fits(run, k, seen, loose if k else s) for k in range(len(named))], screened
+    fits = [_fits(run, k, seen, loose if k else s) for k in range(len(named))]
+    best = [fits[0][0], *(min(fit) for fit in fits[1:])]  # the reference's own shifted trace is tried apart
+    return named, run, fits, [tried(text, r) for (text, _), r in zip(named, best, strict=True)] + screened
 
 
 def _judge(
     everything: list[tuple[str, Variant]],
-    seen: _Observed,
+    seen: _Seen,
     s: Settings,
     epochs: int,
-    final_at: int | None,
-    steps: StepFindings | None,
-    single: bool,
+    steps: StepFindings | None = None,
+    single: bool = False,
+    final: bool = False,
 ) -> Diagnosis:
     """The first of: agreement, float32 rounding, a shifted loss trace, a hypothesis (the first,
-    the reference's training), another epoch count, the steps' causes, two hypotheses."""
+    the reference's training), another epoch count (when `seen` is the final weights), the steps'
+    causes, two hypotheses."""
     loose = replace(s, tolerance=max(s.tolerance, HYPOTHESIS_TOLERANCE), abs_floor=max(s.abs_floor, 1e-3))
-    named, run, fits, screened = _screened(everything, seen, s, loose, epochs)
-    best = [fits[0][0], *(min(fit) for fit in fits[1:])]  # the reference's own shifted trace is tried below
-    evidence = [Evidence(text, r <= 1, r) for (text, _), r in zip(named, best, strict=True)] + screened
-    lead = tuple(steps.sentences) if steps else ()
+    named, run, fits, evidence = _screened(everything, seen, s, loose, epochs)
+    lead = steps.sentences if steps else ()
 
     def found(cause: str, agrees: bool = False, explained: bool = True) -> Diagnosis:
         return diagnosis(cause, evidence, agrees, explained, lead)
@@ -131,18 +170,17 @@ def _judge(
     def shifted(text: str, after: float) -> str:
         return text if after <= 1 else f"{text}; and {_shift_text(seen)}"
 
-    (after, moved), w, loss = fits[0], run.weights[:, 0], run.loss[:, :1]
+    after, moved = fits[0]
     if after <= 1:
         return found("agrees", True)
-    if len(seen.losses.at):
-        evidence.append(Evidence(_shift_text(seen), moved <= 1, moved))
+    if (seen.column == 9).any():
+        evidence.append(tried(_shift_text(seen), moved))
     if single or (all(min(fit) > 1 for fit in fits) and not (steps and steps.causes)):
-        single_run = rerun([named[0][1]], datasets(), epochs, np.float32)
-        drift = np.abs(single_run.weights[:, 0] - w).max(axis=1, keepdims=True)
-        drift = 10 * drift + 8 * EPS32 * np.maximum(np.abs(w), 1)
-        slack = np.hstack([drift, 10 * np.abs(single_run.loss[:, :1] - loss) + 8 * EPS32 * loss])
-        r32 = _fits(run, 0, seen, s, slack)[0]
-        evidence.append(Evidence("float32 arithmetic", r32 <= 1, r32))
+        ref, single_run = _row(run, 0), _row(rerun([named[0][1]], datasets(), epochs, np.float32), 0)
+        drift = np.abs(single_run - ref)
+        drift[:, :9] = drift[:, :9].max(axis=1, keepdims=True)  # each weight as far as the farthest
+        slack = 10 * drift + 8 * EPS32 * np.hstack([np.maximum(np.abs(ref[:, :9]), 1), ref[:, 9:]])
+        evidence.append(tried("float32 arithmetic", r32 := _fits(run, 0, seen, s, slack)[0]))
         if r32 <= 1:
             return found("your train() agrees within float32 rounding (it computes in float32)", True)
     if moved <= 1:
@@ -150,25 +188,22 @@ def _judge(
     for (text, _), (after, moved) in zip(named[1:], fits[1:], strict=True):
         if min(after, moved) <= 1:
             return found(shifted(text, after))
-    for k, (what, _) in enumerate(named if final_at is not None else []):  # another epoch count
+    yours = seen.value[seen.column < 9]
+    for k, (what, _) in enumerate(named if final else []):  # another epoch count
         wk, tolerance = run.weights[:, k], (loose if k else s).tolerance
-        off = np.abs(wk - seen.weights.values[0]) / (tolerance * np.maximum(np.abs(wk), s.abs_floor))
-        per_epoch = off.max(axis=1)
-        per_epoch[final_at] = np.inf
+        per_epoch = (np.abs(wk - yours) / (tolerance * np.maximum(np.abs(wk), s.abs_floor))).max(axis=1)
+        per_epoch[s.epochs] = np.inf
         e = int(np.argmin(per_epoch))
-        text = (
-            f"your train() runs {e} epoch{'' if e == 1 else 's'}, the reference {final_at} (set epochs={e})"
-        )
+        epochs_text = f"{e} epoch{'' if e == 1 else 's'}, the reference {s.epochs} (set epochs={e})"
+        text = f"your train() runs {epochs_text}"
         text = f"{what}; and {text}" if k else text
         if k == 0 or per_epoch[e] <= 1:
-            evidence.append(Evidence(text, bool(per_epoch[e] <= 1), float(per_epoch[e])))
+            evidence.append(tried(text, float(per_epoch[e])))
         if per_epoch[e] <= 1:
             return found(text)
     if steps and steps.causes:
         return found("; ".join(steps.causes), explained=steps.complete)
-    anchors = sorted(range(1, len(named)), key=lambda k: min(fits[k]))[
-        :3
-    ]  # two bugs: a close one and another
+    anchors = sorted(range(1, len(named)), key=lambda k: min(fits[k]))[:3]  # two bugs: a close one, another
     pairs = [
         (f"{named[a][0]}; and {text}", merged)
         for a in anchors
@@ -176,25 +211,27 @@ def _judge(
         if other != named[a][1] and (merged := merge(named[0][1], named[a][1], other)) is not None
     ]
     if pairs:
-        pairs, run, fits, screened = _screened([everything[0], *pairs], seen, s, loose, epochs)
-        evidence += screened
+        pairs, run, fits, tried_pairs = _screened([everything[0], *pairs], seen, s, loose, epochs)
+        evidence += tried_pairs[1:]
         for (text, _), (after, moved) in zip(pairs[1:], fits[1:], strict=True):
-            evidence.append(Evidence(text, min(after, moved) <= 1, min(after, moved)))
             if min(after, moved) <= 1:
                 return found(shifted(text, after))
     return conclude(evidence, "numbers", lead)
 
 
-def _observed_losses(logged: Sequence[LoggedEpoch]) -> _Numbers:
-    return _numbers([(e.epoch + 1, e.epoch, e.loss, e.resolution / 2 * (1 + 1e-9)) for e in logged])
+def _printed_fit(logged: Sequence[LoggedEpoch], reference: np.ndarray, s: Settings) -> float:
+    """The residual of your printed losses against `reference`, each within the check's tolerance or
+    half its last digit."""
+    limits = np.maximum(s.tolerance * np.maximum(reference, s.abs_floor), [_least(e) for e in logged])
+    return residual(np.array([e.loss for e in logged]), reference, limits)
 
 
 def _loss_factor(
-    yours: np.ndarray, reference: np.ndarray, limits: np.ndarray, where: str = ""
+    logged: Sequence[LoggedEpoch], reference: np.ndarray, s: Settings, where: str = ""
 ) -> Evidence | None:
     """Your losses as the MSE `reference` times one constant (½·MSE, a sum, ...), if they are."""
-    for c in (*LOSS_FACTORS, float(np.median(yours / reference))):
-        if abs(c - 1) > 1e-6 and (r := residual(yours, c * reference, max(c, 1.0) * limits)) <= 1:
+    for c in (*LOSS_FACTORS, float(np.median([e.loss for e in logged] / reference))):
+        if abs(c - 1) > 1e-6 and (r := _printed_fit(logged, c * reference, s)) <= 1:
             return Evidence(f"your loss is {c:.6g}× the MSE{where}{LOSS_FACTORS.get(c, '')}", True, r)
     return None
 
@@ -211,24 +248,23 @@ def diagnose_training(
     weights after s.epochs epochs and, when followed, its assignments `events` to w1..b3."""
     steps = follow_steps(initial, events, s) if events else None
     repeated = len({e.epoch for e in logged}) < len(logged)
-    trace = _observed_losses([] if repeated else logged)
-    epochs = int(max([s.epochs, *trace.at]))
-    seen = _Observed(_numbers([(s.epochs, s.epochs, vector(final), 0.0)]), trace)
+    trace = [] if repeated else list(logged)
+    epochs = max([s.epochs, *(e.epoch + 1 for e in trace)])
+    weights = [(s.epochs, s.epochs, vector(final))]
     base = Variant(tuple(vector(initial)), s.lr)
     named = [("the reference's training", base)]
     if steps and steps.variant is not None and steps.variant != base:
         named.append(("; ".join(steps.causes) or "the steps as followed", steps.variant))
     elif steps is None:
         named += catalogue(base)
-    found = _judge(named, seen, s, epochs, s.epochs, steps, float32 or bool(steps and steps.float32))
-    if len(trace.at) and not found.explained:  # train() may agree, its printed loss not
+    single = float32 or bool(steps and steps.float32)
+    found = _judge(named, _seen(weights, trace), s, epochs, steps, single, final=True)
+    if trace and not found.explained:  # train() may agree, its printed loss not
         run = rerun([base], datasets(), epochs)
-        yours, reference = trace.values[:, 0], run.loss[trace.at, 0]
-        lims = np.maximum(s.tolerance * np.maximum(reference, s.abs_floor), trace.least[:, 0])
-        scaled = _loss_factor(yours, reference, lims)
-        if scaled is not None and _fits(run, 0, _Observed(seen.weights, _observed_losses([])), s)[0] <= 1:
-            cause = f"{scaled.hypothesis}: it prints another loss; train() agrees (its final weights)"
-            return replace(found, cause=cause, explained=True, evidence=[*found.evidence, scaled.to_json()])
+        factor = _loss_factor(trace, run.loss[[e.epoch + 1 for e in trace], 0], s)
+        if factor is not None and _fits(run, 0, _seen(weights, []), s)[0] <= 1:
+            cause = f"{factor.hypothesis}: it prints another loss; train() agrees (its final weights)"
+            return replace(found, cause=cause, explained=True, evidence=[*found.evidence, asdict(factor)])
     if repeated:
         note = "train() prints its loss inside the per-sample loop (an epoch printed more than once)"
         note += ": judged from the final weights"
@@ -240,35 +276,19 @@ def diagnose_trajectory(
     initial: Mapping[str, float], s: Settings, logged: Sequence[LoggedEpoch]
 ) -> Diagnosis:
     """Why a trajectory file parts from the reference trained from its initial values."""
-    own = [(e, vector(e.weights)) for e in logged if e.weights is not None]
-    seen = _Observed(_numbers([(e.epoch + 1, e.epoch, w, 0.0) for e, w in own]), _observed_losses(logged))
+    own = [(e, e.weights) for e in logged if e.weights is not None]
+    seen = _seen([(e.epoch + 1, e.epoch, vector(w)) for e, w in own], logged)
     base = Variant(tuple(vector(initial)), s.lr)
-    found = _judge(
-        [("the reference's training", base), *catalogue(base)],
-        seen,
-        s,
-        logged[-1].epoch + 2,
-        None,
-        None,
-        False,
-    )
+    found = _judge([("the reference's training", base), *catalogue(base)], seen, s, logged[-1].epoch + 2)
     if own and not found.explained:
         # a loss that is not the blog data's loss at your own weights is a loss of other data
-        data, labels = datasets()["blog"]
-        blog = losses(
-            np.array([w for _, w in own]), np.stack([data] * len(own)), np.stack([labels] * len(own))
-        )
-        lims = np.maximum(
-            s.tolerance * np.maximum(blog, s.abs_floor), [e.resolution / 2 * (1 + 1e-9) for e, _ in own]
-        )
-        yours = np.array([e.loss for e, _ in own])
-        r = residual(yours, blog, lims)
+        blog, printed = np.array([mse(w) for _, w in own]), [e for e, _ in own]
+        r = _printed_fit(printed, blog, s)
         text = "the losses are of other data: they are not the blog data's loss at your own weights"
         # the same loss times a constant is another formula for it: the training is not in question
-        evidence = (_loss_factor(yours, blog, lims, " at your own weights") if r > 1 else None) or Evidence(
-            text, r > 1, r
-        )
-        found = replace(found, evidence=[*found.evidence, evidence.to_json()])
-        if r > 1:
+        factor = _loss_factor(printed, blog, s, " at your own weights") if r > 1 else None
+        evidence = factor or Evidence(text, r > 1, r)
+        found = replace(found, evidence=[*found.evidence, asdict(evidence)])
+        if evidence.explains:
             found = replace(found, cause=evidence.hypothesis, explained=True)
     return found
