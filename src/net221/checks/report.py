@@ -59,20 +59,17 @@ def led_by(diagnosis: Diagnosis | None, line: str) -> str:
 
 def json_ready(data: Any) -> Any:
     """`data` as JSON can hold it: NumPy numbers as Python ones, non-finite ones as strings."""
-    if isinstance(data, bool | str) or data is None:
-        return data
-    if isinstance(data, numbers.Integral):
-        return int(data)
-    if isinstance(data, numbers.Real):
-        number = float(data)
-        return number if math.isfinite(number) else str(number)
+    if dataclasses.is_dataclass(data) and not isinstance(data, type):
+        data = dataclasses.asdict(data)
     if isinstance(data, dict):
         return {key: json_ready(value) for key, value in data.items()}
     if isinstance(data, list | tuple | np.ndarray):
         return [json_ready(value) for value in data]
-    if dataclasses.is_dataclass(data) and not isinstance(data, type):
-        return json_ready(dataclasses.asdict(data))
-    return data
+    if isinstance(data, bool) or not isinstance(data, numbers.Real):
+        return data
+    if isinstance(data, numbers.Integral):
+        return int(data)
+    return float(data) if math.isfinite(data) else str(float(data))
 
 
 def columns(rows: list[list[str]], left: set[int]) -> list[str]:
