@@ -101,18 +101,14 @@ def counted(n: int, noun: str) -> str:  # '1 point', '100 points'
 
 def gradcheck_table(result: GradcheckResult) -> str:
     """The per-parameter table, and the points where the worst errors occur."""
-    digits = len(str(len(result.points) - 1))
-
-    def error(x: float, point: int) -> str:
-        return f"{small(x)} #{point:<{digits}}"
-
+    digits = len(str(len(result.points) - 1))  # "#k" cells padded to the same width
     headers = [
         ["", "formula", "autograd", "abs err", "rel err", "abs err", "rel err", ""],
         ["param", "", "", "vs autograd", "vs autograd", "vs FD", "vs FD", "result"],
     ]
     rows = [
         [p.name, number(p.formula_at_example), number(p.autograd_at_example)]
-        + [error(x, i) for x, i in zip(p.worst_errors, p.worst_points, strict=True)]
+        + [f"{small(x)} #{i:<{digits}}" for x, i in zip(p.worst_errors, p.worst_points, strict=True)]
         + ["PASS" if p.passed else "FAIL" if not p.autograd_pass else "FAIL (FD)"]
         for p in result.parameters
     ]

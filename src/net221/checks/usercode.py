@@ -14,9 +14,9 @@ import sys
 import tempfile
 import time
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from types import ModuleType, TracebackType
+from types import ModuleType
 from typing import Any
 
 import net221
@@ -70,10 +70,9 @@ def _is_users(filename: str) -> bool:
     return not any(resolved.startswith(str(Path(root).resolve())) for root in ours)
 
 
-def _user_line(tb: TracebackType | None) -> str:
-    """The deepest line of the user's own code in a traceback, as file:line; '' if none."""
-    frames = [frame for frame in traceback.extract_tb(tb) if _is_users(frame.filename)]
-    return f"{shown_path(frames[-1].filename)}:{frames[-1].lineno}" if frames else ""
+def _user_line(frames: Iterable[tuple[str, object]]) -> str:
+    """The first of the (file, line) frames that is in the user's own code, as file:line; '' if none."""
+    return next((f"{shown_path(file)}:{line}" for file, line in frames if _is_users(file)), "")
 
 
 def load(spec: str, kind: str) -> Any:
@@ -145,7 +144,8 @@ def _run_calls(calls: Sequence[Call], timeout: float | None, conn: Any, dump: An
         except KeyboardInterrupt:
             outcome = ("interrupted",)
         except BaseException as exc:  # the user's error, SystemExit included
-            outcome = ("raised", describe(exc), _user_line(exc.__traceback__), traceback.format_exc())
+            frames = [(frame.filename, frame.lineno) for frame in traceback.extract_tb(exc.__traceback__)]
+            outcome = ("raised", describe(exc), _user_line(reversed(frames)), traceback.format_exc())
         faulthandler.cancel_dump_traceback_later()
         if timeout is not None and time.monotonic() - start > timeout:  # returned, but too late
             outcome = ("late",)
@@ -205,10 +205,8 @@ class Child:
         self._dump.seek(0)
         dump = self._dump.read().decode(errors="replace")
         if self.timeout is not None and dump.startswith("Timeout"):
-            files = re.findall(r'File "(.+)", line (\d+) in', dump)
-            lines = [f"{shown_path(file)}:{line}" for file, line in files if _is_users(file)]
-            problem = f"did not return within {self.timeout:g} s"
-            return CallError(what, problem, lines[0] if lines else "", timed_out=True)
+            where = _user_line(re.findall(r'File "(.+)", line (\d+) in', dump))  # the deepest call first
+            return CallError(what, f"did not return within {self.timeout:g} s", where, timed_out=True)
         return CallError(what, f"ended the process (exit status {self._process.exitcode})")
 
 
