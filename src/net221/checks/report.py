@@ -144,10 +144,9 @@ def gradcheck_summary(result: GradcheckResult) -> str:
             f"PASS: {result.formula.spec} agrees on all 9 partials at {n} (worst relative error vs autograd "
             f"{worst:.1e} <= {s.tolerance:g}, vs finite differences {fd_worst:.1e} <= {s.fd_tolerance:g})"
         )
-    failed = result.failed
     return "FAIL: " + led_by(
         result.diagnosis,
-        f"{result.formula.spec} disagrees on {len(failed)} of 9 partials: {', '.join(failed)} "
+        f"{result.formula.spec} disagrees on {len(result.failed)} of 9 partials: {', '.join(result.failed)} "
         f"(tolerance {s.tolerance:g} vs autograd, {s.fd_tolerance:g} vs finite differences, {n})",
     )
 
