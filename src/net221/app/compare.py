@@ -5,7 +5,6 @@ directory; the job and exit pattern are net221-gradcheck's."""
 from __future__ import annotations
 
 import dataclasses
-import json
 import logging
 from pathlib import Path
 
@@ -13,7 +12,7 @@ import hydra
 from hydra.core.config_store import ConfigStore
 from omegaconf import DictConfig
 
-from net221.app.gradcheck import check_job, check_main
+from net221.app.gradcheck import check_job, check_main, write_report
 from net221.app.process import shown_path
 from net221.checks import report
 from net221.checks.compare import Comparison, Settings, compare_implementation, compare_trajectory
@@ -80,13 +79,11 @@ def run(cfg: DictConfig, output_dir: Path) -> Comparison:
             for part, text in c.output.items()
         ]
         (output_dir / "output.txt").write_text("".join(parts))
-    report_path, figure_path = output_dir / cfg.report, output_dir / cfg.figure
-    for path in (report_path, figure_path):
-        path.parent.mkdir(parents=True, exist_ok=True)
-    report_path.write_text(json.dumps(report.compare_report(c), indent=2, allow_nan=False) + "\n")
-    log.info(f"Report: {shown_path(report_path)}")
+    write_report(output_dir / cfg.report, report.compare_report(c))
     from net221.app.plots import compare_figure  # matplotlib: only when a figure is drawn
 
+    figure_path = output_dir / cfg.figure
+    figure_path.parent.mkdir(parents=True, exist_ok=True)
     compare_figure(figure_path, c)
     log.info(f"Figure: {shown_path(figure_path)}")
     return c
@@ -100,7 +97,3 @@ def _task(cfg: DictConfig) -> int:
 def main() -> None:
     register_schema()
     check_main(_task, PROG)
-
-
-if __name__ == "__main__":
-    main()

@@ -1,5 +1,6 @@
-"""net221-gradcheck: the command line of net221.checks.gradcheck (docs/gradcheck.md), and the job
-and exit pattern it shares with net221-compare: 0 the check passes, 1 it fails, 2 bad input."""
+"""net221-gradcheck: the command line of net221.checks.gradcheck (docs/gradcheck.md), and what it
+shares with net221-compare: the report file and the job's exit status (0 the check passes, 1 it
+fails, 2 bad input)."""
 
 from __future__ import annotations
 
@@ -44,6 +45,12 @@ def settings(cfg: DictConfig) -> Settings:
     return Settings(**{f.name: cfg[f.name] for f in dataclasses.fields(Settings)})
 
 
+def write_report(path: Path, data: dict[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, indent=2, allow_nan=False) + "\n")
+    log.info(f"Report: {shown_path(path)}")
+
+
 def run(cfg: DictConfig, output_dir: Path) -> GradcheckResult:
     """Check the configured formula, log the table and write the report."""
     checked = settings(cfg)
@@ -56,10 +63,7 @@ def run(cfg: DictConfig, output_dir: Path) -> GradcheckResult:
     result = compare(formula, checked)
     for line in [*result.table.splitlines(), result.summary]:
         log.info(line)
-    path = output_dir / cfg.report
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(result.report, indent=2, allow_nan=False) + "\n")
-    log.info(f"Report: {shown_path(path)}")
+    write_report(output_dir / cfg.report, result.report)
     return result
 
 
@@ -98,7 +102,3 @@ def _task(cfg: DictConfig) -> int:
 def main() -> None:
     register_schema()
     check_main(_task, PROG)
-
-
-if __name__ == "__main__":
-    main()

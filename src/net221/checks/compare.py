@@ -110,10 +110,9 @@ def number_checks(
     stage: str, labels: Sequence[str], yours: Numbers, reference: Numbers, tolerance: float, s: Settings
 ) -> list[Check]:
     """One Check per number, each within `tolerance` relative of the reference's (down to abs_floor)."""
-    pairs = zip(labels, yours, reference, strict=True)
     return [
         Check(stage, label, float(a), float(b), limit(float(b), tolerance, s.abs_floor))
-        for label, a, b in pairs
+        for label, a, b in zip(labels, yours, reference, strict=True)
     ]
 
 

@@ -60,12 +60,6 @@ class Point:
         return f"point {index} ({kind}: x1={self.x1:.6g}, x2={self.x2:.6g}, y_true={self.y_true:g})"
 
 
-def worked_example() -> Point:
-    """Every weight 1, every bias 0, and Alice: x1 = -2, x2 = -1, y_true = 1."""
-    params = dict(zip(BLOG_NAMES, (1.0,) * 6 + (0.0,) * 3, strict=True))
-    return Point(params, -2.0, -1.0, 1.0, "worked_example")
-
-
 def random_points(count: int, seed: int) -> list[Point]:
     """`count` points drawn one after the other: the first k are the same for any count >= k."""
     rng, points = np.random.default_rng(seed), []
@@ -79,8 +73,10 @@ def random_points(count: int, seed: int) -> list[Point]:
 
 
 def gradcheck_points(count: int, seed: int) -> list[Point]:
-    """The worked example first, then `count` random points."""
-    return [worked_example(), *random_points(count, seed)]
+    """The blog's worked example first (every weight 1, every bias 0, and Alice: x1 = -2, x2 = -1,
+    y_true = 1), then `count` random points."""
+    example = dict(zip(BLOG_NAMES, (1.0,) * 6 + (0.0,) * 3, strict=True))
+    return [Point(example, -2.0, -1.0, 1.0, "worked_example"), *random_points(count, seed)]
 
 
 def _module_and_loss() -> tuple[Any, Callable[[Any, Point], Any]]:

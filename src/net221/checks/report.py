@@ -59,20 +59,17 @@ def led_by(diagnosis: Diagnosis | None, line: str) -> str:
 
 def json_ready(data: Any) -> Any:
     """`data` as JSON can hold it: NumPy numbers as Python ones, non-finite ones as strings."""
-    if isinstance(data, bool | str) or data is None:
-        return data
-    if isinstance(data, numbers.Integral):
-        return int(data)
-    if isinstance(data, numbers.Real):
-        number = float(data)
-        return number if math.isfinite(number) else str(number)
+    if dataclasses.is_dataclass(data) and not isinstance(data, type):
+        data = dataclasses.asdict(data)
     if isinstance(data, dict):
         return {key: json_ready(value) for key, value in data.items()}
     if isinstance(data, list | tuple | np.ndarray):
         return [json_ready(value) for value in data]
-    if dataclasses.is_dataclass(data) and not isinstance(data, type):
-        return json_ready(dataclasses.asdict(data))
-    return data
+    if isinstance(data, bool) or not isinstance(data, numbers.Real):
+        return data
+    if isinstance(data, numbers.Integral):
+        return int(data)
+    return float(data) if math.isfinite(data) else str(float(data))
 
 
 def columns(rows: list[list[str]], left: set[int]) -> list[str]:
@@ -104,18 +101,14 @@ def counted(n: int, noun: str) -> str:  # '1 point', '100 points'
 
 def gradcheck_table(result: GradcheckResult) -> str:
     """The per-parameter table, and the points where the worst errors occur."""
-    digits = len(str(len(result.points) - 1))
-
-    def error(x: float, point: int) -> str:
-        return f"{small(x)} #{point:<{digits}}"
-
+    digits = len(str(len(result.points) - 1))  # "#k" cells padded to the same width
     headers = [
         ["", "formula", "autograd", "abs err", "rel err", "abs err", "rel err", ""],
         ["param", "", "", "vs autograd", "vs autograd", "vs FD", "vs FD", "result"],
     ]
     rows = [
         [p.name, number(p.formula_at_example), number(p.autograd_at_example)]
-        + [error(x, i) for x, i in zip(p.worst_errors, p.worst_points, strict=True)]
+        + [f"{small(x)} #{i:<{digits}}" for x, i in zip(p.worst_errors, p.worst_points, strict=True)]
         + ["PASS" if p.passed else "FAIL" if not p.autograd_pass else "FAIL (FD)"]
         for p in result.parameters
     ]
@@ -151,10 +144,9 @@ def gradcheck_summary(result: GradcheckResult) -> str:
             f"PASS: {result.formula.spec} agrees on all 9 partials at {n} (worst relative error vs autograd "
             f"{worst:.1e} <= {s.tolerance:g}, vs finite differences {fd_worst:.1e} <= {s.fd_tolerance:g})"
         )
-    failed = result.failed
     return "FAIL: " + led_by(
         result.diagnosis,
-        f"{result.formula.spec} disagrees on {len(failed)} of 9 partials: {', '.join(failed)} "
+        f"{result.formula.spec} disagrees on {len(result.failed)} of 9 partials: {', '.join(result.failed)} "
         f"(tolerance {s.tolerance:g} vs autograd, {s.fd_tolerance:g} vs finite differences, {n})",
     )
 

@@ -14,10 +14,9 @@ import sys
 import tempfile
 import time
 import traceback
-from collections.abc import Callable, Sequence
-from contextlib import suppress
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from types import ModuleType, TracebackType
+from types import ModuleType
 from typing import Any
 
 import net221
@@ -58,9 +57,8 @@ def describe(exc: BaseException) -> str:
 
 def shown_path(path: str) -> str:
     """`path` relative to the current folder when it is below it."""
-    with suppress(ValueError):
-        return str(Path(path).resolve().relative_to(Path.cwd().resolve()))
-    return path
+    here, there = Path.cwd().resolve(), Path(path).resolve()
+    return str(there.relative_to(here)) if there.is_relative_to(here) else path
 
 
 def _is_users(filename: str) -> bool:
@@ -72,10 +70,9 @@ def _is_users(filename: str) -> bool:
     return not any(resolved.startswith(str(Path(root).resolve())) for root in ours)
 
 
-def _user_line(tb: TracebackType | None) -> str:
-    """The deepest line of the user's own code in a traceback, as file:line; '' if none."""
-    frames = [frame for frame in traceback.extract_tb(tb) if _is_users(frame.filename)]
-    return f"{shown_path(frames[-1].filename)}:{frames[-1].lineno}" if frames else ""
+def _user_line(frames: Iterable[tuple[str, object]]) -> str:
+    """The first of the (file, line) frames that is in the user's own code, as file:line; '' if none."""
+    return next((f"{shown_path(file)}:{line}" for file, line in frames if _is_users(file)), "")
 
 
 def load(spec: str, kind: str) -> Any:
@@ -83,19 +80,18 @@ def load(spec: str, kind: str) -> Any:
     shape = "network.py:ClassName" if kind == "class" else "file.py:function"
     usage = f"expected path/to/{shape} or package.module:{shape.partition(':')[2]}"
     target, _, name = spec.strip().rpartition(":")
-    if not target:
-        if spec.strip().endswith(".py"):
-            raise UserCodeError(f"missing ':{kind}' after the file name; {usage}")
-        raise UserCodeError(f"missing the file or module before ':'; {usage}")
-    if not name:
-        raise UserCodeError(f"missing the {kind} name after ':'; {usage}")
-    if not name.isidentifier():
-        raise UserCodeError(f"{name!r} after ':' is not a {kind} name; {usage}")
     is_file = target.endswith(".py") or "/" in target or "\\" in target
-    if is_file and not Path(target).is_file():
-        raise UserCodeError(f"no such file {target}")
-    if not is_file and not all(part.isidentifier() for part in target.split(".")):
-        raise UserCodeError(f"{target!r} is neither a .py file nor a module name; {usage}")
+    module_name = all(part.isidentifier() for part in target.split("."))
+    for wrong, message in [  # the first that applies
+        (not target and spec.strip().endswith(".py"), f"missing ':{kind}' after the file name; {usage}"),
+        (not target, f"missing the file or module before ':'; {usage}"),
+        (not name, f"missing the {kind} name after ':'; {usage}"),
+        (not name.isidentifier(), f"{name!r} after ':' is not a {kind} name; {usage}"),
+        (is_file and not Path(target).is_file(), f"no such file {target}"),
+        (not is_file and not module_name, f"{target!r} is neither a .py file nor a module name; {usage}"),
+    ]:
+        if wrong:
+            raise UserCodeError(message)
     module, where = _import(target, is_file), target if is_file else f"module {target}"
     found = getattr(module, name, None)
     if found is None:
@@ -148,7 +144,8 @@ def _run_calls(calls: Sequence[Call], timeout: float | None, conn: Any, dump: An
         except KeyboardInterrupt:
             outcome = ("interrupted",)
         except BaseException as exc:  # the user's error, SystemExit included
-            outcome = ("raised", describe(exc), _user_line(exc.__traceback__), traceback.format_exc())
+            frames = [(frame.filename, frame.lineno) for frame in traceback.extract_tb(exc.__traceback__)]
+            outcome = ("raised", describe(exc), _user_line(reversed(frames)), traceback.format_exc())
         faulthandler.cancel_dump_traceback_later()
         if timeout is not None and time.monotonic() - start > timeout:  # returned, but too late
             outcome = ("late",)
@@ -208,10 +205,8 @@ class Child:
         self._dump.seek(0)
         dump = self._dump.read().decode(errors="replace")
         if self.timeout is not None and dump.startswith("Timeout"):
-            files = re.findall(r'File "(.+)", line (\d+) in', dump)
-            lines = [f"{shown_path(file)}:{line}" for file, line in files if _is_users(file)]
-            problem = f"did not return within {self.timeout:g} s"
-            return CallError(what, problem, lines[0] if lines else "", timed_out=True)
+            where = _user_line(re.findall(r'File "(.+)", line (\d+) in', dump))  # the deepest call first
+            return CallError(what, f"did not return within {self.timeout:g} s", where, timed_out=True)
         return CallError(what, f"ended the process (exit status {self._process.exitcode})")
 
 
