@@ -149,6 +149,17 @@ def predict(params: Mapping[str, float], inputs: np.ndarray) -> np.ndarray:
     return np.array([feedforward(**params, x1=float(x[0]), x2=float(x[1])) for x in inputs])
 
 
+def _samples() -> list[tuple[float, float, float]]:
+    data, labels = blog_training_data()
+    return [(float(x[0]), float(x[1]), float(y)) for x, y in zip(data, labels, strict=True)]
+
+
+def mse(params: Mapping[str, float], samples: Sequence[tuple[float, float, float]] | None = None) -> float:
+    """The loss the blog prints: the MSE over its four people (or over `samples`, (x1, x2, y))."""
+    rows = _samples() if samples is None else samples
+    return float(np.mean([(y - feedforward(**params, x1=x1, x2=x2)) ** 2 for x1, x2, y in rows]))
+
+
 @dataclass
 class ReferenceRun:
     loss: np.ndarray  # (epochs,): loss[N] after epoch N's updates
@@ -169,8 +180,7 @@ def reference_run(
 ) -> ReferenceRun:
     """The blog's training from `initial`; `order(epoch)`: the rows that epoch visits, `dtype`: the
     precision the parameters are rounded to after every update."""
-    data, labels = blog_training_data()
-    samples = [(float(x[0]), float(x[1]), float(y)) for x, y in zip(data, labels, strict=True)]
+    samples = _samples()
     params = {name: float(initial[name]) for name in BLOG_NAMES}
     run, wanted = ReferenceRun(loss=np.full(epochs, np.nan)), set(weights_at)
     for epoch in range(epochs):
@@ -181,7 +191,7 @@ def reference_run(
                 params[name] -= lr * step[name]
             if dtype is not None:
                 params = {name: float(dtype(value)) for name, value in params.items()}
-        run.loss[epoch] = np.mean([(y - feedforward(**params, x1=x1, x2=x2)) ** 2 for x1, x2, y in samples])
+        run.loss[epoch] = mse(params, samples)
         if epoch in wanted:
             run.weights[epoch] = dict(params)
     run.final, run.predictions = params, predict(params, held_out_inputs()[1])
