@@ -10,6 +10,8 @@ it. A checkpoint of another shape or data is refused in one line.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -19,10 +21,11 @@ from torch import nn
 
 from net221.app.checkpoint import ENSEMBLE_TARGET, NET221_TARGET, load_checkpoint, save_checkpoint
 from net221.app.config import is_net221, plain
+from net221.app.experiment import Experiment
+from net221.app.loggers import Row
 from net221.app.sources import PreparedData
 from net221.ensemble import Ensemble
 from net221.errors import ConfigValueError
-from net221.loop import EpochPlan
 from net221.seed_study import StudyState
 
 log = logging.getLogger("net221")
@@ -137,15 +140,22 @@ def _load_optimizer(checkpoint: dict[str, Any], optimizer: torch.optim.Optimizer
         log.warning(f"Resuming with {target}: the checkpoint's optimizer state is not used")
 
 
-def resume_single(
-    path: Path,
-    model: nn.Module,
-    optimizer: torch.optim.Optimizer,
-    cfg: DictConfig,
-    data: PreparedData,
-) -> tuple[int, int, list[dict[str, float]]]:
-    """Load a checkpoint into `model` and `optimizer`; return its epoch, step and history."""
-    checkpoint = _load(path, cfg, model, data, ensemble=False)
+@dataclass
+class Start:
+    """Where one network's training begins: `epoch` epochs and `step` steps of the next done."""
+
+    model: nn.Module
+    optimizer: torch.optim.Optimizer
+    epoch: int = 0
+    step: int = 0
+    history: list[Row] = field(default_factory=list)  # one row per logged epoch
+
+
+def resume_single(path: Path, cfg: DictConfig, experiment: Experiment) -> Start:
+    """A new network and optimizer with the checkpoint's state, its epoch, step and history."""
+    model = experiment.make_model()
+    optimizer = experiment.make_optimizer(model)
+    checkpoint = _load(path, cfg, model, experiment.data, ensemble=False)
     epoch, step, epochs = checkpoint["epoch"], checkpoint["step"], cfg.trainer.epochs
     complete_ok = cfg.trainer.resume == "auto"  # a requeued run that had finished: write its outputs again
     if epoch > epochs or (epoch == epochs and (step or not complete_ok)):
@@ -159,10 +169,11 @@ def resume_single(
             f"trainer.resume={str(path)!r}: the checkpoint's tensors do not fit this model"
         ) from None
     _load_optimizer(checkpoint, optimizer, cfg)
-    history: list[dict[str, float]] = checkpoint["history"]
+    history: list[Row] = checkpoint["history"]
     if epoch < epochs and history and history[-1]["epoch"] % cfg.trainer.log_every != 0:
         history.pop()  # the earlier run's last epoch, logged as its last: this run goes on past it
-    return epoch, step, history
+    log.info(f"Resumed from {path} at epoch {epoch}" + (f", step {step}" if step else ""))
+    return Start(model, optimizer, epoch, step, history)
 
 
 def _differences(saved: Any, now: Any, key: str = "") -> list[tuple[str, Any, Any]]:
@@ -178,10 +189,10 @@ def _differences(saved: Any, now: Any, key: str = "") -> list[tuple[str, Any, An
 
 
 def resume_study(
-    path: Path, cfg: DictConfig, probe: nn.Module, data: PreparedData, plan: EpochPlan
-) -> tuple[StudyState, dict[str, Any]]:
-    """A seed study's state from its checkpoint (`load_study_chunk` then puts back its current chunk)."""
-    checkpoint = _load(path, cfg, probe, data, ensemble=True)
+    path: Path, cfg: DictConfig, experiment: Experiment, make_ensemble: Callable[[int, int], Ensemble]
+) -> StudyState:
+    """A seed study's state from its checkpoint, its current chunk made by `make_ensemble` and loaded."""
+    checkpoint = _load(path, cfg, experiment.make_model(), experiment.data, ensemble=True)
     study = checkpoint["ensemble"]
     for key, saved, now in _differences(checkpoint["config"], plain(cfg))[:1]:
         raise ConfigValueError(
@@ -191,26 +202,18 @@ def resume_study(
     state = StudyState(
         study["members"], study["chunk_size"], study["first"], checkpoint["epoch"], checkpoint["step"]
     )
-    state.restore(study["done"], study["current"], plan)
+    state.restore(study["done"], study["current"], experiment.plan)
     if study["best"] is not None:
         best = study["best"]
         state.best = (best["member"], float(best["score"]), best["values"].numpy())
-    return state, checkpoint
-
-
-def load_study_chunk(
-    state: StudyState,
-    checkpoint: dict[str, Any],
-    model: Ensemble,
-    optimizer: torch.optim.Optimizer,
-    cfg: DictConfig,
-    path: Path,
-) -> None:
-    """Put the checkpoint's current chunk into a freshly built ensemble and its optimizer."""
-    model.load_state_dict(checkpoint["state_dict"])  # the same config: the same chunk
-    _load_optimizer(checkpoint, optimizer, cfg)
-    state.model, state.optimizer = model, optimizer
-    log.info(
-        f"Resumed from {path}: members {state.first:,}-{state.first + model.members - 1:,} at epoch {state.epoch}"
-        + (f", step {state.step}" if state.step else "")
-    )
+    if state.first < state.members:
+        count = min(state.chunk_size, state.members - state.first)
+        state.model = make_ensemble(state.first, count)
+        state.model.load_state_dict(checkpoint["state_dict"])  # the same config: the same chunk
+        state.optimizer = experiment.make_optimizer(state.model)
+        _load_optimizer(checkpoint, state.optimizer, cfg)
+        log.info(
+            f"Resumed from {path}: members {state.first:,}-{state.first + count - 1:,} at epoch {state.epoch}"
+            + (f", step {state.step}" if state.step else "")
+        )
+    return state

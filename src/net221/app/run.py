@@ -1,4 +1,4 @@
-"""The training itself: one network (optionally resumed) or a seed study, returning plain results.
+"""The training itself: one network or a seed study, from the start or from a checkpoint.
 
 Layer: app. Takes the objects `experiment.build_experiment` made and writes nothing itself: every
 logged epoch goes to `on_log`, checkpoints to `save`; net221-train (`train`) writes the run directory.
@@ -16,13 +16,12 @@ import torch
 from omegaconf import DictConfig
 from torch import nn
 
-from net221.app.config import NET221
 from net221.app.experiment import Experiment
 from net221.app.loggers import Row
-from net221.app.resume import load_study_chunk, resume_study
+from net221.app.resume import Start, resume_study
 from net221.ensemble import Ensemble
-from net221.errors import ConfigValueError
 from net221.loop import DivergedError, EpochLog, Evaluation, TrainingStopped, evaluate, evaluator, train
+from net221.network import Net221
 from net221.seed_study import SeedStudyResult, StudyState, auto_chunk_size, train_members
 
 log = logging.getLogger("net221")
@@ -37,8 +36,6 @@ class SingleResult:
     final_val: Evaluation | None
 
 
-# a checkpoint loaded: (model, optimizer) -> (epoch, step, history)
-Resume = Callable[[nn.Module, torch.optim.Optimizer], tuple[int, int, list[Row]]]
 # a checkpoint saved: (model, optimizer, epoch, step, history, durable)
 Save = Callable[[nn.Module, torch.optim.Optimizer, int, int, list[Row], bool], None]
 
@@ -47,27 +44,24 @@ def train_single(
     experiment: Experiment,
     on_log: Callable[[Row], None],
     on_epoch: Callable[[int], None] | None = None,
-    resume: Resume | None = None,
+    start: Start | None = None,
     should_stop: Callable[[], bool] | None = None,
     save: Save | None = None,
     save_every: int | None = None,
 ) -> SingleResult:
-    """One network through the canonical loop, from `resume`'s checkpoint if given (its rows are not
-    passed to `on_log` again); `save` every `save_every` epochs, and on a stop before it goes on."""
+    """One network through the canonical loop, from a new network or a checkpoint's `start` (whose rows
+    are not passed to `on_log` again); `save` every `save_every` epochs, and on a stop before it goes on."""
     t, plan, per_value = experiment.tensors, experiment.plan, experiment.losses.per_value
-    model = experiment.make_model()
-    optimizer = experiment.make_optimizer(model)
-    start_epoch, start_step, history = (0, 0, []) if resume is None else resume(model, optimizer)
+    if start is None:
+        model = experiment.make_model()
+        start = Start(model, experiment.make_optimizer(model))
+    model, optimizer, history = start.model, start.optimizer, start.history
 
     def log_epoch(entry: EpochLog) -> None:
-        train_, val = entry.train, entry.val
-        row: Row = {
-            "epoch": entry.epoch,
-            "loss": float(train_.loss[0]),
-            "accuracy": float(train_.accuracy[0]),
-        }
-        if val is not None:
-            row |= {"val_loss": float(val.loss[0]), "val_accuracy": float(val.accuracy[0])}
+        row: Row = {"epoch": entry.epoch, "loss": float(entry.train.loss[0])}
+        row["accuracy"] = float(entry.train.accuracy[0])
+        if entry.val is not None:
+            row |= {"val_loss": float(entry.val.loss[0]), "val_accuracy": float(entry.val.accuracy[0])}
         history.append(row)
         on_log(row)
 
@@ -85,8 +79,8 @@ def train_single(
             t.x,
             t.y,
             plan,
-            start_epoch=start_epoch,
-            start_step=start_step,
+            start_epoch=start.epoch,
+            start_step=start.step,
             evaluate_epoch=evaluator(model, per_value, t.x, t.y, t.x_val, t.y_val),
             on_log=log_epoch,
             on_epoch=after_epoch,
@@ -114,13 +108,15 @@ def chunk_size(experiment: Experiment, members: int, chunk_size: int | None, wid
 def ensemble_factory(experiment: Experiment) -> Callable[[int, int], Ensemble]:
     """(first member, count) -> those members of the configured network, as one ensemble."""
     initial_values, dtype, device = experiment.initial_values, experiment.dtype, experiment.device
-    if initial_values is None:
-        raise ConfigValueError(f"ensembles are of {NET221} networks")
     probe = experiment.make_model()  # the configured network: its shape and activation
-    input_dim, width = experiment.tensors.x.shape[1], int(getattr(probe, "width", 2))
-    activation = str(getattr(probe, "activation", "sigmoid"))
+    assert initial_values is not None and isinstance(probe, Net221)  # the config check: only Net221
     return lambda first, count: Ensemble(
-        initial_values(first, count), input_dim, width, activation, dtype=dtype, device=device
+        initial_values(first, count),
+        probe.input_dim,
+        probe.width,
+        probe.activation,
+        dtype=dtype,
+        device=device,
     )
 
 
@@ -158,14 +154,7 @@ def train_seed_study(
 
 def study_state(cfg: DictConfig, experiment: Experiment, resume_from: Path | None) -> StudyState:
     """A new seed study, or the one the checkpoint holds with its current chunk rebuilt."""
+    if resume_from is not None:
+        return resume_study(resume_from, cfg, experiment, ensemble_factory(experiment))
     members = cfg.trainer.members
-    if resume_from is None:
-        return StudyState(members, chunk_size(experiment, members, cfg.trainer.chunk_size, cfg.model.width))
-    state, checkpoint = resume_study(
-        resume_from, cfg, experiment.make_model(), experiment.data, experiment.plan
-    )
-    if state.first < members:
-        model = ensemble_factory(experiment)(state.first, min(state.chunk_size, members - state.first))
-        optimizer = experiment.make_optimizer(model)
-        load_study_chunk(state, checkpoint, model, optimizer, cfg, resume_from)
-    return state
+    return StudyState(members, chunk_size(experiment, members, cfg.trainer.chunk_size, cfg.model.width))

@@ -19,7 +19,6 @@ from typing import Any
 
 import hydra
 import numpy as np
-import torch
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
 from torch import nn
@@ -30,6 +29,7 @@ from net221.app.experiment import Experiment, build_experiment
 from net221.app.loggers import Row, open_loggers, progress_bar
 from net221.app.outputs import atomic
 from net221.app.process import Interrupted, StopSignals, catch_stop_signals, fail_job, shown_path, stop_job
+from net221.app.resume import Start
 from net221.app.run import study_state, train_seed_study, train_single
 from net221.app.sweep_log import on_console
 from net221.errors import OutputError, UserError
@@ -46,11 +46,14 @@ def _single(
     output_dir: Path,
     summary: dict[str, Any],
     stop: StopSignals,
-    resume_from: Path | None,
+    start: Start | None,
     record: Callable[[Row], None],
 ) -> tuple[float, nn.Module, str]:
     data = experiment.data
     saver = resume.Saver(output_dir / resume.CHECKPOINT, cfg, data)
+    if start is not None:  # its rows into metrics.csv again; the console shows only new epochs
+        for row in start.history:
+            record(row)
 
     def on_log(row: Row) -> None:
         record(row)
@@ -58,21 +61,13 @@ def _single(
         if on_console(cfg, int(row["epoch"])):
             log.info(f"Epoch {int(row['epoch'])} loss: {row['loss']:.3f}{val}")
 
-    def resumed(model: nn.Module, optimizer: torch.optim.Optimizer) -> tuple[int, int, list[Row]]:
-        assert resume_from is not None
-        epoch, step, history = resume.resume_single(resume_from, model, optimizer, cfg, data)
-        log.info(f"Resumed from {resume_from} at epoch {epoch}" + (f", step {step}" if step else ""))
-        for row in history:  # into metrics.csv again; the console shows only new epochs
-            record(row)
-        return epoch, step, history
-
     try:
         with progress_bar(cfg.trainer.progress, cfg.trainer.epochs, "training") as advance:
             result = train_single(
                 experiment,
                 on_log,
                 on_epoch=lambda _: advance(1),
-                resume=resumed if resume_from else None,
+                start=start,
                 should_stop=stop.requested,
                 save=saver.single,
                 save_every=cfg.trainer.checkpoint_every,
@@ -183,12 +178,11 @@ def run(cfg: DictConfig, output_dir: Path) -> float:
         with catch_stop_signals() as stop:
             validate_train(cfg)
             experiment = build_experiment(cfg)
-            data, study = experiment.data, None
+            data, study, start = experiment.data, None, None
             if cfg.trainer.members > 1:
                 study = study_state(cfg, experiment, resume_from)
-            elif resume_from is not None:  # its refusals, before anything is written
-                model = experiment.make_model()
-                resume.resume_single(resume_from, model, experiment.make_optimizer(model), cfg, data)
+            elif resume_from is not None:
+                start = resume.resume_single(resume_from, cfg, experiment)
             if stop.requested():  # a signal while the run was set up: it ends before it starts
                 raise stop.interrupted("interrupted")
             summary: dict[str, Any] = {"epochs": cfg.trainer.epochs, "members": cfg.trainer.members}
@@ -197,7 +191,7 @@ def run(cfg: DictConfig, output_dir: Path) -> float:
                 columns = outputs.metric_columns(data.val is not None, study is not None)
                 with open_loggers(cfg.logger, output_dir, columns, plain(cfg)) as record:
                     if study is None:
-                        trained = _single(cfg, experiment, output_dir, summary, stop, resume_from, record)
+                        trained = _single(cfg, experiment, output_dir, summary, stop, start, record)
                     else:
                         trained = _seed_study(cfg, experiment, output_dir, summary, stop, study, record)
                     objective, model, title = trained
