@@ -17,10 +17,10 @@ import numpy as np
 import torch
 from hydra.errors import InstantiationException
 from hydra.utils import get_object, instantiate
-from omegaconf import DictConfig, ListConfig, OmegaConf
+from omegaconf import DictConfig, ListConfig
 from torch import nn
 
-from net221.app.config import did_you_mean, init_scheme, is_net221, value_error
+from net221.app.config import HYDRA_KEYS, init_scheme, is_net221, refuse_unknown_keys, value_error
 from net221.app.sources import PreparedData
 from net221.errors import ConfigValueError, UserError
 from net221.init import initial_parameters
@@ -30,9 +30,6 @@ from net221.seed_study import Losses
 
 log = logging.getLogger("net221")
 
-# keys of a `_target_` node that are Hydra's, not arguments of the target
-HYDRA_KEYS = frozenset({"_target_", "_partial_", "_args_", "_recursive_", "_convert_"})
-
 
 def known_arguments(node: DictConfig, where: str) -> None:
     """Keys of a `_target_` node must be arguments of the target (unless it takes **kwargs)."""
@@ -40,16 +37,9 @@ def known_arguments(node: DictConfig, where: str) -> None:
         parameters = list(inspect.signature(get_object(node._target_)).parameters.values())
     except Exception:  # not found (instantiate says why), or no signature to read (a builtin)
         return
-    if any(p.kind is p.VAR_KEYWORD for p in parameters):
-        return
-    names = {p.name for p in parameters if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
-    given = OmegaConf.to_container(node, resolve=False)
-    assert isinstance(given, dict)
-    for key in map(str, node):
-        if key not in names | HYDRA_KEYS:
-            takes = f"; {node._target_} takes {', '.join(sorted(names)) or 'nothing'}"
-            near = did_you_mean(key, names, f"{where}.") or takes
-            raise value_error(f"{where}.{key}", given[key], f"unknown key{near}")
+    if not any(p.kind is p.VAR_KEYWORD for p in parameters):
+        names = {p.name for p in parameters if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
+        refuse_unknown_keys(node, names, where, node._target_)
 
 
 def fits_dtype(key: str, value: Any, dtype: str) -> None:
