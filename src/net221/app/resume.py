@@ -10,7 +10,6 @@ it. A checkpoint of another shape or data is refused in one line.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -188,10 +187,8 @@ def _differences(saved: Any, now: Any, key: str = "") -> list[tuple[str, Any, An
     return [] if saved == now else [(key, saved, now)]
 
 
-def resume_study(
-    path: Path, cfg: DictConfig, experiment: Experiment, make_ensemble: Callable[[int, int], Ensemble]
-) -> StudyState:
-    """A seed study's state from its checkpoint, its current chunk made by `make_ensemble` and loaded."""
+def resume_study(path: Path, cfg: DictConfig, experiment: Experiment) -> StudyState:
+    """A seed study's state from its checkpoint, with its current chunk rebuilt."""
     checkpoint = _load(path, cfg, experiment.make_model(), experiment.data, ensemble=True)
     study = checkpoint["ensemble"]
     for key, saved, now in _differences(checkpoint["config"], plain(cfg))[:1]:
@@ -207,8 +204,9 @@ def resume_study(
         best = study["best"]
         state.best = (best["member"], float(best["score"]), best["values"].numpy())
     if state.first < state.members:
+        assert experiment.make_ensemble is not None  # the config check: ensembles are of net221's network
         count = min(state.chunk_size, state.members - state.first)
-        state.model = make_ensemble(state.first, count)
+        state.model = experiment.make_ensemble(state.first, count)
         state.model.load_state_dict(checkpoint["state_dict"])  # the same config: the same chunk
         state.optimizer = experiment.make_optimizer(state.model)
         _load_optimizer(checkpoint, state.optimizer, cfg)

@@ -19,9 +19,7 @@ from torch import nn
 from net221.app.experiment import Experiment
 from net221.app.loggers import Row
 from net221.app.resume import Start, resume_study
-from net221.ensemble import Ensemble
 from net221.loop import DivergedError, EpochLog, Evaluation, TrainingStopped, evaluate, evaluator, train
-from net221.network import Net221
 from net221.seed_study import SeedStudyResult, StudyState, auto_chunk_size, train_members
 
 log = logging.getLogger("net221")
@@ -51,7 +49,8 @@ def train_single(
 ) -> SingleResult:
     """One network through the canonical loop, from a new network or a checkpoint's `start` (whose rows
     are not passed to `on_log` again); `save` every `save_every` epochs, and on a stop before it goes on."""
-    t, plan, per_value = experiment.tensors, experiment.plan, experiment.losses.per_value
+    plan, per_value = experiment.plan, experiment.losses.per_value
+    x, y, x_val, y_val = experiment.x, experiment.y, experiment.x_val, experiment.y_val
     if start is None:
         model = experiment.make_model()
         start = Start(model, experiment.make_optimizer(model))
@@ -76,12 +75,12 @@ def train_single(
             model,
             optimizer,
             experiment.loss,
-            t.x,
-            t.y,
+            x,
+            y,
             plan,
             start_epoch=start.epoch,
             start_step=start.step,
-            evaluate_epoch=evaluator(model, per_value, t.x, t.y, t.x_val, t.y_val),
+            evaluate_epoch=evaluator(model, per_value, x, y, x_val, y_val),
             on_log=log_epoch,
             on_epoch=after_epoch,
             should_stop=should_stop,
@@ -90,33 +89,18 @@ def train_single(
         if save is not None:
             save(model, optimizer, stop.epoch, stop.step, history, True)
         raise
-    final = evaluate(model, per_value, t.x, t.y)
+    final = evaluate(model, per_value, x, y)
     if not np.isfinite(final.loss).all():
         raise DivergedError(plan.epochs - 1)
-    final_val = None if t.x_val is None or t.y_val is None else evaluate(model, per_value, t.x_val, t.y_val)
+    final_val = None if x_val is None or y_val is None else evaluate(model, per_value, x_val, y_val)
     return SingleResult(model, optimizer, history, final, final_val)
 
 
 def chunk_size(experiment: Experiment, members: int, chunk_size: int | None, width: int) -> int:
-    t = experiment.tensors
-    rows = max(t.x.shape[0], 0 if t.x_val is None else t.x_val.shape[0])
+    x, x_val = experiment.x, experiment.x_val
+    rows = max(x.shape[0], 0 if x_val is None else x_val.shape[0])
     return chunk_size or auto_chunk_size(
-        members, rows, experiment.plan.batch_size, width, t.x.shape[1], experiment.device.type
-    )
-
-
-def ensemble_factory(experiment: Experiment) -> Callable[[int, int], Ensemble]:
-    """(first member, count) -> those members of the configured network, as one ensemble."""
-    initial_values, dtype, device = experiment.initial_values, experiment.dtype, experiment.device
-    probe = experiment.make_model()  # the configured network: its shape and activation
-    assert initial_values is not None and isinstance(probe, Net221)  # the config check: only Net221
-    return lambda first, count: Ensemble(
-        initial_values(first, count),
-        probe.input_dim,
-        probe.width,
-        probe.activation,
-        dtype=dtype,
-        device=device,
+        members, rows, experiment.plan.batch_size, width, x.shape[1], experiment.device.type
     )
 
 
@@ -131,19 +115,19 @@ def train_seed_study(
     save_every: int | None = None,
 ) -> SeedStudyResult:
     """`members` networks in chunks of `chunk`, from the start or from `state`."""
-    t = experiment.tensors
+    assert experiment.make_ensemble is not None  # the config check: ensembles are of net221's network
     log.info(f"Training {members:,} members in chunks of {min(chunk, members):,}")
     return train_members(
-        ensemble_factory(experiment),
+        experiment.make_ensemble,
         experiment.make_optimizer,
         experiment.losses,
-        t.x,
-        t.y,
+        experiment.x,
+        experiment.y,
         experiment.plan,
         members,
         chunk,
-        x_val=t.x_val,
-        y_val=t.y_val,
+        x_val=experiment.x_val,
+        y_val=experiment.y_val,
         on_epoch=on_epoch,
         state=state,
         should_stop=should_stop,
@@ -155,6 +139,6 @@ def train_seed_study(
 def study_state(cfg: DictConfig, experiment: Experiment, resume_from: Path | None) -> StudyState:
     """A new seed study, or the one the checkpoint holds with its current chunk rebuilt."""
     if resume_from is not None:
-        return resume_study(resume_from, cfg, experiment, ensemble_factory(experiment))
+        return resume_study(resume_from, cfg, experiment)
     members = cfg.trainer.members
     return StudyState(members, chunk_size(experiment, members, cfg.trainer.chunk_size, cfg.model.width))
