@@ -22,10 +22,9 @@ from pathlib import Path
 import torch
 from hydra import compose, initialize_config_module
 
-from net221.app.checkpoint import load_checkpoint, save_checkpoint
+from net221.app.checkpoint import Saver, load_checkpoint, save_checkpoint
 from net221.app.config import register_schemas
 from net221.app.experiment import build_experiment
-from net221.app.resume import Saver
 from net221.app.run import chunk_size, train_seed_study, train_single
 from net221.seed_study import StudyState
 

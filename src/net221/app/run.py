@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -16,13 +16,76 @@ import torch
 from omegaconf import DictConfig
 from torch import nn
 
+from net221.app.checkpoint import checked_for_resume, load_optimizer_state
 from net221.app.experiment import Experiment
 from net221.app.loggers import Row
-from net221.app.resume import Start, resume_study
+from net221.errors import ConfigValueError
 from net221.loop import DivergedError, EpochLog, Evaluation, TrainingStopped, evaluate, evaluator, train
 from net221.seed_study import SeedStudyResult, StudyState, auto_chunk_size, train_members
 
 log = logging.getLogger("net221")
+
+
+@dataclass
+class Start:
+    """Where one network's training begins: `epoch` epochs and `step` steps of the next done, with
+    one row of `history` per logged epoch."""
+
+    model: nn.Module
+    optimizer: torch.optim.Optimizer
+    epoch: int = 0
+    step: int = 0
+    history: list[Row] = field(default_factory=list)
+
+
+def resume_single(path: Path, cfg: DictConfig, experiment: Experiment) -> Start:
+    """A new network and optimizer with the checkpoint's state, its epoch, step and history."""
+    model = experiment.make_model()
+    optimizer = experiment.make_optimizer(model)
+    checkpoint = checked_for_resume(path, cfg, model, experiment.data, ensemble=False)
+    epoch, step, epochs = checkpoint["epoch"], checkpoint["step"], cfg.trainer.epochs
+    complete_ok = cfg.trainer.resume == "auto"  # a requeued run that had finished: write its outputs again
+    if epoch > epochs or (epoch == epochs and (step or not complete_ok)):
+        raise ConfigValueError(
+            f"trainer.epochs={epochs}: the checkpoint already has {epoch} epochs; ask for more"
+        )
+    try:
+        model.load_state_dict(checkpoint["state_dict"])
+    except RuntimeError:
+        raise ConfigValueError(
+            f"trainer.resume={str(path)!r}: the checkpoint's tensors do not fit this model"
+        ) from None
+    load_optimizer_state(checkpoint, optimizer, cfg)
+    history: list[Row] = checkpoint["history"]
+    if epoch < epochs and history and history[-1]["epoch"] % cfg.trainer.log_every != 0:
+        history.pop()  # the earlier run's last epoch, logged as its last: this run goes on past it
+    log.info(f"Resumed from {path} at epoch {epoch}" + (f", step {step}" if step else ""))
+    return Start(model, optimizer, epoch, step, history)
+
+
+def resume_study(path: Path, cfg: DictConfig, experiment: Experiment) -> StudyState:
+    """A seed study's state from its checkpoint, with its current chunk rebuilt."""
+    checkpoint = checked_for_resume(path, cfg, experiment.make_model(), experiment.data, ensemble=True)
+    study = checkpoint["ensemble"]
+    state = StudyState(
+        study["members"], study["chunk_size"], study["first"], checkpoint["epoch"], checkpoint["step"]
+    )
+    state.restore(study["done"], study["current"], experiment.plan)
+    if study["best"] is not None:
+        best = study["best"]
+        state.best = (best["member"], float(best["score"]), best["values"].numpy())
+    if state.first < state.members:
+        assert experiment.make_ensemble is not None  # the config check: ensembles are of net221's network
+        count = min(state.chunk_size, state.members - state.first)
+        state.model = experiment.make_ensemble(state.first, count)
+        state.model.load_state_dict(checkpoint["state_dict"])  # the same config: the same chunk
+        state.optimizer = experiment.make_optimizer(state.model)
+        load_optimizer_state(checkpoint, state.optimizer, cfg)
+        log.info(
+            f"Resumed from {path}: members {state.first:,}-{state.first + count - 1:,} at epoch {state.epoch}"
+            + (f", step {state.step}" if state.step else "")
+        )
+    return state
 
 
 @dataclass

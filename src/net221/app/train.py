@@ -23,14 +23,13 @@ from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
 from torch import nn
 
-from net221.app import outputs, plots, process, resume, sweep_log
+from net221.app import checkpoint, outputs, plots, process, sweep_log
 from net221.app.config import plain, validate_train
 from net221.app.experiment import Experiment, build_experiment
 from net221.app.loggers import Row, open_loggers, progress_bar
 from net221.app.outputs import atomic
 from net221.app.process import Interrupted, StopSignals, catch_stop_signals, fail_job, shown_path, stop_job
-from net221.app.resume import Start
-from net221.app.run import study_state, train_seed_study, train_single
+from net221.app.run import Start, resume_single, study_state, train_seed_study, train_single
 from net221.app.sweep_log import on_console
 from net221.errors import OutputError, UserError
 from net221.loop import TrainingStopped
@@ -50,7 +49,7 @@ def _single(
     record: Callable[[Row], None],
 ) -> tuple[float, nn.Module, str]:
     data = experiment.data
-    saver = resume.Saver(output_dir / resume.CHECKPOINT, cfg, data)
+    saver = checkpoint.Saver(output_dir / checkpoint.CHECKPOINT, cfg, data)
     if start is not None:  # its rows into metrics.csv again; the console shows only new epochs
         for row in start.history:
             record(row)
@@ -110,7 +109,7 @@ def _seed_study(
 ) -> tuple[float, nn.Module, str]:
     trainer, data = cfg.trainer, experiment.data
     members, epochs, threshold = trainer.members, trainer.epochs, trainer.converged_below
-    saver = resume.Saver(output_dir / resume.CHECKPOINT, cfg, data)
+    saver = checkpoint.Saver(output_dir / checkpoint.CHECKPOINT, cfg, data)
     try:
         with progress_bar(trainer.progress, members * epochs, "member-epochs") as advance:
             result = train_seed_study(
@@ -172,7 +171,7 @@ def run(cfg: DictConfig, output_dir: Path) -> float:
     before an earlier run's files are touched. A stop signal ends the training at the next step with
     a checkpoint and raises `Interrupted`. Whatever ends the run early leaves error.txt saying why."""
     started = time.perf_counter()
-    resume_from = resume.resume_path(cfg.trainer.resume, output_dir)
+    resume_from = checkpoint.resume_path(cfg.trainer.resume, output_dir)
     outputs.clear(output_dir, keep=resume_from)  # a run that fails leaves nothing of an earlier one
     try:
         with catch_stop_signals() as stop:
@@ -182,7 +181,7 @@ def run(cfg: DictConfig, output_dir: Path) -> float:
             if cfg.trainer.members > 1:
                 study = study_state(cfg, experiment, resume_from)
             elif resume_from is not None:
-                start = resume.resume_single(resume_from, cfg, experiment)
+                start = resume_single(resume_from, cfg, experiment)
             if stop.requested():  # a signal while the run was set up: it ends before it starts
                 raise stop.interrupted("interrupted")
             summary: dict[str, Any] = {"epochs": cfg.trainer.epochs, "members": cfg.trainer.members}
