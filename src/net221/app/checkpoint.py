@@ -19,6 +19,7 @@ import io
 import logging
 import os
 import warnings
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -142,6 +143,19 @@ def model_spec(cfg: DictConfig, model: nn.Module) -> dict[str, Any]:
     return spec
 
 
+@dataclass
+class SingleState:
+    """How far one network's training has come, enough to continue it with the same results:
+    `epoch` epochs and `step` steps of the next, one row of `history` per logged epoch (a seed
+    study's is `net221.seed_study.StudyState`)."""
+
+    model: nn.Module
+    optimizer: torch.optim.Optimizer
+    epoch: int = 0
+    step: int = 0
+    history: list[Row] = field(default_factory=list)
+
+
 class Saver:
     """Writes the run's checkpoint for one config and data set."""
 
@@ -163,17 +177,11 @@ class Saver:
         content = {"model": model_spec(cfg, model), "state_dict": state_dict, "data": data, **more}
         save_checkpoint(self.path, {**content, "config": self.config}, durable)
 
-    def single(
-        self,
-        model: nn.Module,
-        optimizer: torch.optim.Optimizer,
-        epoch: int,
-        step: int,
-        history: list[Row],
-        durable: bool = True,
-    ) -> None:
-        self._save(model, optimizer, durable, epoch=epoch, step=step, history=history)
-        self.saved_at = f"epoch {epoch}"
+    def single(self, state: SingleState, durable: bool = True) -> None:
+        self._save(
+            state.model, state.optimizer, durable, epoch=state.epoch, step=state.step, history=state.history
+        )
+        self.saved_at = f"epoch {state.epoch}"
 
     def study(self, state: StudyState, durable: bool = True, best: nn.Module | None = None) -> None:
         """An ensemble's progress: the current chunk's ensemble, or when done the best member."""

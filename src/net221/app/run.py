@@ -8,15 +8,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import torch
 from omegaconf import DictConfig
-from torch import nn
 
-from net221.app.checkpoint import checked_for_resume, load_optimizer_state
+from net221.app.checkpoint import SingleState, checked_for_resume, load_optimizer_state
 from net221.app.experiment import Experiment
 from net221.app.loggers import Row
 from net221.errors import ConfigValueError
@@ -26,19 +24,7 @@ from net221.seed_study import SeedStudyResult, StudyState, auto_chunk_size, trai
 log = logging.getLogger("net221")
 
 
-@dataclass
-class Start:
-    """Where one network's training begins: `epoch` epochs and `step` steps of the next done, with
-    one row of `history` per logged epoch."""
-
-    model: nn.Module
-    optimizer: torch.optim.Optimizer
-    epoch: int = 0
-    step: int = 0
-    history: list[Row] = field(default_factory=list)
-
-
-def resume_single(path: Path, cfg: DictConfig, experiment: Experiment) -> Start:
+def resume_single(path: Path, cfg: DictConfig, experiment: Experiment) -> SingleState:
     """A new network and optimizer with the checkpoint's state, its epoch, step and history."""
     model = experiment.make_model()
     optimizer = experiment.make_optimizer(model)
@@ -60,7 +46,7 @@ def resume_single(path: Path, cfg: DictConfig, experiment: Experiment) -> Start:
     if epoch < epochs and history and history[-1]["epoch"] % cfg.trainer.log_every != 0:
         history.pop()  # the earlier run's last epoch, logged as its last: this run goes on past it
     log.info(f"Resumed from {path} at epoch {epoch}" + (f", step {step}" if step else ""))
-    return Start(model, optimizer, epoch, step, history)
+    return SingleState(model, optimizer, epoch, step, history)
 
 
 def resume_study(path: Path, cfg: DictConfig, experiment: Experiment) -> StudyState:
@@ -90,34 +76,29 @@ def resume_study(path: Path, cfg: DictConfig, experiment: Experiment) -> StudySt
 
 @dataclass
 class SingleResult:
-    model: nn.Module
-    optimizer: torch.optim.Optimizer
-    history: list[Row]  # one row per logged epoch, resumed rows first
+    state: SingleState  # the trained network and optimizer, its history
     final: Evaluation
     final_val: Evaluation | None
-
-
-# a checkpoint saved: (model, optimizer, epoch, step, history, durable)
-Save = Callable[[nn.Module, torch.optim.Optimizer, int, int, list[Row], bool], None]
 
 
 def train_single(
     experiment: Experiment,
     on_log: Callable[[Row], None],
     on_epoch: Callable[[int], None] | None = None,
-    start: Start | None = None,
+    state: SingleState | None = None,
     should_stop: Callable[[], bool] | None = None,
-    save: Save | None = None,
+    save: Callable[[SingleState, bool], None] | None = None,
     save_every: int | None = None,
 ) -> SingleResult:
-    """One network through the canonical loop, from a new network or a checkpoint's `start` (whose rows
-    are not passed to `on_log` again); `save` every `save_every` epochs, and on a stop before it goes on."""
+    """One network through the canonical loop, new or from a checkpoint's `state` (whose rows are not
+    passed to `on_log` again); `save(state, durable)` every `save_every` epochs (durable False), and
+    on a stop before `TrainingStopped` is raised (durable True)."""
     plan, per_value = experiment.plan, experiment.losses.per_value
     x, y, x_val, y_val = experiment.x, experiment.y, experiment.x_val, experiment.y_val
-    if start is None:
+    if state is None:
         model = experiment.make_model()
-        start = Start(model, experiment.make_optimizer(model))
-    model, optimizer, history = start.model, start.optimizer, start.history
+        state = SingleState(model, experiment.make_optimizer(model))
+    model, optimizer, history = state.model, state.optimizer, state.history
 
     def log_epoch(entry: EpochLog) -> None:
         row: Row = {"epoch": entry.epoch, "loss": float(entry.train.loss[0])}
@@ -128,10 +109,11 @@ def train_single(
         on_log(row)
 
     def after_epoch(epoch: int) -> None:
+        state.epoch, state.step = epoch + 1, 0
         if on_epoch is not None:
             on_epoch(epoch)
-        if save is not None and save_every and (epoch + 1) % save_every == 0 and epoch + 1 < plan.epochs:
-            save(model, optimizer, epoch + 1, 0, history, False)
+        if save is not None and save_every and state.epoch % save_every == 0 and state.epoch < plan.epochs:
+            save(state, False)
 
     try:
         train(
@@ -141,22 +123,23 @@ def train_single(
             x,
             y,
             plan,
-            start_epoch=start.epoch,
-            start_step=start.step,
+            start_epoch=state.epoch,
+            start_step=state.step,
             evaluate_epoch=evaluator(model, per_value, x, y, x_val, y_val),
             on_log=log_epoch,
             on_epoch=after_epoch,
             should_stop=should_stop,
         )
     except TrainingStopped as stop:
+        state.epoch, state.step = stop.epoch, stop.step
         if save is not None:
-            save(model, optimizer, stop.epoch, stop.step, history, True)
+            save(state, True)
         raise
     final = evaluate(model, per_value, x, y)
     if not np.isfinite(final.loss).all():
         raise DivergedError(plan.epochs - 1)
     final_val = None if x_val is None or y_val is None else evaluate(model, per_value, x_val, y_val)
-    return SingleResult(model, optimizer, history, final, final_val)
+    return SingleResult(state, final, final_val)
 
 
 def chunk_size(experiment: Experiment, members: int, chunk_size: int | None, width: int) -> int:

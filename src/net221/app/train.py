@@ -24,12 +24,13 @@ from omegaconf import DictConfig
 from torch import nn
 
 from net221.app import checkpoint, outputs, plots, process, sweep_log
+from net221.app.checkpoint import SingleState
 from net221.app.config import plain, validate_train
 from net221.app.experiment import Experiment, build_experiment
 from net221.app.loggers import Row, open_loggers, progress_bar
 from net221.app.outputs import atomic
 from net221.app.process import Interrupted, StopSignals, catch_stop_signals, fail_job, shown_path, stop_job
-from net221.app.run import Start, resume_single, study_state, train_seed_study, train_single
+from net221.app.run import resume_single, study_state, train_seed_study, train_single
 from net221.app.sweep_log import on_console
 from net221.errors import OutputError, UserError
 from net221.loop import TrainingStopped
@@ -45,13 +46,13 @@ def _single(
     output_dir: Path,
     summary: dict[str, Any],
     stop: StopSignals,
-    start: Start | None,
+    state: SingleState | None,
     record: Callable[[Row], None],
 ) -> tuple[float, nn.Module, str]:
     data = experiment.data
     saver = checkpoint.Saver(output_dir / checkpoint.CHECKPOINT, cfg, data)
-    if start is not None:  # its rows into metrics.csv again; the console shows only new epochs
-        for row in start.history:
+    if state is not None:  # its rows into metrics.csv again; the console shows only new epochs
+        for row in state.history:
             record(row)
 
     def on_log(row: Row) -> None:
@@ -66,15 +67,15 @@ def _single(
                 experiment,
                 on_log,
                 on_epoch=lambda _: advance(1),
-                start=start,
+                state=state,
                 should_stop=stop.requested,
                 save=saver.single,
                 save_every=cfg.trainer.checkpoint_every,
             )
     except TrainingStopped:
         raise stop.interrupted(saver.stopped()) from None
-    history, model = result.history, result.model
-    saver.single(model, result.optimizer, cfg.trainer.epochs, 0, history)  # first: the work is safe
+    history, model = result.state.history, result.state.model
+    saver.single(result.state)  # first: the work is safe
     if cfg.trainer.figures:
         with atomic(output_dir / "loss.png") as path:
             val_loss = [r["val_loss"] for r in history] if data.val is not None else None
@@ -175,11 +176,11 @@ def run(cfg: DictConfig, output_dir: Path) -> float:
         with catch_stop_signals() as stop:
             validate_train(cfg)
             experiment = build_experiment(cfg)
-            data, study, start = experiment.data, None, None
+            data, study, single = experiment.data, None, None
             if cfg.trainer.members > 1:
                 study = study_state(cfg, experiment, resume_from)
             elif resume_from is not None:
-                start = resume_single(resume_from, cfg, experiment)
+                single = resume_single(resume_from, cfg, experiment)
             if stop.requested():  # a signal while the run was set up: it ends before it starts
                 raise stop.interrupted("interrupted")
             summary: dict[str, Any] = {"epochs": cfg.trainer.epochs, "members": cfg.trainer.members}
@@ -188,7 +189,7 @@ def run(cfg: DictConfig, output_dir: Path) -> float:
                 columns = outputs.metric_columns(data.val is not None, study is not None)
                 with open_loggers(cfg.logger, output_dir, columns, plain(cfg)) as record:
                     if study is None:
-                        trained = _single(cfg, experiment, output_dir, summary, stop, start, record)
+                        trained = _single(cfg, experiment, output_dir, summary, stop, single, record)
                     else:
                         trained = _seed_study(cfg, experiment, output_dir, summary, stop, study, record)
                     objective, model, title = trained
