@@ -141,11 +141,9 @@ def refuse_unknown_keys(node: DictConfig, known: set[str], where: str, owner: st
     given = OmegaConf.to_container(node, resolve=False)
     assert isinstance(given, dict)
     for key in (str(key) for key in given if key not in known | HYDRA_KEYS):
-        near = (
-            did_you_mean(key, known, f"{where}.")
-            or f"; {owner} takes {', '.join(sorted(known)) or 'nothing'}"
-        )
-        raise value_error(f"{where}.{key}", given[key], f"unknown key{near}")
+        near = did_you_mean(key, known, f"{where}.")
+        takes = f"; {owner} takes {', '.join(sorted(known)) or 'nothing'}"
+        raise value_error(f"{where}.{key}", given[key], f"unknown key{near or takes}")
 
 
 def init_scheme(init: DictConfig) -> str:
