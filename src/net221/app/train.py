@@ -202,9 +202,8 @@ def run(cfg: DictConfig, output_dir: Path) -> float:
                     summary["objective"] = outputs.finite_or_none(objective)
                     summary["wall_time_s"] = time.perf_counter() - started
                     outputs.write_json(output_dir / "summary.json", summary)
-            except OSError as error:
-                where = error.filename if error.filename is not None else output_dir
-                raise OutputError(f"cannot write {where}: {error.strerror or error}") from None
+            except OSError as error:  # each file the run writes names itself (`atomic`, the loggers)
+                raise OutputError(process.describe_os_error(error)) from None
     except Exception as error:
         internal = f"internal error: {type(error).__name__}: {error}"
         line = str(error) if isinstance(error, UserError | Interrupted) else internal
