@@ -22,10 +22,9 @@ from pathlib import Path
 import torch
 from hydra import compose, initialize_config_module
 
-from net221.app.checkpoint import load_checkpoint, save_checkpoint
+from net221.app.checkpoint import Saver, SingleState, load_checkpoint, save_checkpoint
 from net221.app.config import register_schemas
 from net221.app.experiment import build_experiment
-from net221.app.resume import Saver
 from net221.app.run import chunk_size, train_seed_study, train_single
 from net221.seed_study import StudyState
 
@@ -41,9 +40,9 @@ def seconds(
     saver = Saver(directory / "checkpoint.pt", cfg, experiment.data)
     saves: list[float] = []
 
-    def timed_single(*args: object) -> None:
+    def timed_single(state: SingleState, durable: bool) -> None:
         start = time.perf_counter()
-        saver.single(*args)  # type: ignore[arg-type]
+        saver.single(state, durable)
         saves.append(time.perf_counter() - start)
 
     def timed_study(state: StudyState, durable: bool) -> None:

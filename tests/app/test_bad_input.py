@@ -20,10 +20,9 @@ from typing import Any
 import pytest
 import torch
 
-from net221.app.checkpoint import FORMAT, load_checkpoint, model_from, save_checkpoint
+from net221.app.checkpoint import FORMAT, Saver, load_checkpoint, model_from, save_checkpoint
 from net221.app.experiment import build_experiment
 from net221.app.report import read_jobs
-from net221.app.resume import Saver
 from net221.app.run import train_seed_study
 from net221.app.sources import load_csv
 from net221.errors import CheckpointError, UserError

@@ -22,6 +22,8 @@ from net221.network import ACTIVATIONS, DTYPES
 
 DEVICES = ("auto", "cpu", "cuda")
 NET221 = "net221.network.Net221"
+# keys of a `_target_` node that are Hydra's, not arguments of the target
+HYDRA_KEYS = frozenset({"_target_", "_partial_", "_args_", "_recursive_", "_convert_"})
 
 
 @dataclass
@@ -134,12 +136,14 @@ def _check(cfg: DictConfig, checks: dict[str, Check]) -> None:
         _require(ok(value), key, value, problem)
 
 
-def _known_keys(node: DictConfig, schema: type, where: str) -> None:
-    """Keys added with `+` that the schema does not know are refused, not ignored."""
-    known = {f.name for f in fields(schema)}
-    for key in (key for key in map(str, node) if key not in known):
-        near = did_you_mean(key, known, f"{where}.") or f"; {where} takes {', '.join(sorted(known))}"
-        raise value_error(f"{where}.{key}", node[key], f"unknown key{near}")
+def refuse_unknown_keys(node: DictConfig, known: set[str], where: str, owner: str) -> None:
+    """Keys that `owner` does not take (added with `+`, say) are refused, not ignored."""
+    given = OmegaConf.to_container(node, resolve=False)
+    assert isinstance(given, dict)
+    for key in (str(key) for key in given if key not in known | HYDRA_KEYS):
+        near = did_you_mean(key, known, f"{where}.")
+        takes = f"; {owner} takes {', '.join(sorted(known)) or 'nothing'}"
+        raise value_error(f"{where}.{key}", given[key], f"unknown key{near or takes}")
 
 
 def init_scheme(init: DictConfig) -> str:
@@ -183,8 +187,8 @@ def validate_train(cfg: DictConfig) -> None:
     missing = sorted(OmegaConf.missing_keys(cfg))
     if missing:
         raise ConfigValueError(f"{missing[0]}: a value is needed ({missing[0]}=...)")
-    _known_keys(cfg.trainer, TrainerConfig, "trainer")
-    _known_keys(cfg.init, InitConfig, "init")
+    for where, schema in (("trainer", TrainerConfig), ("init", InitConfig)):
+        refuse_unknown_keys(cfg[where], {f.name for f in fields(schema)}, where, where)
     for key, choose in (
         ("data", "choose a data config (blog, csv, penguins) or give data._target_"),
         ("model", "choose a model config or give model._target_"),

@@ -17,11 +17,13 @@ import numpy as np
 import torch
 from hydra.errors import InstantiationException
 from hydra.utils import get_object, instantiate
-from omegaconf import DictConfig, ListConfig, OmegaConf
+from omegaconf import DictConfig, ListConfig
 from torch import nn
 
-from net221.app.config import did_you_mean, init_scheme, is_net221, value_error
+from net221.app.config import HYDRA_KEYS, init_scheme, is_net221, refuse_unknown_keys, value_error
 from net221.app.sources import PreparedData
+from net221.data import Dataset
+from net221.ensemble import Ensemble
 from net221.errors import ConfigValueError, UserError
 from net221.init import initial_parameters
 from net221.loop import EpochPlan, LossFunction, evaluate
@@ -30,9 +32,6 @@ from net221.seed_study import Losses
 
 log = logging.getLogger("net221")
 
-# keys of a `_target_` node that are Hydra's, not arguments of the target
-HYDRA_KEYS = frozenset({"_target_", "_partial_", "_args_", "_recursive_", "_convert_"})
-
 
 def known_arguments(node: DictConfig, where: str) -> None:
     """Keys of a `_target_` node must be arguments of the target (unless it takes **kwargs)."""
@@ -40,16 +39,9 @@ def known_arguments(node: DictConfig, where: str) -> None:
         parameters = list(inspect.signature(get_object(node._target_)).parameters.values())
     except Exception:  # not found (instantiate says why), or no signature to read (a builtin)
         return
-    if any(p.kind is p.VAR_KEYWORD for p in parameters):
-        return
-    names = {p.name for p in parameters if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
-    given = OmegaConf.to_container(node, resolve=False)
-    assert isinstance(given, dict)
-    for key in map(str, node):
-        if key not in names | HYDRA_KEYS:
-            takes = f"; {node._target_} takes {', '.join(sorted(names)) or 'nothing'}"
-            near = did_you_mean(key, names, f"{where}.") or takes
-            raise value_error(f"{where}.{key}", given[key], f"unknown key{near}")
+    if not any(p.kind is p.VAR_KEYWORD for p in parameters):
+        names = {p.name for p in parameters if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
+        refuse_unknown_keys(node, names, where, node._target_)
 
 
 def fits_dtype(key: str, value: Any, dtype: str) -> None:
@@ -91,44 +83,22 @@ def _first_line(error: BaseException) -> str:
 
 
 @dataclass(frozen=True)
-class Tensors:
-    """The normalized data on the training device: x (N, D), y (N, 1), and validation if any."""
+class Experiment:
+    """What a config describes, built: the normalized data on the training device (x (N, D), y (N, 1),
+    and the validation rows if any), the epochs, the loss, and the makers of networks and optimizers."""
 
+    data: PreparedData
     x: torch.Tensor
     y: torch.Tensor
     x_val: torch.Tensor | None
     y_val: torch.Tensor | None
-
-
-@dataclass(frozen=True)
-class Experiment:
-    data: PreparedData
-    tensors: Tensors
     plan: EpochPlan
     loss: LossFunction  # as configured: a batch's mean loss
     losses: Losses  # the same loss summed, and per value
     make_model: Callable[[], nn.Module]  # one network, initialized from trainer.seed
-    initial_values: Callable[[int, int], np.ndarray] | None  # (first member, count) -> (count, P); Net221
+    make_ensemble: Callable[[int, int], Ensemble] | None  # (first member, count) -> those; Net221 only
     make_optimizer: Callable[[nn.Module], torch.optim.Optimizer]
-    dtype: torch.dtype
     device: torch.device
-
-
-def _tensors(data: PreparedData, dtype: torch.dtype, device: torch.device) -> Tensors:
-    def pair(features: np.ndarray, labels: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
-        x = torch.tensor(data.normalization.apply(features), dtype=dtype, device=device)
-        overflowed = (~torch.isfinite(x)).any(dim=0).nonzero().flatten().tolist()
-        if overflowed:
-            raise ConfigValueError(
-                f"data: feature {data.train.feature_names[overflowed[0]]!r} has values too large for "
-                f"{str(dtype).removeprefix('torch.')} once normalized (trainer.dtype, data.normalize)"
-            )
-        return x, torch.tensor(labels, dtype=dtype, device=device).reshape(-1, 1)
-
-    x, y = pair(data.train.features, data.train.labels)
-    if data.val is None:
-        return Tensors(x, y, None, None)
-    return Tensors(x, y, *pair(data.val.features, data.val.labels))
 
 
 def _losses(cfg: DictConfig, dtype: torch.dtype) -> tuple[LossFunction, Losses]:
@@ -168,7 +138,7 @@ def trial_step(experiment: Experiment, cfg: DictConfig) -> None:
     model = experiment.make_model()
     optimizer = experiment.make_optimizer(model)
     batch = experiment.plan.batch_size
-    x, y = experiment.tensors.x[:batch], experiment.tensors.y[:batch]
+    x, y = experiment.x[:batch], experiment.y[:batch]
     stage = "optimizer"
     try:
         optimizer.zero_grad()
@@ -213,16 +183,31 @@ def build_experiment(cfg: DictConfig) -> Experiment:
     auto = "cuda" if torch.cuda.is_available() else "cpu"
     dtype, device = DTYPES[trainer.dtype], torch.device(auto if trainer.device == "auto" else trainer.device)
     loss, losses = _losses(cfg, dtype)
-    initial_values = None
+
+    def on_device(rows: Dataset) -> tuple[torch.Tensor, torch.Tensor]:
+        x = torch.tensor(data.normalization.apply(rows.features), dtype=dtype, device=device)
+        overflowed = (~torch.isfinite(x)).any(dim=0).nonzero().flatten().tolist()
+        if overflowed:
+            raise ConfigValueError(
+                f"data: feature {rows.feature_names[overflowed[0]]!r} has values too large for "
+                f"{trainer.dtype} once normalized (trainer.dtype, data.normalize)"
+            )
+        return x, torch.tensor(rows.labels, dtype=dtype, device=device).reshape(-1, 1)
+
+    initial_values = make_ensemble = None
     if is_net221(cfg.model):
-        scheme = init_scheme(init)
+        scheme, net = init_scheme(init), cfg.model
         values = None if init["values"] is None else {str(k): float(v) for k, v in init["values"].items()}
 
         def initial_values(first: int, count: int) -> np.ndarray:
             return initial_parameters(
-                scheme, input_dim=int(cfg.model.input_dim), width=int(cfg.model.width), members=count,
+                scheme, input_dim=int(net.input_dim), width=int(net.width), members=count,
                 seed=trainer.seed + first, values=values, noise_std=init.noise_std,
             )  # fmt: skip
+
+        def make_ensemble(first: int, count: int) -> Ensemble:
+            values = initial_values(first, count)
+            return Ensemble(values, net.input_dim, net.width, net.activation, dtype=dtype, device=device)
 
     def make_model() -> nn.Module:
         torch.manual_seed(trainer.seed)  # a model of your own initializes itself from this seed
@@ -235,9 +220,10 @@ def build_experiment(cfg: DictConfig) -> Experiment:
         return model
 
     plan = EpochPlan(trainer.epochs, trainer.batch_size, trainer.shuffle, trainer.log_every, data.seed)
-    tensors = _tensors(data, dtype, device)
+    x_val, y_val = (None, None) if data.val is None else on_device(data.val)
     experiment = Experiment(
-        data, tensors, plan, loss, losses, make_model, initial_values, _optimizer_factory(cfg), dtype, device
-    )
+        data, *on_device(data.train), x_val, y_val, plan, loss, losses, make_model, make_ensemble,
+        _optimizer_factory(cfg), device,
+    )  # fmt: skip
     trial_step(experiment, cfg)
     return experiment

@@ -149,10 +149,10 @@ def catch_stop_signals() -> Iterator[StopSignals]:
             signal.raise_signal(stop.received)
 
 
-def set_threads(threads: int | None) -> None:  # None: torch's default
+def set_threads(threads: Any) -> None:  # null, or a value the checks will refuse: torch's default
     import torch
 
-    if threads is not None and torch.get_num_threads() != threads:
+    if isinstance(threads, int) and threads > 0 and torch.get_num_threads() != threads:
         torch.set_num_threads(threads)
 
 

@@ -1,4 +1,4 @@
-"""The training itself: one network (optionally resumed) or a seed study, returning plain results.
+"""The training itself: one network or a seed study, from the start or from a checkpoint.
 
 Layer: app. Takes the objects `experiment.build_experiment` made and writes nothing itself: every
 logged epoch goes to `on_log`, checkpoints to `save`; net221-train (`train`) writes the run directory.
@@ -12,15 +12,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import torch
 from omegaconf import DictConfig
-from torch import nn
 
-from net221.app.config import NET221
+from net221.app.checkpoint import SingleState, checked_for_resume, load_optimizer_state
 from net221.app.experiment import Experiment
 from net221.app.loggers import Row
-from net221.app.resume import load_study_chunk, resume_study
-from net221.ensemble import Ensemble
 from net221.errors import ConfigValueError
 from net221.loop import DivergedError, EpochLog, Evaluation, TrainingStopped, evaluate, evaluator, train
 from net221.seed_study import SeedStudyResult, StudyState, auto_chunk_size, train_members
@@ -28,99 +24,129 @@ from net221.seed_study import SeedStudyResult, StudyState, auto_chunk_size, trai
 log = logging.getLogger("net221")
 
 
+def resume_single(path: Path, cfg: DictConfig, experiment: Experiment) -> SingleState:
+    """A new network and optimizer with the checkpoint's state, its epoch, step and history."""
+    model = experiment.make_model()
+    optimizer = experiment.make_optimizer(model)
+    checkpoint = checked_for_resume(path, cfg, model, experiment.data, ensemble=False)
+    epoch, step, epochs = checkpoint["epoch"], checkpoint["step"], cfg.trainer.epochs
+    complete_ok = cfg.trainer.resume == "auto"  # a requeued run that had finished: write its outputs again
+    if epoch > epochs or (epoch == epochs and (step or not complete_ok)):
+        raise ConfigValueError(
+            f"trainer.epochs={epochs}: the checkpoint already has {epoch} epochs; ask for more"
+        )
+    try:
+        model.load_state_dict(checkpoint["state_dict"])
+    except RuntimeError:
+        raise ConfigValueError(
+            f"trainer.resume={str(path)!r}: the checkpoint's tensors do not fit this model"
+        ) from None
+    load_optimizer_state(checkpoint, optimizer, cfg)
+    history: list[Row] = checkpoint["history"]
+    if epoch < epochs and history and history[-1]["epoch"] % cfg.trainer.log_every != 0:
+        history.pop()  # the earlier run's last epoch, logged as its last: this run goes on past it
+    log.info(f"Resumed from {path} at epoch {epoch}" + (f", step {step}" if step else ""))
+    return SingleState(model, optimizer, epoch, step, history)
+
+
+def resume_study(path: Path, cfg: DictConfig, experiment: Experiment) -> StudyState:
+    """A seed study's state from its checkpoint, with its current chunk rebuilt."""
+    checkpoint = checked_for_resume(path, cfg, experiment.make_model(), experiment.data, ensemble=True)
+    study = checkpoint["ensemble"]
+    state = StudyState(
+        study["members"], study["chunk_size"], study["first"], checkpoint["epoch"], checkpoint["step"]
+    )
+    state.restore(study["done"], study["current"], experiment.plan)
+    if study["best"] is not None:
+        best = study["best"]
+        state.best = (best["member"], float(best["score"]), best["values"].numpy())
+    if state.first < state.members:
+        assert experiment.make_ensemble is not None  # the config check: ensembles are of net221's network
+        count = min(state.chunk_size, state.members - state.first)
+        state.model = experiment.make_ensemble(state.first, count)
+        state.model.load_state_dict(checkpoint["state_dict"])  # the same config: the same chunk
+        state.optimizer = experiment.make_optimizer(state.model)
+        load_optimizer_state(checkpoint, state.optimizer, cfg)
+        log.info(
+            f"Resumed from {path}: members {state.first:,}-{state.first + count - 1:,} at epoch {state.epoch}"
+            + (f", step {state.step}" if state.step else "")
+        )
+    return state
+
+
 @dataclass
 class SingleResult:
-    model: nn.Module
-    optimizer: torch.optim.Optimizer
-    history: list[Row]  # one row per logged epoch, resumed rows first
+    state: SingleState  # the trained network and optimizer, its history
     final: Evaluation
     final_val: Evaluation | None
-
-
-# a checkpoint loaded: (model, optimizer) -> (epoch, step, history)
-Resume = Callable[[nn.Module, torch.optim.Optimizer], tuple[int, int, list[Row]]]
-# a checkpoint saved: (model, optimizer, epoch, step, history, durable)
-Save = Callable[[nn.Module, torch.optim.Optimizer, int, int, list[Row], bool], None]
 
 
 def train_single(
     experiment: Experiment,
     on_log: Callable[[Row], None],
     on_epoch: Callable[[int], None] | None = None,
-    resume: Resume | None = None,
+    state: SingleState | None = None,
     should_stop: Callable[[], bool] | None = None,
-    save: Save | None = None,
+    save: Callable[[SingleState, bool], None] | None = None,
     save_every: int | None = None,
 ) -> SingleResult:
-    """One network through the canonical loop, from `resume`'s checkpoint if given (its rows are not
-    passed to `on_log` again); `save` every `save_every` epochs, and on a stop before it goes on."""
-    t, plan, per_value = experiment.tensors, experiment.plan, experiment.losses.per_value
-    model = experiment.make_model()
-    optimizer = experiment.make_optimizer(model)
-    start_epoch, start_step, history = (0, 0, []) if resume is None else resume(model, optimizer)
+    """One network through the canonical loop, new or from a checkpoint's `state` (whose rows are not
+    passed to `on_log` again); `save(state, durable)` every `save_every` epochs (durable False), and
+    on a stop before `TrainingStopped` is raised (durable True)."""
+    plan, per_value = experiment.plan, experiment.losses.per_value
+    x, y, x_val, y_val = experiment.x, experiment.y, experiment.x_val, experiment.y_val
+    if state is None:
+        model = experiment.make_model()
+        state = SingleState(model, experiment.make_optimizer(model))
+    model, optimizer, history = state.model, state.optimizer, state.history
 
     def log_epoch(entry: EpochLog) -> None:
-        train_, val = entry.train, entry.val
-        row: Row = {
-            "epoch": entry.epoch,
-            "loss": float(train_.loss[0]),
-            "accuracy": float(train_.accuracy[0]),
-        }
-        if val is not None:
-            row |= {"val_loss": float(val.loss[0]), "val_accuracy": float(val.accuracy[0])}
+        row: Row = {"epoch": entry.epoch, "loss": float(entry.train.loss[0])}
+        row["accuracy"] = float(entry.train.accuracy[0])
+        if entry.val is not None:
+            row |= {"val_loss": float(entry.val.loss[0]), "val_accuracy": float(entry.val.accuracy[0])}
         history.append(row)
         on_log(row)
 
     def after_epoch(epoch: int) -> None:
+        state.epoch, state.step = epoch + 1, 0
         if on_epoch is not None:
             on_epoch(epoch)
-        if save is not None and save_every and (epoch + 1) % save_every == 0 and epoch + 1 < plan.epochs:
-            save(model, optimizer, epoch + 1, 0, history, False)
+        if save is not None and save_every and state.epoch % save_every == 0 and state.epoch < plan.epochs:
+            save(state, False)
 
     try:
         train(
             model,
             optimizer,
             experiment.loss,
-            t.x,
-            t.y,
+            x,
+            y,
             plan,
-            start_epoch=start_epoch,
-            start_step=start_step,
-            evaluate_epoch=evaluator(model, per_value, t.x, t.y, t.x_val, t.y_val),
+            start_epoch=state.epoch,
+            start_step=state.step,
+            evaluate_epoch=evaluator(model, per_value, x, y, x_val, y_val),
             on_log=log_epoch,
             on_epoch=after_epoch,
             should_stop=should_stop,
         )
     except TrainingStopped as stop:
+        state.epoch, state.step = stop.epoch, stop.step
         if save is not None:
-            save(model, optimizer, stop.epoch, stop.step, history, True)
+            save(state, True)
         raise
-    final = evaluate(model, per_value, t.x, t.y)
+    final = evaluate(model, per_value, x, y)
     if not np.isfinite(final.loss).all():
         raise DivergedError(plan.epochs - 1)
-    final_val = None if t.x_val is None or t.y_val is None else evaluate(model, per_value, t.x_val, t.y_val)
-    return SingleResult(model, optimizer, history, final, final_val)
+    final_val = None if x_val is None or y_val is None else evaluate(model, per_value, x_val, y_val)
+    return SingleResult(state, final, final_val)
 
 
 def chunk_size(experiment: Experiment, members: int, chunk_size: int | None, width: int) -> int:
-    t = experiment.tensors
-    rows = max(t.x.shape[0], 0 if t.x_val is None else t.x_val.shape[0])
+    x, x_val = experiment.x, experiment.x_val
+    rows = max(x.shape[0], 0 if x_val is None else x_val.shape[0])
     return chunk_size or auto_chunk_size(
-        members, rows, experiment.plan.batch_size, width, t.x.shape[1], experiment.device.type
-    )
-
-
-def ensemble_factory(experiment: Experiment) -> Callable[[int, int], Ensemble]:
-    """(first member, count) -> those members of the configured network, as one ensemble."""
-    initial_values, dtype, device = experiment.initial_values, experiment.dtype, experiment.device
-    if initial_values is None:
-        raise ConfigValueError(f"ensembles are of {NET221} networks")
-    probe = experiment.make_model()  # the configured network: its shape and activation
-    input_dim, width = experiment.tensors.x.shape[1], int(getattr(probe, "width", 2))
-    activation = str(getattr(probe, "activation", "sigmoid"))
-    return lambda first, count: Ensemble(
-        initial_values(first, count), input_dim, width, activation, dtype=dtype, device=device
+        members, rows, experiment.plan.batch_size, width, x.shape[1], experiment.device.type
     )
 
 
@@ -135,19 +161,19 @@ def train_seed_study(
     save_every: int | None = None,
 ) -> SeedStudyResult:
     """`members` networks in chunks of `chunk`, from the start or from `state`."""
-    t = experiment.tensors
+    assert experiment.make_ensemble is not None  # the config check: ensembles are of net221's network
     log.info(f"Training {members:,} members in chunks of {min(chunk, members):,}")
     return train_members(
-        ensemble_factory(experiment),
+        experiment.make_ensemble,
         experiment.make_optimizer,
         experiment.losses,
-        t.x,
-        t.y,
+        experiment.x,
+        experiment.y,
         experiment.plan,
         members,
         chunk,
-        x_val=t.x_val,
-        y_val=t.y_val,
+        x_val=experiment.x_val,
+        y_val=experiment.y_val,
         on_epoch=on_epoch,
         state=state,
         should_stop=should_stop,
@@ -158,14 +184,7 @@ def train_seed_study(
 
 def study_state(cfg: DictConfig, experiment: Experiment, resume_from: Path | None) -> StudyState:
     """A new seed study, or the one the checkpoint holds with its current chunk rebuilt."""
+    if resume_from is not None:
+        return resume_study(resume_from, cfg, experiment)
     members = cfg.trainer.members
-    if resume_from is None:
-        return StudyState(members, chunk_size(experiment, members, cfg.trainer.chunk_size, cfg.model.width))
-    state, checkpoint = resume_study(
-        resume_from, cfg, experiment.make_model(), experiment.data, experiment.plan
-    )
-    if state.first < members:
-        model = ensemble_factory(experiment)(state.first, min(state.chunk_size, members - state.first))
-        optimizer = experiment.make_optimizer(model)
-        load_study_chunk(state, checkpoint, model, optimizer, cfg, resume_from)
-    return state
+    return StudyState(members, chunk_size(experiment, members, cfg.trainer.chunk_size, cfg.model.width))

@@ -19,18 +19,18 @@ from typing import Any
 
 import hydra
 import numpy as np
-import torch
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
 from torch import nn
 
-from net221.app import outputs, plots, process, resume, sweep_log
+from net221.app import checkpoint, outputs, plots, process, sweep_log
+from net221.app.checkpoint import SingleState
 from net221.app.config import plain, validate_train
 from net221.app.experiment import Experiment, build_experiment
 from net221.app.loggers import Row, open_loggers, progress_bar
 from net221.app.outputs import atomic
 from net221.app.process import Interrupted, StopSignals, catch_stop_signals, fail_job, shown_path, stop_job
-from net221.app.run import study_state, train_seed_study, train_single
+from net221.app.run import resume_single, study_state, train_seed_study, train_single
 from net221.app.sweep_log import on_console
 from net221.errors import OutputError, UserError
 from net221.loop import TrainingStopped
@@ -46,11 +46,14 @@ def _single(
     output_dir: Path,
     summary: dict[str, Any],
     stop: StopSignals,
-    resume_from: Path | None,
+    state: SingleState | None,
     record: Callable[[Row], None],
 ) -> tuple[float, nn.Module, str]:
     data = experiment.data
-    saver = resume.Saver(output_dir / resume.CHECKPOINT, cfg, data)
+    saver = checkpoint.Saver(output_dir / checkpoint.CHECKPOINT, cfg, data)
+    if state is not None:  # its rows into metrics.csv again; the console shows only new epochs
+        for row in state.history:
+            record(row)
 
     def on_log(row: Row) -> None:
         record(row)
@@ -58,39 +61,29 @@ def _single(
         if on_console(cfg, int(row["epoch"])):
             log.info(f"Epoch {int(row['epoch'])} loss: {row['loss']:.3f}{val}")
 
-    def resumed(model: nn.Module, optimizer: torch.optim.Optimizer) -> tuple[int, int, list[Row]]:
-        assert resume_from is not None
-        epoch, step, history = resume.resume_single(resume_from, model, optimizer, cfg, data)
-        log.info(f"Resumed from {resume_from} at epoch {epoch}" + (f", step {step}" if step else ""))
-        for row in history:  # into metrics.csv again; the console shows only new epochs
-            record(row)
-        return epoch, step, history
-
     try:
         with progress_bar(cfg.trainer.progress, cfg.trainer.epochs, "training") as advance:
             result = train_single(
                 experiment,
                 on_log,
                 on_epoch=lambda _: advance(1),
-                resume=resumed if resume_from else None,
+                state=state,
                 should_stop=stop.requested,
                 save=saver.single,
                 save_every=cfg.trainer.checkpoint_every,
             )
     except TrainingStopped:
         raise stop.interrupted(saver.stopped()) from None
-    history, model = result.history, result.model
-    saver.single(model, result.optimizer, cfg.trainer.epochs, 0, history)  # first: the work is safe
+    history, model = result.state.history, result.state.model
+    saver.single(result.state)  # first: the work is safe
     if cfg.trainer.figures:
         with atomic(output_dir / "loss.png") as path:
             val_loss = [r["val_loss"] for r in history] if data.val is not None else None
             loss = [r["loss"] for r in history]
             plots.loss_curve(path, [int(r["epoch"]) for r in history], loss, val_loss, loss_name(cfg))
-    summary["final_loss"] = float(result.final.loss[0])
-    summary["final_accuracy"] = float(result.final.accuracy[0])
-    if result.final_val is not None:
-        summary["final_val_loss"] = float(result.final_val.loss[0])
-        summary["final_val_accuracy"] = float(result.final_val.accuracy[0])
+    for part, final in (("final", result.final), ("final_val", result.final_val)):
+        if final is not None:
+            summary |= {f"{part}_loss": float(final.loss[0]), f"{part}_accuracy": float(final.accuracy[0])}
     if len(history) > 1 and history[-1]["loss"] >= history[0]["loss"]:
         log.warning(
             f"The loss did not go down ({history[0]['loss']:.3f} at epoch {history[0]['epoch']}, "
@@ -115,7 +108,7 @@ def _seed_study(
 ) -> tuple[float, nn.Module, str]:
     trainer, data = cfg.trainer, experiment.data
     members, epochs, threshold = trainer.members, trainer.epochs, trainer.converged_below
-    saver = resume.Saver(output_dir / resume.CHECKPOINT, cfg, data)
+    saver = checkpoint.Saver(output_dir / checkpoint.CHECKPOINT, cfg, data)
     try:
         with progress_bar(trainer.progress, members * epochs, "member-epochs") as advance:
             result = train_seed_study(
@@ -177,18 +170,17 @@ def run(cfg: DictConfig, output_dir: Path) -> float:
     before an earlier run's files are touched. A stop signal ends the training at the next step with
     a checkpoint and raises `Interrupted`. Whatever ends the run early leaves error.txt saying why."""
     started = time.perf_counter()
-    resume_from = resume.resume_path(cfg.trainer.resume, output_dir)
+    resume_from = checkpoint.resume_path(cfg.trainer.resume, output_dir)
     outputs.clear(output_dir, keep=resume_from)  # a run that fails leaves nothing of an earlier one
     try:
         with catch_stop_signals() as stop:
             validate_train(cfg)
             experiment = build_experiment(cfg)
-            data, study = experiment.data, None
+            data, study, single = experiment.data, None, None
             if cfg.trainer.members > 1:
                 study = study_state(cfg, experiment, resume_from)
-            elif resume_from is not None:  # its refusals, before anything is written
-                model = experiment.make_model()
-                resume.resume_single(resume_from, model, experiment.make_optimizer(model), cfg, data)
+            elif resume_from is not None:
+                single = resume_single(resume_from, cfg, experiment)
             if stop.requested():  # a signal while the run was set up: it ends before it starts
                 raise stop.interrupted("interrupted")
             summary: dict[str, Any] = {"epochs": cfg.trainer.epochs, "members": cfg.trainer.members}
@@ -197,7 +189,7 @@ def run(cfg: DictConfig, output_dir: Path) -> float:
                 columns = outputs.metric_columns(data.val is not None, study is not None)
                 with open_loggers(cfg.logger, output_dir, columns, plain(cfg)) as record:
                     if study is None:
-                        trained = _single(cfg, experiment, output_dir, summary, stop, resume_from, record)
+                        trained = _single(cfg, experiment, output_dir, summary, stop, single, record)
                     else:
                         trained = _seed_study(cfg, experiment, output_dir, summary, stop, study, record)
                     objective, model, title = trained
@@ -210,9 +202,8 @@ def run(cfg: DictConfig, output_dir: Path) -> float:
                     summary["objective"] = outputs.finite_or_none(objective)
                     summary["wall_time_s"] = time.perf_counter() - started
                     outputs.write_json(output_dir / "summary.json", summary)
-            except OSError as error:
-                where = error.filename if error.filename is not None else output_dir
-                raise OutputError(f"cannot write {where}: {error.strerror or error}") from None
+            except OSError as error:  # each file the run writes names itself (`atomic`, the loggers)
+                raise OutputError(process.describe_os_error(error)) from None
     except Exception as error:
         internal = f"internal error: {type(error).__name__}: {error}"
         line = str(error) if isinstance(error, UserError | Interrupted) else internal
@@ -226,8 +217,7 @@ def run(cfg: DictConfig, output_dir: Path) -> float:
 def task(cfg: DictConfig) -> float:
     """net221-train's Hydra task: one run, or one job of a sweep."""
     output_dir = Path(HydraConfig.get().runtime.output_dir)
-    threads = cfg.trainer.threads
-    process.set_threads(threads if isinstance(threads, int) and threads > 0 else None)
+    process.set_threads(cfg.trainer.threads)
     try:
         objective = run(cfg, output_dir)
     except UserError as error:
