@@ -18,17 +18,19 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import torch
-from torch import nn
 
 from net221.app import plots
 from net221.app.sources import PreparedData
 from net221.data import BLOG_UNITS, held_out_people
 from net221.metrics import classification_report
-from net221.seed_study import SeedStudyResult
+
+if TYPE_CHECKING:  # torch loads when a run's outputs are written, not for predict's or report's files
+    from torch import nn
+
+    from net221.seed_study import SeedStudyResult
 
 log = logging.getLogger("net221")
 RESOLVER = "net221.unique_dir"
@@ -109,6 +111,8 @@ def finite_or_none(value: float) -> float | None:
 
 def probabilities(model: nn.Module, data: PreparedData, raw: np.ndarray) -> np.ndarray:
     """P(label 1) for rows of raw features (N, D): (N,)."""
+    import torch
+
     parameter = next(model.parameters())
     x = torch.tensor(data.normalization.apply(raw), dtype=parameter.dtype, device=parameter.device)
     with torch.no_grad():
