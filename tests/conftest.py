@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -19,6 +20,11 @@ from net221.network import Net221
 
 # Tiny tensors: intra-op threads only cost time, and a busy machine makes them cost more.
 torch.set_num_threads(1)
+
+# A shell starts a background job (`pytest ... &`) with SIGINT ignored, and a child inherits that.
+# The commands keep an ignored SIGINT ignored (the user's shell chose it), so the Ctrl-C tests,
+# here and in the children, need it back at Python's default: a KeyboardInterrupt.
+signal.signal(signal.SIGINT, signal.default_int_handler)
 
 # For runs whose figures a test does not look at: drawing them takes about 0.1 s a run (twice
 # that under coverage), the training itself often less.
