@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -19,6 +20,11 @@ from net221.network import Net221
 
 # Tiny tensors: intra-op threads only cost time, and a busy machine makes them cost more.
 torch.set_num_threads(1)
+
+# A shell starts a background job (`pytest ... &`) with SIGINT ignored, and a child inherits that.
+# The commands keep an ignored SIGINT ignored (the user's shell chose it), so the Ctrl-C tests,
+# here and in the children, need it back at Python's default: a KeyboardInterrupt.
+signal.signal(signal.SIGINT, signal.default_int_handler)
 
 # For runs whose figures a test does not look at: drawing them takes about 0.1 s a run (twice
 # that under coverage), the training itself often less.
@@ -131,3 +137,45 @@ def train_in_process(output_dir: Path, *overrides: str) -> float:
     """net221-train's task, without a new process: for fast tests of the run directory."""
     output_dir.mkdir(parents=True, exist_ok=True)
     return run(compose_config(*overrides), output_dir)
+
+
+# --- order: the slow tests first ------------------------------------------------------
+
+# The tests that take seconds (a child process, a launcher's workers, a sweep, a 1000-epoch
+# run), slowest first. They run before the rest: under `pytest -n 2` (with `--dist worksteal`,
+# pyproject.toml) a worker that runs out of tests takes half of what the other has left, and
+# what is left at the end is quick tests, so neither core waits on one slow test at the end.
+SLOW_FIRST = (
+    "test_sweeps.py::test_joblib_launcher_runs_jobs_in_parallel_processes",
+    "test_docs.py::test_the_console_samples_print_what_the_pages_show",
+    "test_faults.py::test_a_sweep_goes_on_without_its_reader_and_sigterm_ends_it_with_one_line",
+    "test_sweeps.py::test_submitit_local_launcher",
+    "test_faults.py::test_sigkill_at_a_random_point_then_resume_is_the_same_run",
+    "test_docs.py::test_the_python_examples_run_as_shown",
+    "test_console.py::test_log_lines_print_above_a_live_progress_bar",
+    "test_loggers.py::test_mlflow_records_the_config_the_metrics_and_the_files",
+    "test_outputs.py::test_two_failing_runs_started_together_keep_their_own_files",
+    "test_faults.py::test_streams_closed_from_the_start_are_quiet",
+    "test_ensemble.py::test_the_converged_share_is_never_rounded_up_to_100",
+    "test_faults.py::test_ctrl_c_at_any_moment_is_one_line_and_exit_130",
+    "test_sweeps.py::test_optuna_search_with_two_trials",
+    "test_predict.py::test_the_examples_in_the_help_print_what_they_show",
+    "test_train.py::test_multirun_and_report",
+    "test_sources.py::test_penguins_train_above_a_stated_accuracy",
+    "test_compare.py::test_cli_bad_input_is_one_line_and_exit_2",
+    "test_train.py::test_no_arguments_reproduces_the_blog",
+    "test_train.py::test_python_dash_m_runs_the_same_app",
+    "test_gradcheck_command.py::test_script_passes",
+    "test_gradcheck_command.py::test_script_bad_input",
+    "test_layers.py::test_the_numpy_baseline_does_not_need_torch",
+    "test_bad_input.py::test_a_malformed_job_through_net221_report",
+    "test_package.py::test_a_command_leaves_the_collector_frozen_for_the_exit",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def place(item: pytest.Item) -> int:
+        name = f"{item.path.name}::{getattr(item, 'originalname', item.name)}"
+        return SLOW_FIRST.index(name) if name in SLOW_FIRST else len(SLOW_FIRST)
+
+    items.sort(key=place)  # a stable sort: the others keep their order
