@@ -63,6 +63,17 @@ def test_module_imports_neither_torch_nor_hydra() -> None:
     assert result.stdout.splitlines() == [f"net221 {net221.__version__}", "imported:"]
 
 
+def test_predict_report_and_compare_load_torch_only_when_they_use_it() -> None:
+    # predict needs torch for a prediction, compare for a class that uses it: not to start
+    code = (
+        "import sys, net221.app.predict, net221.app.report, net221.app.compare; print('torch' in sys.modules)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert result.stdout == "False\n"
+
+
 def test_main_in_process(capsys: pytest.CaptureFixture[str]) -> None:
     main([])
     assert "net221-train" in capsys.readouterr().out
