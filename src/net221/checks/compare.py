@@ -116,14 +116,14 @@ def number_checks(
     ]
 
 
-def loss_checks(logged: Sequence[LoggedEpoch], run: ReferenceRun, s: Settings, shift: int = 0) -> list[Check]:
-    """Each logged loss against the reference's at epoch - shift; epochs it did not reach left out."""
+def loss_checks(logged: Sequence[LoggedEpoch], run: ReferenceRun, s: Settings) -> list[Check]:
+    """Each logged loss against the reference's at that epoch; epochs it did not reach left out."""
     checks = []
     for entry in logged:
-        if 0 <= (epoch := entry.epoch - shift) < len(run.loss):
+        if 0 <= (epoch := entry.epoch) < len(run.loss):
             bound = limit(float(run.loss[epoch]), s.tolerance, s.abs_floor, entry.resolution)
             checks.append(
-                Check("loss", f"epoch {entry.epoch}", entry.loss, float(run.loss[epoch]), bound, entry.text)
+                Check("loss", f"epoch {epoch}", entry.loss, float(run.loss[epoch]), bound, entry.text)
             )
     return checks
 

@@ -7,7 +7,6 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from net221.checks.report import counted
-from net221.init import BLOG_NAMES
 
 if TYPE_CHECKING:
     from net221.checks.compare import Check, Comparison
@@ -41,22 +40,6 @@ def _first_failure(checks: Sequence[Check]) -> Check | None:
     return next((check for check in checks if not check.agrees), None)
 
 
-def hints(c: Comparison) -> list[str]:
-    """Likely causes read off the numbers: a parameter never updated, a loss logged one epoch late."""
-    from net221.checks.compare import loss_checks
-
-    found = []
-    if frozen := [n for n in BLOG_NAMES if c.final and c.final[n] == c.initial[n] != c.reference.final[n]]:
-        found.append(f"{', '.join(frozen)} never changed from the initial value: is the update missing?")
-    late = loss_checks(c.logged, c.reference, c.settings, shift=1)
-    if len(late) >= 2 and all(x.agrees for x in late) and not all(x.agrees for x in c.stage_checks("loss")):
-        found.append(
-            "each loss equals the reference's one epoch earlier: count epochs from 0 and "
-            "compute the loss after the epoch's updates"
-        )
-    return found
-
-
 def implementation_verdict(c: Comparison) -> tuple[str | None, str]:
     """(the first stage that disagrees or None, the verdict in words)."""
     s = c.settings
@@ -75,18 +58,17 @@ def implementation_verdict(c: Comparison) -> tuple[str | None, str]:
             f"forward pass disagrees at the initial weights ({forward.label}: yours {a}, reference {b}): "
             f"look at feedforward{rounding if small else ''}"
         )
-    extra = "".join(f"; {hint}" for hint in hints(c))
     loss = _first_failure(c.stage_checks("loss"))
     if loss is not None:
         return "loss", (
             f"forward pass agrees; the loss first differs at {loss.label} ({_loss_pair(loss)}): "
             f"the gradients or the update are wrong: {GRADCHECK_HINT} and its learning rate "
-            f"(the reference trains with lr={s.lr:g} for {counted(s.epochs, 'epoch')}){extra}"
+            f"(the reference trains with lr={s.lr:g} for {counted(s.epochs, 'epoch')})"
         )
     if c.beyond:
         return "loss", (
             f"forward pass agrees; your train logged epoch {c.beyond[-1]} but the reference trains "
-            f"{counted(s.epochs, 'epoch')} (set epochs= to the number yours trains){extra}"
+            f"{counted(s.epochs, 'epoch')} (set epochs= to the number yours trains)"
         )
     trace = (
         f"loss trace agrees to its printed precision at {counted(len(c.logged), 'epoch')}"
@@ -94,7 +76,7 @@ def implementation_verdict(c: Comparison) -> tuple[str | None, str]:
         else "no loss trace to compare (train printed no 'Epoch N loss: X' lines)"
     )
     if weights := [check for check in c.stage_checks("weights") if not check.agrees]:
-        return "weights", f"{trace}, but final weights differ: {_weight_list(weights)}{extra}"
+        return "weights", f"{trace}, but final weights differ: {_weight_list(weights)}"
     if (prediction := _first_failure(c.stage_checks("predictions"))) is not None:
         a, b = show(prediction.yours, prediction.reference)
         return "predictions", (
