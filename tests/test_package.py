@@ -3,6 +3,7 @@ names, and the data files that ship with it."""
 
 from __future__ import annotations
 
+import runpy
 import subprocess
 import sys
 from importlib import metadata, resources
@@ -72,6 +73,18 @@ def test_predict_report_and_compare_load_torch_only_when_they_use_it() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
     )
     assert result.stdout == "False\n"
+
+
+# runpy notes that the test process imported the module already; running it again is the point
+@pytest.mark.filterwarnings("ignore:.*found in sys.modules after import:RuntimeWarning")
+@pytest.mark.parametrize("command", ["train", "predict", "gradcheck", "compare", "report"])
+def test_python_dash_m_runs_each_command(
+    command: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # `python -m net221.app.<command>`, in this process: the module runs its command's main()
+    monkeypatch.setattr(sys, "argv", [f"net221-{command}", "--version"])
+    runpy.run_module(f"net221.app.{command}", run_name="__main__")
+    assert capsys.readouterr().out == f"net221 {net221.__version__}\n"
 
 
 def test_main_in_process(capsys: pytest.CaptureFixture[str]) -> None:

@@ -55,6 +55,8 @@ def load_error(spec: str) -> str:
         ("not a module:f", "'not a module' is neither a .py file nor a module name"),
         (f"{EXAMPLE}", "missing ':function' after the file name"),
         (f"{EXAMPLE}:", "missing the function name after ':'"),
+        # the name is checked before the file: a name too long to look up still gets this line
+        (f"{'a' * 300}.py:", "missing the function name after ':'"),
         (f"{EXAMPLE}:2fast", "'2fast' after ':' is not a function name"),
         (f"{EXAMPLE}:nothere", f"{EXAMPLE} has no function 'nothere'"),
     ],

@@ -97,3 +97,7 @@ def _task(cfg: DictConfig) -> int:
 def main() -> None:
     register_schema()
     check_main(_task, PROG)
+
+
+if __name__ == "__main__":
+    main()

@@ -149,3 +149,7 @@ def _task(cfg: DictConfig) -> None:
 def main() -> None:
     ConfigStore.instance().store(name="predict_schema", node=PredictConfig)
     run_app(_task, PROG)
+
+
+if __name__ == "__main__":
+    main()

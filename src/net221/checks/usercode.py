@@ -80,18 +80,19 @@ def load(spec: str, kind: str) -> Any:
     shape = "network.py:ClassName" if kind == "class" else "file.py:function"
     usage = f"expected path/to/{shape} or package.module:{shape.partition(':')[2]}"
     target, _, name = spec.strip().rpartition(":")
+    if not target:
+        if spec.strip().endswith(".py"):
+            raise UserCodeError(f"missing ':{kind}' after the file name; {usage}")
+        raise UserCodeError(f"missing the file or module before ':'; {usage}")
+    if not name:
+        raise UserCodeError(f"missing the {kind} name after ':'; {usage}")
+    if not name.isidentifier():
+        raise UserCodeError(f"{name!r} after ':' is not a {kind} name; {usage}")
     is_file = target.endswith(".py") or "/" in target or "\\" in target
-    module_name = all(part.isidentifier() for part in target.split("."))
-    for wrong, message in [  # the first that applies
-        (not target and spec.strip().endswith(".py"), f"missing ':{kind}' after the file name; {usage}"),
-        (not target, f"missing the file or module before ':'; {usage}"),
-        (not name, f"missing the {kind} name after ':'; {usage}"),
-        (not name.isidentifier(), f"{name!r} after ':' is not a {kind} name; {usage}"),
-        (is_file and not Path(target).is_file(), f"no such file {target}"),
-        (not is_file and not module_name, f"{target!r} is neither a .py file nor a module name; {usage}"),
-    ]:
-        if wrong:
-            raise UserCodeError(message)
+    if is_file and not Path(target).is_file():
+        raise UserCodeError(f"no such file {target}")
+    if not is_file and not all(part.isidentifier() for part in target.split(".")):
+        raise UserCodeError(f"{target!r} is neither a .py file nor a module name; {usage}")
     module, where = _import(target, is_file), target if is_file else f"module {target}"
     found = getattr(module, name, None)
     if found is None:
