@@ -140,7 +140,7 @@ def refuse_unknown_keys(node: DictConfig, known: set[str], where: str, owner: st
     """Keys that `owner` does not take (added with `+`, say) are refused, not ignored."""
     given = OmegaConf.to_container(node, resolve=False)
     assert isinstance(given, dict)
-    for key in (str(key) for key in given if key not in known | HYDRA_KEYS):
+    for key in (str(key) for key in given if key not in known):
         near = did_you_mean(key, known, f"{where}.")
         takes = f"; {owner} takes {', '.join(sorted(known)) or 'nothing'}"
         raise value_error(f"{where}.{key}", given[key], f"unknown key{near or takes}")
