@@ -102,11 +102,12 @@ class Normalization:
         for name, m, s in zip(feature_names, mean, std, strict=True):
             if not (np.isfinite(m) and np.isfinite(s)):
                 raise ValueError(f"normalize={mode}: feature {name!r} has values too large to average")
-            if mode == "standardize" and not s > 0.0:
-                raise ValueError(f"normalize=standardize: feature {name!r} is constant")
         if mode == "mean":
             return cls(shift=tuple(float(m) for m in mean), scale=(1.0,) * width)
         if mode == "standardize":
+            for name, value in zip(feature_names, std, strict=True):
+                if not value > 0.0:
+                    raise ValueError(f"normalize=standardize: feature {name!r} is constant")
             return cls(shift=tuple(float(m) for m in mean), scale=tuple(float(s) for s in std))
         raise ValueError(f"unknown normalize mode {mode!r}; expected one of {list(NORMALIZE_MODES)}")
 

@@ -64,6 +64,10 @@ CONFIG_CASES: dict[str, tuple[list[str], list[str]]] = {
     "+trainer.epoch": (["+trainer.epoch=5"], ["trainer.epoch=5: unknown key; did you mean trainer.epochs?"]),
     "+init.scale": (["+init.scale=2"], ["init.scale=2: unknown key"]),
     "+trainer._partial_": (["+trainer._partial_=true"], ["trainer._partial_=True: unknown key"]),
+    "normalize mode": (
+        ["data.normalize=zscore", "data.val_fraction=0.9"],  # the mode is named before the split's problem
+        ["data.normalize='zscore': expected one of blog, mean, standardize, none"],
+    ),
     "+model.depth": (["+model.depth=3"], ["model.depth=3: unknown key; did you mean model.width?"]),
     "+optimizer.bogus": (["+optimizer.bogus=1"], ["optimizer.bogus=1: unknown key; torch.optim.SGD takes"]),
     "+loss.margin": (["+loss.margin=1"], ["loss.margin=1: unknown key; torch.nn.MSELoss takes"]),

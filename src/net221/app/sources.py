@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from net221.data import BLOG_FEATURES, Dataset, Normalization, blog_dataset
+from net221.data import BLOG_FEATURES, NORMALIZE_MODES, Dataset, Normalization, blog_dataset
 from net221.errors import DataError
 
 MISSING_MARKERS = frozenset({"", "na", "n/a", "nan", "null", "none"})  # and any spelling of NaN
@@ -174,8 +174,10 @@ def split(dataset: Dataset, val_fraction: float, seed: int) -> tuple[Dataset, Da
 
 def prepare(loaded: LoadedData, normalize: str, val_fraction: float, seed: int) -> PreparedData:
     """Split off the validation rows, then fit the normalization on the training rows."""
+    if normalize not in NORMALIZE_MODES:
+        raise DataError(f"data.normalize={normalize!r}: expected one of {', '.join(NORMALIZE_MODES)}")
     train_set, val_set = split(loaded.dataset, val_fraction, seed)
-    try:  # a mode it does not know, a constant feature
+    try:  # a constant feature, values too large to average
         normalization = Normalization.fit(normalize, train_set.features, train_set.feature_names)
     except ValueError as error:
         raise DataError(f"data.normalize={normalize!r}: {error}") from None
