@@ -138,6 +138,8 @@ def test_one_row_by_name_or_as_a_list() -> None:
     with pytest.raises(UserError, match=r"^age='old': must be a finite number$"):
         one_row({"age": "old"}, ["age"])
     assert one_row({"age": -3}, ["age"]) == [-3.0]  # only the blog's measures must be > 0
+    with pytest.raises(UserError, match=r"^weight=-1: must be > 0$"):  # the features in their order
+        one_row({"height": float("nan"), "weight": -1}, features)
 
 
 def test_the_checkpoint_is_required_and_checked(tmp_path: Path) -> None:

@@ -49,10 +49,13 @@ def one_row(given: dict[str, Any], features: list[str]) -> list[float]:
         raise UserError(f"missing {', '.join(f'{name}=VALUE' for name in missing)}: {takes}{plus}")
     if extra:
         raise UserError(f"{', '.join(extra)}: not a feature of this network; {takes}")
-    for name, value in given.items():
+    values = []
+    for name in features:  # each feature in turn: is it a number, then is it a measure
+        value = given[name]
         if isinstance(value, bool) or not isinstance(value, int | float) or not np.isfinite(value):
             raise UserError(f"{name}={value!r}: must be a finite number")
-    return [positive(name, given[name], f"{name}={given[name]:g}") for name in features]
+        values.append(positive(name, value, f"{name}={value:g}"))
+    return values
 
 
 def positive(name: str, value: float, where: str) -> float:  # the value; weight and height must be > 0
