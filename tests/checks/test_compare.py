@@ -699,6 +699,15 @@ def test_cli_disagreement_exits_1(tmp_path: Path) -> None:
     assert json.loads((tmp_path / "run" / "compare.json").read_text())["stage"] == "loss"
 
 
+def test_cli_a_figure_that_cannot_be_placed_leaves_no_report(tmp_path: Path) -> None:
+    spec = variant(tmp_path, "blog_network", SHORT)
+    (tmp_path / "run").mkdir()
+    (tmp_path / "run" / "taken").write_text("a file, not a folder")
+    proc = run_compare(tmp_path, f"impl={spec}", "epochs=100", "figure=taken/compare.png", in_process=True)
+    assert_one_line_error(proc, PROG, "taken")
+    assert not (tmp_path / "run" / "compare.json").exists()
+
+
 def test_cli_bad_input_is_one_line_and_exit_2(tmp_path: Path) -> None:
     assert_one_line_error(
         run_compare(tmp_path, "impl=nowhere.py:Net", in_process=True),

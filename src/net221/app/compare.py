@@ -79,11 +79,11 @@ def run(cfg: DictConfig, output_dir: Path) -> Comparison:
             for part, text in c.output.items()
         ]
         (output_dir / "output.txt").write_text("".join(parts))
+    figure_path = output_dir / cfg.figure
+    figure_path.parent.mkdir(parents=True, exist_ok=True)  # before the report: both places, or neither
     write_report(output_dir / cfg.report, report.compare_report(c))
     from net221.app.plots import compare_figure  # matplotlib: only when a figure is drawn
 
-    figure_path = output_dir / cfg.figure
-    figure_path.parent.mkdir(parents=True, exist_ok=True)
     compare_figure(figure_path, c)
     log.info(f"Figure: {shown_path(figure_path)}")
     return c

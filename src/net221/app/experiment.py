@@ -220,10 +220,11 @@ def build_experiment(cfg: DictConfig) -> Experiment:
         return model
 
     plan = EpochPlan(trainer.epochs, trainer.batch_size, trainer.shuffle, trainer.log_every, data.seed)
+    x, y = on_device(data.train)
     x_val, y_val = (None, None) if data.val is None else on_device(data.val)
+    make_optimizer = _optimizer_factory(cfg)
     experiment = Experiment(
-        data, *on_device(data.train), x_val, y_val, plan, loss, losses, make_model, make_ensemble,
-        _optimizer_factory(cfg), device,
-    )  # fmt: skip
+        data, x, y, x_val, y_val, plan, loss, losses, make_model, make_ensemble, make_optimizer, device
+    )
     trial_step(experiment, cfg)
     return experiment

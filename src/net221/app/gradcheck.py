@@ -18,11 +18,11 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig
 
-from net221.app.process import fail_job, run_app, shown_path
+from net221.app.process import describe_os_error, fail_job, run_app, shown_path
 from net221.checks.formula import load_formula
 from net221.checks.gradcheck import SAMPLING, GradcheckResult, Settings, compare
 from net221.checks.report import schema_fields
-from net221.errors import ConfigValueError, UserError
+from net221.errors import ConfigValueError, OutputError, UserError
 
 PROG = "net221-gradcheck"
 EXIT_DISAGREES = 1
@@ -76,10 +76,12 @@ def check_job(prog: str, check: Callable[[Path], Any], failure: Callable[[Any], 
     job: recorded, raised); a `failure` exits 1 (a sweep's job: DisagreesError, the sweep goes on)."""
     try:
         result = check(Path(HydraConfig.get().runtime.output_dir))
-    except UserError as error:
-        if os.environ.get("NET221_TRACEBACK") != "1":
-            fail_job(prog, error)
-        raise
+    except (UserError, OSError) as error:  # OSError: an output that cannot be written
+        if os.environ.get("NET221_TRACEBACK") == "1":
+            raise
+        problem = error if isinstance(error, UserError) else OutputError(describe_os_error(error))
+        fail_job(prog, problem)
+        raise problem from None
     if (line := failure(result)) is not None:
         if HydraConfig.get().mode == RunMode.RUN:
             raise SystemExit(EXIT_DISAGREES)

@@ -203,6 +203,8 @@ def run(cfg: DictConfig, output_dir: Path) -> float:
                     summary["wall_time_s"] = time.perf_counter() - started
                     outputs.write_json(output_dir / "summary.json", summary)
             except OSError as error:  # each file the run writes names itself (`atomic`, the loggers)
+                if error.filename is None:  # else the run directory is the place to look
+                    error.filename = str(output_dir)
                 raise OutputError(process.describe_os_error(error)) from None
     except Exception as error:
         internal = f"internal error: {type(error).__name__}: {error}"
