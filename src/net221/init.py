@@ -74,6 +74,7 @@ def initial_parameters(
     if scheme == "zeros_noise":
         out *= noise_std
     elif scheme == "xavier":
+        # Glorot-uniform: U(-a, a) with a = sqrt(6 / (fan_in + fan_out)) per layer; biases get 0
         hidden, output = np.sqrt(6.0 / (input_dim + width)), np.sqrt(6.0 / (width + 1))
         out *= np.repeat([hidden, output, 0.0], [input_dim * width, width, width + 1])
     return out

@@ -109,6 +109,7 @@ def load_network(path: str | Path) -> tuple[Net221, Normalization]:
 
 
 def model_from(checkpoint: dict[str, Any], device: torch.device | str = "cpu") -> Net221:
+    """The checkpoint's Net221, its weights loaded, on `device`."""
     spec = checkpoint["model"]
     if spec["target"] != NET221:
         unfinished = " (an unfinished ensemble: resume it)" if checkpoint["ensemble"] else ""
@@ -237,7 +238,8 @@ def checked_for_resume(
             raise ConfigValueError(
                 f"{where}: the checkpoint has {key}={saved.get(key)!r}, this config {value!r}"
             )
-    for key, then, now in _differences(checkpoint["config"], plain(cfg))[:1] if ensemble else []:
+    if ensemble and (differences := _differences(checkpoint["config"], plain(cfg))):
+        key, then, now = differences[0]
         raise ConfigValueError(
             f"{where}: an ensemble continues under the config it started with; "
             f"{key} is {then!r} there, {now!r} here"

@@ -81,9 +81,9 @@ def _single(
             val_loss = [r["val_loss"] for r in history] if data.val is not None else None
             loss = [r["loss"] for r in history]
             plots.loss_curve(path, [int(r["epoch"]) for r in history], loss, val_loss, loss_name(cfg))
-    for part, final in (("final", result.final), ("final_val", result.final_val)):
-        if final is not None:
-            summary |= {f"{part}_loss": float(final.loss[0]), f"{part}_accuracy": float(final.accuracy[0])}
+    summary |= {"final_loss": float(result.final.loss[0]), "final_accuracy": float(result.final.accuracy[0])}
+    if (val := result.final_val) is not None:
+        summary |= {"final_val_loss": float(val.loss[0]), "final_val_accuracy": float(val.accuracy[0])}
     if len(history) > 1 and history[-1]["loss"] >= history[0]["loss"]:
         log.warning(
             f"The loss did not go down ({history[0]['loss']:.3f} at epoch {history[0]['epoch']}, "

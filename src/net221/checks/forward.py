@@ -55,6 +55,8 @@ def slopes(
 
 @dataclass(frozen=True)
 class Responses:
+    """How your feedforward moves with each parameter, measured in the child that holds your object."""
+
     values: dict[str, float]
     slopes: np.ndarray  # your feedforward's slopes (9, M) at `values`
 

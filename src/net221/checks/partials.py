@@ -8,7 +8,7 @@ usual mistake changes one of them: f'(o1) for f'(sum_o1), h2 for h1, a factor le
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import astuple, dataclass, replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -33,6 +33,9 @@ class Partial:
     input: str
     slope: str
     mistake: str = ""
+
+    def factors(self) -> tuple[str, str, str, str, str]:
+        return (self.sign, self.path, self.outer, self.input, self.slope)
 
 
 CORRECT = {  # dL/dθ = dL/dy_pred · sign · path · outer · input · slope
@@ -94,7 +97,7 @@ def network(theta: np.ndarray, x1: np.ndarray, x2: np.ndarray) -> tuple[np.ndarr
 
 def code_array(partials: Iterable[Sequence[Partial]]) -> np.ndarray:
     """K rows of nine partials as indices (K, 9, 5) into FACTORS, a factor of each field but `mistake`."""
-    return np.array([[[FACTORS.index(f) for f in astuple(p)[:5]] for p in row] for row in partials])
+    return np.array([[[FACTORS.index(f) for f in p.factors()] for p in row] for row in partials])
 
 
 def gradients(

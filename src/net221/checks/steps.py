@@ -112,9 +112,9 @@ def _steps_from(
         return int(np.sum(err <= lim[k])), -float(np.sum(err / (np.abs(d[k]) + np.abs(change) + 1e-300)))
 
     factors = [common_factor(d[0], r) for r in ref[0]]  # one factor on the first step, for each person
-    c, (explained, _) = max(
-        ((c, score(0, c * r)) for c, r in zip(factors, ref[0], strict=True)), key=lambda pair: pair[1]
-    )
+    scores = [score(0, c * r) for c, r in zip(factors, ref[0], strict=True)]
+    best = max(range(len(factors)), key=lambda j: scores[j])  # the person whose factor explains most
+    c, explained = factors[best], scores[best][0]
     if explained < 5:
         return None
     causes = ["train() sets all nine parameters to new values before its first step (re-initialised)"] * first
