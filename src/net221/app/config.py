@@ -136,11 +136,14 @@ def _check(cfg: DictConfig, checks: dict[str, Check]) -> None:
         _require(ok(value), key, value, problem)
 
 
-def refuse_unknown_keys(node: DictConfig, known: set[str], where: str, owner: str) -> None:
-    """Keys that `owner` does not take (added with `+`, say) are refused, not ignored."""
+def refuse_unknown_keys(
+    node: DictConfig, known: set[str], where: str, owner: str, allowed: frozenset[str] = frozenset()
+) -> None:
+    """Keys that `owner` does not take (added with `+`, say) are refused, not ignored; `allowed`:
+    keys that are not `owner`'s but may be there (Hydra's own in a `_target_` node)."""
     given = OmegaConf.to_container(node, resolve=False)
     assert isinstance(given, dict)
-    for key in (str(key) for key in given if key not in known):
+    for key in (str(key) for key in given if key not in known | allowed):
         near = did_you_mean(key, known, f"{where}.")
         takes = f"; {owner} takes {', '.join(sorted(known)) or 'nothing'}"
         raise value_error(f"{where}.{key}", given[key], f"unknown key{near or takes}")

@@ -41,7 +41,7 @@ def known_arguments(node: DictConfig, where: str) -> None:
         return
     if not any(p.kind is p.VAR_KEYWORD for p in parameters):
         names = {p.name for p in parameters if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
-        refuse_unknown_keys(node, names | HYDRA_KEYS, where, node._target_)
+        refuse_unknown_keys(node, names, where, node._target_, allowed=HYDRA_KEYS)
 
 
 def fits_dtype(key: str, value: Any, dtype: str) -> None:
