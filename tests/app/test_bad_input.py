@@ -342,6 +342,15 @@ def test_good_checkpoints_load_and_an_unfinished_ensemble_does_not_predict(good:
     assert unfinished["ensemble"]["current"]["loss"].shape == (1, 2)  # epoch 0 logged
     with pytest.raises(CheckpointError, match="an unfinished ensemble: resume it"):
         model_from(unfinished)
+    where = good["unfinished"].parent
+    predicted = run_in_process(
+        "net221-predict", "checkpoint=unfinished.pt", "weight=128", "height=63", cwd=where
+    )
+    assert_one_line_error(
+        predicted,
+        "net221-predict",
+        "checkpoint 'unfinished.pt' holds a net221.ensemble.Ensemble (an unfinished",
+    )
 
 
 # --- resume: a checkpoint that does not fit this run ---------------------------------------

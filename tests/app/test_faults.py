@@ -466,19 +466,27 @@ def assert_consistent(run_dir: Path) -> None:
 def test_an_earlier_run_leaves_nothing_beside_a_new_one(tmp_path: Path) -> None:
     run_dir = tmp_path / "run"
     train_in_process(run_dir, "trainer.epochs=40", "model.width=3")
-    (run_dir / "error.txt").write_text("an earlier failure\n")
-    (run_dir / ".checkpoint.999.tmp.pt").write_bytes(b"half a checkpoint")
-    (run_dir / "members.csv").write_text("member\n")
+    earlier = {path.name: path.read_bytes() for path in run_dir.iterdir() if path.is_file()}
     with pytest.raises(UserError, match=r"trainer\.epochs=0"):
         train_in_process(run_dir, "trainer.epochs=0")
-    # a new run that fails at once: nothing of the earlier one is left to be mistaken for its results
-    assert sorted(p.name for p in run_dir.iterdir()) == ["error.txt"]
-    assert (run_dir / "error.txt").read_text().startswith("trainer.epochs=0: must be >= 1")
+    # refused before it starts: the earlier run's files stay as they were, error.txt says why
+    kept = {path.name: path.read_bytes() for path in run_dir.iterdir() if path.is_file()}
+    assert kept.pop("error.txt").decode().startswith("trainer.epochs=0: must be >= 1")
+    assert kept == earlier
+    (run_dir / ".checkpoint.999.tmp.pt").write_bytes(b"half a checkpoint")
+    (run_dir / "members.csv").write_text("member\n")
     train_in_process(run_dir, "trainer.epochs=20")
+    # a run that starts: nothing of the earlier one is left to be mistaken for its results
     assert sorted(p.name for p in run_dir.iterdir()) == sorted(
         ["checkpoint.pt", "decision_boundary.png", "loss.png", "metrics.csv", "summary.json"]
     )
     assert load_checkpoint(run_dir / "checkpoint.pt")["model"]["width"] == 2
+    finished = {path.name: path.read_bytes() for path in run_dir.iterdir()}
+    with pytest.raises(UserError, match="already has 20 epochs"):  # a refused resume keeps them too
+        train_in_process(run_dir, "trainer.epochs=10", "trainer.resume=auto")
+    assert {
+        path.name: path.read_bytes() for path in run_dir.iterdir() if path.name != "error.txt"
+    } == finished
     # resume=auto keeps the checkpoint it resumes from
     train_in_process(run_dir, "trainer.epochs=30", "trainer.resume=auto")
     assert load_checkpoint(run_dir / "checkpoint.pt")["epoch"] == 30

@@ -148,3 +148,16 @@ def test_the_checkpoint_is_required_and_checked(tmp_path: Path) -> None:
     (tmp_path / "not.pt").write_text("not a checkpoint")
     wrong = run_in_process(PROG, "checkpoint=not.pt", "weight=128", "height=63", cwd=tmp_path)
     assert_one_line_error(wrong, PROG, "checkpoint 'not.pt': not a readable checkpoint")
+
+
+def test_values_too_large_for_the_network_are_one_line(tmp_path: Path) -> None:
+    # w1 x1 + w2 x2 = inf - inf: the network's output is nan, which no label may be given to
+    values = "{w1: 2, w2: -2, w3: 1, w4: 1, w5: 1, w6: 1, b1: 0, b2: 0, b3: 0}"
+    train_in_process(tmp_path / "run", "trainer.epochs=1", f"init.values={values}", NO_FIGURES)
+    checkpoint = f"checkpoint={tmp_path / 'run' / 'checkpoint.pt'}"
+    one = run_in_process(PROG, checkpoint, "weight=1e308", "height=1e308", cwd=tmp_path)
+    assert_one_line_error(one, PROG, "weight=1e+308 height=1e+308: too large for this network")
+    (tmp_path / "big.csv").write_text("weight,height\n128,63\n1e308,1e308\n")
+    rows = run_in_process(PROG, checkpoint, "csv=big.csv", cwd=tmp_path)
+    assert_one_line_error(rows, PROG, "big.csv, line 3: too large for this network (its output is nan)")
+    assert not (tmp_path / "big.predictions.csv").exists()

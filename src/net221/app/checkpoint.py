@@ -105,17 +105,17 @@ def load_network(path: str | Path) -> tuple[Net221, Normalization]:
     A seed study's checkpoint holds its best member. Raises CheckpointError for a file that
     is not a net221 checkpoint of a finished Net221 run."""
     checkpoint = load_checkpoint(path)
-    return model_from(checkpoint), normalization_from(checkpoint)
+    return model_from(checkpoint, f"checkpoint {str(path)!r}"), normalization_from(checkpoint)
 
 
-def model_from(checkpoint: dict[str, Any], device: torch.device | str = "cpu") -> Net221:
-    """The checkpoint's Net221, its weights loaded, on `device`."""
+def model_from(checkpoint: dict[str, Any], where: str = "the checkpoint") -> Net221:
+    """The checkpoint's Net221, its weights loaded; `where` names the file in an error."""
     spec = checkpoint["model"]
     if spec["target"] != NET221:
         unfinished = " (an unfinished ensemble: resume it)" if checkpoint["ensemble"] else ""
-        raise CheckpointError(f"the checkpoint holds a {spec['target']}{unfinished}, not a Net221")
+        raise CheckpointError(f"{where} holds a {spec['target']}{unfinished}, not a Net221")
     dtype = DTYPES[spec["dtype"]]
-    model = Net221(spec["input_dim"], spec["width"], spec["activation"], dtype=dtype, device=device)
+    model = Net221(spec["input_dim"], spec["width"], spec["activation"], dtype=dtype)
     model.load_state_dict(checkpoint["state_dict"])
     return model
 

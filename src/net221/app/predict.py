@@ -64,8 +64,11 @@ def positive(name: str, value: float, where: str) -> float:  # the value; weight
     return float(value)
 
 
-def csv_rows(path: Path, features: list[str]) -> tuple[list[str], list[list[str]], list[list[float]]]:
-    """The header, the rows' cells and their features' values; a DataError names line and column."""
+def csv_rows(
+    path: Path, features: list[str]
+) -> tuple[list[str], list[list[str]], list[list[float]], list[str]]:
+    """The header, the rows' cells, their features' values and their places (file and line); a
+    DataError names line and column."""
     from net221.app.sources import is_missing, read_number, read_rows
 
     header, numbered = read_rows(path)
@@ -74,15 +77,17 @@ def csv_rows(path: Path, features: list[str]) -> tuple[list[str], list[list[str]
             raise UserError(f"{path}: no column {name!r} (the network takes {', '.join(features)})")
     rows: list[list[str]] = []
     values: list[list[float]] = []  # per row, the features'
+    places: list[str] = []
     for line, row in numbered:
+        places.append(f"{path}, line {line}")
         rows.append([row[i].strip() if i < len(row) else "" for i in range(len(header))])
         values.append([])
         for name in features:
-            place, cell = f"{path}, line {line}, column {name!r}", rows[-1][header.index(name)]
+            place, cell = f"{places[-1]}, column {name!r}", rows[-1][header.index(name)]
             if is_missing(cell):
                 raise UserError(f"{place}: missing value")
             values[-1].append(positive(name, read_number(cell, place), f"{place}: {cell}"))
-    return header, rows, values
+    return header, rows, values, places
 
 
 def predict(cfg: DictConfig) -> str:
@@ -98,16 +103,20 @@ def predict(cfg: DictConfig) -> str:
     names = [str(name) for name in checkpoint["data"].get("label_names", ["0", "1"])]
     given = {str(k): v for k, v in cfg.items() if k not in ("checkpoint", "csv", "out") and v is not None}
     if cfg.csv is not None and not given:
-        header, rows, values = csv_rows(Path(cfg.csv), features)
+        header, rows, values, places = csv_rows(Path(cfg.csv), features)
     elif cfg.csv is None and cfg.out is None:
         header, rows, values = [], [], [one_row(given, features)]
+        places = [" ".join(f"{name}={value:g}" for name, value in zip(features, values[0], strict=True))]
     else:
         got = ", ".join(str(k) for k, v in cfg.items() if v is not None and k != "checkpoint")
         raise UserError(f"give csv=FILE [out=FILE] or one row's features, not both (got {got})")
-    model = model_from(checkpoint)
+    model = model_from(checkpoint, f"checkpoint {str(cfg.checkpoint)!r}")
     with torch.no_grad():
         x = normalization_from(checkpoint).apply(np.array(values, dtype=np.float64))
         p = [float(value) for value in model(torch.tensor(x, dtype=model.hidden.weight.dtype)).reshape(-1)]
+    for place, value in zip(places, p, strict=True):
+        if not np.isfinite(value):  # inputs so large that the sums overflow
+            raise UserError(f"{place}: too large for this network (its output is {value})")
     labels = [names[1] if value > 0.5 else names[0] for value in p]
     if cfg.csv is None:
         return f"{p[0]:.3f} {labels[0]}"

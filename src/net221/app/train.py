@@ -167,11 +167,10 @@ def run(cfg: DictConfig, output_dir: Path) -> float:
     """Validate, train, write the run directory; return the metric to minimize.
 
     Everything that can refuse the run (the config, the data, the checkpoint to resume) is checked
-    before an earlier run's files are touched. A stop signal ends the training at the next step with
+    before an earlier run's files in the directory are removed: a refused run leaves them as they were. A stop signal ends the training at the next step with
     a checkpoint and raises `Interrupted`. Whatever ends the run early leaves error.txt saying why."""
     started = time.perf_counter()
     resume_from = checkpoint.resume_path(cfg.trainer.resume, output_dir)
-    outputs.clear(output_dir, keep=resume_from)  # a run that fails leaves nothing of an earlier one
     try:
         with catch_stop_signals() as stop:
             validate_train(cfg)
@@ -183,6 +182,7 @@ def run(cfg: DictConfig, output_dir: Path) -> float:
                 single = resume_single(resume_from, cfg, experiment)
             if stop.requested():  # a signal while the run was set up: it ends before it starts
                 raise stop.interrupted("interrupted")
+            outputs.clear(output_dir, keep=resume_from)  # from here on, nothing of an earlier run is left
             summary: dict[str, Any] = {"epochs": cfg.trainer.epochs, "members": cfg.trainer.members}
             summary["device"] = str(experiment.device)
             try:
