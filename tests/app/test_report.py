@@ -66,6 +66,19 @@ def test_key_value_arguments_choose_the_files(optuna_sweep: Path, tmp_path: Path
         assert [row["model.width"] for row in csv.DictReader(handle)] == ["1", "4"]
     assert (tmp_path / "figure.png").read_bytes().startswith(b"\x89PNG")
     assert not (optuna_sweep / "report.csv").exists()
+    # the plot's name is checked before any file is written
+    for name in ("figure", "f.xyz"):
+        refused = run_in_process(
+            "net221-report", f"dir={optuna_sweep}", "csv=t2.csv", f"plot={name}", cwd=tmp_path
+        )
+        assert_one_line_error(
+            refused, "net221-report", f"plot={name}: the file name must end in a figure format ("
+        )
+        assert ".pdf, " in refused.stderr and ".png, " in refused.stderr
+    assert not (tmp_path / "t2.csv").exists()
+    svg = run_in_process("net221-report", f"dir={optuna_sweep}", "plot=f.svg", cwd=tmp_path)
+    assert svg.returncode == 0, svg.stderr
+    assert (tmp_path / "f.svg").read_text().startswith("<?xml")
 
 
 def test_a_missing_or_empty_directory_is_one_line(tmp_path: Path) -> None:

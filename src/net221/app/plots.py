@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from net221.errors import UserError
 from net221.init import BLOG_NAMES
 
 if TYPE_CHECKING:
@@ -26,6 +27,16 @@ def _figure(width: float, height: float, rows: int = 1, columns: int = 1) -> tup
 
     figure = Figure(figsize=(width, height))
     return figure, list(figure.subplots(rows, columns, squeeze=False).flat)
+
+
+def check_format(path: Path, key: str) -> None:
+    """A figure's file name must end in a format matplotlib writes: else one line naming `key`."""
+    from matplotlib.figure import Figure
+
+    formats = sorted(Figure().canvas.get_supported_filetypes())
+    if path.suffix[1:].lower() not in formats:
+        listed = ", ".join(f".{name}" for name in formats)
+        raise UserError(f"{key}={path}: the file name must end in a figure format ({listed})")
 
 
 def _save(figure: Any, path: Path, tight: bool = False) -> Any:

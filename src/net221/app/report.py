@@ -19,6 +19,7 @@ from hydra.core.config_store import ConfigStore
 from omegaconf import MISSING, DictConfig, OmegaConf
 
 from net221.app.outputs import atomic
+from net221.app.plots import check_format
 from net221.app.process import fail, run_app
 from net221.app.sweep_log import shown_value
 from net221.errors import UserError
@@ -166,6 +167,7 @@ def _task(cfg: DictConfig) -> None:
         sweep_dir = Path(cfg.dir)
         csv_path = sweep_dir / "report.csv" if cfg.csv is None else Path(cfg.csv)
         png_path = sweep_dir / "report.png" if cfg.plot is None else Path(cfg.plot)
+        check_format(png_path, "plot")
         text, bad = report(sweep_dir, csv_path, png_path)
     except UserError as error:  # here, before Hydra would report a failed job
         fail(PROG, str(error))
