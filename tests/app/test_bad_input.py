@@ -149,7 +149,9 @@ CONFIG_CASES: dict[str, tuple[list[str], list[str]]] = {
     "data seed 2^64": (["data.seed=18446744073709551616"], ["data.seed=18446744073709551616"]),
     # trainer settings of this feature
     "checkpoint_every 0": (["trainer.checkpoint_every=0"], ["trainer.checkpoint_every=0: must be >= 1"]),
-    "resume a directory": (["trainer.resume=/"], ["trainer.resume='/': not a checkpoint file"]),
+    "resume a directory": (["trainer.resume=/"], ["trainer.resume='/': not a regular file"]),
+    "resume a name too long": ([f"trainer.resume={'x' * 300}.pt"], [".pt': File name too long"]),
+    "features a word": (["data.features=weight"], ["data.features='weight': expected a list of column"]),
 }
 
 
@@ -161,6 +163,7 @@ THROUGH_THE_COMMAND = {
     "optimizer LBFGS",
     "lr 1e300 float32",
     "seed 2^63-1, 2 members",
+    "resume a name too long",
 }
 
 

@@ -31,7 +31,7 @@ from net221.app.config import NET221, is_net221, plain
 from net221.app.loggers import Row
 from net221.app.outputs import atomic
 from net221.app.process import shown_path
-from net221.app.sources import PreparedData
+from net221.app.sources import PreparedData, file_problem
 from net221.data import Normalization
 from net221.ensemble import Ensemble
 from net221.errors import CheckpointError, ConfigValueError
@@ -72,8 +72,8 @@ def load_checkpoint(path: str | Path) -> dict[str, Any]:
     """The checkpoint a file holds, its history as a list of rows; any problem is a
     CheckpointError naming the file."""
     file, where = Path(path), f"checkpoint {str(path)!r}"
-    if not file.is_file():
-        raise CheckpointError(f"{where}: {'not a regular file' if file.exists() else 'no such file'}")
+    if (problem := file_problem(file)) is not None:
+        raise CheckpointError(f"{where}: {problem}")
     try:
         with warnings.catch_warnings():  # torch's remarks on a file it then refuses are noise here
             warnings.simplefilter("ignore")

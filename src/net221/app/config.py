@@ -14,8 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from hydra.core.config_store import ConfigStore
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig, ListConfig, OmegaConf
 
+from net221.app.sources import file_problem
 from net221.errors import ConfigValueError
 from net221.init import BLOG_NAMES, INIT_SCHEMES
 from net221.network import ACTIVATIONS, DTYPES
@@ -201,6 +202,8 @@ def validate_train(cfg: DictConfig) -> None:
         _require(isinstance(cfg[key], DictConfig) and "_target_" in cfg[key], key, cfg[key], choose)
     features = cfg.data.get("features")
     if features is not None:
+        list_of_names = "expected a list of column names, such as [weight,height]"
+        _require(isinstance(features, ListConfig), "data.features", features, list_of_names)
         _require(len(features) >= 1, "data.features", list(features), "at least one feature is needed")
         twice = len(set(features)) != len(features)
         _require(not twice, "data.features", list(features), "a feature is listed twice")
@@ -220,8 +223,7 @@ def validate_train(cfg: DictConfig) -> None:
     _require(0 <= trainer.seed <= 2**63 - trainer.members, "trainer.seed", trainer.seed, seeds)
     ensemble = trainer.members == 1 or is_net221(cfg.model)
     _require(ensemble, "trainer.members", trainer.members, f"ensembles are of {NET221} networks")
-    if trainer.resume not in (None, "auto") and not Path(trainer.resume).is_file():
-        problem = "not a checkpoint file" if Path(trainer.resume).exists() else "no such checkpoint file"
+    if trainer.resume not in (None, "auto") and (problem := file_problem(Path(trainer.resume))) is not None:
         raise value_error("trainer.resume", trainer.resume, problem)
 
 

@@ -40,9 +40,20 @@ class PreparedData:
     is_blog: bool = False  # the blog's four people: the run also predicts Emily and Frank
 
 
+def file_problem(path: Path) -> str | None:
+    """Why `path` cannot be read as a file ("no such file", "not a regular file", "File name too
+    long", ...), or None when it is a regular file."""
+    try:
+        if path.is_file():
+            return None
+        return "not a regular file" if path.exists() else "no such file"
+    except OSError as error:  # a name too long to look up, say
+        return str(error.strerror or error)
+
+
 def read_rows(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
-    if not path.is_file():
-        raise DataError(f"{path}: no such file")
+    if (problem := file_problem(path)) is not None:
+        raise DataError(f"{path}: {problem}")
     try:
         with path.open(newline="", encoding="utf-8-sig") as handle:
             reader = csv.reader(handle)
@@ -59,7 +70,7 @@ def read_rows(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
         raise DataError(f"{path}: the file is empty")
     names = [cell.strip() for cell in header]
     for i, name in enumerate(names):
-        if name in names[:i]:
+        if name and name in names[:i]:  # unnamed columns (a spreadsheet's empty ones) are never read
             where = f"{path}, line {header_line}: column {name!r} appears twice in the header"
             raise DataError(f"{where} (columns {names.index(name) + 1} and {i + 1})")
     if not rows:
@@ -91,10 +102,11 @@ def load_csv(
     path: str | Path,
     features: Sequence[str],
     target: str,
-    positive: str,
+    positive: str | bool,
     on_missing: str = "drop",
 ) -> LoadedData:
-    """Rows of `features` with label 1 where `target` equals `positive`."""
+    """Rows of `features` with label 1 where `target` equals `positive` (true or false, as Hydra reads
+    them from the command line, in the table's own spelling)."""
     if on_missing not in ("drop", "error"):
         raise DataError(f"data.on_missing={on_missing!r}: expected one of drop, error")
     path = Path(path)
@@ -128,6 +140,8 @@ def load_csv(
     if not values:
         raise DataError(f"{path}: no rows left after dropping {dropped} with missing values")
     classes = sorted(set(targets))
+    if isinstance(positive, bool):
+        positive = next((c for c in classes if c.lower() == str(positive).lower()), str(positive))
     if len(classes) == 1:
         raise DataError(f"{path}, column {target!r}: only one class present ({classes[0]!r}); two are needed")
     if len(classes) != 2:
@@ -198,21 +212,21 @@ def csv_table(
     path: str,
     features: Sequence[str],
     target: str,
-    positive: str,
+    positive: str | bool,
     normalize: str = "standardize",
     on_missing: str = "drop",
     val_fraction: float = 0.0,
     seed: int = 0,
 ) -> PreparedData:
     """Any CSV file with a header: `features` -> label 1 where `target` equals `positive`."""
-    loaded = load_csv(path, list(features), str(target), str(positive), on_missing)
+    loaded = load_csv(path, [str(name) for name in features], str(target), positive, on_missing)
     return prepare(loaded, normalize, val_fraction, seed)
 
 
 def penguins(
     features: Sequence[str],
     target: str = "sex",
-    positive: str = "female",
+    positive: str | bool = "female",
     normalize: str = "standardize",
     on_missing: str = "drop",
     val_fraction: float = 0.25,
@@ -225,6 +239,6 @@ def penguins(
         raise DataError(
             "data=penguins needs the palmerpenguins package: pip install 'net221[penguins]'"
         ) from None
-    loaded = load_csv(table, list(features), str(target), str(positive), on_missing)
+    loaded = load_csv(table, [str(name) for name in features], str(target), positive, on_missing)
     described = replace(loaded, description=f"Palmer penguins ({len(loaded.dataset)} rows)")
     return prepare(described, normalize, val_fraction, seed)
