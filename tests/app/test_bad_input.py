@@ -90,6 +90,13 @@ CONFIG_CASES: dict[str, tuple[list[str], list[str]]] = {
         ["optimizer._target_=torch.optim.NoSuchThing"],
         ["optimizer: cannot build 'torch.optim.NoSuchThing'"],
     ),
+    "model module not found": (
+        ["model._target_=my_missing_net.MyNet", "~model.width", "~model.activation"],
+        [
+            "model: cannot build 'my_missing_net.MyNet': ModuleNotFoundError: No module named 'my_missing_net';"
+            " a module in this directory needs PYTHONPATH=."
+        ],
+    ),
     "optimizer not an optimizer": (
         ["optimizer._target_=torch.nn.Identity"],
         ["optimizer: torch.nn.Identity did not build a torch.optim.Optimizer"],
@@ -164,6 +171,7 @@ THROUGH_THE_COMMAND = {
     "lr 1e300 float32",
     "seed 2^63-1, 2 members",
     "resume a name too long",
+    "model module not found",
 }
 
 
@@ -175,6 +183,7 @@ def test_a_bad_config_value_is_one_line(case: str, tmp_path: Path) -> None:
             "net221-train", "trainer.epochs=3", *overrides, f"hydra.run.dir={tmp_path}", cwd=tmp_path
         )
         assert_one_line_error(result, "net221-train", *fragments)
+        assert "Error" not in result.stdout  # nothing else says it, a library's log included
     else:
         one_line_refusal(lambda: train_in_process(tmp_path, "trainer.epochs=3", *overrides), *fragments)
     assert not (tmp_path / "metrics.csv").exists() and not (tmp_path / "checkpoint.pt").exists()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import inspect
 import logging
 import math
+import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -16,7 +17,7 @@ from typing import Any
 import numpy as np
 import torch
 from hydra.errors import InstantiationException
-from hydra.utils import get_object, instantiate
+from hydra.utils import instantiate
 from omegaconf import DictConfig, ListConfig
 from torch import nn
 
@@ -34,10 +35,18 @@ log = logging.getLogger("net221")
 
 
 def known_arguments(node: DictConfig, where: str) -> None:
-    """Keys of a `_target_` node must be arguments of the target (unless it takes **kwargs)."""
+    """The target of a `_target_` node must be found, and the node's keys must be its arguments
+    (unless it takes **kwargs)."""
     try:
-        parameters = list(inspect.signature(get_object(node._target_)).parameters.values())
-    except Exception:  # not found (instantiate says why), or no signature to read (a builtin)
+        target = pkgutil.resolve_name(str(node._target_))
+    except Exception as error:  # whatever importing the target's module raises
+        here = "; a module in this directory needs PYTHONPATH=." if isinstance(error, ImportError) else ""
+        raise ConfigValueError(
+            f"{where}: cannot build {node._target_!r}: {_first_line(error)}{here}"
+        ) from None
+    try:
+        parameters = list(inspect.signature(target).parameters.values())
+    except (TypeError, ValueError):  # no signature to read (a builtin)
         return
     if not any(p.kind is p.VAR_KEYWORD for p in parameters):
         names = {p.name for p in parameters if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
