@@ -45,6 +45,13 @@ WRONG_WORDS = {
     ("net221-report", "multirun/2026-11-27/10-00-00"): (
         "multirun/2026-11-27/10-00-00: every argument is key=value (--help lists the keys)"
     ),
+    (
+        "net221-report",
+        "dir=d/Müller",
+    ): "dir=d/Müller: not a value Hydra can read; quoted, it is read as text: 'dir=\"d/Müller\"'",
+    ("net221-train", "optimizer.lr=0.1)"): (
+        "optimizer.lr=0.1): not a value Hydra can read (extraneous input ')' expecting <EOF>); quoted"
+    ),
 }
 
 

@@ -59,8 +59,13 @@ def describe_config_error(error: BaseException) -> str | None:
 
     from net221.app.config import did_you_mean
 
-    if isinstance(error, OverrideParseException) and "=" not in error.override:
-        return f"{error.override}: every argument is key=value (--help lists the keys)"
+    if isinstance(error, OverrideParseException):
+        key, equals, value = error.override.partition("=")
+        if not equals:
+            return f"{error.override}: every argument is key=value (--help lists the keys)"
+        lines = str(error).splitlines()  # the parser's reason, where it gives one, is on line 2
+        why = f" ({lines[1].strip()})" if lines[0].startswith("Error parsing") and len(lines) > 2 else ""
+        return f"{error.override}: not a value Hydra can read{why}; quoted, it is read as text: '{key}=\"{value}\"'"
     cause = error.__cause__
     kinds = {FloatNode: "a number", IntegerNode: "a whole number", BooleanNode: "true or false"}
     if isinstance(cause, ValidationError) and cause.full_key and type(cause.child_node) in kinds:
