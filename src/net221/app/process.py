@@ -60,12 +60,12 @@ def describe_config_error(error: BaseException) -> str | None:
     from net221.app.config import did_you_mean
 
     if isinstance(error, OverrideParseException):
-        key, equals, value = error.override.partition("=")
+        name, equals, value = error.override.partition("=")
         if not equals:
             return f"{error.override}: every argument is key=value (--help lists the keys)"
         lines = str(error).splitlines()  # the parser's reason, where it gives one, is on line 2
         why = f" ({lines[1].strip()})" if lines[0].startswith("Error parsing") and len(lines) > 2 else ""
-        return f"{error.override}: not a value Hydra can read{why}; quoted, it is read as text: '{key}=\"{value}\"'"
+        return f"{error.override}: not a value Hydra can read{why}; quoted, it is read as text: '{name}=\"{value}\"'"
     cause = error.__cause__
     kinds = {FloatNode: "a number", IntegerNode: "a whole number", BooleanNode: "true or false"}
     if isinstance(cause, ValidationError) and cause.full_key and type(cause.child_node) in kinds:
