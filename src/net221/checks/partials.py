@@ -17,7 +17,8 @@ from net221.init import BLOG_NAMES
 
 EPS32 = float(np.finfo(np.float32).eps)
 FACTORS: tuple[str, ...] = ("1", "-1", "w5", "w6", "f'(sum_o1)", "f'(o1)", "x1", "x2", "h1", "h2")
-FACTORS += ("f'(sum_h1)", "f'(sum_h2)", "f'(h1)", "f'(h2)")  # gradients' order
+FACTORS += ("f'(sum_h1)", "f'(sum_h2)", "f'(h1)", "f'(h2)")
+FACTORS += ("new w5", "new w6")  # w5, w6 after the step's own update of them; gradients' order
 OTHER = {"x1": "x2", "h1": "h2", "w5": "w6", "f'(sum_h1)": "f'(sum_h2)"}
 OTHER |= {b: a for a, b in OTHER.items()}
 HALF_MSE = " (the gradient of ½·MSE, -(y_true - y_pred), for -2(y_true - y_pred))"
@@ -49,6 +50,8 @@ CORRECT = {  # dL/dθ = dL/dy_pred · sign · path · outer · input · slope
     "b2": Partial("1", "w6", "f'(sum_o1)", "1", "f'(sum_h2)"),
     "b3": Partial("1", "1", "f'(sum_o1)", "1", "1"),
 }
+# the hidden layer's partials taken with w5, w6 after their update (the output layer updated first)
+LATE_OUTPUT = tuple(replace(p, path=f"new {p.path}") if p.path != "1" else p for p in CORRECT.values())
 
 
 def mistakes(name: str) -> list[Partial]:
@@ -101,15 +104,23 @@ def code_array(partials: Iterable[Sequence[Partial]]) -> np.ndarray:
 
 
 def gradients(
-    theta: np.ndarray, x1: np.ndarray, x2: np.ndarray, y_true: np.ndarray, codes: np.ndarray
+    theta: np.ndarray,
+    x1: np.ndarray,
+    x2: np.ndarray,
+    y_true: np.ndarray,
+    codes: np.ndarray,
+    lr: float | np.ndarray = 0.0,
 ) -> np.ndarray:
-    """The nine partials (K, 9), as `codes` has them, of each row theta (K, 9) at (x1, x2, y_true) (K,)."""
+    """The nine partials (K, 9), as `codes` has them, of each row theta (K, 9) at (x1, x2, y_true) (K,);
+    `lr` (K,) is the step that takes w5, w6 to their new values ("new w5", "new w6")."""
     h1, h2, y = network(theta, x1, x2)
-    one = np.ones_like(y)
+    one, rows, dy = np.ones_like(y), np.arange(len(y))[:, None, None], -2 * (y_true - y)
     factors = [one, -one, theta[:, 4], theta[:, 5], slope(y), slope(sigmoid(y)), x1, x2, h1, h2]
     factors += [slope(h1), slope(h2), slope(sigmoid(h1)), slope(sigmoid(h2))]
-    p = np.stack(factors, axis=1)[np.arange(len(y))[:, None, None], codes]
-    out: np.ndarray = (-2 * (y_true - y))[:, None] * p.prod(axis=2)
+    stacked = np.stack(factors, axis=1)
+    output = dy[:, None] * stacked[rows, codes[:, 4:6]].prod(axis=2)  # dL/dw5, dL/dw6
+    stacked = np.column_stack([stacked, theta[:, 4] - lr * output[:, 0], theta[:, 5] - lr * output[:, 1]])
+    out: np.ndarray = dy[:, None] * stacked[rows, codes].prod(axis=2)
     return out
 
 

@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from net221.checks.evidence import Diagnosis, Evidence, conclude, diagnosis, residual, tried
-from net221.checks.partials import EPS32, mistakes, vector, with_mistake
-from net221.checks.rerun import Rerun, Variant, datasets, in_order, rerun, scaled, wrong_update
+from net221.checks.partials import EPS32, LATE_OUTPUT, mistakes, vector, with_mistake
+from net221.checks.rerun import LATE, Rerun, Variant, datasets, in_order, rerun, scaled, wrong_update
 from net221.checks.steps import StepFindings, follow_steps
 from net221.checks.trajectory import LoggedEpoch, mse
 from net221.init import BLOG_NAMES
@@ -42,7 +42,8 @@ LOSS_FACTORS = {
 
 def catalogue(base: Variant) -> list[tuple[str, Variant]]:
     """Every whole-run hypothesis: a factor on every update, another row order, one partial
-    with a usual mistake, an update added to another parameter, other data."""
+    with a usual mistake, the output layer updated first, an update added to another parameter,
+    other data."""
     found = []
 
     def add(text: str, **change: Any) -> None:
@@ -55,6 +56,7 @@ def catalogue(base: Variant) -> list[tuple[str, Variant]]:
     for p, name in enumerate(BLOG_NAMES):
         for m in mistakes(name):
             add(wrong_update(name, m.mistake), partials=with_mistake(p, m))
+    add(LATE, partials=LATE_OUTPUT)
     for p, q in itertools.permutations(range(9), 2):
         name, other = BLOG_NAMES[p], BLOG_NAMES[q]
         add(f"{other}'s update is assigned to {name} ({other} never changes)", lost=(q,), moves=((q, p),))
