@@ -16,10 +16,11 @@ import pytest
 
 from net221.checks import report, steps, usercode, usernetwork
 from net221.checks.compare import Settings, compare_implementation, compare_trajectory, forward_inputs
-from net221.checks.evidence import Diagnosis
+from net221.checks.evidence import Diagnosis, conclude, tried
 from net221.checks.forward import diagnose_forward, measure_responses
 from net221.checks.gradcheck import check
 from net221.checks.partials import CORRECT, diagnose_partials
+from net221.checks.partials import network as outputs
 from net221.checks.rerun import LATE, Variant, rerun
 from net221.checks.steps import recording
 from net221.checks.training import diagnose_training, diagnose_trajectory
@@ -297,6 +298,70 @@ def test_gradcheck_leads_with_the_mistake() -> None:
     assert result.summary.startswith(f"FAIL: {cause}; ")
     assert result.report["diagnosis"]["cause"] == cause
     assert check("blog", points=5).diagnosis is None
+
+
+# --- numbers that are not numbers: said as such, no closest cause named ------------------------------
+
+
+def test_a_partial_that_is_nan_or_inf_is_said_so() -> None:
+    """No hypothesis is the closest to nan: gradcheck names the partial, the value and the points
+    (and still diagnoses the partials that are numbers), without a RuntimeWarning."""
+    result = check("blog", points=20)
+    inputs = np.array([[p.x1, p.x2, p.y_true] for p in result.points])
+    values = result.formula_values.copy()
+    values[:, 0] = np.nan  # dL/dw1
+    values[[1, 6], 8] = np.inf  # dL/db3 at two points
+    values[:, 5] *= -1  # dL/dw6
+    found = diagnose_partials([p.params for p in result.points], inputs, values)
+    x1, x2, y = inputs[1]
+    assert found.cause == (
+        "your formula returned dL/dw1 = nan at every point; "
+        f"your formula returned dL/db3 = inf at #1 ({x1:.6g}, {x2:.6g}, {y:.6g}), #6 ({', '.join(f'{v:.6g}' for v in inputs[6])}); "
+        "your dL/dw6 equals the correct one with the opposite sign"
+    )
+    assert not found.explained and "closest" not in found.cause
+    everything = diagnose_partials([p.params for p in result.points], inputs, values * np.nan)
+    assert everything.cause == (
+        "your formula returned dL/dw1, dL/dw2, dL/dw3, dL/dw4, dL/dw5, dL/dw6, dL/db1, dL/db2, dL/db3"
+        " = nan at every point"
+    )
+
+
+def test_a_feedforward_that_returns_nan_is_said_so() -> None:
+    names, inputs = forward_inputs(SETTINGS.points, SETTINGS.seed)
+    yours = np.full(len(inputs), np.nan)
+    found = diagnose_forward(START, inputs, yours, SETTINGS, None, names)
+    assert found is not None and found.cause == "your feedforward returned nan at every input"
+    yours[:] = outputs(np.array(list(START.values())), inputs[:, 0], inputs[:, 1])[2]
+    yours[1] = np.inf
+    found = diagnose_forward(START, inputs, yours, SETTINGS, None, names)
+    assert found is not None and found.cause == "your feedforward returned inf at Bob (25, 6)"
+    assert not found.explained
+
+
+def test_a_printed_loss_that_is_nan_is_said_so() -> None:
+    """The weights are judged alone: here they agree, yet the comparison does not."""
+    network, initial = loaded("correct")
+    with contextlib.redirect_stdout(io.StringIO()) as printed:
+        network.train(*blog_training_data(), SETTINGS.lr, SETTINGS.epochs)
+    logged = parse_printed(printed.getvalue().replace("Epoch 10 loss: 0.", "Epoch 10 loss: nan  "))
+    found = diagnose_training(initial, SETTINGS, logged, network.parameters("after train"))
+    assert not found.agrees and found.explained
+    assert (
+        found.cause
+        == "your train() printed the loss nan at epoch 10; its final weights agree with the reference's"
+    )
+
+
+def test_no_closest_cause_for_numbers_that_are_not_numbers() -> None:
+    found = conclude([tried("a", np.inf), tried("b", np.inf)], "numbers")
+    assert found.cause == "no cause in the catalogue explains your numbers exactly" and not found.explained
+
+
+def test_steps_with_a_value_that_is_not_a_number_are_not_replayed() -> None:
+    events = [(name, START[name] + 0.01 * (k + 1)) for k in range(20) for name in BLOG_NAMES]
+    assert steps.follow_steps(START, [*events[:5], ("w3", float("nan")), *events[5:]], SETTINGS) is None
+    assert steps.follow_steps(START, [("w3", 1e308), *events], SETTINGS) is None  # and no RuntimeWarning
 
 
 def test_a_trajectory_that_updates_the_output_layer_first() -> None:

@@ -7,12 +7,13 @@ usual mistake changes one of them: f'(o1) for f'(sum_o1), h2 for h1, a factor le
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
 
-from net221.checks.evidence import Diagnosis, Evidence, diagnosis, residual, tried
+from net221.checks.evidence import Diagnosis, Evidence, diagnosis, not_finite, residual, tried
 from net221.init import BLOG_NAMES
 
 EPS32 = float(np.finfo(np.float32).eps)
@@ -139,6 +140,17 @@ def common_factor(yours: np.ndarray, correct: np.ndarray) -> float:
     return float(f"{c:.9g}") if abs(c - float(f"{c:.9g}")) < 1e-12 else c
 
 
+def not_numbers(values: np.ndarray, inputs: np.ndarray) -> list[str]:
+    """Which partials (P, 9) are nan or inf, and where (#k: the k-th point, inputs (P, 3)): one
+    sentence for the partials alike."""
+    labels = [f"#{k} ({', '.join(f'{v:.6g}' for v in point)})" for k, point in enumerate(inputs)]
+    said: dict[str, list[str]] = {}  # what, where: the partials
+    for p, column in enumerate(values.T):
+        if where := not_finite(column, labels, "point"):
+            said.setdefault(where, []).append(f"dL/d{BLOG_NAMES[p]}")
+    return [f"your formula returned {', '.join(names)} = {where}" for where, names in said.items()]
+
+
 def diagnose_partials(
     params: Sequence[Mapping[str, float]],
     inputs: np.ndarray,
@@ -160,18 +172,22 @@ def diagnose_partials(
     wrong = [p for p in range(9) if not test("", formula_values[:, p], correct[:, p]).explains]
     if not wrong:
         return diagnosis("every partial is right", agrees=True)
-    c = common_factor(formula_values, correct)
-    text = f"every partial is {c:g}× the correct one{HALF_MSE if c == 0.5 else ''}"
-    evidence = [test(text, formula_values, c * correct)] if c != 1 else []
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        share = np.nanmedian(np.where(correct != 0, formula_values / correct, np.nan), axis=1)
-    text = "every partial is the correct one times a factor that changes from point to point: your dL/dy_pred"
-    text += " is wrong (the blog's is -2(y_true - y_pred))"  # one factor per point
-    evidence.append(test(text, formula_values, np.nan_to_num(share)[:, None] * correct))
-    if explaining := [e for e in evidence if e.explains]:
-        return diagnosis(explaining[0].hypothesis, evidence)
-    causes, unexplained = [], []
-    for p in wrong:
+    causes, evidence = not_numbers(formula_values, inputs), []
+    numbers = not causes
+    if numbers:  # a factor on every partial
+        c = common_factor(formula_values, correct)
+        text = f"every partial is {c:g}× the correct one{HALF_MSE if c == 0.5 else ''}"
+        evidence = [test(text, formula_values, c * correct)] if c != 1 else []
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # a point where every partial is 0
+            share = np.nanmedian(np.where(correct != 0, formula_values / correct, np.nan), axis=1)
+        text = "every partial is the correct one times a factor that changes from point to point: your"
+        text += " dL/dy_pred is wrong (the blog's is -2(y_true - y_pred))"  # one factor per point
+        evidence.append(test(text, formula_values, np.nan_to_num(share)[:, None] * correct))
+        if explaining := [e for e in evidence if e.explains]:
+            return diagnosis(explaining[0].hypothesis, evidence)
+    unexplained = []
+    for p in [p for p in wrong if np.isfinite(formula_values[:, p]).all()]:  # no mistake gives nan, inf
         name, yours = BLOG_NAMES[p], formula_values[:, p]
         like = f"your dL/d{name} equals the correct"
         options = [
@@ -186,4 +202,4 @@ def diagnose_partials(
         name, closest = min(unexplained, key=lambda pair: pair[1].residual)
         like = closest.hypothesis.removeprefix(f"your dL/d{name} equals ")
         causes.append(f"no usual mistake explains your {names} (the closest: dL/d{name} is {like})")
-    return diagnosis("; ".join(causes), evidence, explained=not unexplained)
+    return diagnosis("; ".join(causes), evidence, explained=numbers and not unexplained)
