@@ -14,16 +14,17 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from net221.checks import report, usercode, usernetwork
+from net221.checks import report, steps, usercode, usernetwork
 from net221.checks.compare import Settings, compare_implementation, compare_trajectory, forward_inputs
-from net221.checks.evidence import Diagnosis
+from net221.checks.evidence import Diagnosis, conclude, tried
 from net221.checks.forward import diagnose_forward, measure_responses
 from net221.checks.gradcheck import check
-from net221.checks.partials import diagnose_partials
-from net221.checks.rerun import Variant, rerun
+from net221.checks.partials import CORRECT, diagnose_partials
+from net221.checks.partials import network as outputs
+from net221.checks.rerun import LATE, Variant, rerun
 from net221.checks.steps import recording
 from net221.checks.training import diagnose_training, diagnose_trajectory
-from net221.checks.trajectory import LoggedEpoch, blog_training_data, parse_printed, reference_run
+from net221.checks.trajectory import LoggedEpoch, blog_training_data, mse, parse_printed, reference_run
 from net221.data import blog_dataset
 from net221.derivation import blog_partials
 from net221.init import BLOG_NAMES
@@ -81,6 +82,7 @@ CAUSES = {
     "flipped_sign": ["your update of b2 uses dL/db2 with the opposite sign"],
     "half_mse_and_epochs_from_1": ["every update is 0.5× the reference's", "epochs are counted from 1"],
     "two_partials": ["dL/dw5 with h2 for h1", "dL/db2 with the opposite sign"],
+    "output_layer_first": [LATE],
 }
 # what the steps show; without them the whole-run catalogue names it otherwise or not at all
 STEPS_ONLY = {
@@ -128,6 +130,16 @@ def test_what_only_the_steps_show(variant: str) -> None:
         assert "the closest:" in unfollowed.cause
     else:
         assert unfollowed.explained and whole_run in unfollowed.cause
+
+
+def test_a_weak_fit_after_the_first_step_is_no_re_initialisation(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Its first step sets all nine, but with the output-layer-first hypothesis out of the step
+    replay, the steps after it fit the reference's in only some of the nine changes: that is no
+    re-initialisation (nor a row order), and the whole-run catalogue names the cause."""
+    monkeypatch.setattr(steps, "LATE_OUTPUT", tuple(CORRECT.values()))
+    found = diagnosed("output_layer_first")
+    assert "re-initialised" not in found.cause and "another order" not in found.cause
+    assert found.explained and found.cause == LATE
 
 
 def test_the_step_names_both_values() -> None:
@@ -286,3 +298,87 @@ def test_gradcheck_leads_with_the_mistake() -> None:
     assert result.summary.startswith(f"FAIL: {cause}; ")
     assert result.report["diagnosis"]["cause"] == cause
     assert check("blog", points=5).diagnosis is None
+
+
+# --- numbers that are not numbers: said as such, no closest cause named ------------------------------
+
+
+def test_a_partial_that_is_nan_or_inf_is_said_so() -> None:
+    """No hypothesis is the closest to nan: gradcheck names the partial, the value and the points
+    (and still diagnoses the partials that are numbers), without a RuntimeWarning."""
+    result = check("blog", points=20)
+    inputs = np.array([[p.x1, p.x2, p.y_true] for p in result.points])
+    values = result.formula_values.copy()
+    values[:, 0] = np.nan  # dL/dw1
+    values[[1, 6], 8] = np.inf  # dL/db3 at two points
+    values[:, 5] *= -1  # dL/dw6
+    found = diagnose_partials([p.params for p in result.points], inputs, values)
+    x1, x2, y = inputs[1]
+    assert found.cause == (
+        "your formula returned dL/dw1 = nan at every point; "
+        f"your formula returned dL/db3 = inf at #1 ({x1:.6g}, {x2:.6g}, {y:.6g}), #6 ({', '.join(f'{v:.6g}' for v in inputs[6])}); "
+        "your dL/dw6 equals the correct one with the opposite sign"
+    )
+    assert not found.explained and "closest" not in found.cause
+    everything = diagnose_partials([p.params for p in result.points], inputs, values * np.nan)
+    assert everything.cause == (
+        "your formula returned dL/dw1, dL/dw2, dL/dw3, dL/dw4, dL/dw5, dL/dw6, dL/db1, dL/db2, dL/db3"
+        " = nan at every point"
+    )
+
+
+def test_a_feedforward_that_returns_nan_is_said_so() -> None:
+    names, inputs = forward_inputs(SETTINGS.points, SETTINGS.seed)
+    yours = np.full(len(inputs), np.nan)
+    found = diagnose_forward(START, inputs, yours, SETTINGS, None, names)
+    assert found is not None and found.cause == "your feedforward returned nan at every input"
+    yours[:] = outputs(np.array(list(START.values())), inputs[:, 0], inputs[:, 1])[2]
+    yours[1] = np.inf
+    found = diagnose_forward(START, inputs, yours, SETTINGS, None, names)
+    assert found is not None and found.cause == "your feedforward returned inf at Bob (25, 6)"
+    assert not found.explained
+
+
+def test_a_printed_loss_that_is_nan_is_said_so() -> None:
+    """The weights are judged alone: here they agree, yet the comparison does not."""
+    network, initial = loaded("correct")
+    with contextlib.redirect_stdout(io.StringIO()) as printed:
+        network.train(*blog_training_data(), SETTINGS.lr, SETTINGS.epochs)
+    logged = parse_printed(printed.getvalue().replace("Epoch 10 loss: 0.", "Epoch 10 loss: nan  "))
+    found = diagnose_training(initial, SETTINGS, logged, network.parameters("after train"))
+    assert not found.agrees and found.explained
+    assert (
+        found.cause
+        == "your train() printed the loss nan at epoch 10; its final weights agree with the reference's"
+    )
+
+
+def test_no_closest_cause_for_numbers_that_are_not_numbers() -> None:
+    found = conclude([tried("a", np.inf), tried("b", np.inf)], "numbers")
+    assert found.cause == "no cause in the catalogue explains your numbers exactly" and not found.explained
+
+
+def test_steps_with_a_value_that_is_not_a_number_are_not_replayed() -> None:
+    events = [(name, START[name] + 0.01 * (k + 1)) for k in range(20) for name in BLOG_NAMES]
+    assert steps.follow_steps(START, [*events[:5], ("w3", float("nan")), *events[5:]], SETTINGS) is None
+    assert steps.follow_steps(START, [("w3", 1e308), *events], SETTINGS) is None  # and no RuntimeWarning
+
+
+def test_a_trajectory_that_updates_the_output_layer_first() -> None:
+    """Written by a program that updates w5, w6, b3 before it takes the hidden layer's partials."""
+    p, logged = dict(START), []
+    data, labels = blog_training_data()
+    for epoch in range(20):
+        for (x1, x2), y in zip(data.tolist(), labels.tolist(), strict=True):
+            h1 = 1 / (1 + np.exp(-(p["w1"] * x1 + p["w2"] * x2 + p["b1"])))
+            h2 = 1 / (1 + np.exp(-(p["w3"] * x1 + p["w4"] * x2 + p["b2"])))
+            o = 1 / (1 + np.exp(-(p["w5"] * h1 + p["w6"] * h2 + p["b3"])))
+            d = -2 * (y - o) * o * (1 - o)
+            p["w5"], p["w6"], p["b3"] = p["w5"] - 0.1 * d * h1, p["w6"] - 0.1 * d * h2, p["b3"] - 0.1 * d
+            g1, g2 = d * p["w5"] * h1 * (1 - h1), d * p["w6"] * h2 * (1 - h2)
+            p["w1"], p["w2"], p["b1"] = p["w1"] - 0.1 * g1 * x1, p["w2"] - 0.1 * g1 * x2, p["b1"] - 0.1 * g1
+            p["w3"], p["w4"], p["b2"] = p["w3"] - 0.1 * g2 * x1, p["w4"] - 0.1 * g2 * x2, p["b2"] - 0.1 * g2
+        text = f"{mse(p):.8f}"
+        logged.append(LoggedEpoch(epoch, float(text), text, 1e-8, dict(p)))
+    found = diagnose_trajectory(START, SETTINGS, logged)
+    assert found.explained and found.cause == LATE

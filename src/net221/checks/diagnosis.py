@@ -64,9 +64,8 @@ def attach(
         found: Diagnosis | None = diagnose_trajectory(c.initial, s, c.logged)
     else:
         yours = np.array([check.yours for check in c.stage_checks("forward")])
-        found = forward = diagnose_forward(
-            c.initial, forward_inputs(s.points, s.seed)[1], yours, s, responses
-        )
+        names, inputs = forward_inputs(s.points, s.seed)
+        found = forward = diagnose_forward(c.initial, inputs, yours, s, responses, names)
         if (forward is None or forward.agrees) and c.final is not None:
             found = diagnose_training(c.initial, s, c.logged, c.final, events, float32=forward is not None)
             if forward is not None and found.agrees and found.cause == "agrees":

@@ -52,11 +52,25 @@ def residual(yours: np.ndarray, theirs: np.ndarray, limits: np.ndarray) -> float
     return float(np.max(np.where(np.isfinite(ratio), ratio, np.inf), initial=0.0))
 
 
+def not_finite(values: np.ndarray, labels: Sequence[str], every: str) -> str:
+    """'' when every value is a number; else what the others are and where: "nan at every `every`",
+    "inf at #1 (8.7, 6.3, 1), #6 (8.8, -2.7, 1), #7 (5.2, -0.05, 0) and 5 more" (`labels`: of each)."""
+    at = np.flatnonzero(~np.isfinite(values))
+    if not at.size:
+        return ""
+    what = "/".join(sorted({str(v) for v in np.asarray(values)[at]}))
+    if at.size == len(values) > 1:
+        return f"{what} at every {every}"
+    more = f" and {at.size - 3} more" if at.size > 3 else ""
+    return f"{what} at {', '.join(labels[k] for k in at[:3])}{more}"
+
+
 def conclude(evidence: list[Evidence], where: str, steps: Sequence[str] = ()) -> Diagnosis:
     explaining = [e for e in evidence if e.explains]
     if explaining:
         return diagnosis("; ".join(e.hypothesis for e in explaining), evidence, steps=steps)
     closest = min((e for e in evidence if e.hypothesis != "float32 arithmetic"), key=lambda e: e.residual)
-    text = f"no cause in the catalogue explains your {where} exactly; the closest: {closest.hypothesis}"
-    text += f" (off by {closest.residual:.3g} tolerances)"
+    text = f"no cause in the catalogue explains your {where} exactly"
+    if np.isfinite(closest.residual):  # none is closest to a number that is not one
+        text += f"; the closest: {closest.hypothesis} (off by {closest.residual:.3g} tolerances)"
     return diagnosis(text, evidence, explained=False, steps=steps)

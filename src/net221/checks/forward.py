@@ -1,21 +1,21 @@
 """The forward stage: feedforward at the initial values against the reference, and why it differs.
 
-Layer: checks. Float32 rounding, then a catalogue of forward mistakes (a parameter read in
-another's place, left out, two swapped, the output neuron wired to the inputs); outside it, the
-parameters your feedforward responds to differently.
+Layer: checks. A value that is not a number, float32 rounding, then a catalogue of forward
+mistakes (a parameter read in another's place, left out, two swapped, the output neuron wired to
+the inputs); outside it, the parameters your feedforward responds to differently.
 """
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from net221.checks import usernetwork
-from net221.checks.evidence import Diagnosis, conclude, diagnosis, residual, tried
+from net221.checks.evidence import Diagnosis, conclude, diagnosis, not_finite, residual, tried
 from net221.checks.partials import EPS32, network, sigmoid, vector
 from net221.init import BLOG_NAMES
 
@@ -85,14 +85,19 @@ def diagnose_forward(
     yours: np.ndarray,
     s: Settings,
     responses: Responses | None = None,
+    names: Sequence[str] = (),
 ) -> Diagnosis | None:
-    """None when feedforward agrees; else float32 rounding (benign), the catalogue's explanation
-    or its closest, and (given `responses`) the parameters it responds to differently."""
+    """None when feedforward agrees; else where it returned nan or inf (`names`: of the inputs),
+    float32 rounding (benign), the catalogue's explanation or its closest, and (given `responses`)
+    the parameters it responds to differently."""
     theta = vector(initial)
     reference = _outputs(theta[None], inputs)[0]
     limits = s.forward_tolerance * np.maximum(np.abs(reference), s.abs_floor)
     if residual(yours, reference, limits) <= 1:
         return None
+    labels = [" ".join([*names[k : k + 1], f"({x1:g}, {x2:g})"]) for k, (x1, x2) in enumerate(inputs)]
+    if where := not_finite(yours, labels, "input"):
+        return diagnosis(f"your feedforward returned {where}", explained=False)
     single = _outputs(theta[None].astype(np.float32), inputs.astype(np.float32))[0].astype(np.float64)
     slack = 8 * np.abs(single - reference) + 4 * EPS32 * np.abs(reference)
     evidence = [tried("float32 arithmetic", residual(yours, reference, limits + slack))]

@@ -7,17 +7,19 @@ usual mistake changes one of them: f'(o1) for f'(sum_o1), h2 for h1, a factor le
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
 
-from net221.checks.evidence import Diagnosis, Evidence, diagnosis, residual, tried
+from net221.checks.evidence import Diagnosis, Evidence, diagnosis, not_finite, residual, tried
 from net221.init import BLOG_NAMES
 
 EPS32 = float(np.finfo(np.float32).eps)
 FACTORS: tuple[str, ...] = ("1", "-1", "w5", "w6", "f'(sum_o1)", "f'(o1)", "x1", "x2", "h1", "h2")
-FACTORS += ("f'(sum_h1)", "f'(sum_h2)", "f'(h1)", "f'(h2)")  # gradients' order
+FACTORS += ("f'(sum_h1)", "f'(sum_h2)", "f'(h1)", "f'(h2)")
+FACTORS += ("new w5", "new w6")  # w5, w6 after the step's own update of them; gradients' order
 OTHER = {"x1": "x2", "h1": "h2", "w5": "w6", "f'(sum_h1)": "f'(sum_h2)"}
 OTHER |= {b: a for a, b in OTHER.items()}
 HALF_MSE = " (the gradient of ½·MSE, -(y_true - y_pred), for -2(y_true - y_pred))"
@@ -49,6 +51,8 @@ CORRECT = {  # dL/dθ = dL/dy_pred · sign · path · outer · input · slope
     "b2": Partial("1", "w6", "f'(sum_o1)", "1", "f'(sum_h2)"),
     "b3": Partial("1", "1", "f'(sum_o1)", "1", "1"),
 }
+# the hidden layer's partials taken with w5, w6 after their update (the output layer updated first)
+LATE_OUTPUT = tuple(replace(p, path=f"new {p.path}") if p.path != "1" else p for p in CORRECT.values())
 
 
 def mistakes(name: str) -> list[Partial]:
@@ -101,15 +105,23 @@ def code_array(partials: Iterable[Sequence[Partial]]) -> np.ndarray:
 
 
 def gradients(
-    theta: np.ndarray, x1: np.ndarray, x2: np.ndarray, y_true: np.ndarray, codes: np.ndarray
+    theta: np.ndarray,
+    x1: np.ndarray,
+    x2: np.ndarray,
+    y_true: np.ndarray,
+    codes: np.ndarray,
+    lr: float | np.ndarray = 0.0,
 ) -> np.ndarray:
-    """The nine partials (K, 9), as `codes` has them, of each row theta (K, 9) at (x1, x2, y_true) (K,)."""
+    """The nine partials (K, 9), as `codes` has them, of each row theta (K, 9) at (x1, x2, y_true) (K,);
+    `lr` (K,) is the step that takes w5, w6 to their new values ("new w5", "new w6")."""
     h1, h2, y = network(theta, x1, x2)
-    one = np.ones_like(y)
+    one, rows, dy = np.ones_like(y), np.arange(len(y))[:, None, None], -2 * (y_true - y)
     factors = [one, -one, theta[:, 4], theta[:, 5], slope(y), slope(sigmoid(y)), x1, x2, h1, h2]
     factors += [slope(h1), slope(h2), slope(sigmoid(h1)), slope(sigmoid(h2))]
-    p = np.stack(factors, axis=1)[np.arange(len(y))[:, None, None], codes]
-    out: np.ndarray = (-2 * (y_true - y))[:, None] * p.prod(axis=2)
+    stacked = np.stack(factors, axis=1)
+    output = dy[:, None] * stacked[rows, codes[:, 4:6]].prod(axis=2)  # dL/dw5, dL/dw6
+    stacked = np.column_stack([stacked, theta[:, 4] - lr * output[:, 0], theta[:, 5] - lr * output[:, 1]])
+    out: np.ndarray = dy[:, None] * stacked[rows, codes].prod(axis=2)
     return out
 
 
@@ -126,6 +138,17 @@ def common_factor(yours: np.ndarray, correct: np.ndarray) -> float:
     if not np.isfinite(c) or abs(c - 1) < 1e-6:
         return 1.0
     return float(f"{c:.9g}") if abs(c - float(f"{c:.9g}")) < 1e-12 else c
+
+
+def not_numbers(values: np.ndarray, inputs: np.ndarray) -> list[str]:
+    """Which partials (P, 9) are nan or inf, and where (#k: the k-th point, inputs (P, 3)): one
+    sentence for the partials alike."""
+    labels = [f"#{k} ({', '.join(f'{v:.6g}' for v in point)})" for k, point in enumerate(inputs)]
+    said: dict[str, list[str]] = {}  # what, where: the partials
+    for p, column in enumerate(values.T):
+        if where := not_finite(column, labels, "point"):
+            said.setdefault(where, []).append(f"dL/d{BLOG_NAMES[p]}")
+    return [f"your formula returned {', '.join(names)} = {where}" for where, names in said.items()]
 
 
 def diagnose_partials(
@@ -149,18 +172,22 @@ def diagnose_partials(
     wrong = [p for p in range(9) if not test("", formula_values[:, p], correct[:, p]).explains]
     if not wrong:
         return diagnosis("every partial is right", agrees=True)
-    c = common_factor(formula_values, correct)
-    text = f"every partial is {c:g}× the correct one{HALF_MSE if c == 0.5 else ''}"
-    evidence = [test(text, formula_values, c * correct)] if c != 1 else []
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        share = np.nanmedian(np.where(correct != 0, formula_values / correct, np.nan), axis=1)
-    text = "every partial is the correct one times a factor that changes from point to point: your dL/dy_pred"
-    text += " is wrong (the blog's is -2(y_true - y_pred))"  # one factor per point
-    evidence.append(test(text, formula_values, np.nan_to_num(share)[:, None] * correct))
-    if explaining := [e for e in evidence if e.explains]:
-        return diagnosis(explaining[0].hypothesis, evidence)
-    causes, unexplained = [], []
-    for p in wrong:
+    causes, evidence = not_numbers(formula_values, inputs), []
+    numbers = not causes
+    if numbers:  # a factor on every partial
+        c = common_factor(formula_values, correct)
+        text = f"every partial is {c:g}× the correct one{HALF_MSE if c == 0.5 else ''}"
+        evidence = [test(text, formula_values, c * correct)] if c != 1 else []
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # a point where every partial is 0
+            share = np.nanmedian(np.where(correct != 0, formula_values / correct, np.nan), axis=1)
+        text = "every partial is the correct one times a factor that changes from point to point: your"
+        text += " dL/dy_pred is wrong (the blog's is -2(y_true - y_pred))"  # one factor per point
+        evidence.append(test(text, formula_values, np.nan_to_num(share)[:, None] * correct))
+        if explaining := [e for e in evidence if e.explains]:
+            return diagnosis(explaining[0].hypothesis, evidence)
+    unexplained = []
+    for p in [p for p in wrong if np.isfinite(formula_values[:, p]).all()]:  # no mistake gives nan, inf
         name, yours = BLOG_NAMES[p], formula_values[:, p]
         like = f"your dL/d{name} equals the correct"
         options = [
@@ -175,4 +202,4 @@ def diagnose_partials(
         name, closest = min(unexplained, key=lambda pair: pair[1].residual)
         like = closest.hypothesis.removeprefix(f"your dL/d{name} equals ")
         causes.append(f"no usual mistake explains your {names} (the closest: dL/d{name} is {like})")
-    return diagnosis("; ".join(causes), evidence, explained=not unexplained)
+    return diagnosis("; ".join(causes), evidence, explained=numbers and not unexplained)

@@ -29,6 +29,10 @@ def in_order(order: Sequence[int]) -> str:
     return f"the rows are in another order: {', '.join(SAMPLES[i] for i in order)}"
 
 
+LATE = "your updates of w1..w4, b1, b2 use w5 and w6 after their own update"
+LATE += " (update the output layer after computing every partial)"
+
+
 def wrong_update(name: str, mistake: str) -> str:
     return f"your update of {name} uses dL/d{name} {mistake}"
 
@@ -91,7 +95,7 @@ def rerun(
     weights[0], loss[0] = theta, losses(theta, data, labels)
     for epoch in range(epochs):
         for x1, x2, y in samples:
-            step = lr * gradients(theta, x1, x2, y, codes)
+            step = lr * gradients(theta, x1, x2, y, codes, lr[:, 0])
             theta = theta - np.einsum("kj,kjt->kt", step, mix)
         weights[epoch + 1], loss[epoch + 1] = theta, losses(theta, data, labels)
     return Rerun(weights, loss)
@@ -103,4 +107,4 @@ def changes(
     """One step's changes (R, 9) from each state (R, 9) at the blog's rows `samples` (R,)."""
     data, labels = datasets()["blog"]
     x, y = data[samples], labels[samples]
-    return -lr * gradients(states, x[:, 0], x[:, 1], y, code_array(partials))
+    return -lr * gradients(states, x[:, 0], x[:, 1], y, code_array(partials), lr)

@@ -17,8 +17,17 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from net221.checks.partials import CORRECT, EPS32, common_factor, mistakes, vector, with_mistake
-from net221.checks.rerun import SAMPLES, Variant, changes, in_order, scaled, wrong_update
+from net221.checks.partials import (
+    CORRECT,
+    EPS32,
+    LATE_OUTPUT,
+    Partial,
+    common_factor,
+    mistakes,
+    vector,
+    with_mistake,
+)
+from net221.checks.rerun import LATE, SAMPLES, Variant, changes, in_order, scaled, wrong_update
 from net221.init import BLOG_NAMES
 
 if TYPE_CHECKING:  # compare imports diagnosis, which imports this module
@@ -83,25 +92,46 @@ def follow_steps(
     initial: Mapping[str, float], events: Sequence[tuple[str, float | None]], s: Settings, count: int = 12
 ) -> StepFindings | None:
     """The first `count` steps of train() against the reference's from the same state."""
-    if not events or any(value is None for _, value in events):
-        return None
+    if not events or any(value is None or not np.isfinite(value) for _, value in events):
+        return None  # no step of a value that is not a number is compared
     values = [(name, float(v)) for name, v in events if v is not None]
     steps = cut_steps(initial, values)
-    single = all(float(np.float32(v)) == v for _, v in values)
+    with np.errstate(over="ignore"):
+        single = all(float(np.float32(v)) == v for _, v in values)
     found = _steps_from(steps[:count], False, initial, s, single) if steps else None
-    if found is None and len(steps) > 1:  # the first "step" set all nine to other values
-        found = _steps_from(steps[1 : count + 1], True, initial, s, single)
+    if found is None and len(steps) > 1 and _new_values(steps[0]):
+        # the first "step" set all nine to other values: re-initialised if, after it, the steps
+        # fit the reference's (all nine but one), where the first fitted fewer than five
+        found = _steps_from(steps[1 : count + 1], True, initial, s, single, least=8)
     return found
 
 
+def _new_values(step: Step) -> bool:
+    """Whether the step assigned each of the nine once, each a value other than it had."""
+    before, after, assigned = step
+    return all(assigned[name] == 1 and after[name] != before[name] for name in BLOG_NAMES)
+
+
 def _steps_from(
-    steps: Sequence[Step], reinitialised: bool, initial: Mapping[str, float], s: Settings, single: bool
+    steps: Sequence[Step],
+    reinitialised: bool,
+    initial: Mapping[str, float],
+    s: Settings,
+    single: bool,
+    least: int = 5,
 ) -> StepFindings | None:
+    """The findings, when the first step's best fit (a person, a factor, the correct partials or the
+    output layer updated first) explains at least `least` of its nine changes."""
     first, n = int(reinitialised), len(steps)
     before, after = (np.array([vector(step[i]) for step in steps]) for i in (0, 1))
     d = after - before
-    correct = [list(CORRECT.values())] * 4 * n
-    ref = changes(np.repeat(before, 4, axis=0), s.lr, correct, np.tile(np.arange(4), n)).reshape(n, 4, 9)
+
+    def reference(partials: Sequence[Partial]) -> np.ndarray:
+        """The step (n, 4, 9) from each state, for each person."""
+        rows = np.tile(np.arange(4), n)
+        return changes(np.repeat(before, 4, axis=0), s.lr, [partials] * 4 * n, rows).reshape(n, 4, 9)
+
+    ref = reference(tuple(CORRECT.values()))
     lim = s.tolerance * np.maximum(np.abs(after), s.abs_floor)
     if single:
         lim += 4 * EPS32 * np.maximum(np.abs(after), np.abs(before)) + 1e-5 * np.abs(ref).max(axis=1)
@@ -111,14 +141,18 @@ def _steps_from(
         err = np.abs(d[k] - change)
         return int(np.sum(err <= lim[k])), -float(np.sum(err / (np.abs(d[k]) + np.abs(change) + 1e-300)))
 
-    factors = [common_factor(d[0], r) for r in ref[0]]  # one factor on the first step, for each person
-    scores = [score(0, c * r) for c, r in zip(factors, ref[0], strict=True)]
-    best = max(range(len(factors)), key=lambda j: scores[j])  # the person whose factor explains most
-    c, explained = factors[best], scores[best][0]
-    if explained < 5:
+    candidates = []  # (score, factor, partials, the steps they give): each person, each set of partials
+    for partials, steps_of in ((tuple(CORRECT.values()), ref), (LATE_OUTPUT, reference(LATE_OUTPUT))):
+        factors = [common_factor(d[0], r) for r in steps_of[0]]  # one factor on the first step
+        candidates += [
+            (score(0, c * r), c, partials, steps_of) for c, r in zip(factors, steps_of[0], strict=True)
+        ]
+    (explained, _), c, used_partials, ref = max(candidates, key=lambda fit: fit[0])  # the first of the best
+    if explained < least:
         return None
     causes = ["train() sets all nine parameters to new values before its first step (re-initialised)"] * first
     causes += [scaled(c, s.lr)] if c != 1.0 else []
+    causes += [LATE] if used_partials == LATE_OUTPUT else []
     js = np.array([max(range(4), key=lambda j: score(k, c * ref[k, j])) for k in range(n)])
     epochs = {tuple(js[i : i + 4]) for i in range(0, n - n % 4, 4)}
     order: tuple[int, ...] = ()
@@ -132,7 +166,7 @@ def _steps_from(
             causes.append("the rows are shuffled every epoch (each step is right for the row it takes)")
     expected = c * ref[np.arange(n), js]
     ok = np.abs(d - expected) <= lim
-    used, lost, moves, sentences, complete = list(CORRECT.values()), set(), [], [], True
+    used, lost, moves, sentences, complete = list(used_partials), set(), [], [], True
     for p, name in enumerate(BLOG_NAMES):
         if ok[:, p].all():
             continue

@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from net221.checks.evidence import Diagnosis, Evidence, conclude, diagnosis, residual, tried
-from net221.checks.partials import EPS32, mistakes, vector, with_mistake
-from net221.checks.rerun import Rerun, Variant, datasets, in_order, rerun, scaled, wrong_update
+from net221.checks.evidence import Diagnosis, Evidence, conclude, diagnosis, not_finite, residual, tried
+from net221.checks.partials import EPS32, LATE_OUTPUT, mistakes, vector, with_mistake
+from net221.checks.rerun import LATE, Rerun, Variant, datasets, in_order, rerun, scaled, wrong_update
 from net221.checks.steps import StepFindings, follow_steps
 from net221.checks.trajectory import LoggedEpoch, mse
 from net221.init import BLOG_NAMES
@@ -42,7 +42,8 @@ LOSS_FACTORS = {
 
 def catalogue(base: Variant) -> list[tuple[str, Variant]]:
     """Every whole-run hypothesis: a factor on every update, another row order, one partial
-    with a usual mistake, an update added to another parameter, other data."""
+    with a usual mistake, the output layer updated first, an update added to another parameter,
+    other data."""
     found = []
 
     def add(text: str, **change: Any) -> None:
@@ -55,6 +56,7 @@ def catalogue(base: Variant) -> list[tuple[str, Variant]]:
     for p, name in enumerate(BLOG_NAMES):
         for m in mistakes(name):
             add(wrong_update(name, m.mistake), partials=with_mistake(p, m))
+    add(LATE, partials=LATE_OUTPUT)
     for p, q in itertools.permutations(range(9), 2):
         name, other = BLOG_NAMES[p], BLOG_NAMES[q]
         add(f"{other}'s update is assigned to {name} ({other} never changes)", lost=(q,), moves=((q, p),))
@@ -191,7 +193,8 @@ def _judge(
     yours = seen.value[seen.column < 9]
     for k, (what, _) in enumerate(named if final else []):  # another epoch count
         wk, tolerance = run.weights[:, k], (loose if k else s).tolerance
-        per_epoch = (np.abs(wk - yours) / (tolerance * np.maximum(np.abs(wk), s.abs_floor))).max(axis=1)
+        with np.errstate(over="ignore"):
+            per_epoch = (np.abs(wk - yours) / (tolerance * np.maximum(np.abs(wk), s.abs_floor))).max(axis=1)
         per_epoch[s.epochs] = np.inf
         e = int(np.argmin(per_epoch))
         epochs_text = f"{e} epoch{'' if e == 1 else 's'}, the reference {s.epochs} (set epochs={e})"
@@ -248,7 +251,9 @@ def diagnose_training(
     weights after s.epochs epochs and, when followed, its assignments `events` to w1..b3."""
     steps = follow_steps(initial, events, s) if events else None
     repeated = len({e.epoch for e in logged}) < len(logged)
-    trace = [] if repeated else list(logged)
+    losses = np.array([e.loss for e in logged])
+    nan = not_finite(losses, [f"epoch {e.epoch}" for e in logged], "epoch printed")
+    trace = [] if repeated or nan else list(logged)
     epochs = max([s.epochs, *(e.epoch + 1 for e in trace)])
     weights = [(s.epochs, s.epochs, vector(final))]
     base = Variant(tuple(vector(initial)), s.lr)
@@ -265,6 +270,9 @@ def diagnose_training(
         if factor is not None and _fits(run, 0, _seen(weights, []), s)[0] <= 1:
             cause = f"{factor.hypothesis}: it prints another loss; train() agrees (its final weights)"
             return replace(found, cause=cause, explained=True, evidence=[*found.evidence, asdict(factor)])
+    if nan:  # judged from the final weights
+        cause = "its final weights agree with the reference's" if found.agrees else found.cause
+        return replace(found, cause=f"your train() printed the loss {nan}; {cause}", agrees=False)
     if repeated:
         note = "train() prints its loss inside the per-sample loop (an epoch printed more than once)"
         note += ": judged from the final weights"
