@@ -29,10 +29,8 @@ if TYPE_CHECKING:  # compare imports diagnosis, which imports this module
 HYPOTHESIS_TOLERANCE = 1e-6
 SCREEN = 30
 SCALES = (0.5, 2.0, 0.25, 4.0, 0.1, 0.2, 0.3, 3.0, 5.0, 10.0, 0.01)  # factors tried on every update
-DATA_TEXT = {
-    "raw": "trained on the weights and heights as measured (lb, in), not minus 135 and 66",
-    "flipped": "trained with the labels flipped (1 = male)",
-}
+DATA_TEXT = {"raw": "trained on the weights and heights as measured (lb, in), not minus 135 and 66"}
+DATA_TEXT["flipped"] = "trained with the labels flipped (1 = male)"
 LOSS_FACTORS = {
     0.5: " (½·MSE)",
     4 / 3: " (a sum over the four divided by 3, not 4)",
