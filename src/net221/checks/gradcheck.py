@@ -231,13 +231,15 @@ def relative_error(a: np.ndarray, b: np.ndarray, floor: float) -> np.ndarray:
 def compare(formula: Formula, settings: Settings, points: Sequence[Point] | None = None) -> GradcheckResult:
     """The formula against autograd and finite differences at the points `settings` draws, or at
     `points` when given (point 0 is the one the table shows values at). The formula runs in a
-    child process while this one computes the witnesses."""
+    child process (imported there first, if it is someone's file or module) while this one computes
+    the witnesses."""
     seed = settings.seed if points is None else None
     points = gradcheck_points(settings.points, settings.seed) if points is None else list(points)
-    with Child(calls(formula, points), settings.timeout) as child:
+    with Child(formula_calls := calls(formula, points), settings.timeout) as child:
+        collect(formula, child, len(formula_calls) - len(points))  # the import: its errors first
         autograd = autograd_partials(points)
         fd = finite_difference_partials(points, settings.step)
-        values = collect(formula, child)
+        values = np.array(collect(formula, child), dtype=np.float64).reshape(-1, len(BLOG_NAMES))
     parameters = parameter_results(values, autograd, fd, settings)
     why = None if all(p.passed for p in parameters) else diagnosis.for_gradcheck(points, values, settings)
     return GradcheckResult(formula, settings, points, seed, values, autograd, fd, parameters, why)
