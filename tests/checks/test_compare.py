@@ -749,3 +749,27 @@ def test_ctrl_c_in_the_implementation_says_where(tmp_path: Path) -> None:
     with pytest.raises(KeyboardInterrupt, match=r"^interrupted in impl=.*shaped\.py:Net: train$"):
         compare(spec, epochs=10)
     assert multiprocessing.active_children() == []
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        (["epochs=1000000000000000"], "epochs=1000000000000000: must be at most 1e+06"),
+        (["points=100000000000"], "points=100000000000: must be at most 100000"),
+        (["timeout=1e300"], "timeout=1e+300: must be at most 1e+06"),
+        (
+            ["figure=compare.xyz"],
+            "figure=compare.xyz: the name must end in a format matplotlib writes: .avif,",
+        ),
+        (["figure=compare"], "figure=compare: the name must end in a format matplotlib writes: "),
+    ],
+)
+def test_sizes_beyond_their_bounds_and_a_figure_matplotlib_cannot_write_are_refused(
+    overrides: list[str], message: str
+) -> None:
+    from net221.app.compare import settings
+    from net221.errors import ConfigValueError
+
+    with pytest.raises(ConfigValueError) as error:
+        settings(composed("impl=a.py:A", *overrides))
+    assert str(error.value).startswith(message), str(error.value)

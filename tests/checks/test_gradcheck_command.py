@@ -261,3 +261,20 @@ def test_script_passes(tmp_path: Path) -> None:
 def test_script_bad_input(tmp_path: Path) -> None:
     result = run_cli(PROG, "formula=nowhere.py:f", f"hydra.run.dir={tmp_path / 'run'}", cwd=tmp_path)
     assert_one_line_error(result, PROG, "formula=nowhere.py:f: no such file nowhere.py")
+
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        ("points=100000000000", "points=100000000000: must be at most 100000"),
+        # faulthandler's timer overflows near 1e10 s: refused here, not blamed on the formula's child
+        ("timeout=1e300", "timeout=1e+300: must be at most 1e+06"),
+    ],
+)
+def test_sizes_beyond_their_bounds(override: str, message: str) -> None:
+    app.register_schema()
+    with initialize_config_module(config_module="net221.configs", version_base="1.3"):
+        cfg = compose(config_name="gradcheck", overrides=[override])
+    with pytest.raises(ConfigValueError) as error:
+        app.settings(cfg)
+    assert str(error.value) == message

@@ -49,6 +49,13 @@ def settings(cfg: DictConfig) -> Settings:
     for key in ("report", "figure"):
         if not str(cfg[key]).strip():
             raise ConfigValueError(f"{key}={cfg[key]!r}: needs a file name")
+    from matplotlib.backend_bases import FigureCanvasBase  # here: only where a comparison is to run
+
+    formats = sorted(FigureCanvasBase.get_supported_filetypes())
+    if Path(str(cfg.figure)).suffix.lower().lstrip(".") not in formats:
+        raise ConfigValueError(
+            f"figure={cfg.figure}: the name must end in a format matplotlib writes: .{', .'.join(formats)}"
+        )
     return Settings(**{f.name: cfg[f.name] for f in dataclasses.fields(Settings)})
 
 

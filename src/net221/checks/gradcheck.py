@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -32,7 +32,7 @@ SAMPLING = {
 class Settings:
     """What a check does; net221-gradcheck's options are these, with these defaults."""
 
-    points: int = 100  # random points besides the worked example
+    points: int = field(default=100, metadata={"max": 100_000})  # random points besides the worked example
     seed: int = 0  # of the random points; point k is the same for any `points` >= k
     step: float = 1e-4  # central finite-difference step
     tolerance: float = 1e-8  # largest relative error vs autograd
@@ -41,7 +41,8 @@ class Settings:
     # errors vs finite differences are relative to max(|fd|, fd_abs_floor): a central
     # difference of a loss near 1 is only good to about 1e-16 / step absolute
     fd_abs_floor: float = 1e-5
-    timeout: float | None = 10.0  # seconds for one call of the formula; None: no limit
+    # seconds for one call of the formula (at most about 11 days); None: no limit
+    timeout: float | None = field(default=10.0, metadata={"max": 1e6})
 
     def __post_init__(self) -> None:
         report.validate(self)
