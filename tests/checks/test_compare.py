@@ -5,6 +5,7 @@ The comparisons run in-process; a few tests run the console script end to end.""
 from __future__ import annotations
 
 import dataclasses
+import errno
 import json
 import multiprocessing
 import os
@@ -773,3 +774,34 @@ def test_sizes_beyond_their_bounds_and_a_figure_matplotlib_cannot_write_are_refu
     with pytest.raises(ConfigValueError) as error:
         settings(composed("impl=a.py:A", *overrides))
     assert str(error.value).startswith(message), str(error.value)
+
+
+@pytest.mark.parametrize("name", ["output.txt", "compare.png"])
+def test_an_output_that_cannot_be_written_leaves_the_last_one_whole_and_names_the_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
+    from net221.app import compare as app
+    from net221.app import plots
+
+    spec = variant(tmp_path, "blog_network", shortened(2))
+    (out := tmp_path / "out").mkdir()
+    (out / name).write_text("the last run's\n")
+    write_text, draw = Path.write_text, plots.compare_figure
+
+    def disk_full(path: Path, data: str, *args: Any, **kwargs: Any) -> int:
+        write_text(path, data[: len(data) // 2], *args, **kwargs)
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    def figure_on_a_full_disk(path: Path, c: Comparison) -> None:
+        draw(path, c)
+        disk_full(path, path.read_bytes().decode("latin-1"))
+
+    if name == "output.txt":
+        monkeypatch.setattr(Path, "write_text", disk_full)
+    else:
+        monkeypatch.setattr(plots, "compare_figure", figure_on_a_full_disk)
+    with pytest.raises(OSError) as error:
+        app.run(composed(f"impl={spec}", "epochs=2"), out)
+    assert (error.value.filename, error.value.strerror) == (str(out / name), "No space left on device")
+    assert (out / name).read_text() == "the last run's\n"
+    assert [path.name for path in out.iterdir() if path.name.startswith(".")] == []  # no temporary left

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import errno
 import json
 import logging
 import sys
@@ -278,3 +279,22 @@ def test_sizes_beyond_their_bounds(override: str, message: str) -> None:
     with pytest.raises(ConfigValueError) as error:
         app.settings(cfg)
     assert str(error.value) == message
+
+
+def test_a_report_that_cannot_be_written_leaves_the_last_one_whole_and_names_the_file(
+    gradcheck: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "run").mkdir()
+    (tmp_path / "run" / "gradcheck.json").write_text('{"passed": true}\n')
+    write_text = Path.write_text
+
+    def disk_full(path: Path, data: str, *args: Any, **kwargs: Any) -> int:
+        write_text(path, data[: len(data) // 2], *args, **kwargs)
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(Path, "write_text", disk_full)
+    status, _, err = gradcheck("points=1")
+    assert status == 2
+    report = tmp_path / "run" / "gradcheck.json"
+    assert one_line(err) == f"{PROG}: error: cannot write {report}: No space left on device"
+    assert report.read_text() == '{"passed": true}\n'

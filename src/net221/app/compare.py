@@ -13,6 +13,7 @@ from hydra.core.config_store import ConfigStore
 from omegaconf import DictConfig
 
 from net221.app.gradcheck import check_job, check_main, write_report
+from net221.app.outputs import atomic
 from net221.app.process import shown_path
 from net221.checks import report
 from net221.checks.compare import Comparison, Settings, compare_implementation, compare_trajectory
@@ -85,13 +86,15 @@ def run(cfg: DictConfig, output_dir: Path) -> Comparison:
             f"--- {part} ---\n{text}" + ("" if not text or text.endswith("\n") else "\n")
             for part, text in c.output.items()
         ]
-        (output_dir / "output.txt").write_text("".join(parts))
+        with atomic(output_dir / "output.txt") as temporary:  # whole or not at all, as the report
+            temporary.write_text("".join(parts))
     figure_path = output_dir / cfg.figure
     figure_path.parent.mkdir(parents=True, exist_ok=True)  # before the report: both places, or neither
     write_report(output_dir / cfg.report, report.compare_report(c))
     from net221.app.plots import compare_figure  # matplotlib: only when a figure is drawn
 
-    compare_figure(figure_path, c)
+    with atomic(figure_path) as temporary:
+        compare_figure(temporary, c)
     log.info(f"Figure: {shown_path(figure_path)}")
     return c
 

@@ -5,7 +5,6 @@ fails, 2 bad input)."""
 from __future__ import annotations
 
 import dataclasses
-import json
 import logging
 import os
 from collections.abc import Callable
@@ -18,6 +17,7 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig
 
+from net221.app.outputs import write_json
 from net221.app.process import describe_os_error, fail_job, run_app, shown_path
 from net221.checks.formula import load_formula
 from net221.checks.gradcheck import SAMPLING, GradcheckResult, Settings, compare
@@ -47,7 +47,7 @@ def settings(cfg: DictConfig) -> Settings:
 
 def write_report(path: Path, data: dict[str, Any]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(data, indent=2, allow_nan=False) + "\n")
+    write_json(path, data)  # whole or not at all; an OSError names the file
     log.info(f"Report: {shown_path(path)}")
 
 
