@@ -6,7 +6,11 @@ import dataclasses
 import errno
 import json
 import logging
+import os
+import signal
+import subprocess
 import sys
+import time
 import traceback
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -22,7 +26,7 @@ from net221.checks.gradcheck import Settings
 from net221.errors import ConfigValueError, FormulaError
 from net221.init import BLOG_NAMES
 
-from conftest import WORKED_GRADIENTS, assert_one_line_error, run_cli
+from conftest import BIN, WORKED_GRADIENTS, assert_one_line_error, run_cli
 
 PROG = "net221-gradcheck"
 HIDDEN = ["w1", "w2", "w3", "w4", "b1", "b2"]
@@ -298,3 +302,31 @@ def test_a_report_that_cannot_be_written_leaves_the_last_one_whole_and_names_the
     report = tmp_path / "run" / "gradcheck.json"
     assert one_line(err) == f"{PROG}: error: cannot write {report}: No space left on device"
     assert report.read_text() == '{"passed": true}\n'
+
+
+def test_sigterm_ends_the_formulas_child_too_with_one_line_and_status_143(tmp_path: Path) -> None:
+    (tmp_path / "slow.py").write_text(
+        "import os\nimport time\n\n\ndef f(**kw):\n"
+        "    open('child.pid', 'w').write(str(os.getpid()))\n    time.sleep(100)\n"
+    )
+    command = [str(BIN / PROG), "formula=slow.py:f", "timeout=null", f"hydra.run.dir={tmp_path / 'run'}"]
+    pid_file, stderr = tmp_path / "child.pid", tmp_path / "stderr.txt"
+    with stderr.open("w") as err_file:  # a file, not a pipe: a child left running would hold a pipe open
+        proc = subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=err_file)
+    for _ in range(600):  # until the formula has started: its child is running
+        if pid_file.is_file() and pid_file.read_text():
+            break
+        time.sleep(0.1)
+    child = int(pid_file.read_text())
+    proc.send_signal(signal.SIGTERM)
+    proc.wait(timeout=60)
+    err = stderr.read_text()
+    try:
+        os.kill(child, 0)
+    except ProcessLookupError:
+        pass
+    else:
+        os.kill(child, signal.SIGKILL)
+        pytest.fail("the formula's child process outlived the command")
+    assert proc.returncode == 143
+    assert one_line(err).startswith(f"{PROG}: interrupted")  # where: in the formula, or in the witnesses

@@ -18,7 +18,7 @@ from hydra.types import RunMode
 from omegaconf import DictConfig
 
 from net221.app.outputs import write_json
-from net221.app.process import describe_os_error, fail_job, run_app, shown_path
+from net221.app.process import check_command, describe_os_error, fail_job, shown_path
 from net221.checks.formula import load_formula
 from net221.checks.gradcheck import SAMPLING, GradcheckResult, Settings, compare
 from net221.checks.report import schema_fields
@@ -90,8 +90,8 @@ def check_job(prog: str, check: Callable[[Path], Any], failure: Callable[[Any], 
 
 
 def check_main(task: Callable[[], Any], prog: str) -> None:
-    try:  # run_app also answers --version, and turns bad input and Ctrl-C into one line
-        run_app(task, prog)
+    try:  # run_app also answers --version, and turns bad input, Ctrl-C and SIGTERM into one line
+        check_command(task, prog)
     except DisagreesError:
         raise SystemExit(EXIT_DISAGREES) from None
 
