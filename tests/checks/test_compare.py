@@ -805,3 +805,11 @@ def test_an_output_that_cannot_be_written_leaves_the_last_one_whole_and_names_th
     assert (error.value.filename, error.value.strerror) == (str(out / name), "No space left on device")
     assert (out / name).read_text() == "the last run's\n"
     assert [path.name for path in out.iterdir() if path.name.startswith(".")] == []  # no temporary left
+
+
+def test_an_int_too_large_for_a_float_is_a_value_not_an_error_of_the_implementation(tmp_path: Path) -> None:
+    with pytest.raises(ImplementationError) as error:
+        compare(shaped(tmp_path, init="self.w2 = 10**400"), epochs=10)
+    assert str(error.value).endswith(": w2 is inf (initial values)")
+    c = compare(shaped(tmp_path, feedforward="return 10**400"), epochs=10)
+    assert c.stage == "forward" and c.checks[0].yours == float("inf")
