@@ -813,3 +813,10 @@ def test_an_int_too_large_for_a_float_is_a_value_not_an_error_of_the_implementat
     assert str(error.value).endswith(": w2 is inf (initial values)")
     c = compare(shaped(tmp_path, feedforward="return 10**400"), epochs=10)
     assert c.stage == "forward" and c.checks[0].yours == float("inf")
+
+
+def test_an_implementation_whose_file_name_is_too_long_to_look_up_cannot_be_read(tmp_path: Path) -> None:
+    spec = f"{tmp_path / ('a' * 300)}.py:Net"
+    with pytest.raises(ImplementationError) as error:
+        compare(spec)
+    assert str(error.value) == f"{spec}: cannot read {spec.rpartition(':')[0]}: File name too long"
