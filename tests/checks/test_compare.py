@@ -5,6 +5,7 @@ The comparisons run in-process; a few tests run the console script end to end.""
 from __future__ import annotations
 
 import dataclasses
+import errno
 import json
 import multiprocessing
 import os
@@ -749,3 +750,73 @@ def test_ctrl_c_in_the_implementation_says_where(tmp_path: Path) -> None:
     with pytest.raises(KeyboardInterrupt, match=r"^interrupted in impl=.*shaped\.py:Net: train$"):
         compare(spec, epochs=10)
     assert multiprocessing.active_children() == []
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        (["epochs=1000000000000000"], "epochs=1000000000000000: must be at most 1e+06"),
+        (["points=100000000000"], "points=100000000000: must be at most 100000"),
+        (["timeout=1e300"], "timeout=1e+300: must be at most 1e+06"),
+        (
+            ["figure=compare.xyz"],
+            "figure=compare.xyz: the name must end in a format matplotlib writes: .avif,",
+        ),
+        (["figure=compare"], "figure=compare: the name must end in a format matplotlib writes: "),
+    ],
+)
+def test_sizes_beyond_their_bounds_and_a_figure_matplotlib_cannot_write_are_refused(
+    overrides: list[str], message: str
+) -> None:
+    from net221.app.compare import settings
+    from net221.errors import ConfigValueError
+
+    with pytest.raises(ConfigValueError) as error:
+        settings(composed("impl=a.py:A", *overrides))
+    assert str(error.value).startswith(message), str(error.value)
+
+
+@pytest.mark.parametrize("name", ["output.txt", "compare.png"])
+def test_an_output_that_cannot_be_written_leaves_the_last_one_whole_and_names_the_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
+    from net221.app import compare as app
+    from net221.app import plots
+
+    spec = variant(tmp_path, "blog_network", shortened(2))
+    (out := tmp_path / "out").mkdir()
+    (out / name).write_text("the last run's\n")
+    write_text, draw = Path.write_text, plots.compare_figure
+
+    def disk_full(path: Path, data: str, *args: Any, **kwargs: Any) -> int:
+        write_text(path, data[: len(data) // 2], *args, **kwargs)
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    def figure_on_a_full_disk(path: Path, c: Comparison) -> None:
+        draw(path, c)
+        disk_full(path, path.read_bytes().decode("latin-1"))
+
+    if name == "output.txt":
+        monkeypatch.setattr(Path, "write_text", disk_full)
+    else:
+        monkeypatch.setattr(plots, "compare_figure", figure_on_a_full_disk)
+    with pytest.raises(OSError) as error:
+        app.run(composed(f"impl={spec}", "epochs=2"), out)
+    assert (error.value.filename, error.value.strerror) == (str(out / name), "No space left on device")
+    assert (out / name).read_text() == "the last run's\n"
+    assert [path.name for path in out.iterdir() if path.name.startswith(".")] == []  # no temporary left
+
+
+def test_an_int_too_large_for_a_float_is_a_value_not_an_error_of_the_implementation(tmp_path: Path) -> None:
+    with pytest.raises(ImplementationError) as error:
+        compare(shaped(tmp_path, init="self.w2 = 10**400"), epochs=10)
+    assert str(error.value).endswith(": w2 is inf (initial values)")
+    c = compare(shaped(tmp_path, feedforward="return 10**400"), epochs=10)
+    assert c.stage == "forward" and c.checks[0].yours == float("inf")
+
+
+def test_an_implementation_whose_file_name_is_too_long_to_look_up_cannot_be_read(tmp_path: Path) -> None:
+    spec = f"{tmp_path / ('a' * 300)}.py:Net"
+    with pytest.raises(ImplementationError) as error:
+        compare(spec)
+    assert str(error.value) == f"{spec}: cannot read {spec.rpartition(':')[0]}: File name too long"

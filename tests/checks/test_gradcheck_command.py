@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
+import errno
 import json
 import logging
+import os
+import signal
+import subprocess
 import sys
+import time
 import traceback
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -21,7 +26,7 @@ from net221.checks.gradcheck import Settings
 from net221.errors import ConfigValueError, FormulaError
 from net221.init import BLOG_NAMES
 
-from conftest import WORKED_GRADIENTS, assert_one_line_error, run_cli
+from conftest import BIN, WORKED_GRADIENTS, assert_one_line_error, run_cli
 
 PROG = "net221-gradcheck"
 HIDDEN = ["w1", "w2", "w3", "w4", "b1", "b2"]
@@ -261,3 +266,67 @@ def test_script_passes(tmp_path: Path) -> None:
 def test_script_bad_input(tmp_path: Path) -> None:
     result = run_cli(PROG, "formula=nowhere.py:f", f"hydra.run.dir={tmp_path / 'run'}", cwd=tmp_path)
     assert_one_line_error(result, PROG, "formula=nowhere.py:f: no such file nowhere.py")
+
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        ("points=100000000000", "points=100000000000: must be at most 100000"),
+        # faulthandler's timer overflows near 1e10 s: refused here, not blamed on the formula's child
+        ("timeout=1e300", "timeout=1e+300: must be at most 1e+06"),
+    ],
+)
+def test_sizes_beyond_their_bounds(override: str, message: str) -> None:
+    app.register_schema()
+    with initialize_config_module(config_module="net221.configs", version_base="1.3"):
+        cfg = compose(config_name="gradcheck", overrides=[override])
+    with pytest.raises(ConfigValueError) as error:
+        app.settings(cfg)
+    assert str(error.value) == message
+
+
+def test_a_report_that_cannot_be_written_leaves_the_last_one_whole_and_names_the_file(
+    gradcheck: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "run").mkdir()
+    (tmp_path / "run" / "gradcheck.json").write_text('{"passed": true}\n')
+    write_text = Path.write_text
+
+    def disk_full(path: Path, data: str, *args: Any, **kwargs: Any) -> int:
+        write_text(path, data[: len(data) // 2], *args, **kwargs)
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(Path, "write_text", disk_full)
+    status, _, err = gradcheck("points=1")
+    assert status == 2
+    report = tmp_path / "run" / "gradcheck.json"
+    assert one_line(err) == f"{PROG}: error: cannot write {report}: No space left on device"
+    assert report.read_text() == '{"passed": true}\n'
+
+
+def test_sigterm_ends_the_formulas_child_too_with_one_line_and_status_143(tmp_path: Path) -> None:
+    (tmp_path / "slow.py").write_text(
+        "import os\nimport time\n\n\ndef f(**kw):\n"
+        "    open('child.pid', 'w').write(str(os.getpid()))\n    time.sleep(100)\n"
+    )
+    command = [str(BIN / PROG), "formula=slow.py:f", "timeout=null", f"hydra.run.dir={tmp_path / 'run'}"]
+    pid_file, stderr = tmp_path / "child.pid", tmp_path / "stderr.txt"
+    with stderr.open("w") as err_file:  # a file, not a pipe: a child left running would hold a pipe open
+        proc = subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=err_file)
+    for _ in range(600):  # until the formula has started: its child is running
+        if pid_file.is_file() and pid_file.read_text():
+            break
+        time.sleep(0.1)
+    child = int(pid_file.read_text())
+    proc.send_signal(signal.SIGTERM)
+    proc.wait(timeout=60)
+    err = stderr.read_text()
+    try:
+        os.kill(child, 0)
+    except ProcessLookupError:
+        pass
+    else:
+        os.kill(child, signal.SIGKILL)
+        pytest.fail("the formula's child process outlived the command")
+    assert proc.returncode == 143
+    assert one_line(err).startswith(f"{PROG}: interrupted")  # where: in the formula, or in the witnesses

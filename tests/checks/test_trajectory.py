@@ -12,6 +12,7 @@ import torch
 
 from net221.checks.compare import limit
 from net221.checks.trajectory import (
+    MAX_EPOCHS,
     TrajectoryError,
     blog_training_data,
     parse_printed,
@@ -174,3 +175,26 @@ def test_a_trajectory_may_give_weights_at_some_epochs_and_comments(tmp_path: Pat
     trajectory = read_trajectory(path)
     assert trajectory.initial == dict.fromkeys(BLOG_NAMES, 0.5)
     assert [(e.epoch, e.weights is None) for e in trajectory.epochs] == [(0, True), (7, False)]
+
+
+def test_a_byte_order_mark_before_the_header_is_not_part_of_it(tmp_path: Path) -> None:
+    path = tmp_path / "run.csv"
+    path.write_text(f"{HEADER}\n{INIT}\n0,0.25,,,,,,,,,\n", encoding="utf-8-sig")
+    assert [e.epoch for e in read_trajectory(path).epochs] == [0]
+
+
+def test_an_epoch_beyond_the_references_last_is_one_line_before_any_training(tmp_path: Path) -> None:
+    path = tmp_path / "run.csv"
+    path.write_text(f"{HEADER}\n{INIT}\n0,0.25,,,,,,,,,\n999999999999999,0.1,,,,,,,,,\n")
+    with pytest.raises(TrajectoryError) as error:
+        read_trajectory(path)
+    assert str(error.value) == (
+        f"{path}:4: epoch 999999999999999 is beyond the last the reference trains, epoch {MAX_EPOCHS - 1}"
+    )
+
+
+def test_a_name_too_long_to_look_up_cannot_be_read(tmp_path: Path) -> None:
+    path = tmp_path / f"{'a' * 300}.csv"
+    with pytest.raises(TrajectoryError) as error:
+        read_trajectory(path)
+    assert str(error.value) == f"trajectory file {path} cannot be read (File name too long)"

@@ -30,7 +30,7 @@ WORKED = "at point 0 (the worked example: x1=-2, x2=-1, y_true=1)"
 
 def load_error(spec: str) -> str:
     with pytest.raises(FormulaError) as info:
-        load_formula(spec)
+        check(spec, points=0)  # someone's file or module is imported in the check's child process
     message = str(info.value)
     assert "\n" not in message
     assert message.startswith(f"formula={spec}: "), message
@@ -99,7 +99,8 @@ def test_a_file_can_import_the_modules_next_to_it(tmp_path: Path) -> None:
 
 def test_builtin_and_module_specs_find_the_same_function() -> None:
     assert load_formula("blog").function is blog_partials
-    assert load_formula("net221.derivation:blog_partials").function is blog_partials
+    by_module = check("net221.derivation:blog_partials", points=3)
+    np.testing.assert_array_equal(by_module.formula_values, check("blog", points=3).formula_values)
 
 
 # --- what a formula returns ----------------------------------------------------------------
@@ -376,3 +377,42 @@ def test_a_formula_cannot_change_torchs_global_state() -> None:
         torch.get_rng_state(),
     )
     assert after[:3] == before[:3] and torch.equal(after[3], before[3])
+
+
+@pytest.mark.parametrize(
+    ("source", "problem"),
+    [
+        ("import os\nos._exit(0)\n", "ended the process (exit status 0)"),
+        ("import time\ntime.sleep(1e9)\n", "did not return within timeout=0.2 s; stopped in {path}:2"),
+    ],
+)
+def test_a_files_top_level_code_runs_in_the_child_within_the_time_limit(
+    tmp_path: Path, source: str, problem: str
+) -> None:
+    path = tmp_path / "top.py"
+    path.write_text(source + "\n\ndef f(**kw):\n    return {}\n")
+    with pytest.raises(FormulaError) as info:
+        check(f"{path}:f", points=0, timeout=0.2)
+    assert str(info.value) == f"formula={path}:f: importing {path} {problem.format(path=path)}"
+
+
+def test_a_files_top_level_code_leaves_this_process_as_it_was(tmp_path: Path) -> None:
+    path = tmp_path / "moves.py"
+    path.write_text("import os\n\nfrom net221.derivation import blog_partials as f\n\nos.chdir('/')\n")
+    here = Path.cwd()
+    assert check(f"{path}:f", points=2).passed
+    assert Path.cwd() == here and "_net221_user_moves" not in sys.modules
+
+
+def test_a_number_too_large_for_a_float_is_a_wrong_result_not_an_error_of_the_formula() -> None:
+    with pytest.raises(FormulaError) as info:
+        check(with_value("w1", 10**400), points=0)
+    assert str(info.value) == (
+        f"formula={__name__}:with_value.<locals>.<lambda>: returned {'1' + '0' * 36}... "
+        f"(int) for w1 {WORKED}; too large for a float (at most about 1.8e308)"
+    )
+
+
+def test_a_file_name_too_long_to_look_up_is_named_as_one_that_cannot_be_read() -> None:
+    name = f"{'a' * 300}.py"
+    assert load_error(f"{name}:f") == f"formula={name}:f: cannot read {name}: File name too long"

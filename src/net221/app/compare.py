@@ -13,6 +13,7 @@ from hydra.core.config_store import ConfigStore
 from omegaconf import DictConfig
 
 from net221.app.gradcheck import check_job, check_main, write_report
+from net221.app.outputs import atomic
 from net221.app.process import shown_path
 from net221.checks import report
 from net221.checks.compare import Comparison, Settings, compare_implementation, compare_trajectory
@@ -49,6 +50,13 @@ def settings(cfg: DictConfig) -> Settings:
     for key in ("report", "figure"):
         if not str(cfg[key]).strip():
             raise ConfigValueError(f"{key}={cfg[key]!r}: needs a file name")
+    from matplotlib.backend_bases import FigureCanvasBase  # here: only where a comparison is to run
+
+    formats = sorted(FigureCanvasBase.get_supported_filetypes())
+    if Path(str(cfg.figure)).suffix.lower().lstrip(".") not in formats:
+        raise ConfigValueError(
+            f"figure={cfg.figure}: the name must end in a format matplotlib writes: .{', .'.join(formats)}"
+        )
     return Settings(**{f.name: cfg[f.name] for f in dataclasses.fields(Settings)})
 
 
@@ -78,13 +86,15 @@ def run(cfg: DictConfig, output_dir: Path) -> Comparison:
             f"--- {part} ---\n{text}" + ("" if not text or text.endswith("\n") else "\n")
             for part, text in c.output.items()
         ]
-        (output_dir / "output.txt").write_text("".join(parts))
+        with atomic(output_dir / "output.txt") as temporary:  # whole or not at all, as the report
+            temporary.write_text("".join(parts))
     figure_path = output_dir / cfg.figure
     figure_path.parent.mkdir(parents=True, exist_ok=True)  # before the report: both places, or neither
     write_report(output_dir / cfg.report, report.compare_report(c))
     from net221.app.plots import compare_figure  # matplotlib: only when a figure is drawn
 
-    compare_figure(figure_path, c)
+    with atomic(figure_path) as temporary:
+        compare_figure(temporary, c)
     log.info(f"Figure: {shown_path(figure_path)}")
     return c
 

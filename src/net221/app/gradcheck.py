@@ -5,7 +5,6 @@ fails, 2 bad input)."""
 from __future__ import annotations
 
 import dataclasses
-import json
 import logging
 import os
 from collections.abc import Callable
@@ -18,7 +17,8 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig
 
-from net221.app.process import describe_os_error, fail_job, run_app, shown_path
+from net221.app.outputs import write_json
+from net221.app.process import check_command, describe_os_error, fail_job, shown_path
 from net221.checks.formula import load_formula
 from net221.checks.gradcheck import SAMPLING, GradcheckResult, Settings, compare
 from net221.checks.report import schema_fields
@@ -47,7 +47,7 @@ def settings(cfg: DictConfig) -> Settings:
 
 def write_report(path: Path, data: dict[str, Any]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(data, indent=2, allow_nan=False) + "\n")
+    write_json(path, data)  # whole or not at all; an OSError names the file
     log.info(f"Report: {shown_path(path)}")
 
 
@@ -90,8 +90,8 @@ def check_job(prog: str, check: Callable[[Path], Any], failure: Callable[[Any], 
 
 
 def check_main(task: Callable[[], Any], prog: str) -> None:
-    try:  # run_app also answers --version, and turns bad input and Ctrl-C into one line
-        run_app(task, prog)
+    try:  # run_app also answers --version, and turns bad input, Ctrl-C and SIGTERM into one line
+        check_command(task, prog)
     except DisagreesError:
         raise SystemExit(EXIT_DISAGREES) from None
 

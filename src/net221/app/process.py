@@ -1,7 +1,8 @@
 """What every command's entry shares: signals, logging, threads, exit status, one-line errors.
 
 Layer: app. Nothing here runs on import: process state is set by `run_app` (net221-train:
-`train_command`) only. Bad input: one line, exit 2. A stop signal: a checkpoint, exit 128 + it.
+`train_command`, the checks: `check_command`) only. Bad input: one line, exit 2. A stop signal: a
+checkpoint, exit 128 + it; the checks stop at once.
 """
 
 from __future__ import annotations
@@ -238,6 +239,26 @@ def train_command() -> None:
     except KeyboardInterrupt:  # delivered again on leaving: it came when nothing could act on it
         say("net221-train: interrupted")
         raise SystemExit(130) from None
+
+
+def check_command(hydra_main: Callable[[], Any], prog: str) -> None:
+    """net221-gradcheck and net221-compare: `run_app`, where SIGTERM stops the command as Ctrl-C
+    does (the child running someone's code is ended, one line), with status 143."""
+
+    def terminate(signum: int, frame: FrameType | None) -> None:
+        received.append(signum)
+        raise KeyboardInterrupt
+
+    received: list[int] = []
+    previous = signal.signal(signal.SIGTERM, terminate)
+    try:
+        run_app(hydra_main, prog)
+    except SystemExit as exit_:
+        if received and exit_.code == 130:
+            raise SystemExit(128 + received[0]) from None
+        raise
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _record(message: str) -> None:  # into the run's log file (not printed again) and error.txt

@@ -14,6 +14,7 @@ import numpy as np
 
 from net221.checks import diagnosis, report, usercode, usernetwork, verdict
 from net221.checks.trajectory import (
+    MAX_EPOCHS,
     LoggedEpoch,
     ReferenceRun,
     blog_training_data,
@@ -36,13 +37,14 @@ class Settings:
     """What a comparison does; net221-compare's options are these, with these defaults."""
 
     lr: float = 0.1  # the reference's SGD learning rate
-    epochs: int = field(default=1000, metadata={"min": 1})  # the reference's epochs (a trajectory: its own)
-    points: int = 100  # random inputs of the forward check, besides the six people
-    seed: int = 0  # ... drawn from this seed
+    # the reference's epochs (a trajectory: its own)
+    epochs: int = field(default=1000, metadata={"min": 1, "max": MAX_EPOCHS})
+    points: int = field(default=100, metadata={"max": 100_000})  # random inputs of the forward check ...
+    seed: int = 0  # ... besides the six people, drawn from this seed
     tolerance: float = 1e-9  # relative: weights, predictions, losses written to full precision
     forward_tolerance: float = 1e-9  # relative: feedforward at the initial weights
     abs_floor: float = 1e-6  # errors are relative to max(|reference|, abs_floor)
-    timeout: float = 60.0  # seconds each call into the implementation may take
+    timeout: float = field(default=60.0, metadata={"max": 1e6})  # seconds a call into the code may take
 
     def __post_init__(self) -> None:
         report.validate(self)

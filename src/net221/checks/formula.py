@@ -1,5 +1,5 @@
-"""A formula for the nine partials as people write it (docs/gradcheck.md): found by name, called
-in a child process at each point (net221.checks.usercode), its result read; whatever goes wrong is
+"""A formula for the nine partials as people write it (docs/gradcheck.md): imported and called at
+each point in a child process (net221.checks.usercode), its result read; whatever goes wrong is
 one line naming the formula and the point."""
 
 from __future__ import annotations
@@ -10,8 +10,6 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING
-
-import numpy as np
 
 from net221.checks.usercode import Call, CallError, CallInterrupted, Child, UserCodeError, describe, load
 from net221.errors import FormulaError
@@ -43,11 +41,12 @@ class MalformedError(UserCodeError):
 class Formula:
     spec: str  # as given: a built-in name, file.py:function, module:function
     source: str  # where the function was found: module:function or file:function
-    function: Callable[..., object]
+    function: Callable[..., object] | None  # None: someone's file or module, imported in the child
 
 
 def load_formula(spec: str) -> Formula:
-    """The function a spec names; FormulaError (one line) when it cannot be loaded."""
+    """A built-in formula, or the spec of someone's function, which `calls` imports in the child
+    (as net221-compare does a class); FormulaError (one line) for a name that is neither."""
     spec = str(spec).strip()
     if spec in BUILTIN_FORMULAS:
         module, name = BUILTIN_FORMULAS[spec]
@@ -57,10 +56,7 @@ def load_formula(spec: str) -> Formula:
             f"formula={spec}: unknown formula; expected one of {', '.join(BUILTIN_FORMULAS)}, "
             "or path/to/file.py:function, or package.module:function"
         )
-    try:
-        return Formula(spec, spec, load(spec, "function"))
-    except UserCodeError as error:
-        raise FormulaError(f"formula={spec}: {error}") from error
+    return Formula(spec, spec, None)
 
 
 def partials_of(result: object) -> list[float]:
@@ -81,39 +77,55 @@ def partials_of(result: object) -> list[float]:
     if missing := [name for name in BLOG_NAMES if name not in values]:
         raise MalformedError(f"returned no value for {', '.join(missing)}")
     for name, value in values.items():
+        shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:37] + "..."
+        returned = f"returned {shown} ({type(value).__name__}) for {name}"
         if isinstance(value, bool) or not isinstance(value, numbers.Real):
-            shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:37] + "..."
-            raise MalformedError(
-                f"returned {shown} ({type(value).__name__}) for {name}", "expected a real number"
-            )
+            raise MalformedError(returned, "expected a real number")
+        try:
+            float(value)
+        except OverflowError:  # an int beyond a float's range
+            raise MalformedError(returned, "too large for a float (at most about 1.8e308)") from None
     return [float(values[name]) for name in BLOG_NAMES]
 
 
-def _call(function: Callable[..., object], point: Point) -> list[float]:
-    return partials_of(function(**point.params, x1=point.x1, x2=point.x2, y_true=point.y_true))
+def _call(found: dict[str, Callable[..., object]], point: Point) -> list[float]:
+    result = found["function"](**point.params, x1=point.x1, x2=point.x2, y_true=point.y_true)
+    return partials_of(result)
 
 
 def calls(formula: Formula, points: Sequence[Point]) -> list[Call]:
-    """The formula at each point, for a Child: each call's result is its nine partials."""
-    return [(f"at {p.describe(i)}", partial(_call, formula.function, p)) for i, p in enumerate(points)]
+    """For a Child: the import of someone's file or module (its result None), then the formula at
+    each point (its nine partials)."""
+    found = {} if formula.function is None else {"function": formula.function}
+    at_points: list[Call] = [(f"at {p.describe(i)}", partial(_call, found, p)) for i, p in enumerate(points)]
+    if formula.function is not None:
+        return at_points
+    target = formula.spec.rpartition(":")[0]
+    return [
+        (f"importing {target}", lambda: found.update(function=load(formula.spec, "function"))),
+        *at_points,
+    ]
 
 
-def collect(formula: Formula, child: Child) -> np.ndarray:
-    """The partials of every call, (points, 9); FormulaError or FormulaInterrupted for the first
-    call that fails."""
+def collect(formula: Formula, child: Child, count: int | None = None) -> list[object]:
+    """The results of the next `count` calls (None: all that are left); FormulaError or
+    FormulaInterrupted for the first call that fails."""
     name = f"formula={formula.spec}"
     try:
-        return np.array([value for value, _ in child.results()], dtype=np.float64).reshape(-1, 9)
+        results = child.results() if count is None else [child.result() for _ in range(count)]
     except MalformedError as error:
         what, hint = error.args
         raise FormulaError(f"{name}: {what} {child.what}{'; ' if hint else ''}{hint}") from None
     except CallError as error:
-        if error.timed_out:
-            stopped = f"; stopped in {error.where}" if error.where else ""
-            message = f"{name}: did not return within timeout={child.timeout:g} s {child.what}{stopped}"
+        problem = f"did not return within timeout={child.timeout:g} s" if error.timed_out else error.problem
+        where = f"{'; stopped' if error.timed_out else ''} in {error.where}" if error.where else ""
+        if formula.function is None and child.done == 0:  # the import
+            message = f"{name}: {child.what} {problem}{where}"
         else:
-            where = f" in {error.where}" if error.where else ""
-            message = f"{name}: the function {error.problem} {child.what}{where}"
+            message = f"{name}: {'' if error.timed_out else 'the function '}{problem} {child.what}{where}"
         raise FormulaError(message) from error.__cause__
+    except UserCodeError as error:  # the file or module, or the function in it, not found
+        raise FormulaError(f"{name}: {error}") from error.__cause__
     except CallInterrupted as interrupt:
         raise FormulaInterrupted(f"interrupted in {name} {interrupt.what}") from None
+    return [value for value, _ in results]

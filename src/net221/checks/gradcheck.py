@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -32,7 +32,7 @@ SAMPLING = {
 class Settings:
     """What a check does; net221-gradcheck's options are these, with these defaults."""
 
-    points: int = 100  # random points besides the worked example
+    points: int = field(default=100, metadata={"max": 100_000})  # random points besides the worked example
     seed: int = 0  # of the random points; point k is the same for any `points` >= k
     step: float = 1e-4  # central finite-difference step
     tolerance: float = 1e-8  # largest relative error vs autograd
@@ -41,7 +41,8 @@ class Settings:
     # errors vs finite differences are relative to max(|fd|, fd_abs_floor): a central
     # difference of a loss near 1 is only good to about 1e-16 / step absolute
     fd_abs_floor: float = 1e-5
-    timeout: float | None = 10.0  # seconds for one call of the formula; None: no limit
+    # seconds for one call of the formula (at most about 11 days); None: no limit
+    timeout: float | None = field(default=10.0, metadata={"max": 1e6})
 
     def __post_init__(self) -> None:
         report.validate(self)
@@ -231,13 +232,15 @@ def relative_error(a: np.ndarray, b: np.ndarray, floor: float) -> np.ndarray:
 def compare(formula: Formula, settings: Settings, points: Sequence[Point] | None = None) -> GradcheckResult:
     """The formula against autograd and finite differences at the points `settings` draws, or at
     `points` when given (point 0 is the one the table shows values at). The formula runs in a
-    child process while this one computes the witnesses."""
+    child process (imported there first, if it is someone's file or module) while this one computes
+    the witnesses."""
     seed = settings.seed if points is None else None
     points = gradcheck_points(settings.points, settings.seed) if points is None else list(points)
-    with Child(calls(formula, points), settings.timeout) as child:
+    with Child(formula_calls := calls(formula, points), settings.timeout) as child:
+        collect(formula, child, len(formula_calls) - len(points))  # the import: its errors first
         autograd = autograd_partials(points)
         fd = finite_difference_partials(points, settings.step)
-        values = collect(formula, child)
+        values = np.array(collect(formula, child), dtype=np.float64).reshape(-1, len(BLOG_NAMES))
     parameters = parameter_results(values, autograd, fd, settings)
     why = None if all(p.passed for p in parameters) else diagnosis.for_gradcheck(points, values, settings)
     return GradcheckResult(formula, settings, points, seed, values, autograd, fd, parameters, why)

@@ -26,7 +26,8 @@ GAP = "   "
 
 def validate(settings: Any) -> None:
     """ConfigValueError for the first field of a Settings dataclass that cannot work: an integer
-    >= metadata "min" (0) where the default is one, else a finite number > 0 (or None if typed so)."""
+    >= metadata "min" (0) where the default is one, else a finite number > 0 (or None if typed so);
+    either at most metadata "max" where given."""
     for f in dataclasses.fields(settings):
         value = getattr(settings, f.name)
         if isinstance(f.default, int):
@@ -37,6 +38,8 @@ def validate(settings: Any) -> None:
             isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 < float(value) < math.inf
         ):
             raise ConfigValueError(f"{f.name}={value!r}: must be a finite number > 0")
+        if value is not None and value > (most := f.metadata.get("max", math.inf)):
+            raise ConfigValueError(f"{f.name}={value!r}: must be at most {most:g}")
 
 
 def schema_fields(settings: type) -> list[tuple[str, Any, Any]]:

@@ -20,6 +20,7 @@ from net221.errors import UserError
 from net221.init import BLOG_NAMES
 
 COLUMNS = ("epoch", "loss", *BLOG_NAMES)
+MAX_EPOCHS = 1_000_000  # the most a comparison trains the reference for (about half a minute)
 
 
 class TrajectoryError(UserError):
@@ -85,12 +86,13 @@ def _weights(cells: dict[str, str], where: str, required: bool) -> dict[str, flo
 
 def read_trajectory(path: Path) -> Trajectory:
     """The trajectory file at `path`; TrajectoryError (one line, naming the line) if it is malformed."""
-    if not path.is_file():
-        raise TrajectoryError(f"no such trajectory file {path}")
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise TrajectoryError(f"{path}: cannot be read ({exc})") from None
+        if not path.is_file():
+            raise TrajectoryError(f"no such trajectory file {path}")
+        text = path.read_text(encoding="utf-8-sig")  # a byte order mark is no part of the header
+    except (OSError, UnicodeDecodeError) as exc:  # OSError: a name too long to look up, say
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+        raise TrajectoryError(f"trajectory file {path} cannot be read ({reason})") from None
     rows = [
         (number, row)
         for number, row in enumerate(csv.reader(text.splitlines()), start=1)
@@ -118,7 +120,10 @@ def read_trajectory(path: Path) -> Trajectory:
             raise TrajectoryError(f"{where}: the init row (initial w1..b3) must come before the epochs")
         if not re.fullmatch(r"\d+", cells["epoch"]):
             raise TrajectoryError(f"{where}: epoch {cells['epoch']!r} is not a whole number >= 0 or 'init'")
-        epoch = int(cells["epoch"])
+        if (epoch := int(cells["epoch"])) >= MAX_EPOCHS:
+            raise TrajectoryError(
+                f"{where}: epoch {epoch} is beyond the last the reference trains, epoch {MAX_EPOCHS - 1}"
+            )
         if epochs and epoch <= epochs[-1].epoch:
             raise TrajectoryError(f"{where}: epoch {epoch} does not follow epoch {epochs[-1].epoch}")
         if not cells["loss"]:

@@ -89,8 +89,11 @@ def load(spec: str, kind: str) -> Any:
     if not name.isidentifier():
         raise UserCodeError(f"{name!r} after ':' is not a {kind} name; {usage}")
     is_file = target.endswith(".py") or "/" in target or "\\" in target
-    if is_file and not Path(target).is_file():
-        raise UserCodeError(f"no such file {target}")
+    try:
+        if is_file and not Path(target).is_file():
+            raise UserCodeError(f"no such file {target}")
+    except OSError as error:  # a name too long to look up, say
+        raise UserCodeError(f"cannot read {target}: {error.strerror or error}") from None
     if not is_file and not all(part.isidentifier() for part in target.split(".")):
         raise UserCodeError(f"{target!r} is neither a .py file nor a module name; {usage}")
     module, where = _import(target, is_file), target if is_file else f"module {target}"

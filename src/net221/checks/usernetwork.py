@@ -29,11 +29,15 @@ class ImplementationError(UserCodeError):
 
 
 def as_float(value: object) -> float | None:
-    """A real number (a float, an int, a NumPy scalar or one-element array) as a float."""
+    """A real number (a float, an int, a NumPy scalar or one-element array) as a float (an int
+    too large for one: infinite)."""
     if isinstance(value, bool | np.bool_):
         return None
     if isinstance(value, numbers.Real):
-        return float(value)
+        try:
+            return float(value)
+        except OverflowError:  # an int beyond a float's range: as far as a float goes
+            return -math.inf if value < 0 else math.inf
     if isinstance(value, np.ndarray) and value.size == 1 and value.dtype.kind in "fiu":
         return float(value.reshape(-1)[0])
     return None
