@@ -760,9 +760,9 @@ def test_ctrl_c_in_the_implementation_says_where(tmp_path: Path) -> None:
         (["timeout=1e300"], "timeout=1e+300: must be at most 1e+06"),
         (
             ["figure=compare.xyz"],
-            "figure=compare.xyz: the name must end in a format matplotlib writes: .avif,",
+            "figure=compare.xyz: the file name must end in a figure format (.avif,",
         ),
-        (["figure=compare"], "figure=compare: the name must end in a format matplotlib writes: "),
+        (["figure=compare"], "figure=compare: the file name must end in a figure format ("),
     ],
 )
 def test_sizes_beyond_their_bounds_and_a_figure_matplotlib_cannot_write_are_refused(

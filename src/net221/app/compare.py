@@ -14,6 +14,7 @@ from omegaconf import DictConfig
 
 from net221.app.gradcheck import check_job, check_main, write_report
 from net221.app.outputs import atomic
+from net221.app.plots import check_format
 from net221.app.process import shown_path
 from net221.checks import report
 from net221.checks.compare import Comparison, Settings, compare_implementation, compare_trajectory
@@ -50,13 +51,7 @@ def settings(cfg: DictConfig) -> Settings:
     for key in ("report", "figure"):
         if not str(cfg[key]).strip():
             raise ConfigValueError(f"{key}={cfg[key]!r}: needs a file name")
-    from matplotlib.backend_bases import FigureCanvasBase  # here: only where a comparison is to run
-
-    formats = sorted(FigureCanvasBase.get_supported_filetypes())
-    if Path(str(cfg.figure)).suffix.lower().lstrip(".") not in formats:
-        raise ConfigValueError(
-            f"figure={cfg.figure}: the name must end in a format matplotlib writes: .{', .'.join(formats)}"
-        )
+    check_format(Path(str(cfg.figure)), "figure")
     return Settings(**{f.name: cfg[f.name] for f in dataclasses.fields(Settings)})
 
 

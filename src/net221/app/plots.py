@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from net221.errors import UserError
+from net221.errors import ConfigValueError
 from net221.init import BLOG_NAMES
 
 if TYPE_CHECKING:
@@ -31,12 +31,12 @@ def _figure(width: float, height: float, rows: int = 1, columns: int = 1) -> tup
 
 def check_format(path: Path, key: str) -> None:
     """A figure's file name must end in a format matplotlib writes: else one line naming `key`."""
-    from matplotlib.figure import Figure
+    from matplotlib.backend_bases import FigureCanvasBase
 
-    formats = sorted(Figure().canvas.get_supported_filetypes())
+    formats = sorted(FigureCanvasBase.get_supported_filetypes())
     if path.suffix[1:].lower() not in formats:
         listed = ", ".join(f".{name}" for name in formats)
-        raise UserError(f"{key}={path}: the file name must end in a figure format ({listed})")
+        raise ConfigValueError(f"{key}={path}: the file name must end in a figure format ({listed})")
 
 
 def _save(figure: Any, path: Path, tight: bool = False) -> Any:
