@@ -159,6 +159,7 @@ CONFIG_CASES: dict[str, tuple[list[str], list[str]]] = {
     "resume a directory": (["trainer.resume=/"], ["trainer.resume='/': not a regular file"]),
     "resume a name too long": ([f"trainer.resume={'x' * 300}.pt"], [".pt': File name too long"]),
     "features a word": (["data.features=weight"], ["data.features='weight': expected a list of column"]),
+    "features a number": (["data.features=1"], ["data.features=1: expected a list of column"]),
 }
 
 
@@ -172,6 +173,7 @@ THROUGH_THE_COMMAND = {
     "seed 2^63-1, 2 members",
     "resume a name too long",
     "model module not found",
+    "features a number",
 }
 
 
@@ -529,3 +531,17 @@ def test_a_malformed_job_through_net221_report(tmp_path: Path) -> None:
     assert str(sweep / "1") not in result.stderr
     with (sweep / "report.csv").open() as handle:
         assert next(csv.DictReader(handle))["status"] == "failed: summary.json is not a JSON object"
+
+
+def test_a_target_whose_module_fails_to_import_names_what_it_imports(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "bad_net.py").write_text("import nosuchpkg_xyz\n")
+    monkeypatch.syspath_prepend(str(tmp_path))  # found: so no word of PYTHONPATH
+    with pytest.raises(UserError) as error:
+        train_in_process(
+            tmp_path / "run", "model._target_=bad_net.MyNet", "~model.width", "~model.activation"
+        )
+    assert str(error.value) == (
+        "model: cannot build 'bad_net.MyNet': ModuleNotFoundError: No module named 'nosuchpkg_xyz'"
+    )

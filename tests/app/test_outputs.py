@@ -1,16 +1,19 @@
-"""Every command gets a run (or sweep) directory of its own, even when started in the same second."""
+"""Every command gets a run (or sweep) directory of its own, even when started in the same second;
+each file appears whole."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import pytest
 from hydra import compose, initialize_config_module
 from omegaconf import OmegaConf
 
 from net221.app.config import register_schemas
-from net221.app.outputs import RESOLVER, unique_dir
+from net221.app.outputs import RESOLVER, unique_dir, write_json
 
 from conftest import BIN
 
@@ -50,3 +53,13 @@ def test_two_failing_runs_started_together_keep_their_own_files(tmp_path: Path) 
     for name in ("run", "run_2"):
         log = (tmp_path / name / "train.log").read_text()
         assert log.count("error: trainer.epochs=") == 1, log
+
+
+def test_a_file_whose_name_nearly_fills_the_limit_is_written_whole(tmp_path: Path) -> None:
+    path = tmp_path / f"{'a' * 245}.json"  # 250 characters: its temporary's longer name would not fit
+    write_json(path, {"loss": 0.5})
+    assert json.loads(path.read_text()) == {"loss": 0.5}
+    assert [p.name for p in tmp_path.iterdir()] == [path.name]
+    with pytest.raises(OSError, match="File name too long") as error:  # too long itself: named as given
+        write_json(tmp_path / f"{'a' * 300}.json", {})
+    assert error.value.filename == str(tmp_path / f"{'a' * 300}.json")

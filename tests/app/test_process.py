@@ -49,8 +49,10 @@ WRONG_WORDS = {
         "net221-report",
         "dir=d/Müller",
     ): "dir=d/Müller: not a value Hydra can read; quoted, it is read as text: 'dir=\"d/Müller\"'",
+    ("net221-report", "dïr=x"): "dïr=x: not a value Hydra can read",  # no quotes to suggest
     ("net221-train", "optimizer.lr=0.1)"): (
-        "optimizer.lr=0.1): not a value Hydra can read (extraneous input ')' expecting <EOF>); quoted"
+        "optimizer.lr=0.1): not a value Hydra can read (extraneous input ')' expecting <EOF>); quoted, it is"
+        " read as text: 'optimizer.lr=\"0.1)\"'"
     ),
 }
 
@@ -61,5 +63,6 @@ def test_a_wrong_type_or_a_bare_word_is_one_line_in_our_words(
 ) -> None:
     result = run_in_process(command, word, f"hydra.run.dir={tmp_path / 'run'}", cwd=tmp_path)
     assert_one_line_error(result, command, WRONG_WORDS[command, word])
+    assert result.stderr.rstrip().endswith(WRONG_WORDS[command, word])
     assert "could not be converted" not in result.stderr and "Exception" not in result.stderr
     assert not (tmp_path / "run").exists()

@@ -67,7 +67,7 @@ def test_key_value_arguments_choose_the_files(optuna_sweep: Path, tmp_path: Path
     assert (tmp_path / "figure.png").read_bytes().startswith(b"\x89PNG")
     assert not (optuna_sweep / "report.csv").exists()
     # the plot's name is checked before any file is written
-    for name in ("figure", "f.xyz"):
+    for name in ("figure", "f.xyz", "f.pgf"):  # pgf: matplotlib writes it only where LaTeX is installed
         refused = run_in_process(
             "net221-report", f"dir={optuna_sweep}", "csv=t2.csv", f"plot={name}", cwd=tmp_path
         )
@@ -89,3 +89,12 @@ def test_a_missing_or_empty_directory_is_one_line(tmp_path: Path) -> None:
     assert_one_line_error(missing, "net221-report", "nowhere: no such directory")
     empty = run_in_process("net221-report", f"dir={tmp_path}", cwd=tmp_path)
     assert_one_line_error(empty, "net221-report", "no jobs found")
+
+
+def test_a_job_whose_last_run_failed_is_failed_whatever_an_earlier_run_left(tmp_path: Path) -> None:
+    make_job(tmp_path, 0, ["trainer.seed=1"], {"final_loss": 0.1, "final_accuracy": 1.0})
+    make_job(tmp_path, 1, ["trainer.seed=-5"], {"final_loss": 0.2, "final_accuracy": 1.0})
+    (tmp_path / "1" / "error.txt").write_text("trainer.seed=-5: must lie in [0, 2^63)\n")  # refused
+    jobs = read_jobs(tmp_path)
+    assert [job.status for job in jobs] == ["ok", "failed: trainer.seed=-5: must lie in [0, 2^63)"]
+    assert jobs[1].metrics == {}

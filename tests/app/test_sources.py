@@ -197,17 +197,28 @@ def test_missing_values_are_dropped_and_counted(tmp_path: Path) -> None:
     assert (run_dir / "summary.json").is_file()
 
 
-@pytest.mark.parametrize("spelling", ["true", "True"])
-def test_a_spreadsheets_table_numbered_columns_and_true_false_labels(tmp_path: Path, spelling: str) -> None:
+@pytest.mark.parametrize(
+    ("spelling", "no", "given"), [("true", "false", "true"), ("True", "False", "true"), ("1", "0", "1")]
+)
+def test_a_spreadsheets_table_numbered_columns_and_true_false_labels(
+    tmp_path: Path, spelling: str, no: str, given: str
+) -> None:
     # as a spreadsheet saves it: columns named 1 and 2, empty columns at the end, labels true/false;
     # on the command line Hydra reads 1 as a number and true as a boolean
-    no = "False" if spelling == "True" else "false"
     rows = [[a, b, spelling if label == "yes" else no, "", ""] for _, a, b, _, label in two_clusters(12)]
     table = write_table(tmp_path / "sheet.csv", rows, header=["1", "2", "y", "", ""])
-    args = ["data=csv", f"data.path={table}", "data.features=[1,2]", "data.target=y", "data.positive=true"]
+    args = [
+        "data=csv",
+        f"data.path={table}",
+        "data.features=[1,2]",
+        "data.target=y",
+        f"data.positive={given}",
+    ]
     train_in_process(tmp_path / "run", *args, "trainer.epochs=2", NO_FIGURES)
     data = load_checkpoint(tmp_path / "run" / "checkpoint.pt")["data"]
     assert (data["features"], data["label_names"]) == (["1", "2"], [no, spelling])
+    with pytest.raises(DataError, match=r"no column ''"):  # an unnamed column is never read
+        train_in_process(tmp_path / "unnamed", *args[:2], "data.features=[1,'']", *args[3:], NO_FIGURES)
 
 
 def test_split_is_seeded_and_stratified() -> None:

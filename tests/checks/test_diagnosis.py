@@ -88,6 +88,10 @@ CAUSES = {
 STEPS_ONLY = {
     "shuffled": (["the rows are shuffled every epoch"], None),
     "reinitialised": (["re-initialised"], None),
+    "reinitialised_two_partials": (
+        ["re-initialised", "dL/dw5 with h2 for h1", "dL/db2 with the opposite sign"],
+        None,
+    ),
     "starts_from_another": (["w6's update starts from w5's value: w6 = w5 - ..."], None),
     "shared_factor": (["your updates of w1, w2, b1 use their partials with f'(o1) for f'(sum_o1)"], None),
     "wrong_parameter": (

@@ -271,9 +271,9 @@ def test_script_bad_input(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("override", "message"),
     [
-        ("points=100000000000", "points=100000000000: must be at most 100000"),
+        ("points=100000000000", "points=100000000000: must be at most 100,000"),
         # faulthandler's timer overflows near 1e10 s: refused here, not blamed on the formula's child
-        ("timeout=1e300", "timeout=1e+300: must be at most 1e+06"),
+        ("timeout=1e300", "timeout=1e+300: must be at most 1,000,000"),
     ],
 )
 def test_sizes_beyond_their_bounds(override: str, message: str) -> None:

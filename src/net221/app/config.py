@@ -188,6 +188,9 @@ def _check_init(init: DictConfig, width: int, features: int | None) -> None:
 
 def validate_train(cfg: DictConfig) -> None:
     """Raise ConfigValueError for the first value that cannot work."""
+    features = cfg.data.get("features") if isinstance(cfg.data, DictConfig) else None
+    list_of_names = "expected a list of column names, such as [weight,height]"  # before ${len:} reads it
+    _require(features is None or isinstance(features, ListConfig), "data.features", features, list_of_names)
     missing = sorted(OmegaConf.missing_keys(cfg))
     if missing:
         raise ConfigValueError(f"{missing[0]}: a value is needed ({missing[0]}=...)")
@@ -200,10 +203,7 @@ def validate_train(cfg: DictConfig) -> None:
         ("loss", "choose a loss config (mse, bce)"),
     ):
         _require(isinstance(cfg[key], DictConfig) and "_target_" in cfg[key], key, cfg[key], choose)
-    features = cfg.data.get("features")
     if features is not None:
-        list_of_names = "expected a list of column names, such as [weight,height]"
-        _require(isinstance(features, ListConfig), "data.features", features, list_of_names)
         _require(len(features) >= 1, "data.features", list(features), "at least one feature is needed")
         twice = len(set(features)) != len(features)
         _require(not twice, "data.features", list(features), "a feature is listed twice")

@@ -40,7 +40,10 @@ def known_arguments(node: DictConfig, where: str) -> None:
     try:
         target = pkgutil.resolve_name(str(node._target_))
     except Exception as error:  # whatever importing the target's module raises
-        here = "; a module in this directory needs PYTHONPATH=." if isinstance(error, ImportError) else ""
+        top = str(node._target_).partition(".")[0]  # not found itself, not a module it imports
+        here = (
+            "; a module in this directory needs PYTHONPATH=." if getattr(error, "name", None) == top else ""
+        )
         raise ConfigValueError(
             f"{where}: cannot build {node._target_!r}: {_first_line(error)}{here}"
         ) from None

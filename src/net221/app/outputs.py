@@ -48,7 +48,7 @@ def atomic(path: Path) -> Iterator[Path]:
     """A temporary path to write `path` to (`.NAME.PID.tmp.SUFFIX`: the suffix kept for
     matplotlib), renamed over it once written; a writer that wrote nothing leaves `path` as it
     was. An OSError names `path`, not the temporary file."""
-    temporary = path.with_name(f".{path.stem}.{os.getpid()}.tmp{path.suffix}")
+    temporary = path.with_name(f".{path.stem[:200]}.{os.getpid()}.tmp{path.suffix}")  # a name that fits
     try:
         yield temporary
         if temporary.exists():
@@ -56,7 +56,8 @@ def atomic(path: Path) -> Iterator[Path]:
     except OSError as error:
         raise OSError(error.errno, error.strerror, str(path)) from None
     finally:
-        temporary.unlink(missing_ok=True)
+        with suppress(OSError):  # what went wrong is said above, naming `path`
+            temporary.unlink(missing_ok=True)
 
 
 def unique_dir(path: str) -> str:

@@ -33,7 +33,7 @@ def check_format(path: Path, key: str) -> None:
     """A figure's file name must end in a format matplotlib writes: else one line naming `key`."""
     from matplotlib.backend_bases import FigureCanvasBase
 
-    formats = sorted(FigureCanvasBase.get_supported_filetypes())
+    formats = sorted(set(FigureCanvasBase.get_supported_filetypes()) - {"pgf"})  # pgf needs LaTeX
     if path.suffix[1:].lower() not in formats:
         listed = ", ".join(f".{name}" for name in formats)
         raise ConfigValueError(f"{key}={path}: the file name must end in a figure format ({listed})")

@@ -12,6 +12,7 @@ import contextlib
 import gc
 import logging
 import os
+import re
 import signal
 import sys
 import threading
@@ -66,7 +67,9 @@ def describe_config_error(error: BaseException) -> str | None:
             return f"{error.override}: every argument is key=value (--help lists the keys)"
         lines = str(error).splitlines()  # the parser's reason, where it gives one, is on line 2
         why = f" ({lines[1].strip()})" if lines[0].startswith("Error parsing") and len(lines) > 2 else ""
-        return f"{error.override}: not a value Hydra can read{why}; quoted, it is read as text: '{name}=\"{value}\"'"
+        quoted = f"; quoted, it is read as text: '{name}=\"{value}\"'"  # where quotes can help
+        plain = re.fullmatch(r"[\w.]+", name, re.ASCII) and not re.search(r"[\"'$]", value)
+        return f"{error.override}: not a value Hydra can read{why}{quoted if plain else ''}"
     cause = error.__cause__
     kinds = {FloatNode: "a number", IntegerNode: "a whole number", BooleanNode: "true or false"}
     if isinstance(cause, ValidationError) and cause.full_key and type(cause.child_node) in kinds:

@@ -63,11 +63,11 @@ def read_jobs(sweep_dir: Path) -> list[Job]:
     for job_dir in job_dirs:
         job = Job(job_dir.name, _read_overrides(job_dir / ".hydra" / "overrides.yaml"))
         jobs.append(job)
+        if (job_dir / "error.txt").is_file():  # its last run failed (a refused one keeps an earlier summary)
+            job.status = "failed: " + (job_dir / "error.txt").read_text(errors="replace").strip()
+            continue
         if not (job_dir / "summary.json").is_file():
-            error = job_dir / "error.txt"
             job.status = "failed: no summary.json (did not finish)"
-            if error.is_file():
-                job.status = "failed: " + error.read_text(errors="replace").strip()
             continue
         try:
             summary = json.loads((job_dir / "summary.json").read_text(encoding="utf-8"))

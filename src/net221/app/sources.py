@@ -70,7 +70,7 @@ def read_rows(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
         raise DataError(f"{path}: the file is empty")
     names = [cell.strip() for cell in header]
     for i, name in enumerate(names):
-        if name and name in names[:i]:  # unnamed columns (a spreadsheet's empty ones) are never read
+        if name and name in names[:i]:  # a spreadsheet's unnamed empty columns are no duplicates
             where = f"{path}, line {header_line}: column {name!r} appears twice in the header"
             raise DataError(f"{where} (columns {names.index(name) + 1} and {i + 1})")
     if not rows:
@@ -102,16 +102,16 @@ def load_csv(
     path: str | Path,
     features: Sequence[str],
     target: str,
-    positive: str | bool,
+    positive: str | bool | int,
     on_missing: str = "drop",
 ) -> LoadedData:
-    """Rows of `features` with label 1 where `target` equals `positive` (true or false, as Hydra reads
-    them from the command line, in the table's own spelling)."""
+    """Rows of `features` with label 1 where `target` equals `positive` (true, false or a number, as
+    Hydra reads them from the command line, in the table's own spelling)."""
     if on_missing not in ("drop", "error"):
         raise DataError(f"data.on_missing={on_missing!r}: expected one of drop, error")
     path = Path(path)
     header, rows = read_rows(path)
-    columns = {name: i for i, name in enumerate(header)}
+    columns = {name: i for i, name in enumerate(header) if name}  # an unnamed column is never read
     for name in (*features, target):
         if name not in columns:
             raise DataError(f"{path}: no column {name!r} (columns: {', '.join(header)})")
@@ -140,8 +140,9 @@ def load_csv(
     if not values:
         raise DataError(f"{path}: no rows left after dropping {dropped} with missing values")
     classes = sorted(set(targets))
-    if isinstance(positive, bool):
+    if isinstance(positive, bool):  # in the table's own spelling: true, True, TRUE
         positive = next((c for c in classes if c.lower() == str(positive).lower()), str(positive))
+    positive = str(positive)  # a number (1) as the table writes it
     if len(classes) == 1:
         raise DataError(f"{path}, column {target!r}: only one class present ({classes[0]!r}); two are needed")
     if len(classes) != 2:
@@ -212,7 +213,7 @@ def csv_table(
     path: str,
     features: Sequence[str],
     target: str,
-    positive: str | bool,
+    positive: str | bool | int,
     normalize: str = "standardize",
     on_missing: str = "drop",
     val_fraction: float = 0.0,
@@ -226,7 +227,7 @@ def csv_table(
 def penguins(
     features: Sequence[str],
     target: str = "sex",
-    positive: str | bool = "female",
+    positive: str | bool | int = "female",
     normalize: str = "standardize",
     on_missing: str = "drop",
     val_fraction: float = 0.25,

@@ -167,8 +167,9 @@ def run(cfg: DictConfig, output_dir: Path) -> float:
     """Validate, train, write the run directory; return the metric to minimize.
 
     Everything that can refuse the run (the config, the data, the checkpoint to resume) is checked
-    before an earlier run's files in the directory are removed: a refused run leaves them as they were. A stop signal ends the training at the next step with
-    a checkpoint and raises `Interrupted`. Whatever ends the run early leaves error.txt saying why."""
+    before an earlier run's files in the directory are removed: a refused run leaves them as they were.
+    A stop signal ends the training at the next step with a checkpoint and raises `Interrupted`.
+    Whatever ends the run early leaves error.txt saying why."""
     started = time.perf_counter()
     resume_from = checkpoint.resume_path(cfg.trainer.resume, output_dir)
     try:

@@ -5,13 +5,15 @@ one line naming the formula and the point."""
 from __future__ import annotations
 
 import importlib
-import numbers
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from net221.checks.usercode import Call, CallError, CallInterrupted, Child, UserCodeError, describe, load
+from net221.checks.usernetwork import as_float
 from net221.errors import FormulaError
 from net221.init import BLOG_NAMES
 
@@ -76,16 +78,15 @@ def partials_of(result: object) -> list[float]:
         raise MalformedError(f"returned unknown name(s) {', '.join(unknown)}", expected)
     if missing := [name for name in BLOG_NAMES if name not in values]:
         raise MalformedError(f"returned no value for {', '.join(missing)}")
-    for name, value in values.items():
-        shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:37] + "..."
-        returned = f"returned {shown} ({type(value).__name__}) for {name}"
-        if isinstance(value, bool) or not isinstance(value, numbers.Real):
-            raise MalformedError(returned, "expected a real number")
-        try:
-            float(value)
-        except OverflowError:  # an int beyond a float's range
-            raise MalformedError(returned, "too large for a float (at most about 1.8e308)") from None
-    return [float(values[name]) for name in BLOG_NAMES]
+    floats: dict[str, float] = {}
+    for name, value in values.items():  # an int beyond a float's range is as far as a float goes
+        if (number := as_float(value)) is None or isinstance(value, np.ndarray):
+            shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:37] + "..."
+            raise MalformedError(
+                f"returned {shown} ({type(value).__name__}) for {name}", "expected a real number"
+            )
+        floats[name] = number
+    return [floats[name] for name in BLOG_NAMES]
 
 
 def _call(found: dict[str, Callable[..., object]], point: Point) -> list[float]:
@@ -119,7 +120,7 @@ def collect(formula: Formula, child: Child, count: int | None = None) -> list[ob
     except CallError as error:
         problem = f"did not return within timeout={child.timeout:g} s" if error.timed_out else error.problem
         where = f"{'; stopped' if error.timed_out else ''} in {error.where}" if error.where else ""
-        if formula.function is None and child.done == 0:  # the import
+        if child.what.startswith("importing"):
             message = f"{name}: {child.what} {problem}{where}"
         else:
             message = f"{name}: {'' if error.timed_out else 'the function '}{problem} {child.what}{where}"

@@ -39,7 +39,7 @@ def validate(settings: Any) -> None:
         ):
             raise ConfigValueError(f"{f.name}={value!r}: must be a finite number > 0")
         if value is not None and value > (most := f.metadata.get("max", math.inf)):
-            raise ConfigValueError(f"{f.name}={value!r}: must be at most {most:g}")
+            raise ConfigValueError(f"{f.name}={value!r}: must be at most {most:,.0f}")
 
 
 def schema_fields(settings: type) -> list[tuple[str, Any, Any]]:

@@ -99,17 +99,18 @@ def follow_steps(
     with np.errstate(over="ignore"):
         single = all(float(np.float32(v)) == v for _, v in values)
     found = _steps_from(steps[:count], False, initial, s, single) if steps else None
-    if found is None and len(steps) > 1 and _new_values(steps[0]):
-        # the first "step" set all nine to other values: re-initialised if, after it, the steps
-        # fit the reference's (all nine but one), where the first fitted fewer than five
-        found = _steps_from(steps[1 : count + 1], True, initial, s, single, least=8)
+    if found is None and len(steps) > 1 and _redrawn(steps):
+        found = _steps_from(steps[1 : count + 1], True, initial, s, single)
     return found
 
 
-def _new_values(step: Step) -> bool:
-    """Whether the step assigned each of the nine once, each a value other than it had."""
-    before, after, assigned = step
-    return all(assigned[name] == 1 and after[name] != before[name] for name in BLOG_NAMES)
+def _redrawn(steps: Sequence[Step]) -> bool:
+    """Whether the first "step" set each of the nine once to a new value, moving one far more than
+    any later step moves a parameter: a new draw, not an update."""
+    before, after, assigned = steps[0]
+    moved = [abs(after[name] - before[name]) for name in BLOG_NAMES]
+    later = max(abs(a[name] - b[name]) for b, a, _ in steps[1:] for name in BLOG_NAMES)
+    return all(assigned[name] == 1 for name in BLOG_NAMES) and min(moved) > 0 and max(moved) > 10 * later
 
 
 def _steps_from(
@@ -118,10 +119,9 @@ def _steps_from(
     initial: Mapping[str, float],
     s: Settings,
     single: bool,
-    least: int = 5,
 ) -> StepFindings | None:
     """The findings, when the first step's best fit (a person, a factor, the correct partials or the
-    output layer updated first) explains at least `least` of its nine changes."""
+    output layer updated first) explains at least five of its nine changes."""
     first, n = int(reinitialised), len(steps)
     before, after = (np.array([vector(step[i]) for step in steps]) for i in (0, 1))
     d = after - before
@@ -148,7 +148,7 @@ def _steps_from(
             (score(0, c * r), c, partials, steps_of) for c, r in zip(factors, steps_of[0], strict=True)
         ]
     (explained, _), c, used_partials, ref = max(candidates, key=lambda fit: fit[0])  # the first of the best
-    if explained < least:
+    if explained < 5:
         return None
     causes = ["train() sets all nine parameters to new values before its first step (re-initialised)"] * first
     causes += [scaled(c, s.lr)] if c != 1.0 else []
