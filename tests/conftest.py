@@ -126,6 +126,15 @@ def assert_one_line_error(result: subprocess.CompletedProcess[str], prog: str, *
         assert fragment in lines[0], (fragment, lines[0])
 
 
+def assert_help_begins(result: subprocess.CompletedProcess[str], begins: str, example: str) -> None:
+    """A command's --help: what it does first, an example near the top (before any list of
+    options), and none of Hydra's own help."""
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(begins), result.stdout[:200]
+    assert example in result.stdout[:1200]
+    assert "powered by Hydra" not in result.stdout and "Layer: app" not in result.stdout
+
+
 def compose_config(*overrides: str, config_name: str = "train") -> DictConfig:
     """The composed config, as the app would see it (compose API)."""
     register_schemas()
