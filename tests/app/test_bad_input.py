@@ -2,8 +2,8 @@
 
 Every kind is tested in this process, case by case, and once through the command's main()
 (`run_in_process`): the one line on stderr and the exit status 2 the user gets. Each installed
-command runs in a child process in its own test file (net221-train's bad value: `python -m` in
-test_train.py and two at once in test_outputs.py); here only net221-report does, as no
+command runs in a child process in its own test file (net221-train's bad value: two at once in
+test_outputs.py, one of them `python -m`); here only net221-report does, as no
 other test starts it.
 """
 

@@ -162,7 +162,7 @@ CASE_NAMES = [
 # Two cases go through net221-train's main() in this process, for the one line on stderr and the
 # exit status 2 the user gets; the others go straight to the task (no Hydra run around it: half
 # the cost) and must be refused with a one-line DataError, which main() prints as that line.
-# Bad input through a real child process: test_train.py::test_python_dash_m_runs_the_same_app.
+# Bad input through a real child process: test_outputs.py (two at once, one of them `python -m`).
 THROUGH_THE_COMMAND = ("missing file", "too few rows for the split")
 
 

@@ -30,7 +30,7 @@ def read_metrics(run_dir: Path) -> list[dict[str, str]]:
 
 def test_no_arguments_reproduces_the_blog(tmp_path: Path) -> None:
     """`net221-train` with no arguments, in an empty directory: the headline (its main() in this
-    process; real processes: test_python_dash_m_runs_the_same_app, test_faults.py). Its run
+    process; real processes: test_outputs.py, test_faults.py). Its run
     directory, net221-predict and `load_network` on its checkpoint are checked here as well."""
     result = run_in_process("net221-train", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
@@ -217,21 +217,6 @@ def test_an_output_that_cannot_be_written_is_one_line(tmp_path: Path) -> None:
     assert_one_line_error(result, "net221-train", "cannot write", "loss.png")
     assert not (run_dir / "summary.json").exists()
     assert "loss.png" in (run_dir / "error.txt").read_text()
-
-
-def test_python_dash_m_runs_the_same_app(tmp_path: Path) -> None:
-    import subprocess
-    import sys
-
-    # a child process: what `python -m` runs is the module as __main__ in a new interpreter. A bad
-    # value shows it is net221-train's main(): its one line, exit status 2 and error.txt (a real
-    # process training: the blog test above; bad values in this process: the tests below)
-    result = subprocess.run(
-        [sys.executable, "-m", "net221.app.train", "trainer.epochs=0", f"hydra.run.dir={tmp_path}/run"],
-        cwd=tmp_path, capture_output=True, text=True, check=False,
-    )  # fmt: skip
-    assert_one_line_error(result, "net221-train", "trainer.epochs=0", ">= 1")
-    assert (tmp_path / "run" / "error.txt").read_text() == "trainer.epochs=0: must be >= 1\n"
 
 
 def test_app_matches_the_numpy_trainer(tmp_path: Path) -> None:
