@@ -380,7 +380,7 @@ def test_resume_auto_without_a_checkpoint_starts_from_the_beginning(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     with caplog.at_level(logging.INFO, logger="net221"):
-        train_in_process(tmp_path, "trainer.epochs=20", "trainer.resume=auto")
+        train_in_process(tmp_path, "trainer.epochs=20", "trainer.resume=auto", NO_FIGURES)
     assert "trainer.resume=auto: no checkpoint.pt" in caplog.text
     assert load_checkpoint(tmp_path / "checkpoint.pt")["epoch"] == 20
 

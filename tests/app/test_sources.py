@@ -193,7 +193,7 @@ def test_missing_values_are_dropped_and_counted(tmp_path: Path) -> None:
     assert loaded.dropped == 3 and len(loaded.dataset) == 17
     assert "r1" not in loaded.dataset.names and "r0" in loaded.dataset.names
     run_dir = tmp_path / "run"
-    train_in_process(run_dir, *CSV_ARGS, f"data.path={table}", "trainer.epochs=5")
+    train_in_process(run_dir, *CSV_ARGS, f"data.path={table}", "trainer.epochs=5", NO_FIGURES)
     assert (run_dir / "summary.json").is_file()
 
 
@@ -275,7 +275,12 @@ def test_shuffled_epochs_are_seeded_permutations() -> None:
 def test_shuffled_mini_batches_train_the_blog(tmp_path: Path) -> None:
     # 200 epochs (400 steps) are enough to converge by the project's measure (trainer.converged_below)
     train_in_process(
-        tmp_path, "trainer.batch_size=2", "trainer.shuffle=true", "optimizer.lr=0.5", "trainer.epochs=200"
+        tmp_path,
+        "trainer.batch_size=2",
+        "trainer.shuffle=true",
+        "optimizer.lr=0.5",
+        "trainer.epochs=200",
+        NO_FIGURES,
     )
     summary = json.loads((tmp_path / "summary.json").read_text())
     assert (

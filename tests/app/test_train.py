@@ -284,7 +284,7 @@ def test_resume_matches_an_uninterrupted_run(
 
 
 def test_resume_refuses_a_checkpoint_that_does_not_fit(tmp_path: Path) -> None:
-    train_in_process(tmp_path / "wide", "model.width=3", "trainer.epochs=20")
+    train_in_process(tmp_path / "wide", "model.width=3", "trainer.epochs=20", NO_FIGURES)
     checkpoint = tmp_path / "wide" / "checkpoint.pt"
     result = run_in_process(
         "net221-train", f"trainer.resume={checkpoint}", f"hydra.run.dir={tmp_path}/run", cwd=tmp_path
