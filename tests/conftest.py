@@ -138,6 +138,18 @@ def run_in_process(command: str, *args: str, cwd: Path) -> subprocess.CompletedP
     return subprocess.CompletedProcess([command, *args], status, out.getvalue(), err.getvalue())
 
 
+@pytest.fixture(scope="session")
+def blog_command(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.CompletedProcess[str], Path]:
+    """`net221-train` with no arguments in an empty directory, its main() in this process: what it
+    printed, and its run directory (outputs/DATE/TIME). Run once per test process (1000 epochs
+    and two figures); the tests that use it only read it."""
+    here = tmp_path_factory.mktemp("blog")
+    result = run_in_process("net221-train", cwd=here)
+    assert result.returncode == 0, result.stderr
+    (run_dir,) = (path.parent for path in here.glob("outputs/*/*/summary.json"))
+    return result, run_dir
+
+
 def assert_one_line_error(result: subprocess.CompletedProcess[str], prog: str, *fragments: str) -> None:
     """Bad input: exit status 2, one line on stderr naming what is wrong, no traceback."""
     assert result.returncode == 2, (result.returncode, result.stdout[-2000:], result.stderr[-2000:])

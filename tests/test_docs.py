@@ -67,7 +67,7 @@ def console_blocks(text: str) -> list[list[tuple[str, list[str]]]]:
 
 
 # Each block runs in a workspace of its own (so the blocks can run in parallel); one that
-# reads a run directory it does not make gets a copy of the blog's run (the `blog_run` fixture).
+# reads a run directory it does not make gets a copy of the blog's run (`blog_command`).
 Sample = tuple[str, list[str]]  # a command and the lines shown after it
 
 
@@ -149,16 +149,6 @@ class Workspace:
         return (result.stdout + result.stderr).replace(f"{self.path}/", "").splitlines()
 
 
-@pytest.fixture(scope="session")
-def blog_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The outputs/ of `net221-train` with no arguments, run as a page runs it: trained once, and
-    copied into each workspace whose commands read a run they do not make."""
-    here = tmp_path_factory.mktemp("blog")
-    result = run_in_process("net221-train", cwd=here)
-    assert result.returncode == 0, result.stderr
-    return here / "outputs"
-
-
 def check(workspace: Workspace, commands: tuple[str, ...], shown: list[tuple[str, list[Sample]]]) -> None:
     """Run the commands once; each page's block must show what they printed."""
     differ = []
@@ -208,7 +198,8 @@ def test_the_console_samples_print_what_the_pages_show(
     workspace = Workspace(tmp_path)
     reads_a_run = any("outputs/" in command for command in commands)
     if reads_a_run and commands[0].split()[0] != "net221-train":  # the blog's run first
-        shutil.copytree(request.getfixturevalue("blog_run"), workspace.path / "outputs")
+        _, run_dir = request.getfixturevalue("blog_command")  # conftest's: outputs/DATE/TIME
+        shutil.copytree(run_dir.parents[1], workspace.path / "outputs")
     check(workspace, commands, BLOCKS[commands])
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import logging
+import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -28,17 +29,18 @@ def read_metrics(run_dir: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(handle))
 
 
-def test_no_arguments_reproduces_the_blog(tmp_path: Path) -> None:
+def test_no_arguments_reproduces_the_blog(
+    blog_command: tuple[subprocess.CompletedProcess[str], Path], tmp_path: Path
+) -> None:
     """`net221-train` with no arguments, in an empty directory: the headline (its main() in this
-    process; real processes: test_outputs.py, test_faults.py). Its run
+    process, conftest's `blog_command`; real processes: test_outputs.py, test_faults.py). Its run
     directory, net221-predict and `load_network` on its checkpoint are checked here as well."""
-    result = run_in_process("net221-train", cwd=tmp_path)
+    result, run_dir = blog_command
     assert result.returncode == 0, result.stderr
-    run_dirs = [p.parent for p in tmp_path.glob("outputs/*/*/summary.json")]
-    assert len(run_dirs) == 1
-    assert_the_blog_reproduced(run_dirs[0], result.stdout)
-    assert_the_run_directory_contents(run_dirs[0])
-    assert_predictions_in_raw_units(run_dirs[0], tmp_path)
+    assert [p.parent for p in run_dir.parents[2].glob("outputs/*/*/summary.json")] == [run_dir]
+    assert_the_blog_reproduced(run_dir, result.stdout)
+    assert_the_run_directory_contents(run_dir)
+    assert_predictions_in_raw_units(run_dir, tmp_path)
 
 
 def assert_the_blog_reproduced(run_dir: Path, stdout: str) -> None:
