@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import gc
 import signal
 import subprocess
 import sys
@@ -30,6 +31,14 @@ def one_thread() -> None:
     import torch
 
     torch.set_num_threads(1)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def frozen_imports() -> None:
+    """What the test modules imported (torch, Hydra, net221: some 200,000 objects) lives as long
+    as the process. Frozen (gc.freeze, as net221's commands do at exit), it is left out of the
+    collector's full passes, which otherwise walk it again and again (0.1 s each)."""
+    gc.freeze()
 
 
 # A shell starts a background job (`pytest ... &`) with SIGINT ignored, and a child inherits that.
