@@ -4,9 +4,9 @@ commands whose output must match.
 
 Each block's commands run in order in a working directory of its own holding the
 repository's scripts/ and the data files below (a block that reads a run directory it does
-not make gets the blog's run first); net221's console scripts run in-process, anything
-else (sed) in a shell. A block that appears on several pages runs once and is compared with
-each. What a command prints is compared line by line with what the page shows:
+not make gets a copy of the blog's run, trained once); net221's console scripts run
+in-process, anything else (sed) in a shell. A block that appears on several pages runs once
+and is compared with each. What a command prints is compared line by line with what the page shows:
 
 - `...` on a line of its own stands for any number of lines;
 - run directories (outputs/DATE/TIME, multirun/DATE/TIME) and Hydra's timestamps match
@@ -67,8 +67,7 @@ def console_blocks(text: str) -> list[list[tuple[str, list[str]]]]:
 
 
 # Each block runs in a workspace of its own (so the blocks can run in parallel); one that
-# reads a run directory it does not make itself gets the blog's run first.
-BLOG_RUN = ("net221-train", ["..."])
+# reads a run directory it does not make gets a copy of the blog's run (`blog_command`).
 Sample = tuple[str, list[str]]  # a command and the lines shown after it
 
 
@@ -193,17 +192,15 @@ def test_the_readme_has_a_python_example_and_the_console_samples_show_every_comm
     list(BLOCKS),
     ids=[f"{shown[0][0]}-{n}-{commands[0].split()[0]}" for n, (commands, shown) in enumerate(BLOCKS.items())],
 )
-def test_the_console_samples_print_what_the_pages_show(tmp_path: Path, commands: tuple[str, ...]) -> None:
-    shown = BLOCKS[commands]
+def test_the_console_samples_print_what_the_pages_show(
+    tmp_path: Path, commands: tuple[str, ...], request: pytest.FixtureRequest
+) -> None:
+    workspace = Workspace(tmp_path)
     reads_a_run = any("outputs/" in command for command in commands)
-    if commands[0].split()[0] == "net221-train" or not reads_a_run:
-        check(Workspace(tmp_path), commands, shown)
-    else:  # the blog's run first
-        check(
-            Workspace(tmp_path),
-            (BLOG_RUN[0], *commands),
-            [(page, [BLOG_RUN, *samples]) for page, samples in shown],
-        )
+    if reads_a_run and commands[0].split()[0] != "net221-train":  # the blog's run first
+        _, run_dir = request.getfixturevalue("blog_command")  # conftest's: outputs/DATE/TIME
+        shutil.copytree(run_dir.parents[1], workspace.path / "outputs")
+    check(workspace, commands, BLOCKS[commands])
 
 
 def test_rounding_noise_matches_rounding_noise() -> None:

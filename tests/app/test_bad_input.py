@@ -2,8 +2,8 @@
 
 Every kind is tested in this process, case by case, and once through the command's main()
 (`run_in_process`): the one line on stderr and the exit status 2 the user gets. Each installed
-command runs in a child process in its own test file (net221-train's bad value: `python -m` in
-test_train.py and two at once in test_outputs.py); here only net221-report does, as no
+command runs in a child process in its own test file (net221-train's bad value: two at once in
+test_outputs.py, one of them `python -m`); here only net221-report does, as no
 other test starts it.
 """
 
@@ -403,7 +403,7 @@ def test_resume_auto_without_a_checkpoint_starts_from_the_beginning(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     with caplog.at_level(logging.INFO, logger="net221"):
-        train_in_process(tmp_path, "trainer.epochs=20", "trainer.resume=auto")
+        train_in_process(tmp_path, "trainer.epochs=20", "trainer.resume=auto", NO_FIGURES)
     assert "trainer.resume=auto: no checkpoint.pt" in caplog.text
     assert load_checkpoint(tmp_path / "checkpoint.pt")["epoch"] == 20
 

@@ -19,7 +19,7 @@ from net221.init import initial_parameters
 from net221.loop import EpochPlan
 from net221.seed_study import Losses, train_members
 
-from conftest import BIN
+from conftest import BIN, NO_FIGURES
 
 CSI = re.compile(r"\x1b\[([?0-9;]*)([A-Za-z])")
 
@@ -100,7 +100,8 @@ def test_the_emulated_terminal_keeps_what_a_terminal_shows() -> None:
 
 def test_log_lines_print_above_a_live_progress_bar(tmp_path: Path) -> None:
     returncode, output = run_in_pty(
-        [str(BIN / "net221-train"), "trainer.epochs=300", f"hydra.run.dir={tmp_path / 'run'}"], tmp_path
+        [str(BIN / "net221-train"), "trainer.epochs=300", NO_FIGURES, f"hydra.run.dir={tmp_path / 'run'}"],
+        tmp_path,
     )
     assert returncode == 0, output[-2000:]
     assert "training" in output and "━" in output  # the bar was drawn, and redrawn under the lines

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from omegaconf import OmegaConf
 from net221.app.config import register_schemas
 from net221.app.outputs import RESOLVER, unique_dir, write_json
 
-from conftest import BIN
+from conftest import BIN, assert_one_line_error
 
 
 def test_the_default_directories_are_made_unique() -> None:
@@ -39,15 +40,19 @@ def test_simultaneous_calls_get_different_directories(tmp_path: Path) -> None:
 
 
 def test_two_failing_runs_started_together_keep_their_own_files(tmp_path: Path) -> None:
-    # both ask for the same name, as two commands in the same second do with outputs/DATE/TIME
+    # both ask for the same name, as two commands in the same second do with outputs/DATE/TIME;
+    # the second is `python -m net221.app.train`: the module as __main__ in a new interpreter,
+    # which is net221-train's main() (a real process training: test_faults.py; bad values in
+    # this process: test_train.py, test_bad_input.py)
     pattern = "hydra.run.dir=${" + RESOLVER + ":" + str(tmp_path / "run") + "}"
-    argv = [[str(BIN / "net221-train"), pattern, f"trainer.epochs={-n}"] for n in (1, 2)]
+    starts = ([str(BIN / "net221-train")], [sys.executable, "-m", "net221.app.train"])
+    argv = [[*start, pattern, f"trainer.epochs={-n}"] for n, start in enumerate(starts, 1)]
     pipes = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE, "text": True}
     commands = [subprocess.Popen(words, cwd=tmp_path, **pipes) for words in argv]  # type: ignore[call-overload]
-    for command in commands:  # the installed command: one line, exit status 2
-        _, stderr = command.communicate(timeout=300)
-        assert command.returncode == 2, stderr
-        assert len(stderr.splitlines()) == 1 and stderr.startswith("net221-train: error: trainer.epochs=-")
+    for words, command in zip(argv, commands, strict=True):  # each: one line, exit status 2
+        stdout, stderr = command.communicate(timeout=300)
+        result = subprocess.CompletedProcess(words, command.returncode, stdout, stderr)
+        assert_one_line_error(result, "net221-train", "trainer.epochs=-", "must be >= 1")
     errors = {(tmp_path / name / "error.txt").read_text() for name in ("run", "run_2")}
     assert errors == {"trainer.epochs=-1: must be >= 1\n", "trainer.epochs=-2: must be >= 1\n"}
     for name in ("run", "run_2"):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -12,17 +13,15 @@ from net221 import __version__
 from net221.app.predict import csv_rows, one_row
 from net221.errors import UserError
 
-from conftest import NO_FIGURES, assert_one_line_error, run_in_process, train_in_process
+from conftest import assert_help_begins, assert_one_line_error, run_in_process
 
 PROG = "net221-predict"
 
 
 @pytest.fixture(scope="module")
-def blog_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The blog's run (1000 epochs): Emily 0.949 female, Frank 0.040 male."""
-    run_dir = tmp_path_factory.mktemp("blog")
-    train_in_process(run_dir, NO_FIGURES)
-    return run_dir
+def blog_run(blog_command: tuple[subprocess.CompletedProcess[str], Path]) -> Path:
+    """The blog's run (1000 epochs; conftest's `blog_command`): Emily 0.949 female, Frank 0.040 male."""
+    return blog_command[1]
 
 
 def predictions(run_dir: Path) -> dict[str, float]:
@@ -32,7 +31,10 @@ def predictions(run_dir: Path) -> dict[str, float]:
 
 def test_the_examples_in_the_help_print_what_they_show(blog_run: Path, tmp_path: Path) -> None:
     shown = run_in_process(PROG, "--help", cwd=tmp_path)
-    assert shown.returncode == 0 and "checkpoint=PATH is required" in shown.stdout.replace("\n", " ")
+    assert_help_begins(
+        shown, "net221-predict: the probability (of label 1)", "  $ net221-predict checkpoint="
+    )
+    assert "checkpoint=PATH is required" in shown.stdout.replace("\n", " ")
     lines = shown.stdout.splitlines()
     examples = [
         (line.strip(), lines[i + 1].strip()) for i, line in enumerate(lines) if line.startswith("  $ ")

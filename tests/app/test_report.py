@@ -11,7 +11,7 @@ import pytest
 from net221 import __version__
 from net221.app.report import plot, read_jobs, report, swept_keys
 
-from conftest import assert_one_line_error, run_in_process
+from conftest import assert_help_begins, assert_one_line_error, run_in_process
 
 
 def make_job(sweep: Path, number: int, overrides: list[str], summary: dict[str, object]) -> None:
@@ -48,11 +48,10 @@ def test_the_plot_of_an_optuna_search_shows_the_validation_loss(optuna_sweep: Pa
 
 
 def test_help_starts_with_what_it_does_and_version(tmp_path: Path) -> None:
-    help_text = run_in_process("net221-report", "--help", cwd=tmp_path).stdout
-    assert help_text.startswith("net221-report: a table and a plot of a sweep (multirun) directory")
-    assert (
-        "  net221-report dir=multirun/2026-11-27/10-00-00\n" in help_text.split("Usage:")[0]
-    )  # an example first
+    example = "  net221-report dir=multirun/2026-11-27/10-00-00"
+    result = run_in_process("net221-report", "--help", cwd=tmp_path)
+    assert_help_begins(result, "net221-report: a table and a plot of a sweep (multirun) directory", example)
+    assert f"{example}\n" in result.stdout.split("Usage:")[0]  # an example first
     assert run_in_process("net221-report", "--version", cwd=tmp_path).stdout == f"net221 {__version__}\n"
 
 

@@ -162,7 +162,7 @@ CASE_NAMES = [
 # Two cases go through net221-train's main() in this process, for the one line on stderr and the
 # exit status 2 the user gets; the others go straight to the task (no Hydra run around it: half
 # the cost) and must be refused with a one-line DataError, which main() prints as that line.
-# Bad input through a real child process: test_train.py::test_python_dash_m_runs_the_same_app.
+# Bad input through a real child process: test_outputs.py (two at once, one of them `python -m`).
 THROUGH_THE_COMMAND = ("missing file", "too few rows for the split")
 
 
@@ -193,7 +193,7 @@ def test_missing_values_are_dropped_and_counted(tmp_path: Path) -> None:
     assert loaded.dropped == 3 and len(loaded.dataset) == 17
     assert "r1" not in loaded.dataset.names and "r0" in loaded.dataset.names
     run_dir = tmp_path / "run"
-    train_in_process(run_dir, *CSV_ARGS, f"data.path={table}", "trainer.epochs=5")
+    train_in_process(run_dir, *CSV_ARGS, f"data.path={table}", "trainer.epochs=5", NO_FIGURES)
     assert (run_dir / "summary.json").is_file()
 
 
@@ -299,7 +299,12 @@ def test_shuffled_epochs_are_seeded_permutations() -> None:
 def test_shuffled_mini_batches_train_the_blog(tmp_path: Path) -> None:
     # 200 epochs (400 steps) are enough to converge by the project's measure (trainer.converged_below)
     train_in_process(
-        tmp_path, "trainer.batch_size=2", "trainer.shuffle=true", "optimizer.lr=0.5", "trainer.epochs=200"
+        tmp_path,
+        "trainer.batch_size=2",
+        "trainer.shuffle=true",
+        "optimizer.lr=0.5",
+        "trainer.epochs=200",
+        NO_FIGURES,
     )
     summary = json.loads((tmp_path / "summary.json").read_text())
     assert (

@@ -26,7 +26,7 @@ from net221.checks.usernetwork import ImplementationError
 from net221.init import BLOG_NAMES
 from net221.numpy_trainer import NumpyNetwork
 
-from conftest import assert_one_line_error, run_in_process
+from conftest import assert_help_begins, assert_one_line_error, run_in_process
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "scripts" / "blog_network.py"
@@ -726,8 +726,11 @@ def test_cli_bad_input_is_one_line_and_exit_2(tmp_path: Path) -> None:
 
 def test_cli_help_and_version(tmp_path: Path) -> None:
     help_text = run_compare(tmp_path, "--help", in_process=True)
-    assert help_text.returncode == 0
-    assert help_text.stdout.startswith("net221-compare: check an implementation of the blog's 2-2-1 network")
+    assert_help_begins(
+        help_text,
+        "net221-compare: check an implementation of the blog's 2-2-1 network",
+        "  net221-compare impl=path/to/network.py",
+    )
     described = {
         line.split()[0]: line.rsplit("[", 1)[-1]
         for line in help_text.stdout.splitlines()

@@ -270,7 +270,11 @@ def test_seed_study_sweep_reports_convergence_against_lr(
 def test_the_converged_share_is_never_rounded_up_to_100(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
+    # Of the README's 10,000 blog networks (seeds 0 to 9,999) only seed 8,218 fails: 3,000 of them
+    # around it are enough, as 2,999 of 3,000 is 99.97 %, which rounding would show as 100.0 %.
     with caplog.at_level(logging.INFO, logger="net221"):
-        train_in_process(tmp_path, "experiment=seed_study")  # the README's 10,000 blog networks
-    assert json.loads((tmp_path / "summary.json").read_text())["ensemble"]["converged"] == 9_999
-    assert "Converged (final loss < 0.01): 9,999 of 10,000 members (99.9 %)" in caplog.text  # not 100.0 %
+        train_in_process(
+            tmp_path, "experiment=seed_study", "trainer.seed=7000", "trainer.members=3000", NO_FIGURES
+        )
+    assert json.loads((tmp_path / "summary.json").read_text())["ensemble"]["converged"] == 2_999
+    assert "Converged (final loss < 0.01): 2,999 of 3,000 members (99.9 %)" in caplog.text  # not 100.0 %
