@@ -13,7 +13,7 @@ from net221 import __version__
 from net221.app.predict import csv_rows, one_row
 from net221.errors import UserError
 
-from conftest import assert_help_begins, assert_one_line_error, run_in_process
+from conftest import NO_FIGURES, assert_help_begins, assert_one_line_error, run_in_process, train_in_process
 
 PROG = "net221-predict"
 
