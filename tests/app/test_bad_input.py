@@ -23,7 +23,7 @@ import torch
 from net221.app.checkpoint import FORMAT, Saver, load_checkpoint, model_from, save_checkpoint
 from net221.app.experiment import build_experiment
 from net221.app.report import read_jobs
-from net221.app.run import train_seed_study
+from net221.app.run import train_seed_study, train_single
 from net221.app.sources import load_csv
 from net221.errors import CheckpointError, UserError
 from net221.loop import TrainingStopped
@@ -156,6 +156,14 @@ CONFIG_CASES: dict[str, tuple[list[str], list[str]]] = {
     "data seed 2^64": (["data.seed=18446744073709551616"], ["data.seed=18446744073709551616"]),
     # trainer settings of this feature
     "checkpoint_every 0": (["trainer.checkpoint_every=0"], ["trainer.checkpoint_every=0: must be >= 1"]),
+    "val_fraction takes a class": (
+        ["data.val_fraction=0.75"],
+        ["data.val_fraction=0.75: it takes all 2 row(s) of class 0, and each class needs one for training"],
+    ),
+    "converged_below inf": (
+        ["trainer.converged_below=inf"],
+        ["trainer.converged_below=inf: must be a finite"],
+    ),
     "resume a directory": (["trainer.resume=/"], ["trainer.resume='/': not a regular file"]),
     "resume a name too long": ([f"trainer.resume={'x' * 300}.pt"], [".pt': File name too long"]),
     "features a word": (["data.features=weight"], ["data.features='weight': expected a list of column"]),
@@ -227,6 +235,18 @@ def unfinished_study(path: Path) -> None:
         )
 
 
+def unfinished_single(path: Path) -> None:
+    """The checkpoint a single run writes when it stops at step 2 of epoch 6 (the blog: 4 steps an epoch)."""
+    cfg = compose_config("trainer.epochs=20")
+    experiment = build_experiment(cfg)
+    saver = Saver(path, cfg, experiment.data)
+    steps = iter(range(10**6))
+    with pytest.raises(TrainingStopped):
+        train_single(
+            experiment, lambda row: None, should_stop=lambda: next(steps) == 6 * 4 + 2, save=saver.single
+        )
+
+
 @pytest.fixture(scope="module")
 def good(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """Checkpoints: a finished single run (momentum: an optimizer state), a finished seed study
@@ -235,7 +255,9 @@ def good(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     train_in_process(runs / "single", "trainer.epochs=20", "optimizer=momentum", NO_FIGURES)
     train_in_process(runs / "study", *STUDY, NO_FIGURES)
     unfinished_study(runs / "unfinished.pt")
+    unfinished_single(runs / "stopped.pt")
     return {
+        "stopped": runs / "stopped.pt",
         "single": runs / "single" / "checkpoint.pt",
         "study": runs / "study" / "checkpoint.pt",
         "unfinished": runs / "unfinished.pt",
@@ -376,6 +398,7 @@ RESUME_CASES: dict[str, tuple[str, list[str], str]] = {
     "another activation": ("single", [MORE, "model.activation=tanh"], "activation='sigmoid', this config 'tanh'"),
     "another dtype": ("single", [MORE, F32], "dtype='float64', this config 'float32'"),
     "no more epochs": ("single", ["trainer.epochs=20"], "already has 20 epochs; ask for more"),
+    "mid-epoch, fewer steps": ("stopped", [MORE, "trainer.batch_size=4"], "stopped at step 2 of epoch 6, and an epoch of this config has 1 step(s)"),
     "an ensemble into one network": ("unfinished", [MORE], "the checkpoint is of an ensemble"),
     "one network into an ensemble": ("single", [*STUDY, MORE], "is of a single network, not of an ensemble"),
     "an ensemble with another lr": ("unfinished", [*STUDY, "optimizer.lr=0.5"], "optimizer.lr is 0.1 there, 0.5 here"),

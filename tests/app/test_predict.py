@@ -95,6 +95,7 @@ def test_a_csv_file_of_rows_gets_every_probability_in_a_file_and_a_table(
         ("weight,height\n120,63\n130,abc\n", [], ["bad.csv, line 3, column 'height': 'abc' is not a number"]),
         ("weight,height\n120,63\n", ["weight=3"], ["not both (got weight, csv)"]),
         (None, ["out=x.csv"], ["give csv=FILE [out=FILE] or one row's features, not both (got out)"]),
+        ("weight,height\n128,63\n", ["out=./bad.csv"], ["out=./bad.csv: the file csv= names"]),
         (None, ["weight=128", "+age=3"], ["missing height=VALUE: the network takes weight, height"]),
         (
             None,

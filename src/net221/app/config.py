@@ -106,7 +106,7 @@ CHECKS: dict[str, Check] = {
         ("trainer.threads", "trainer.chunk_size", "trainer.console_lines", "trainer.checkpoint_every"),
         NULL_OR_AT_LEAST_1,
     ),
-    "trainer.converged_below": ((lambda value: value > 0), "must be > 0"),
+    "trainer.converged_below": ((lambda value: _number(value) and value > 0), "must be a finite number > 0"),
     "trainer.device": _one_of(DEVICES),
     "data.val_fraction": ((lambda value: _number(value) and 0 <= value < 1), "must be a number in [0, 1)"),
     "data.seed": (

@@ -122,6 +122,8 @@ def predict(cfg: DictConfig) -> str:
         return f"{p[0]:.3f} {labels[0]}"
     source = Path(cfg.csv)
     out = Path(cfg.out) if cfg.out is not None else source.with_name(f"{source.stem}.predictions.csv")
+    if out.resolve() == source.resolve():
+        raise UserError(f"out={cfg.out}: the file csv= names; the predictions go to a file of their own")
     with atomic(out) as temporary, temporary.open("w", newline="") as handle:  # whole or not at all
         csv.writer(handle).writerows(
             [[*header, "probability", "predicted_label"]]

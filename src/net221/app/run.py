@@ -18,7 +18,16 @@ from net221.app.checkpoint import SingleState, checked_for_resume, load_optimize
 from net221.app.experiment import Experiment
 from net221.app.loggers import Row
 from net221.errors import ConfigValueError
-from net221.loop import DivergedError, EpochLog, Evaluation, TrainingStopped, evaluate, evaluator, train
+from net221.loop import (
+    DivergedError,
+    EpochLog,
+    Evaluation,
+    TrainingStopped,
+    evaluate,
+    evaluator,
+    steps_per_epoch,
+    train,
+)
 from net221.seed_study import SeedStudyResult, StudyState, auto_chunk_size, train_members
 
 log = logging.getLogger("net221")
@@ -34,6 +43,11 @@ def resume_single(path: Path, cfg: DictConfig, experiment: Experiment) -> Single
     if epoch > epochs or (epoch == epochs and (step or not complete_ok)):
         raise ConfigValueError(
             f"trainer.epochs={epochs}: the checkpoint already has {epoch} epochs; ask for more"
+        )
+    if step >= (steps := steps_per_epoch(experiment.x.shape[0], experiment.plan.batch_size)):
+        raise ConfigValueError(
+            f"trainer.resume={str(path)!r}: the checkpoint stopped at step {step} of epoch {epoch}, and an "
+            f"epoch of this config has {steps} step(s) (trainer.batch_size, data.val_fraction: as the run had them)"
         )
     try:
         model.load_state_dict(checkpoint["state_dict"])

@@ -177,9 +177,9 @@ def split(dataset: Dataset, val_fraction: float, seed: int) -> tuple[Dataset, Da
         n_val = max(1, round(val_fraction * rows.size))
         if rows.size - n_val < 1:
             raise DataError(
-                f"{len(dataset)} rows are too few for data.val_fraction={val_fraction}: "
-                f"class {int(label)} has {rows.size} row(s), and each class needs one for "
-                "training and one for validation"
+                f"{len(dataset)} rows are too few for data.val_fraction={val_fraction}: it takes all "
+                f"{rows.size} row(s) of class {int(label)}, and each class needs one for training and one "
+                "for validation"
             )
         shuffled = rng.permutation(rows)
         val_rows.extend(shuffled[:n_val].tolist())
