@@ -123,6 +123,7 @@ def test_bad_input_is_one_line_and_writes_nothing(
         ("weight,height\n120,63\n\n-120,63\n", "bad.csv, line 4, column 'weight': -120: must be > 0"),
         ("weight,height\n1e400,63\n", "bad.csv, line 2, column 'weight': infinite value '1e400'"),
         ("height,weight\n63,NaN\n", "bad.csv, line 2, column 'weight': missing value"),
+        ("weight,height\n128,63,\n128,63,note\n", "bad.csv, line 3: 3 cells, and the header names 2 columns"),
     ],
 )
 def test_a_bad_cell_names_its_line_and_column(tmp_path: Path, table: str, message: str) -> None:

@@ -75,6 +75,11 @@ def read_rows(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
             raise DataError(f"{where} (columns {names.index(name) + 1} and {i + 1})")
     if not rows:
         raise DataError(f"{path}: no data rows after the header")
+    for line, row in rows:  # a cell no column names would be read as nothing, without a word
+        if any(cell.strip() for cell in row[len(names) :]):
+            raise DataError(
+                f"{path}, line {line}: {len(row)} cells, and the header names {len(names)} columns"
+            )
     return names, rows
 
 
