@@ -178,11 +178,18 @@ BROKEN: list[tuple[Callable[..., object], str]] = [
     (with_value("b2", None), "returned None (NoneType) for b2"),
     (with_value("w5", 1j), "returned 1j (complex) for w5"),
     (
-        with_value("w6", np.array(0.5)),
-        f"returned array(0.5) (ndarray) for w6 {WORKED}; expected a real number",
+        with_value("w6", np.array([0.5, 0.5])),
+        f"returned array([0.5, 0.5]) (ndarray) for w6 {WORKED}; expected a real number",
     ),
     (with_value("b3", torch.tensor(0.5)), f"(Tensor) for b3 {WORKED}; expected a real number"),
 ]
+
+
+def test_one_element_arrays_are_read_as_their_number_as_compare_reads_them() -> None:
+    def as_arrays(**kw: float) -> dict[str, object]:
+        return {name: np.array([value]) for name, value in partials(**kw).items()}
+
+    assert check(as_arrays, points=2).passed
 
 
 @pytest.mark.parametrize(("formula", "fragment"), BROKEN)

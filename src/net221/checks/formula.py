@@ -10,8 +10,6 @@ from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING
 
-import numpy as np
-
 from net221.checks.usercode import Call, CallError, CallInterrupted, Child, UserCodeError, describe, load
 from net221.checks.usernetwork import as_float
 from net221.errors import FormulaError
@@ -79,8 +77,8 @@ def partials_of(result: object) -> list[float]:
     if missing := [name for name in BLOG_NAMES if name not in values]:
         raise MalformedError(f"returned no value for {', '.join(missing)}")
     floats: dict[str, float] = {}
-    for name, value in values.items():  # an int beyond a float's range is as far as a float goes
-        if (number := as_float(value)) is None or isinstance(value, np.ndarray):
+    for name, value in values.items():  # read as net221-compare reads your numbers
+        if (number := as_float(value)) is None:
             shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:37] + "..."
             raise MalformedError(
                 f"returned {shown} ({type(value).__name__}) for {name}", "expected a real number"
